@@ -1,0 +1,55 @@
+# Two commands matter: `make run` starts the whole system, `make test` tests it.
+SHELL := /bin/bash
+GO    ?= go
+PKGS  := ./...
+# Packages whose coverage `make cover` checks (90% each).
+CORE_PKGS := $(shell $(GO) list ./core/... 2>/dev/null)
+FUZZTIME ?= 10s
+
+.PHONY: test lint fmt vet staticcheck mocks mocks-check cover fuzz tidy
+
+## test: run every test (unit, adapter, end-to-end) with the race detector
+test:
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+## lint: gofmt, go vet and staticcheck must be clean
+lint: fmt vet staticcheck
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) tool staticcheck $(PKGS)
+
+## mocks: regenerate the committed mocks of ports/
+mocks:
+	$(GO) generate ./ports/...
+
+## mocks-check: fail if the committed mocks differ from freshly generated ones
+mocks-check: mocks
+	@git diff --exit-code -- ports/mocks || { echo "ports/mocks is stale: run make mocks and commit"; exit 1; }
+
+## cover: print coverage of each core package and fail below 90%
+cover:
+	@fail=0; for p in $(CORE_PKGS); do \
+		line=$$($(GO) test -count=1 -cover $$p | tail -1); \
+		pct=$$(echo "$$line" | grep -o '[0-9.]*% of statements' | cut -d% -f1); \
+		if [ -n "$$pct" ]; then printf '%-55s %6s%%\n' "$$p" "$$pct"; else printf '%-55s %s\n' "$$p" "(no statements)"; fi; \
+		if [ -n "$$pct" ] && awk "BEGIN{exit !($$pct < 90)}"; then fail=1; fi; \
+	done; \
+	if [ $$fail = 1 ]; then echo "a core package is below 90% coverage"; exit 1; fi
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@for p in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+			echo "== $$p $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+		done; \
+	done
+
+tidy:
+	$(GO) mod tidy

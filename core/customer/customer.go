@@ -1,0 +1,87 @@
+// Package customer is the customer aggregate: who a customer is, where they
+// are in their lifecycle (onboarded, active, inactive), their tier, and the
+// rules for moving between those states.
+package customer
+
+import (
+	"time"
+
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/locale"
+	"github.com/fintechlabs/customers/core/pii"
+)
+
+// Customer is the aggregate root. Its fields are exported for reading and for
+// repositories; change it only through its methods, which keep the rules.
+type Customer struct {
+	ID        string
+	Name      string // full name
+	FirstName string // optional, when the name was given in parts
+	LastName  string
+	Email     pii.Email
+	Phone     pii.Phone
+	Document  Document  // zero when not given
+	BirthDate time.Time // a date at UTC midnight; zero when unknown
+	Language  locale.Language
+	Status    Status
+	Tier      Tier
+
+	CreatedAt          time.Time
+	ActivatedAt        time.Time // zero until first activated
+	DeactivatedAt      time.Time
+	FirstPaymentAt     time.Time
+	PromotedAt         time.Time
+	DeactivationReason string
+	FirstPayment       *Payment // nil until the first payment
+
+	// Version counts changes, starting at 1; repositories use it for
+	// optimistic locking and consumers to order snapshots.
+	Version int64
+
+	changes []Change // history entries not yet persisted
+}
+
+// Document is an identity document.
+type Document struct {
+	Type   string // DNI, PASSPORT...
+	Number pii.DocumentNumber
+}
+
+// Changes returns the history entries recorded since the customer was loaded
+// or created; repositories persist them with the customer.
+func (c *Customer) Changes() []Change { return c.changes }
+
+// Snapshot returns the customer as events carry it.
+func (c *Customer) Snapshot() event.Customer {
+	s := event.Customer{
+		ID: c.ID, Name: c.Name, FirstName: c.FirstName, LastName: c.LastName,
+		Email: string(c.Email), Phone: string(c.Phone), Language: string(c.Language),
+		Status: string(c.Status), Tier: string(c.Tier), CreatedAt: c.CreatedAt,
+		ActivatedAt: optional(c.ActivatedAt), DeactivatedAt: optional(c.DeactivatedAt),
+		FirstPaymentAt: optional(c.FirstPaymentAt), PromotedAt: optional(c.PromotedAt),
+		Version: c.Version,
+	}
+	if !c.BirthDate.IsZero() {
+		s.BirthDate = c.BirthDate.Format(DateLayout)
+	}
+	return s
+}
+
+func (c *Customer) envelope(now time.Time) event.Envelope {
+	return event.Envelope{CustomerID: c.ID, Customer: c.Snapshot(), Timestamp: now}
+}
+
+// record bumps the version and remembers a history entry.
+func (c *Customer) record(now time.Time, action Action, from, to, reason string, source Source) {
+	c.Version++
+	c.changes = append(c.changes, Change{
+		Action: action, From: from, To: to, Reason: reason, Source: source, At: now, Version: c.Version,
+	})
+}
+
+func optional(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

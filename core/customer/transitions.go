@@ -1,0 +1,100 @@
+package customer
+
+import (
+	"time"
+
+	"github.com/fintechlabs/customers/core/event"
+)
+
+// Activate makes an onboarded customer active, or reactivates an inactive one.
+func (c *Customer) Activate(now time.Time, reason string) ([]event.Data, error) {
+	if c.Status == Active {
+		return nil, ErrAlreadyActive
+	}
+	if err := ValidateReason(reason); err != nil {
+		return nil, err
+	}
+	from := c.Status
+	c.Status, c.ActivatedAt = Active, now
+	c.DeactivatedAt, c.DeactivationReason = time.Time{}, ""
+	c.record(now, ActionActivate, string(from), string(Active), reason, Manual)
+	return []event.Data{event.Activated{
+		Envelope: c.envelope(now), PreviousStatus: string(from), Reactivation: from == Inactive, Reason: reason,
+	}}, nil
+}
+
+// Deactivate makes an onboarded or active customer inactive.
+func (c *Customer) Deactivate(now time.Time, reason string) ([]event.Data, error) {
+	if c.Status == Inactive {
+		return nil, ErrAlreadyInactive
+	}
+	if err := requireReason(reason); err != nil {
+		return nil, err
+	}
+	from := c.Status
+	c.Status, c.DeactivatedAt, c.DeactivationReason = Inactive, now, reason
+	c.record(now, ActionDeactivate, string(from), string(Inactive), reason, Manual)
+	return []event.Data{event.Deactivated{Envelope: c.envelope(now), PreviousStatus: string(from), Reason: reason}}, nil
+}
+
+// RecordFirstPayment records an active customer's first payment; there is
+// only ever one.
+func (c *Customer) RecordFirstPayment(now time.Time, p Payment) ([]event.Data, error) {
+	if c.Status != Active {
+		return nil, ErrNotActive.With("status is "+string(c.Status), nil)
+	}
+	if c.FirstPayment != nil {
+		return nil, ErrFirstPaymentTaken
+	}
+	p.PaidAt = now
+	c.FirstPayment, c.FirstPaymentAt = &p, now
+	c.record(now, ActionFirstPayment, "unpaid", p.Amount.String(), p.Description, Manual)
+	return []event.Data{event.FirstPayment{Envelope: c.envelope(now), Payment: event.Payment{
+		Amount: p.Amount.Decimal(), AmountMinor: p.Amount.Minor, Currency: p.Amount.Currency,
+		Method: string(p.Method), Description: p.Description, PaidAt: now,
+	}}}, nil
+}
+
+// Promote moves an active customer up to target, or to the next tier when
+// target is empty. Promotions never go down or sideways.
+func (c *Customer) Promote(now time.Time, target Tier, reason string, source Source) ([]event.Data, error) {
+	if c.Status != Active {
+		return nil, ErrNotActive.With("status is "+string(c.Status), nil)
+	}
+	if err := ValidateReason(reason); err != nil {
+		return nil, err
+	}
+	if target == "" {
+		next, ok := c.Tier.Next()
+		if !ok {
+			return nil, ErrTopTier
+		}
+		target = next
+	}
+	if !target.Above(c.Tier) {
+		return nil, ErrTierNotHigher.With(string(c.Tier)+" -> "+string(target), nil)
+	}
+	if reason == "" {
+		reason = "promoted to " + string(target)
+	}
+	from := c.Tier
+	c.Tier, c.PromotedAt = target, now
+	c.record(now, ActionPromote, string(from), string(target), reason, source)
+	return []event.Data{event.Promoted{
+		Envelope: c.envelope(now), PreviousTier: string(from), NewTier: string(target), Reason: reason, Source: string(source),
+	}}, nil
+}
+
+// ApplyRecommendation promotes an active customer to a tier profiling
+// recommends. A recommendation that is not above the current tier changes
+// nothing and returns no events; an inactive customer is refused as by
+// Promote.
+func (c *Customer) ApplyRecommendation(now time.Time, tier Tier, reason string) ([]event.Data, error) {
+	if c.Status != Active {
+		return nil, ErrNotActive.With("status is "+string(c.Status), nil)
+	}
+	if !tier.Above(c.Tier) {
+		return nil, nil
+	}
+	return c.Promote(now, tier, reason, Profiling)
+}

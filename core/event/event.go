@@ -1,0 +1,98 @@
+// Package event is the catalog of integration events the services exchange:
+// one payload type per Kafka topic, with the JSON shape of the original
+// system (customerId, a customer snapshot, timestamp and the event's own
+// fields), and the metadata every event carries.
+//
+// The payload types carry JSON tags on purpose: they are the published
+// contract between services, and the outbox stores exactly the bytes that go
+// on the wire. Each service maps them to and from its own domain types.
+package event
+
+import (
+	"context"
+	"time"
+
+	"github.com/fintechlabs/customers/core/trace"
+)
+
+// Topic names, one per event type, as in the original system.
+const (
+	TopicRegistered         = "customer.registered"
+	TopicOnboarded          = "customer.onboarded"
+	TopicActivated          = "customer.activated"
+	TopicDeactivated        = "customer.deactivated"
+	TopicFirstPayment       = "customer.firstPayment"
+	TopicPromoted           = "customer.promoted"
+	TopicProfiled           = "customer.profiled"
+	TopicPromotionActivated = "customer.promotion.activated"
+	TopicNotificationSent   = "notification.sent"
+)
+
+// DeadLetterSuffix is appended to a topic's name to form its dead-letter topic.
+const DeadLetterSuffix = ".dlt"
+
+// SchemaVersion is the version of the payload schemas in this package.
+// Consumers refuse events of a newer version instead of misreading them.
+const SchemaVersion = 1
+
+// Topics lists every topic in the catalog.
+func Topics() []string {
+	return []string{
+		TopicRegistered, TopicOnboarded, TopicActivated, TopicDeactivated, TopicFirstPayment,
+		TopicPromoted, TopicProfiled, TopicPromotionActivated, TopicNotificationSent,
+	}
+}
+
+// Data is the payload of one event type. The set is closed: only the types
+// of this package implement it.
+type Data interface {
+	// Topic is the topic, and the event type, of the payload.
+	Topic() string
+	// Key is the id the event is about (the customer id when there is one).
+	// It becomes the metadata subject and the Kafka record key, so one
+	// customer's events stay in order.
+	Key() string
+	validate() error
+}
+
+// Metadata describes an event independently of its payload. On Kafka it
+// travels in CloudEvents binary-mode headers.
+type Metadata struct {
+	ID          string    // unique event id (UUIDv7), the consumers' idempotency key
+	Type        string    // the topic
+	Source      string    // the emitting service, e.g. "service-customer"
+	Subject     string    // the customer id; also the record key
+	Time        time.Time // when the event happened
+	Version     int       // payload schema version
+	TraceParent trace.Parent
+}
+
+// Event is a payload with its metadata.
+type Event struct {
+	Metadata
+	Data Data
+}
+
+// Factory stamps payloads with metadata.
+type Factory struct {
+	// Source names the emitting service.
+	Source string
+	// NewID returns a fresh unique id.
+	NewID func() string
+}
+
+// New wraps each payload in an event that happened at time at, carrying the
+// trace in ctx.
+func (f Factory) New(ctx context.Context, at time.Time, data ...Data) []Event {
+	events := make([]Event, 0, len(data))
+	for _, d := range data {
+		events = append(events, Event{
+			Metadata: Metadata{
+				ID: f.NewID(), Type: d.Topic(), Source: f.Source, Subject: d.Key(),
+				Time: at, Version: SchemaVersion, TraceParent: trace.From(ctx),
+			},
+			Data: d,
+		})
+	}
+	return events
+}

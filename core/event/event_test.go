@@ -1,0 +1,234 @@
+package event_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/trace"
+)
+
+var at = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+func snapshot() event.Customer {
+	return event.Customer{
+		ID: "c1", Name: "Juan Pérez", Email: "juan@example.com", Phone: "+1234567890",
+		Language: "es", Status: "active", Tier: "premium", CreatedAt: at, Version: 3,
+	}
+}
+
+func envelope() event.Envelope {
+	return event.Envelope{CustomerID: "c1", Customer: snapshot(), Timestamp: at}
+}
+
+// samples holds one valid payload per topic.
+func samples() []event.Data {
+	return []event.Data{
+		event.Registered{Envelope: envelope()},
+		event.Onboarded{Envelope: envelope()},
+		event.Activated{Envelope: envelope(), PreviousStatus: "onboarded"},
+		event.Deactivated{Envelope: envelope(), PreviousStatus: "active", Reason: "fraud review"},
+		event.FirstPayment{Envelope: envelope(), Payment: event.Payment{
+			Amount: "1500.50", AmountMinor: 150050, Currency: "EUR", Method: "credit_card", PaidAt: at}},
+		event.Promoted{Envelope: envelope(), PreviousTier: "basic", NewTier: "premium", Reason: "r", Source: "manual"},
+		event.Profiled{CustomerID: "c1", Timestamp: at, Trigger: "api", Promote: true,
+			Profile: event.Profile{Eligible: true, Score: 75, RecommendedTier: "premium"}},
+		event.PromotionActivated{Envelope: envelope(), Promotion: event.Promotion{
+			ID: "p1", Code: "FIRST_PAYMENT_BONUS", DiscountPercent: 60, ActivatedAt: at, ExpiresAt: at.Add(time.Hour)}},
+		event.NotificationSent{NotificationID: "n1", CustomerID: "c1", Channel: "email",
+			Recipient: "juan@example.com", Status: "sent", Timestamp: at},
+	}
+}
+
+func factory() event.Factory {
+	n := 0
+	return event.Factory{Source: "service-test", NewID: func() string {
+		n++
+		return "id-" + string(rune('0'+n))
+	}}
+}
+
+func TestEveryTopicHasAPayloadThatRoundTrips(t *testing.T) {
+	seen := map[string]bool{}
+	tp := trace.New()
+	ctx := trace.With(context.Background(), tp)
+	for _, d := range samples() {
+		t.Run(d.Topic(), func(t *testing.T) {
+			e := factory().New(ctx, at, d)[0]
+			if e.Type != d.Topic() || e.Subject != d.Key() || e.Source != "service-test" ||
+				e.Version != event.SchemaVersion || e.TraceParent != tp || !e.Time.Equal(at) {
+				t.Fatalf("metadata not stamped: %+v", e.Metadata)
+			}
+			m, err := event.Encode(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := event.Decode(m)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if !reflect.DeepEqual(got.Data, d) {
+				t.Fatalf("round trip changed the payload:\n got %#v\nwant %#v", got.Data, d)
+			}
+			if got.Metadata != e.Metadata {
+				t.Fatalf("round trip changed the metadata: %+v vs %+v", got.Metadata, e.Metadata)
+			}
+		})
+		seen[d.Topic()] = true
+	}
+	for _, topic := range event.Topics() {
+		if !seen[topic] {
+			t.Errorf("topic %s has no sample payload", topic)
+		}
+	}
+}
+
+func TestPayloadsKeepTheOriginalMessageShape(t *testing.T) {
+	tests := []struct {
+		data event.Data
+		keys []string
+	}{
+		{event.Onboarded{Envelope: envelope()}, []string{"customerId", "customer", "timestamp"}},
+		{samples()[4], []string{"customerId", "customer", "timestamp", "payment"}},
+		{samples()[5], []string{"customerId", "customer", "timestamp", "previousTier", "newTier", "reason", "source"}},
+		{samples()[6], []string{"customerId", "profile", "timestamp", "promote", "trigger"}},
+		{samples()[7], []string{"customerId", "customer", "timestamp", "promotion"}},
+		{samples()[8], []string{"notificationId", "customerId", "channel", "recipient", "status", "timestamp"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.data.Topic(), func(t *testing.T) {
+			raw, err := json.Marshal(tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &fields); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range tt.keys {
+				if _, ok := fields[k]; !ok {
+					t.Errorf("payload lacks %q: %s", k, raw)
+				}
+			}
+		})
+	}
+}
+
+func TestSnapshotsLeaveTheIdentityDocumentOut(t *testing.T) {
+	raw, _ := json.Marshal(snapshot())
+	if strings.Contains(strings.ToLower(string(raw)), "document") {
+		t.Fatalf("snapshot carries document data: %s", raw)
+	}
+}
+
+func TestDecodeRefusesPoisonAsInvalid(t *testing.T) {
+	good, err := event.Encode(factory().New(context.Background(), at, event.Onboarded{Envelope: envelope()})[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPayload := func(typ, payload string) event.Message {
+		m := good
+		m.Type, m.Payload, m.Subject = typ, []byte(payload), ""
+		return m
+	}
+	valid := func(d event.Data) string {
+		raw, _ := json.Marshal(d)
+		return string(raw)
+	}
+	noSnapshotVersion := envelope()
+	noSnapshotVersion.Customer.Version = 0
+	otherCustomer := envelope()
+	otherCustomer.Customer.ID = "c2"
+	noTimestamp := envelope()
+	noTimestamp.Timestamp = time.Time{}
+	tests := []struct {
+		name string
+		msg  event.Message
+		want string
+	}{
+		{"an unknown type", withPayload("customer.exploded", "{}"), "unknown event type"},
+		{"a missing event id", func() event.Message { m := good; m.ID = ""; return m }(), "event id is missing"},
+		{"a newer schema version", func() event.Message { m := good; m.Version = 2; return m }(), "schema version 2"},
+		{"bytes that are not JSON", withPayload(event.TopicOnboarded, "not json"), "not valid JSON"},
+		{"a JSON array", withPayload(event.TopicOnboarded, "[]"), "not valid JSON"},
+		{"data after the JSON value", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: envelope()})+"{}"), "after the JSON value"},
+		{"a wrong field type", withPayload(event.TopicOnboarded, `{"customerId": 7}`), "not valid JSON"},
+		{"a missing customer id", withPayload(event.TopicOnboarded, `{"customer": {}}`), "customerId is required"},
+		{"a snapshot of another customer", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: otherCustomer})), "does not match"},
+		{"a snapshot without version", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: noSnapshotVersion})), "version must be positive"},
+		{"a missing timestamp", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: noTimestamp})), "timestamp is required"},
+		{"a payment without amount", withPayload(event.TopicFirstPayment, valid(event.FirstPayment{Envelope: envelope()})), "positive amountMinor"},
+		{"a payment with a broken envelope", withPayload(event.TopicFirstPayment, valid(event.FirstPayment{Envelope: noTimestamp})), "timestamp is required"},
+		{"a promotion to a tier the snapshot lacks", withPayload(event.TopicPromoted, valid(event.Promoted{Envelope: envelope(), NewTier: "vip"})), "match customer.tier"},
+		{"a promotion with a broken envelope", withPayload(event.TopicPromoted, valid(event.Promoted{Envelope: noTimestamp})), "timestamp is required"},
+		{"a profile without customer", withPayload(event.TopicProfiled, `{"timestamp":"2026-01-01T00:00:00Z"}`), "customerId is required"},
+		{"a profile without timestamp", withPayload(event.TopicProfiled, `{"customerId":"c1"}`), "timestamp is required"},
+		{"a promotion request without tier", withPayload(event.TopicProfiled, `{"customerId":"c1","promote":true,"timestamp":"2026-01-01T00:00:00Z"}`), "recommendedTier"},
+		{"a bonus that expires before it starts", withPayload(event.TopicPromotionActivated, valid(event.PromotionActivated{Envelope: envelope(), Promotion: event.Promotion{ID: "p", ActivatedAt: at, ExpiresAt: at}})), "expiry after"},
+		{"a bonus with a broken envelope", withPayload(event.TopicPromotionActivated, valid(event.PromotionActivated{Envelope: noTimestamp})), "timestamp is required"},
+		{"a notification without id", withPayload(event.TopicNotificationSent, `{"channel":"email"}`), "notificationId is required"},
+		{"a notification without recipient", withPayload(event.TopicNotificationSent, `{"notificationId":"n","channel":"email"}`), "recipient are required"},
+		{"a notification without timestamp", withPayload(event.TopicNotificationSent, `{"notificationId":"n","channel":"email","recipient":"a@b.co"}`), "timestamp is required"},
+		{"a key that contradicts the payload", func() event.Message { m := good; m.Subject = "c9"; return m }(), "subject \"c9\" does not match"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := event.Decode(tt.msg)
+			if err == nil {
+				t.Fatal("Decode accepted poison")
+			}
+			if fault.KindOf(err) != fault.Invalid {
+				t.Fatalf("kind = %v, want invalid: %v", fault.KindOf(err), err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q does not mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNotificationsWithoutCustomerAreKeyedByTheirOwnID(t *testing.T) {
+	n := event.NotificationSent{NotificationID: "n1"}
+	if n.Key() != "n1" {
+		t.Fatalf("Key() = %q, want the notification id", n.Key())
+	}
+	n.CustomerID = "c1"
+	if n.Key() != "c1" {
+		t.Fatalf("Key() = %q, want the customer id", n.Key())
+	}
+}
+
+func TestEncodeReportsUnencodablePayloads(t *testing.T) {
+	bad := event.Event{Metadata: event.Metadata{ID: "x", Type: "t"}, Data: unencodable{}}
+	if _, err := event.Encode(bad); err == nil {
+		t.Fatal("Encode accepted a payload json cannot encode")
+	}
+}
+
+// unencodable satisfies Data by embedding a catalog type but cannot be
+// marshalled.
+type unencodable struct {
+	event.Onboarded
+	C chan int `json:"c"`
+}
+
+func FuzzDecodeNeverPanicsAndOnlyFailsAsInvalid(f *testing.F) {
+	for _, d := range samples() {
+		raw, _ := json.Marshal(d)
+		f.Add(d.Topic(), string(raw))
+	}
+	f.Add(event.TopicOnboarded, `{"customerId":null}`)
+	f.Add("nope", "")
+	f.Fuzz(func(t *testing.T, typ, payload string) {
+		_, err := event.Decode(event.Message{
+			Metadata: event.Metadata{ID: "e1", Type: typ, Version: 1}, Payload: []byte(payload)})
+		if err != nil && fault.KindOf(err) != fault.Invalid {
+			t.Fatalf("Decode(%q, %q) failed as %v: %v", typ, payload, fault.KindOf(err), err)
+		}
+	})
+}

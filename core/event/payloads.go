@@ -1,0 +1,140 @@
+package event
+
+import (
+	"errors"
+	"time"
+)
+
+// Customer is the snapshot of a customer that customer events carry. It
+// leaves out the identity document: no consumer needs it, so it stays in the
+// customer service.
+type Customer struct {
+	ID             string     `json:"id"`
+	Name           string     `json:"name"`
+	FirstName      string     `json:"firstName,omitempty"`
+	LastName       string     `json:"lastName,omitempty"`
+	Email          string     `json:"email"`
+	Phone          string     `json:"phone"`
+	BirthDate      string     `json:"birthDate,omitempty"` // YYYY-MM-DD
+	Language       string     `json:"language"`
+	Status         string     `json:"status"`
+	Tier           string     `json:"tier"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	ActivatedAt    *time.Time `json:"activatedAt,omitempty"`
+	DeactivatedAt  *time.Time `json:"deactivatedAt,omitempty"`
+	FirstPaymentAt *time.Time `json:"firstPaymentAt,omitempty"`
+	PromotedAt     *time.Time `json:"promotedAt,omitempty"`
+	// Version increases with every change, so a consumer can ignore a
+	// snapshot older than one it has already applied.
+	Version int64 `json:"version"`
+}
+
+// Envelope holds the fields every customer event shares.
+type Envelope struct {
+	CustomerID string    `json:"customerId"`
+	Customer   Customer  `json:"customer"`
+	Timestamp  time.Time `json:"timestamp"`
+}
+
+// Key implements Data.
+func (e Envelope) Key() string { return e.CustomerID }
+
+func (e Envelope) validate() error {
+	switch {
+	case e.CustomerID == "":
+		return errors.New("customerId is required")
+	case e.Customer.ID != e.CustomerID:
+		return errors.New("customer.id does not match customerId")
+	case e.Customer.Version < 1:
+		return errors.New("customer.version must be positive")
+	case e.Timestamp.IsZero():
+		return errors.New("timestamp is required")
+	}
+	return nil
+}
+
+// Registered: a customer record was created (always followed by Onboarded).
+type Registered struct{ Envelope }
+
+// Topic implements Data.
+func (Registered) Topic() string { return TopicRegistered }
+
+// Onboarded: a new customer joined and should be welcomed and profiled.
+type Onboarded struct{ Envelope }
+
+// Topic implements Data.
+func (Onboarded) Topic() string { return TopicOnboarded }
+
+// Activated: the customer became active (for the first time or again).
+type Activated struct {
+	Envelope
+	PreviousStatus string `json:"previousStatus"`
+	Reactivation   bool   `json:"reactivation"`
+	Reason         string `json:"reason,omitempty"`
+}
+
+// Topic implements Data.
+func (Activated) Topic() string { return TopicActivated }
+
+// Deactivated: the customer became inactive.
+type Deactivated struct {
+	Envelope
+	PreviousStatus string `json:"previousStatus"`
+	Reason         string `json:"reason"`
+}
+
+// Topic implements Data.
+func (Deactivated) Topic() string { return TopicDeactivated }
+
+// Payment is a payment's amount in decimal text and in minor units, so no
+// consumer ever has to parse a float.
+type Payment struct {
+	Amount      string    `json:"amount"`
+	AmountMinor int64     `json:"amountMinor"`
+	Currency    string    `json:"currency"`
+	Method      string    `json:"paymentMethod"`
+	Description string    `json:"description,omitempty"`
+	PaidAt      time.Time `json:"paidAt"`
+}
+
+// FirstPayment: an active customer made their first payment.
+type FirstPayment struct {
+	Envelope
+	Payment Payment `json:"payment"`
+}
+
+// Topic implements Data.
+func (FirstPayment) Topic() string { return TopicFirstPayment }
+
+func (e FirstPayment) validate() error {
+	if err := e.Envelope.validate(); err != nil {
+		return err
+	}
+	if e.Payment.AmountMinor <= 0 || e.Payment.Currency == "" {
+		return errors.New("payment needs a positive amountMinor and a currency")
+	}
+	return nil
+}
+
+// Promoted: the customer moved to a higher tier.
+type Promoted struct {
+	Envelope
+	PreviousTier string `json:"previousTier"`
+	NewTier      string `json:"newTier"`
+	Reason       string `json:"reason"`
+	// Source is "manual" (an operator) or "profiling" (a recommendation).
+	Source string `json:"source"`
+}
+
+// Topic implements Data.
+func (Promoted) Topic() string { return TopicPromoted }
+
+func (e Promoted) validate() error {
+	if err := e.Envelope.validate(); err != nil {
+		return err
+	}
+	if e.NewTier == "" || e.NewTier != e.Customer.Tier {
+		return errors.New("newTier must be set and match customer.tier")
+	}
+	return nil
+}

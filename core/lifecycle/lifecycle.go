@@ -1,0 +1,172 @@
+// Package lifecycle holds the customer service's use cases: onboarding,
+// activation, deactivation, first payment, promotion, applying profiling
+// recommendations and recording notifications, plus the reads.
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/fintechlabs/customers/core/customer"
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/page"
+	"github.com/fintechlabs/customers/ports"
+)
+
+// Source names the customer service in the events it emits.
+const Source = "service-customer"
+
+// DefaultDeactivationReason is used when a deactivation request gives none
+// (the original API has no reason field).
+const DefaultDeactivationReason = "no reason given"
+
+// Service runs the customer use cases.
+type Service struct {
+	customers ports.Customers
+	clock     ports.Clock
+	events    event.Factory
+	log       *slog.Logger
+}
+
+// New returns a Service.
+func New(customers ports.Customers, clock ports.Clock, ids ports.IDGenerator, log *slog.Logger) *Service {
+	return &Service{
+		customers: customers, clock: clock, log: log,
+		events: event.Factory{Source: Source, NewID: ids.NewID},
+	}
+}
+
+// Onboard registers a new customer. Errors: fault.Invalid with every bad
+// field; customer.ErrEmailTaken.
+func (s *Service) Onboard(ctx context.Context, r customer.Registration) (customer.Customer, error) {
+	now := s.clock.Now()
+	c, data, err := customer.New(s.events.NewID(), r, now)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	if err := s.customers.Create(ctx, c, s.events.New(ctx, now, data...)); err != nil {
+		return customer.Customer{}, err
+	}
+	s.log.InfoContext(ctx, "🆕 customer onboarded", "customerId", c.ID, "email", c.Email)
+	return *c, nil
+}
+
+// Activate activates or reactivates a customer. Errors: customer.ErrNotFound,
+// customer.ErrAlreadyActive, fault.Invalid for a bad reason.
+func (s *Service) Activate(ctx context.Context, id, reason string) (customer.Customer, error) {
+	return s.change(ctx, id, func(c *customer.Customer) ([]event.Data, error) {
+		return c.Activate(s.clock.Now(), strings.TrimSpace(reason))
+	})
+}
+
+// Deactivate deactivates a customer. An empty reason becomes
+// DefaultDeactivationReason. Errors: customer.ErrNotFound,
+// customer.ErrAlreadyInactive, fault.Invalid for a bad reason.
+func (s *Service) Deactivate(ctx context.Context, id, reason string) (customer.Customer, error) {
+	if reason = strings.TrimSpace(reason); reason == "" {
+		reason = DefaultDeactivationReason
+	}
+	return s.change(ctx, id, func(c *customer.Customer) ([]event.Data, error) {
+		return c.Deactivate(s.clock.Now(), reason)
+	})
+}
+
+// RecordFirstPayment records an active customer's first payment. Errors:
+// fault.Invalid for a bad payment (checked before the customer is looked
+// up); customer.ErrNotFound, ErrNotActive, ErrFirstPaymentTaken.
+func (s *Service) RecordFirstPayment(ctx context.Context, id string, r customer.PaymentRequest) (customer.Customer, error) {
+	p, err := customer.ParsePayment(r)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	return s.change(ctx, id, func(c *customer.Customer) ([]event.Data, error) {
+		return c.RecordFirstPayment(s.clock.Now(), p)
+	})
+}
+
+// Promote moves an active customer to tier, or to the next tier when tier is
+// empty. Errors: fault.Invalid for an unknown tier or bad reason;
+// customer.ErrNotFound, ErrNotActive, ErrTopTier, ErrTierNotHigher.
+func (s *Service) Promote(ctx context.Context, id, tier, reason string) (customer.Customer, error) {
+	var target customer.Tier
+	if strings.TrimSpace(tier) != "" {
+		t, err := customer.ParseTier(tier)
+		if err != nil {
+			var bad fault.Fields
+			bad.Add("tier", err.Error())
+			return customer.Customer{}, bad.Err("invalid promotion")
+		}
+		target = t
+	}
+	return s.change(ctx, id, func(c *customer.Customer) ([]event.Data, error) {
+		return c.Promote(s.clock.Now(), target, strings.TrimSpace(reason), customer.Manual)
+	})
+}
+
+// change runs a transition requested over the API and logs its events.
+func (s *Service) change(ctx context.Context, id string, transition func(*customer.Customer) ([]event.Data, error)) (customer.Customer, error) {
+	c, err := s.customers.Update(ctx, id, "", func(c *customer.Customer) ([]event.Event, error) {
+		data, err := transition(c)
+		if err != nil {
+			return nil, err
+		}
+		return s.events.New(ctx, s.clock.Now(), data...), nil
+	})
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	s.log.InfoContext(ctx, "🔁 customer changed", "customerId", c.ID, "status", c.Status, "tier", c.Tier, "version", c.Version)
+	return c, nil
+}
+
+// Get returns a customer. Errors: customer.ErrNotFound.
+func (s *Service) Get(ctx context.Context, id string) (customer.Customer, error) {
+	return s.customers.Get(ctx, id)
+}
+
+// List returns a page of customers, optionally filtered by status and tier.
+// Errors: fault.Invalid for an unknown status or tier or a bad page request.
+func (s *Service) List(ctx context.Context, status, tier string, p page.Request) (ports.CustomerPage, error) {
+	var f ports.CustomerFilter
+	var bad fault.Fields
+	var err error
+	if status != "" {
+		f.Status, err = customer.ParseStatus(status)
+		bad.Check("status", err)
+	}
+	if tier != "" {
+		f.Tier, err = customer.ParseTier(tier)
+		bad.Check("tier", err)
+	}
+	w, err := p.Parse()
+	if e, ok := fault.As(err); ok {
+		bad = append(bad, e.Fields...)
+	}
+	if err := bad.Err("invalid customer query"); err != nil {
+		return ports.CustomerPage{}, err
+	}
+	return s.customers.List(ctx, f, w)
+}
+
+// History returns a customer's status history. Errors: customer.ErrNotFound.
+func (s *Service) History(ctx context.Context, id string) ([]customer.Change, error) {
+	return s.customers.History(ctx, id)
+}
+
+// Notifications returns the messages sent to a customer. Errors:
+// customer.ErrNotFound.
+func (s *Service) Notifications(ctx context.Context, id string) ([]customer.Notification, error) {
+	return s.customers.Notifications(ctx, id)
+}
+
+// ignoreHandled turns ErrAlreadyHandled into success: a redelivered event
+// has already had its effect.
+func ignoreHandled(err error) error {
+	if errors.Is(err, ports.ErrAlreadyHandled) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,404 @@
+package lifecycle_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"go.uber.org/mock/gomock"
+
+	"github.com/fintechlabs/customers/core/customer"
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/lifecycle"
+	"github.com/fintechlabs/customers/core/page"
+	"github.com/fintechlabs/customers/core/trace"
+	"github.com/fintechlabs/customers/ports"
+	"github.com/fintechlabs/customers/ports/mocks"
+)
+
+var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	svc       *lifecycle.Service
+	customers *mocks.MockCustomers
+}
+
+func setup(t *testing.T) fixture {
+	t.Helper()
+	ctrl := gomock.NewController(t)
+	clock := mocks.NewMockClock(ctrl)
+	clock.EXPECT().Now().Return(now).AnyTimes()
+	ids := mocks.NewMockIDGenerator(ctrl)
+	n := 0
+	ids.EXPECT().NewID().DoAndReturn(func() string { n++; return fmt.Sprintf("id-%d", n) }).AnyTimes()
+	customers := mocks.NewMockCustomers(ctrl)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return fixture{svc: lifecycle.New(customers, clock, ids, log), customers: customers}
+}
+
+// existing returns a customer in status with tier, as loaded from storage.
+func existing(t *testing.T, status customer.Status, tier customer.Tier) *customer.Customer {
+	t.Helper()
+	c, _, err := customer.New("c1", customer.Registration{Name: "Ana", Email: "ana@example.es", Phone: "+34600111222"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Status, c.Tier, c.Version = status, tier, 5
+	return c
+}
+
+// update makes Customers.Update run the change against c, as a repository
+// would, and captures the events it would commit.
+func (f fixture) update(c *customer.Customer, handled string, committed *[]event.Event) {
+	f.customers.EXPECT().Update(gomock.Any(), c.ID, handled, gomock.Any()).DoAndReturn(
+		func(_ context.Context, _, _ string, change func(*customer.Customer) ([]event.Event, error)) (customer.Customer, error) {
+			copy := *c
+			events, err := change(&copy)
+			if err != nil {
+				return customer.Customer{}, err
+			}
+			*committed = events
+			*c = copy
+			return copy, nil
+		})
+}
+
+func TestOnboardingStoresTheCustomerWithItsEventsInOneCall(t *testing.T) {
+	f := setup(t)
+	var stored *customer.Customer
+	var events []event.Event
+	f.customers.EXPECT().Create(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+		func(_ context.Context, c *customer.Customer, e []event.Event) error {
+			stored, events = c, e
+			return nil
+		})
+	tp := trace.New()
+	c, err := f.svc.Onboard(trace.With(context.Background(), tp), customer.Registration{
+		FirstName: "John", LastName: "Doe", Email: "john.doe@example.com", Phone: "+1234567890"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID != "id-1" || stored.ID != c.ID || c.Name != "John Doe" {
+		t.Fatalf("customer = %+v", c)
+	}
+	if len(events) != 2 || events[0].Type != event.TopicRegistered || events[1].Type != event.TopicOnboarded {
+		t.Fatalf("events = %+v", events)
+	}
+	for _, e := range events {
+		if e.Source != lifecycle.Source || e.Subject != c.ID || e.TraceParent != tp || !e.Time.Equal(now) || e.ID == c.ID {
+			t.Fatalf("metadata = %+v", e.Metadata)
+		}
+	}
+}
+
+func TestOnboardingRefusesInvalidInputWithoutTouchingStorage(t *testing.T) {
+	f := setup(t) // no Create expected: a call fails the test
+	_, err := f.svc.Onboard(context.Background(), customer.Registration{Email: "nope"})
+	if fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+func TestOnboardingADuplicateEmailIsAConflict(t *testing.T) {
+	f := setup(t)
+	f.customers.EXPECT().Create(gomock.Any(), gomock.Any(), gomock.Any()).Return(customer.ErrEmailTaken)
+	_, err := f.svc.Onboard(context.Background(), customer.Registration{Name: "Ana", Email: "ana@example.es", Phone: "+34600111222"})
+	if !errors.Is(err, customer.ErrEmailTaken) {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+func TestTransitionsRequestedOverTheAPI(t *testing.T) {
+	payment := customer.PaymentRequest{Amount: "1500.50", Currency: "EUR"}
+	tests := []struct {
+		name   string
+		status customer.Status
+		tier   customer.Tier
+		call   func(*lifecycle.Service) (customer.Customer, error)
+		topic  string
+		err    error
+		check  func(*testing.T, customer.Customer, event.Data)
+	}{
+		{"activation of an onboarded customer emits customer.activated", customer.Onboarded, customer.Basic,
+			func(s *lifecycle.Service) (customer.Customer, error) { return s.Activate(context.Background(), "c1", " kyc ") },
+			event.TopicActivated, nil, func(t *testing.T, c customer.Customer, d event.Data) {
+				if d.(event.Activated).Reason != "kyc" {
+					t.Fatalf("reason not trimmed: %+v", d)
+				}
+			}},
+		{"activation of an active customer is refused", customer.Active, customer.Basic,
+			func(s *lifecycle.Service) (customer.Customer, error) { return s.Activate(context.Background(), "c1", "") },
+			"", customer.ErrAlreadyActive, nil},
+		{"deactivation without a reason uses the default reason", customer.Active, customer.Basic,
+			func(s *lifecycle.Service) (customer.Customer, error) { return s.Deactivate(context.Background(), "c1", "  ") },
+			event.TopicDeactivated, nil, func(t *testing.T, c customer.Customer, d event.Data) {
+				if c.DeactivationReason != lifecycle.DefaultDeactivationReason {
+					t.Fatalf("reason = %q", c.DeactivationReason)
+				}
+			}},
+		{"a first payment of an active customer emits customer.firstPayment", customer.Active, customer.Basic,
+			func(s *lifecycle.Service) (customer.Customer, error) {
+				return s.RecordFirstPayment(context.Background(), "c1", payment)
+			},
+			event.TopicFirstPayment, nil, func(t *testing.T, c customer.Customer, d event.Data) {
+				if d.(event.FirstPayment).Payment.AmountMinor != 150050 {
+					t.Fatalf("payment = %+v", d)
+				}
+			}},
+		{"a first payment of an onboarded customer is refused", customer.Onboarded, customer.Basic,
+			func(s *lifecycle.Service) (customer.Customer, error) {
+				return s.RecordFirstPayment(context.Background(), "c1", payment)
+			},
+			"", customer.ErrNotActive, nil},
+		{"a promotion without tier goes to the next tier", customer.Active, customer.Basic,
+			func(s *lifecycle.Service) (customer.Customer, error) { return s.Promote(context.Background(), "c1", "", "") },
+			event.TopicPromoted, nil, func(t *testing.T, c customer.Customer, d event.Data) {
+				if c.Tier != customer.Premium || d.(event.Promoted).Source != "manual" {
+					t.Fatalf("tier %s, payload %+v", c.Tier, d)
+				}
+			}},
+		{"a promotion to a named tier", customer.Active, customer.Basic,
+			func(s *lifecycle.Service) (customer.Customer, error) {
+				return s.Promote(context.Background(), "c1", "VIP", "loyal")
+			},
+			event.TopicPromoted, nil, func(t *testing.T, c customer.Customer, d event.Data) {
+				if c.Tier != customer.VIP || d.(event.Promoted).Reason != "loyal" {
+					t.Fatalf("tier %s, payload %+v", c.Tier, d)
+				}
+			}},
+		{"promotion refused for an inactive customer", customer.Inactive, customer.Basic,
+			func(s *lifecycle.Service) (customer.Customer, error) { return s.Promote(context.Background(), "c1", "", "") },
+			"", customer.ErrNotActive, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			c := existing(t, tt.status, tt.tier)
+			var committed []event.Event
+			f.update(c, "", &committed)
+			got, err := tt.call(f.svc)
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("error = %v, want %v", err, tt.err)
+			}
+			if err != nil {
+				if committed != nil || c.Version != 5 {
+					t.Fatal("a refused transition committed something")
+				}
+				return
+			}
+			if len(committed) != 1 || committed[0].Type != tt.topic || committed[0].Subject != "c1" || got.Version != 6 {
+				t.Fatalf("committed %+v, version %d", committed, got.Version)
+			}
+			tt.check(t, got, committed[0].Data)
+		})
+	}
+}
+
+func TestInvalidRequestsNeverReachStorage(t *testing.T) {
+	f := setup(t) // no Update expected
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"a payment without currency", func() error {
+			_, err := f.svc.RecordFirstPayment(context.Background(), "c1", customer.PaymentRequest{Amount: "1"})
+			return err
+		}},
+		{"a promotion to an unknown tier", func() error {
+			_, err := f.svc.Promote(context.Background(), "c1", "gold", "")
+			return err
+		}},
+		{"a list filtered by an unknown status, tier and limit", func() error {
+			_, err := f.svc.List(context.Background(), "zombie", "gold", page.Request{Limit: 1000})
+			if e, _ := fault.As(err); len(e.Fields) != 3 {
+				return fmt.Errorf("want three field errors: %w", err)
+			}
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.call(); fault.KindOf(err) != fault.Invalid {
+				t.Fatalf("error = %v, want invalid", err)
+			}
+		})
+	}
+}
+
+func TestReadsComeFromStorage(t *testing.T) {
+	f := setup(t)
+	c := existing(t, customer.Active, customer.Basic)
+	f.customers.EXPECT().Get(gomock.Any(), "c1").Return(*c, nil)
+	f.customers.EXPECT().List(gomock.Any(), ports.CustomerFilter{Status: customer.Active, Tier: customer.VIP}, page.Window{Limit: 5}).
+		Return(ports.CustomerPage{Customers: []customer.Customer{*c}}, nil)
+	f.customers.EXPECT().History(gomock.Any(), "c1").Return(c.Changes(), nil)
+	f.customers.EXPECT().Notifications(gomock.Any(), "c9").Return(nil, customer.ErrNotFound)
+
+	if got, err := f.svc.Get(context.Background(), "c1"); err != nil || got.ID != "c1" {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+	if p, err := f.svc.List(context.Background(), "active", "vip", page.Request{Limit: 5}); err != nil || len(p.Customers) != 1 {
+		t.Fatalf("List = %+v, %v", p, err)
+	}
+	if h, err := f.svc.History(context.Background(), "c1"); err != nil || len(h) != 1 {
+		t.Fatalf("History = %+v, %v", h, err)
+	}
+	if _, err := f.svc.Notifications(context.Background(), "c9"); !errors.Is(err, customer.ErrNotFound) {
+		t.Fatalf("Notifications error = %v", err)
+	}
+}
+
+func consumed(d event.Data) event.Event {
+	return event.Event{Metadata: event.Metadata{ID: "evt-1", Type: d.Topic(), Subject: d.Key()}, Data: d}
+}
+
+func profiled(promote bool, tier string) event.Event {
+	return consumed(event.Profiled{CustomerID: "c1", Promote: promote, Timestamp: now,
+		Profile: event.Profile{Score: 85, RecommendedTier: tier}})
+}
+
+func TestApplyingProfilesFromProfiling(t *testing.T) {
+	tests := []struct {
+		name   string
+		status customer.Status
+		tier   customer.Tier
+		event  event.Event
+		want   customer.Tier
+		topics int
+	}{
+		{"a recommended higher tier promotes an active customer", customer.Active, customer.Basic, profiled(true, "vip"), customer.VIP, 1},
+		{"a recommendation for an inactive customer changes nothing", customer.Inactive, customer.Basic, profiled(true, "vip"), customer.Basic, 0},
+		{"a recommendation for an onboarded customer changes nothing", customer.Onboarded, customer.Basic, profiled(true, "premium"), customer.Basic, 0},
+		{"a recommendation not above the tier changes nothing", customer.Active, customer.VIP, profiled(true, "premium"), customer.VIP, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			c := existing(t, tt.status, tt.tier)
+			var committed []event.Event
+			f.update(c, "evt-1", &committed)
+			if err := f.svc.Handle(context.Background(), tt.event); err != nil {
+				t.Fatal(err)
+			}
+			if c.Tier != tt.want || len(committed) != tt.topics {
+				t.Fatalf("tier %s, committed %+v", c.Tier, committed)
+			}
+			if tt.topics == 1 {
+				p := committed[0].Data.(event.Promoted)
+				if p.Source != "profiling" || p.Reason != "profiling recommends vip" {
+					t.Fatalf("promoted = %+v", p)
+				}
+			}
+		})
+	}
+}
+
+func TestProfilesThatAskForNothingAreOnlyMarkedHandled(t *testing.T) {
+	f := setup(t)
+	f.customers.EXPECT().MarkHandled(gomock.Any(), "evt-1").Return(nil)
+	if err := f.svc.Handle(context.Background(), profiled(false, "basic")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAProfileForAnUnknownCustomerIsMarkedHandled(t *testing.T) {
+	f := setup(t)
+	f.customers.EXPECT().Update(gomock.Any(), "c1", "evt-1", gomock.Any()).Return(customer.Customer{}, customer.ErrNotFound)
+	f.customers.EXPECT().MarkHandled(gomock.Any(), "evt-1").Return(nil)
+	if err := f.svc.Handle(context.Background(), profiled(true, "vip")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestARedeliveredEventHasNoSecondEffect(t *testing.T) {
+	f := setup(t)
+	f.customers.EXPECT().Update(gomock.Any(), "c1", "evt-1", gomock.Any()).Return(customer.Customer{}, ports.ErrAlreadyHandled)
+	if err := f.svc.Handle(context.Background(), profiled(true, "vip")); err != nil {
+		t.Fatalf("a duplicate should be skipped quietly, got %v", err)
+	}
+}
+
+func TestPoisonAndFailuresWhileHandling(t *testing.T) {
+	t.Run("a recommended tier that does not exist is poison", func(t *testing.T) {
+		f := setup(t)
+		if err := f.svc.Handle(context.Background(), profiled(true, "gold")); fault.KindOf(err) != fault.Invalid {
+			t.Fatalf("error = %v", err)
+		}
+	})
+	t.Run("an event the service does not consume is poison", func(t *testing.T) {
+		f := setup(t)
+		err := f.svc.Handle(context.Background(), consumed(event.Onboarded{}))
+		if fault.KindOf(err) != fault.Invalid {
+			t.Fatalf("error = %v", err)
+		}
+	})
+	t.Run("a storage failure is returned for retry", func(t *testing.T) {
+		f := setup(t)
+		boom := errors.New("disk")
+		f.customers.EXPECT().Update(gomock.Any(), "c1", "evt-1", gomock.Any()).Return(customer.Customer{}, boom)
+		if err := f.svc.Handle(context.Background(), profiled(true, "vip")); !errors.Is(err, boom) {
+			t.Fatalf("error = %v", err)
+		}
+	})
+	t.Run("a transition error other than not-active is returned", func(t *testing.T) {
+		f := setup(t)
+		c := existing(t, customer.Active, customer.Basic)
+		var committed []event.Event
+		f.update(c, "evt-1", &committed)
+		e := profiled(true, "vip")
+		p := e.Data.(event.Profiled)
+		p.Reason = "bad\x00reason"
+		e.Data = p
+		if err := f.svc.Handle(context.Background(), e); fault.KindOf(err) != fault.Invalid || committed != nil {
+			t.Fatalf("error = %v", err)
+		}
+	})
+}
+
+func sent(customerID string) event.Event {
+	return consumed(event.NotificationSent{NotificationID: "n1", CustomerID: customerID, Channel: "email",
+		Template: "welcome", Recipient: "ana@example.es", Subject: "Hola", Status: "sent", Timestamp: now})
+}
+
+func TestNotificationsAreRecordedInTheCustomersHistory(t *testing.T) {
+	f := setup(t)
+	f.customers.EXPECT().Get(gomock.Any(), "c1").Return(*existing(t, customer.Active, customer.Basic), nil)
+	f.customers.EXPECT().AddNotification(gomock.Any(), "c1", customer.Notification{
+		ID: "n1", EventID: "evt-1", Channel: "email", Template: "welcome", Recipient: "ana@example.es",
+		Subject: "Hola", Status: "sent", SentAt: now,
+	}, "evt-1").Return(nil)
+	if err := f.svc.Handle(context.Background(), sent("c1")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNotificationsForUnknownRecipientsAreOnlyMarkedHandled(t *testing.T) {
+	t.Run("no customer id", func(t *testing.T) {
+		f := setup(t)
+		f.customers.EXPECT().MarkHandled(gomock.Any(), "evt-1").Return(nil)
+		if err := f.svc.Handle(context.Background(), sent("")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a customer id nobody issued", func(t *testing.T) {
+		f := setup(t)
+		f.customers.EXPECT().Get(gomock.Any(), "customer_1234567890").Return(customer.Customer{}, customer.ErrNotFound)
+		f.customers.EXPECT().MarkHandled(gomock.Any(), "evt-1").Return(ports.ErrAlreadyHandled)
+		if err := f.svc.Handle(context.Background(), sent("customer_1234567890")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a failing lookup is returned for retry", func(t *testing.T) {
+		f := setup(t)
+		boom := errors.New("disk")
+		f.customers.EXPECT().Get(gomock.Any(), "c1").Return(customer.Customer{}, boom)
+		if err := f.svc.Handle(context.Background(), sent("c1")); !errors.Is(err, boom) {
+			t.Fatalf("error = %v", err)
+		}
+	})
+}

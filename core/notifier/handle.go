@@ -1,0 +1,70 @@
+package notifier
+
+import (
+	"context"
+
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/notification"
+)
+
+// Handle sends the messages a customer event triggers (see
+// notification.Plan) and emits notification.sent for each one delivered.
+// Each channel's delivery is committed as soon as it is sent, and the event
+// is marked handled with the last one, so a retry after a partial failure
+// sends only what is missing. Errors: fault.Invalid for events this service
+// does not consume; provider failures worth retrying.
+func (s *Service) Handle(ctx context.Context, e event.Event) error {
+	job, ok := notification.Plan(e.Data)
+	if !ok {
+		return fault.Invalidf("the notifications service does not consume %s", e.Type)
+	}
+	if done, err := s.deliveries.Handled(ctx, e.ID); err != nil || done {
+		return err
+	}
+	tpl, err := s.templates.Get(job.Template)
+	if err != nil {
+		return err
+	}
+	for i, ch := range job.Channels {
+		handled := ""
+		if i == len(job.Channels)-1 {
+			handled = e.ID
+		}
+		if err := s.deliver(ctx, e, job, tpl, ch, handled); err != nil {
+			return ignoreHandled(err)
+		}
+	}
+	return nil
+}
+
+func (s *Service) deliver(ctx context.Context, e event.Event, job notification.Job, tpl notification.Template, ch notification.Channel, handled string) error {
+	id := deliveryID(e.ID, string(ch))
+	prior, err := s.deliveries.Get(ctx, id)
+	switch {
+	case err == nil && prior.Status == notification.Sent:
+		if handled == "" {
+			return nil
+		}
+		return s.deliveries.MarkHandled(ctx, handled)
+	case err != nil && fault.KindOf(err) != fault.NotFound:
+		return err
+	}
+	d := notification.Delivery{
+		ID: id, CustomerID: job.CustomerID, Channel: ch, Template: job.Template, Language: job.Language,
+		Cause: &notification.Cause{EventID: e.ID, EventType: e.Type}, CreatedAt: s.clock.Now(),
+	}
+	// A customer without a usable address, or a template the event's data
+	// cannot fill, will not get better on retry: record the failure.
+	d.Recipient, err = notification.ParseRecipient(ch, job.Recipient(ch))
+	if err == nil {
+		d.Content, err = notification.RenderTemplate(tpl, ch, job.Language, job.Data)
+	}
+	if err != nil {
+		d.Recipient = job.Recipient(ch)
+		d.Status, d.Error = notification.Failed, err.Error()
+	} else if err := s.send(ctx, &d); err != nil {
+		return err
+	}
+	return s.deliveries.Record(ctx, d, s.sentEvents(ctx, d), handled)
+}

@@ -1,0 +1,138 @@
+// Package notifier holds the notifications service's use cases: turning
+// customer events into emails and text messages, sending ad-hoc messages on
+// request, and listing deliveries and templates.
+package notifier
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/google/uuid"
+
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/core/page"
+	"github.com/fintechlabs/customers/core/pii"
+	"github.com/fintechlabs/customers/ports"
+)
+
+// Source names the notifications service in the events it emits.
+const Source = "service-notifications"
+
+// Consumes lists the topics the notifications service consumes.
+var Consumes = []string{
+	event.TopicOnboarded, event.TopicActivated, event.TopicDeactivated, event.TopicPromoted, event.TopicPromotionActivated,
+}
+
+// Emits lists the topics the notifications service publishes.
+var Emits = []string{event.TopicNotificationSent}
+
+// deliveryIDs is the UUIDv5 namespace of delivery ids derived from event
+// ids and idempotency keys.
+var deliveryIDs = uuid.MustParse("6f1c0b8e-58a4-4d8a-9a47-3c9b1d7e2f10")
+
+// Service runs the notification use cases.
+type Service struct {
+	deliveries ports.Deliveries
+	email      ports.EmailSender
+	sms        ports.SMSSender
+	templates  *notification.Registry
+	clock      ports.Clock
+	events     event.Factory
+	log        *slog.Logger
+}
+
+// New returns a Service.
+func New(deliveries ports.Deliveries, email ports.EmailSender, sms ports.SMSSender, templates *notification.Registry,
+	clock ports.Clock, ids ports.IDGenerator, log *slog.Logger) *Service {
+	return &Service{deliveries: deliveries, email: email, sms: sms, templates: templates, clock: clock, log: log,
+		events: event.Factory{Source: Source, NewID: ids.NewID}}
+}
+
+// Templates returns the template registry.
+func (s *Service) Templates() *notification.Registry { return s.templates }
+
+// List returns deliveries, newest first, optionally for one customer and
+// channel. Errors: fault.Invalid for a bad channel or page request.
+func (s *Service) List(ctx context.Context, customerID, channel string, p page.Request) (ports.DeliveryPage, error) {
+	var bad fault.Fields
+	q := notification.Query{CustomerID: customerID}
+	if channel != "" {
+		ch, err := notification.ParseChannel(channel)
+		bad.Check("channel", err)
+		q.Channel = ch
+	}
+	w, err := p.Parse()
+	if e, ok := fault.As(err); ok {
+		bad = append(bad, e.Fields...)
+	}
+	if err := bad.Err("invalid delivery query"); err != nil {
+		return ports.DeliveryPage{}, err
+	}
+	return s.deliveries.List(ctx, q, w)
+}
+
+// Get returns one delivery. Errors: fault.NotFound.
+func (s *Service) Get(ctx context.Context, id string) (notification.Delivery, error) {
+	return s.deliveries.Get(ctx, id)
+}
+
+// deliveryID derives a stable id from parts, so a redelivered event or a
+// retried request maps to the delivery it made before.
+func deliveryID(parts ...string) string {
+	var b []byte
+	for _, p := range parts {
+		b = append(b, p...)
+		b = append(b, 0)
+	}
+	return uuid.NewSHA1(deliveryIDs, b).String()
+}
+
+// send hands d to its channel's sender with d.ID as idempotency key, and
+// fills in the outcome. It returns an error only for failures worth
+// retrying; a message refused for good is recorded as failed.
+func (s *Service) send(ctx context.Context, d *notification.Delivery) error {
+	var id string
+	var err error
+	if d.Channel == notification.SMS {
+		id, err = s.sms.SendSMS(ctx, ports.SMS{ID: d.ID, To: d.Recipient, Body: d.Body})
+	} else {
+		id, err = s.email.SendEmail(ctx, ports.Email{ID: d.ID, To: d.Recipient, Subject: d.Subject, Body: d.Body})
+	}
+	switch {
+	case err == nil:
+		d.Status, d.ProviderID = notification.Sent, id
+		s.log.InfoContext(ctx, "📨 "+string(d.Channel)+" sent", "deliveryId", d.ID, "to", pii.MaskRecipient(d.Recipient),
+			"template", d.Template, "customerId", d.CustomerID)
+		return nil
+	case fault.KindOf(err).Permanent():
+		d.Status, d.Error = notification.Failed, err.Error()
+		s.log.WarnContext(ctx, "⚠️ "+string(d.Channel)+" refused", "deliveryId", d.ID, "to", pii.MaskRecipient(d.Recipient), "error", err)
+		return nil
+	}
+	return err
+}
+
+// sentEvents returns the notification.sent event for a delivery that went out.
+func (s *Service) sentEvents(ctx context.Context, d notification.Delivery) []event.Event {
+	if d.Status != notification.Sent {
+		return nil
+	}
+	sent := event.NotificationSent{
+		NotificationID: d.ID, CustomerID: d.CustomerID, Channel: string(d.Channel), Template: d.Template,
+		Recipient: d.Recipient, Subject: d.Subject, Status: string(d.Status), Timestamp: d.CreatedAt,
+	}
+	if d.Cause != nil {
+		sent.TriggeredBy = &event.Cause{EventID: d.Cause.EventID, EventType: d.Cause.EventType}
+	}
+	return s.events.New(ctx, d.CreatedAt, sent)
+}
+
+func ignoreHandled(err error) error {
+	if errors.Is(err, ports.ErrAlreadyHandled) {
+		return nil
+	}
+	return err
+}

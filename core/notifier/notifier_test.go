@@ -1,0 +1,463 @@
+package notifier_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/mock/gomock"
+
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/core/notifier"
+	"github.com/fintechlabs/customers/core/page"
+	"github.com/fintechlabs/customers/ports"
+	"github.com/fintechlabs/customers/ports/mocks"
+)
+
+var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	svc        *notifier.Service
+	deliveries *mocks.MockDeliveries
+	email      *mocks.MockEmailSender
+	sms        *mocks.MockSMSSender
+}
+
+func setup(t *testing.T) fixture {
+	t.Helper()
+	ctrl := gomock.NewController(t)
+	clock := mocks.NewMockClock(ctrl)
+	clock.EXPECT().Now().Return(now).AnyTimes()
+	ids := mocks.NewMockIDGenerator(ctrl)
+	n := 0
+	ids.EXPECT().NewID().DoAndReturn(func() string { n++; return fmt.Sprintf("id-%d", n) }).AnyTimes()
+	f := fixture{deliveries: mocks.NewMockDeliveries(ctrl), email: mocks.NewMockEmailSender(ctrl), sms: mocks.NewMockSMSSender(ctrl)}
+	f.svc = notifier.New(f.deliveries, f.email, f.sms, notification.Templates(), clock, ids,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return f
+}
+
+var notFound = fault.NotFoundf("delivery not found")
+
+func envelope(phone string) event.Envelope {
+	return event.Envelope{CustomerID: "c1", Timestamp: now, Customer: event.Customer{
+		ID: "c1", Name: "Ana López", Email: "ana@example.es", Phone: phone, Language: "es", Version: 2}}
+}
+
+func consumed(d event.Data) event.Event {
+	return event.Event{Metadata: event.Metadata{ID: "evt-1", Type: d.Topic(), Subject: "c1"}, Data: d}
+}
+
+// recorded captures what Record commits.
+type recorded struct {
+	delivery notification.Delivery
+	events   []event.Event
+	handled  string
+}
+
+func (f fixture) expectRecord(into *[]recorded, err error) *gomock.Call {
+	return f.deliveries.EXPECT().Record(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+		func(_ context.Context, d notification.Delivery, events []event.Event, handled string) error {
+			*into = append(*into, recorded{d, events, handled})
+			return err
+		})
+}
+
+func TestOnboardingSendsTheWelcomeEmailAndReportsIt(t *testing.T) {
+	f := setup(t)
+	var recs []recorded
+	f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	var sent ports.Email
+	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m ports.Email) (string, error) {
+		sent = m
+		return "provider-1", nil
+	})
+	f.expectRecord(&recs, nil)
+
+	if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: envelope("+34600111222")})); err != nil {
+		t.Fatal(err)
+	}
+	if sent.To != "ana@example.es" || sent.Subject != "¡Bienvenido/a, Ana López!" || !strings.Contains(sent.Body, "Hola Ana López") {
+		t.Fatalf("email = %+v", sent)
+	}
+	d := recs[0].delivery
+	if d.ID != sent.ID || d.Status != notification.Sent || d.ProviderID != "provider-1" || d.Template != "welcome" ||
+		d.Cause.EventID != "evt-1" || d.Cause.EventType != event.TopicOnboarded || recs[0].handled != "evt-1" {
+		t.Fatalf("delivery = %+v, handled %q", d, recs[0].handled)
+	}
+	ns := recs[0].events[0].Data.(event.NotificationSent)
+	if ns.NotificationID != d.ID || ns.CustomerID != "c1" || ns.Status != "sent" || ns.TriggeredBy.EventID != "evt-1" ||
+		recs[0].events[0].Source != notifier.Source {
+		t.Fatalf("notification.sent = %+v", recs[0].events[0])
+	}
+}
+
+func TestActivationSendsEmailThenSMSAndMarksTheEventWithTheLast(t *testing.T) {
+	f := setup(t)
+	var recs []recorded
+	f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound).Times(2)
+	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
+	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m ports.SMS) (string, error) {
+		if m.To != "+34600111222" || !strings.Contains(m.Body, "activada") {
+			t.Errorf("sms = %+v", m)
+		}
+		return "s-1", nil
+	})
+	f.expectRecord(&recs, nil).Times(2)
+	if err := f.svc.Handle(context.Background(), consumed(event.Activated{Envelope: envelope("+34600111222")})); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].handled != "" || recs[1].handled != "evt-1" || recs[1].delivery.Channel != notification.SMS {
+		t.Fatalf("recorded = %+v", recs)
+	}
+	if recs[0].delivery.ID == recs[1].delivery.ID {
+		t.Fatal("each channel needs its own delivery id")
+	}
+}
+
+func TestARetryAfterAPartialFailureSendsOnlyWhatIsMissing(t *testing.T) {
+	// First attempt: the email goes out, the SMS provider is down.
+	f := setup(t)
+	var recs []recorded
+	f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound).Times(2)
+	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
+	down := fault.Unavailablef("sms gateway down")
+	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("", down)
+	f.expectRecord(&recs, nil)
+	activated := consumed(event.Activated{Envelope: envelope("+34600111222")})
+	if err := f.svc.Handle(context.Background(), activated); !errors.Is(err, down) {
+		t.Fatalf("error = %v, want the provider failure for a retry", err)
+	}
+	if len(recs) != 1 || recs[0].delivery.Channel != notification.Email {
+		t.Fatalf("recorded = %+v", recs)
+	}
+
+	// Second attempt: the email is already sent and must not go out again.
+	f2 := setup(t)
+	emailDelivery := recs[0].delivery
+	f2.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f2.deliveries.EXPECT().Get(gomock.Any(), emailDelivery.ID).Return(emailDelivery, nil)
+	f2.deliveries.EXPECT().Get(gomock.Any(), gomock.Not(emailDelivery.ID)).Return(notification.Delivery{}, notFound)
+	f2.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("s-1", nil)
+	var recs2 []recorded
+	f2.expectRecord(&recs2, nil)
+	if err := f2.svc.Handle(context.Background(), activated); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs2) != 1 || recs2[0].delivery.Channel != notification.SMS || recs2[0].handled != "evt-1" {
+		t.Fatalf("recorded = %+v", recs2)
+	}
+}
+
+func TestAnEventWhoseMessagesAllWentOutIsMarkedHandled(t *testing.T) {
+	f := setup(t)
+	f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{Status: notification.Sent}, nil)
+	f.deliveries.EXPECT().MarkHandled(gomock.Any(), "evt-1").Return(ports.ErrAlreadyHandled)
+	if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: envelope("+34600111222")})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAHandledEventSendsNothing(t *testing.T) {
+	f := setup(t) // no sender call expected
+	f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(true, nil)
+	if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: envelope("+34600111222")})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMessagesThatCannotEverBeSentAreRecordedAsFailed(t *testing.T) {
+	t.Run("an SMS to a customer without a valid phone", func(t *testing.T) {
+		f := setup(t)
+		var recs []recorded
+		f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound).Times(2)
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
+		f.expectRecord(&recs, nil).Times(2)
+		if err := f.svc.Handle(context.Background(), consumed(event.Activated{Envelope: envelope("12")})); err != nil {
+			t.Fatal(err)
+		}
+		sms := recs[1]
+		if sms.delivery.Status != notification.Failed || !strings.Contains(sms.delivery.Error, "E.164") ||
+			sms.events != nil || sms.handled != "evt-1" {
+			t.Fatalf("sms delivery = %+v", sms)
+		}
+	})
+	t.Run("an email the provider refuses for good", func(t *testing.T) {
+		f := setup(t)
+		var recs []recorded
+		f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", fault.Invalidf("mailbox does not exist"))
+		f.expectRecord(&recs, nil)
+		if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: envelope("+34600111222")})); err != nil {
+			t.Fatal(err)
+		}
+		if recs[0].delivery.Status != notification.Failed || recs[0].events != nil {
+			t.Fatalf("delivery = %+v", recs[0])
+		}
+	})
+}
+
+func TestHandlingErrors(t *testing.T) {
+	boom := errors.New("disk")
+	onboarded := consumed(event.Onboarded{Envelope: envelope("+34600111222")})
+	t.Run("an event the service does not consume is poison", func(t *testing.T) {
+		f := setup(t)
+		if err := f.svc.Handle(context.Background(), consumed(event.Registered{})); fault.KindOf(err) != fault.Invalid {
+			t.Fatalf("error = %v", err)
+		}
+	})
+	t.Run("a failing inbox lookup is returned", func(t *testing.T) {
+		f := setup(t)
+		f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, boom)
+		if err := f.svc.Handle(context.Background(), onboarded); !errors.Is(err, boom) {
+			t.Fatalf("error = %v", err)
+		}
+	})
+	t.Run("a failing delivery lookup is returned", func(t *testing.T) {
+		f := setup(t)
+		f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, boom)
+		if err := f.svc.Handle(context.Background(), onboarded); !errors.Is(err, boom) {
+			t.Fatalf("error = %v", err)
+		}
+	})
+	t.Run("a concurrent duplicate that wins the race is not an error", func(t *testing.T) {
+		f := setup(t)
+		var recs []recorded
+		f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
+		f.expectRecord(&recs, ports.ErrAlreadyHandled)
+		if err := f.svc.Handle(context.Background(), onboarded); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestTheOriginalEmailRequestsWork(t *testing.T) {
+	tests := []struct {
+		name    string
+		req     notifier.Request
+		subject string
+		body    string
+	}{
+		{"to, subject and template with data", notifier.Request{Channel: notification.Email, To: "cliente@example.com",
+			Subject: "Bienvenido", Template: "welcome", Data: map[string]string{"customerName": "Juan Pérez"}},
+			"Bienvenido", "Hola Juan Pérez"},
+		{"customerId and email with template", notifier.Request{Channel: notification.Email, To: "john.doe@example.com",
+			CustomerID: "customer_1234567890", Template: "welcome", Data: map[string]string{"customerName": "John Doe"}},
+			"¡Bienvenido/a, John Doe!", "Hola John Doe"},
+		{"an English template", notifier.Request{Channel: notification.Email, To: "a@example.com", Language: "en",
+			Template: "welcome", Data: map[string]string{"customerName": "John"}}, "Welcome, John!", "Hello John"},
+		{"an ad-hoc email", notifier.Request{Channel: notification.Email, To: "a@example.com",
+			Subject: "Hola {{name}}", Body: "Cuerpo", Data: map[string]string{"name": "Ana"}}, "Hola Ana", "Cuerpo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			var recs []recorded
+			f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
+			f.expectRecord(&recs, nil)
+			out, err := f.svc.Send(context.Background(), tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := out.Delivery
+			if d.Subject != tt.subject || !strings.Contains(d.Body, tt.body) || d.Status != notification.Sent || out.Replayed {
+				t.Fatalf("delivery = %+v", d)
+			}
+			if recs[0].handled != "" || recs[0].events[0].Data.(event.NotificationSent).TriggeredBy != nil {
+				t.Fatalf("an API send has no cause: %+v", recs[0])
+			}
+		})
+	}
+}
+
+func TestTheOriginalSMSRequestsWork(t *testing.T) {
+	f := setup(t)
+	var recs []recorded
+	var sent []ports.SMS
+	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m ports.SMS) (string, error) {
+		sent = append(sent, m)
+		return "s", nil
+	}).Times(3)
+	f.expectRecord(&recs, nil).Times(3)
+	for _, r := range []notifier.Request{
+		{To: "+1234567890", Body: "Tu cuenta ha sido activada"},
+		{To: "+1234567890", Body: "Tu código de verificación: {{code}}", Data: map[string]string{"code": "123456"}},
+		{To: "+1234567890", Template: "account-activated", Language: "en", Data: map[string]string{"customerName": "Ana"}},
+	} {
+		r.Channel = notification.SMS
+		if _, err := f.svc.Send(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sent[0].Body != "Tu cuenta ha sido activada" || sent[1].Body != "Tu código de verificación: 123456" ||
+		sent[2].Body != "Ana, your account has been activated." || recs[1].delivery.Subject != "" {
+		t.Fatalf("sent = %+v", sent)
+	}
+}
+
+func TestBadSendRequestsNameEveryProblemAndSendNothing(t *testing.T) {
+	tests := []struct {
+		name   string
+		req    notifier.Request
+		fields string
+	}{
+		{"an email without recipient or text", notifier.Request{Channel: notification.Email}, "to,body"},
+		{"an email without subject", notifier.Request{Channel: notification.Email, To: "a@example.com", Body: "b"}, "subject"},
+		{"a malformed address", notifier.Request{Channel: notification.Email, To: "nope", Template: "welcome"}, "to"},
+		{"an unsupported language", notifier.Request{Channel: notification.Email, To: "a@example.com", Template: "welcome",
+			Language: "fr", Data: map[string]string{"customerName": "A"}}, "language"},
+		{"an unknown template", notifier.Request{Channel: notification.Email, To: "a@example.com", Template: "newsletter"}, "template"},
+		{"template data missing", notifier.Request{Channel: notification.Email, To: "a@example.com", Template: "promotion",
+			Data: map[string]string{"customerName": "A"}}, "data.newTier,data.previousTier"},
+		{"an SMS without message", notifier.Request{Channel: notification.SMS, To: "+1234567890"}, "message"},
+		{"an SMS to an email address", notifier.Request{Channel: notification.SMS, To: "a@example.com", Body: "x"}, "to"},
+		{"an SMS that is too long", notifier.Request{Channel: notification.SMS, To: "+1234567890", Body: strings.Repeat("x", 1000)}, "message"},
+		{"an absurd customer id", notifier.Request{Channel: notification.SMS, To: "+1234567890", Body: "x", CustomerID: strings.Repeat("c", 129)}, "customerId"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t) // no sender or storage call expected
+			_, err := f.svc.Send(context.Background(), tt.req)
+			e, ok := fault.As(err)
+			if !ok || e.Kind != fault.Invalid {
+				t.Fatalf("error = %v", err)
+			}
+			var fields []string
+			for _, fe := range e.Fields {
+				fields = append(fields, fe.Field)
+			}
+			if got := strings.Join(fields, ","); got != tt.fields {
+				// Missing data keys come in template order; compare as sets.
+				if !sameSet(got, tt.fields) {
+					t.Fatalf("fields = %s, want %s", got, tt.fields)
+				}
+			}
+		})
+	}
+}
+
+func sameSet(a, b string) bool {
+	as, bs := strings.Split(a, ","), strings.Split(b, ",")
+	if len(as) != len(bs) {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, x := range as {
+		seen[x] = true
+	}
+	for _, x := range bs {
+		if !seen[x] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestARetriedRequestWithTheSameIdempotencyKeySendsOnce(t *testing.T) {
+	f := setup(t)
+	req := notifier.Request{Channel: notification.SMS, To: "+1234567890", Body: "hola", IdempotencyKey: "k-1"}
+	var recs []recorded
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("s-1", nil)
+	f.expectRecord(&recs, nil)
+	first, err := f.svc.Send(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.deliveries.EXPECT().Get(gomock.Any(), first.Delivery.ID).Return(first.Delivery, nil)
+	again, err := f.svc.Send(context.Background(), req)
+	if err != nil || !again.Replayed || again.Delivery.ID != first.Delivery.ID {
+		t.Fatalf("replay = %+v, %v", again, err)
+	}
+}
+
+func TestARetriedRequestAfterAFailureSendsAgain(t *testing.T) {
+	f := setup(t)
+	req := notifier.Request{Channel: notification.SMS, To: "+1234567890", Body: "hola", IdempotencyKey: "k-1"}
+	var recs []recorded
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{Status: notification.Failed}, nil)
+	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("s-2", nil)
+	f.expectRecord(&recs, nil)
+	out, err := f.svc.Send(context.Background(), req)
+	if err != nil || out.Replayed || out.Delivery.ProviderID != "s-2" {
+		t.Fatalf("got %+v, %v", out, err)
+	}
+}
+
+func TestSendFailures(t *testing.T) {
+	req := notifier.Request{Channel: notification.Email, To: "a@example.com", Subject: "s", Body: "b"}
+	t.Run("a provider that is down makes the request unavailable and records nothing", func(t *testing.T) {
+		f := setup(t)
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", errors.New("connection refused"))
+		if _, err := f.svc.Send(context.Background(), req); fault.KindOf(err) != fault.Unavailable {
+			t.Fatalf("error = %v", err)
+		}
+	})
+	t.Run("a refused message is recorded as failed and reported as invalid", func(t *testing.T) {
+		f := setup(t)
+		var recs []recorded
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", fault.Invalidf("mailbox full"))
+		f.expectRecord(&recs, nil)
+		out, err := f.svc.Send(context.Background(), req)
+		if fault.KindOf(err) != fault.Invalid || out.Delivery.Status != notification.Failed || recs[0].events != nil {
+			t.Fatalf("got %+v, %v", out, err)
+		}
+	})
+	t.Run("a storage failure is returned", func(t *testing.T) {
+		f := setup(t)
+		var recs []recorded
+		boom := errors.New("disk")
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e", nil)
+		f.expectRecord(&recs, boom)
+		if _, err := f.svc.Send(context.Background(), req); !errors.Is(err, boom) {
+			t.Fatalf("error = %v", err)
+		}
+	})
+	t.Run("a failing idempotency lookup is returned", func(t *testing.T) {
+		f := setup(t)
+		boom := errors.New("disk")
+		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, boom)
+		keyed := req
+		keyed.IdempotencyKey = "k"
+		if _, err := f.svc.Send(context.Background(), keyed); !errors.Is(err, boom) {
+			t.Fatalf("error = %v", err)
+		}
+	})
+}
+
+func TestListingDeliveries(t *testing.T) {
+	f := setup(t)
+	f.deliveries.EXPECT().List(gomock.Any(), notification.Query{CustomerID: "c1", Channel: notification.SMS}, page.Window{Limit: 20}).
+		Return(ports.DeliveryPage{Deliveries: []notification.Delivery{{ID: "d1"}}}, nil)
+	p, err := f.svc.List(context.Background(), "c1", "sms", page.Request{})
+	if err != nil || len(p.Deliveries) != 1 {
+		t.Fatalf("List = %+v, %v", p, err)
+	}
+	_, err = f.svc.List(context.Background(), "", "fax", page.Request{Limit: -1})
+	if e, _ := fault.As(err); e == nil || len(e.Fields) != 2 {
+		t.Fatalf("error = %v", err)
+	}
+	f.deliveries.EXPECT().Get(gomock.Any(), "d9").Return(notification.Delivery{}, notFound)
+	if _, err := f.svc.Get(context.Background(), "d9"); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("Get error = %v", err)
+	}
+	if len(f.svc.Templates().Names()) != 5 {
+		t.Fatal("Templates() should return the registry")
+	}
+}

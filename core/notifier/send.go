@@ -1,0 +1,133 @@
+package notifier
+
+import (
+	"context"
+	"strings"
+
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/locale"
+	"github.com/fintechlabs/customers/core/notification"
+)
+
+// Request is a message an API client asks to send: the original's
+// POST /notifications/email and /notifications/sms bodies. Either Template
+// or Body gives the text; Subject (email only) overrides the template's.
+type Request struct {
+	Channel    notification.Channel
+	To         string
+	CustomerID string
+	Subject    string
+	Template   string
+	Body       string
+	Language   string
+	Data       map[string]string
+	// IdempotencyKey, when set, makes a retried request return the first
+	// delivery instead of sending again.
+	IdempotencyKey string
+}
+
+// Outcome is the delivery a request made, and whether it was made by an
+// earlier request with the same idempotency key.
+type Outcome struct {
+	Delivery notification.Delivery
+	Replayed bool
+}
+
+// Send renders and sends an ad-hoc message, records the delivery and emits
+// notification.sent. Errors: fault.Invalid with every bad field, or when the
+// provider refuses the message (the failed delivery is recorded);
+// fault.Unavailable when the provider is down.
+func (s *Service) Send(ctx context.Context, r Request) (Outcome, error) {
+	d, err := s.prepare(r)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if r.IdempotencyKey != "" {
+		d.ID = deliveryID("api", r.IdempotencyKey, string(r.Channel))
+		prior, err := s.deliveries.Get(ctx, d.ID)
+		if err == nil && prior.Status == notification.Sent {
+			return Outcome{Delivery: prior, Replayed: true}, nil
+		}
+		if err != nil && fault.KindOf(err) != fault.NotFound {
+			return Outcome{}, err
+		}
+	} else {
+		d.ID = s.events.NewID()
+	}
+	d.CreatedAt = s.clock.Now()
+	if err := s.send(ctx, &d); err != nil {
+		return Outcome{}, fault.Wrap(fault.Unavailable, err, "the "+string(d.Channel)+" provider is unavailable; try again later")
+	}
+	if err := s.deliveries.Record(ctx, d, s.sentEvents(ctx, d), ""); err != nil {
+		return Outcome{}, err
+	}
+	if d.Status == notification.Failed {
+		e := fault.Invalidf("the %s provider refused the message: %s", d.Channel, d.Error)
+		e.Code = "notification.refused"
+		return Outcome{Delivery: d}, e
+	}
+	return Outcome{Delivery: d}, nil
+}
+
+// prepare validates r and renders its content.
+func (s *Service) prepare(r Request) (notification.Delivery, error) {
+	var bad fault.Fields
+	d := notification.Delivery{Channel: r.Channel, CustomerID: strings.TrimSpace(r.CustomerID),
+		Template: strings.TrimSpace(r.Template)}
+	var err error
+	d.Language, err = locale.Parse(r.Language)
+	bad.Check("language", err)
+	if strings.TrimSpace(r.To) == "" {
+		bad.Add("to", "is required")
+	} else if d.Recipient, err = notification.ParseRecipient(r.Channel, r.To); err != nil {
+		bad.Add("to", err.Error())
+	}
+	if len(d.CustomerID) > 128 {
+		bad.Add("customerId", "is too long")
+	}
+	subject, body := r.Subject, r.Body
+	switch {
+	case d.Template != "":
+		tpl, err := s.templates.Get(d.Template)
+		if err != nil {
+			bad.Add("template", "is not a known template ("+strings.Join(s.templates.Names(), ", ")+")")
+			break
+		}
+		tx := tpl.Text(d.Language)
+		if body == "" {
+			body = tx.Body
+			if r.Channel == notification.SMS {
+				body = tx.SMS
+			}
+		}
+		if subject == "" {
+			subject = tx.Subject
+		}
+	case strings.TrimSpace(body) == "":
+		bad.Add(BodyField(r.Channel), "is required when no template is given")
+	case r.Channel == notification.Email && strings.TrimSpace(subject) == "":
+		bad.Add("subject", "is required when no template is given")
+	}
+	if len(bad) == 0 {
+		content, err := notification.RenderAdHoc(r.Channel, subject, body, r.Data)
+		if e, ok := fault.As(err); ok {
+			for _, f := range e.Fields {
+				if f.Field == "body" {
+					f.Field = BodyField(r.Channel)
+				}
+				bad = append(bad, f)
+			}
+		}
+		d.Content = content
+	}
+	return d, bad.Err("invalid " + string(r.Channel) + " request")
+}
+
+// BodyField is the name of the message text in a channel's request: "body"
+// for email, "message" for SMS (as in the original API).
+func BodyField(ch notification.Channel) string {
+	if ch == notification.SMS {
+		return "message"
+	}
+	return "body"
+}

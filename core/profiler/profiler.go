@@ -1,0 +1,151 @@
+// Package profiler holds the profiling service's use cases: keeping profiles
+// current from customer events, granting the first-payment bonus, and
+// evaluating or promoting customers on request.
+package profiler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/fintechlabs/customers/core/customer"
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/profiling"
+	"github.com/fintechlabs/customers/ports"
+)
+
+// Source names the profiling service in the events it emits.
+const Source = "service-profiling"
+
+// TriggerAPI marks evaluations requested over the REST API.
+const TriggerAPI = "api"
+
+// Consumes lists the topics the profiling service consumes.
+var Consumes = []string{
+	event.TopicOnboarded, event.TopicActivated, event.TopicDeactivated, event.TopicFirstPayment, event.TopicPromoted,
+}
+
+// Emits lists the topics the profiling service publishes.
+var Emits = []string{event.TopicProfiled, event.TopicPromotionActivated}
+
+// ErrNotEligible refuses a manual promotion of a customer the rules may not
+// promote (a minor, or of unknown age).
+var ErrNotEligible = fault.New(fault.Conflict, "profile.not_eligible", "the customer is not eligible for promotion")
+
+// Service runs the profiling use cases.
+type Service struct {
+	profiles ports.Profiles
+	rules    profiling.Rules
+	clock    ports.Clock
+	events   event.Factory
+	log      *slog.Logger
+}
+
+// New returns a Service applying rules.
+func New(profiles ports.Profiles, rules profiling.Rules, clock ports.Clock, ids ports.IDGenerator, log *slog.Logger) *Service {
+	return &Service{profiles: profiles, rules: rules, clock: clock, log: log,
+		events: event.Factory{Source: Source, NewID: ids.NewID}}
+}
+
+// Rules returns the rule table in use.
+func (s *Service) Rules() profiling.Rules { return s.rules }
+
+// Get returns a customer's profile. Errors: profiling.ErrNotFound.
+func (s *Service) Get(ctx context.Context, customerID string) (profiling.Profile, error) {
+	return s.profiles.Get(ctx, customerID)
+}
+
+// PromoteRequest is the original's POST /profiling/promote body: facts to
+// merge into the profile, and optionally a tier an operator asks for.
+type PromoteRequest struct {
+	CustomerID string
+	Facts      profiling.Statement
+	NewTier    string
+	Reason     string
+}
+
+// Result is a saved evaluation and whether it asked for a promotion.
+type Result struct {
+	Profile  profiling.Profile
+	Promoted bool // a customer.profiled event asks the customer service to promote
+}
+
+// Promote merges the stated facts into the customer's profile, evaluates it
+// and emits customer.profiled. The customer service then promotes the
+// customer if the recommended tier is higher than theirs. A NewTier overrides
+// the rules' tier, but not eligibility. Errors: fault.Invalid for bad input;
+// ErrNotEligible when NewTier is given for an ineligible customer.
+func (s *Service) Promote(ctx context.Context, r PromoteRequest) (Result, error) {
+	u, override, reason, err := s.parse(r)
+	if err != nil {
+		return Result{}, err
+	}
+	var promoted bool
+	p, err := s.profiles.Save(ctx, r.CustomerID, "", func(p *profiling.Profile) ([]event.Event, error) {
+		now := s.clock.Now()
+		p.State(u)
+		ev := p.Evaluate(s.rules, now)
+		if override != "" {
+			if !ev.Eligible {
+				return nil, ErrNotEligible.With(ev.Reasons[0].Detail, nil)
+			}
+			p.Evaluation.RecommendedTier = override
+			p.Evaluation.Reasons = append(p.Evaluation.Reasons, profiling.Reason{
+				Rule: "manualOverride", Detail: fmt.Sprintf("operator asked for %s: %s", override, reason)})
+		}
+		promoted = p.Evaluation.Promotes()
+		if reason == "" {
+			reason = fmt.Sprintf("profiling score %d", p.Evaluation.Score)
+		}
+		return s.events.New(ctx, now, p.Profiled(now, TriggerAPI, reason, promoted)), nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	s.log.InfoContext(ctx, "🧮 customer profiled", "customerId", p.CustomerID, "score", p.Evaluation.Score,
+		"recommendedTier", p.Evaluation.RecommendedTier, "promote", promoted)
+	return Result{Profile: p, Promoted: promoted}, nil
+}
+
+// Evaluate is a dry run: it evaluates the customer's known facts (none when
+// customerID is empty or unknown) merged with the stated ones, and saves and
+// emits nothing. Errors: fault.Invalid for bad facts.
+func (s *Service) Evaluate(ctx context.Context, customerID string, facts profiling.Statement) (profiling.Evaluation, error) {
+	u, err := facts.Parse(s.rules)
+	if err != nil {
+		return profiling.Evaluation{}, err
+	}
+	var p profiling.Profile
+	if customerID != "" {
+		p, err = s.profiles.Get(ctx, customerID)
+		if err != nil && !errors.Is(err, profiling.ErrNotFound) {
+			return profiling.Evaluation{}, err
+		}
+	}
+	p.State(u)
+	return s.rules.Evaluate(p.Facts, s.clock.Now()), nil
+}
+
+func (s *Service) parse(r PromoteRequest) (profiling.Update, customer.Tier, string, error) {
+	var bad fault.Fields
+	if strings.TrimSpace(r.CustomerID) == "" {
+		bad.Add("customerId", "is required")
+	}
+	u, err := r.Facts.Parse(s.rules)
+	if e, ok := fault.As(err); ok {
+		bad = append(bad, e.Fields...)
+	}
+	var tier customer.Tier
+	if strings.TrimSpace(r.NewTier) != "" {
+		tier, err = customer.ParseTier(r.NewTier)
+		bad.Check("newTier", err)
+	}
+	reason := strings.TrimSpace(r.Reason)
+	if e, ok := fault.As(customer.ValidateReason(reason)); ok {
+		bad = append(bad, e.Fields...)
+	}
+	return u, tier, reason, bad.Err("invalid profiling request")
+}

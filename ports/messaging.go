@@ -1,0 +1,71 @@
+package ports
+
+import (
+	"context"
+
+	"github.com/fintechlabs/customers/core/event"
+)
+
+// Email is an email to send. ID is the idempotency key: sending the same ID
+// twice delivers one message.
+type Email struct {
+	ID      string
+	To      string
+	Subject string
+	Body    string
+}
+
+// SMS is a text message to send. ID is the idempotency key.
+type SMS struct {
+	ID   string
+	To   string
+	Body string
+}
+
+// EmailSender delivers email.
+type EmailSender interface {
+	// SendEmail delivers m and returns the provider's message id. Errors:
+	// fault.Invalid when the provider refuses the message for good (a bad
+	// address); fault.Unavailable when the provider is down for now.
+	SendEmail(ctx context.Context, m Email) (string, error)
+}
+
+// SMSSender delivers text messages.
+type SMSSender interface {
+	// SendSMS delivers m and returns the provider's message id. Errors as
+	// for EmailSender.SendEmail.
+	SendSMS(ctx context.Context, m SMS) (string, error)
+}
+
+// Pending is an outbox entry waiting to be published.
+type Pending struct {
+	Seq     int64 // commit order
+	Message event.Message
+}
+
+// Outbox is the read side of a service's transactional outbox, used by the
+// relay that publishes it.
+type Outbox interface {
+	// Pending returns up to limit unpublished messages in commit order.
+	Pending(ctx context.Context, limit int) ([]Pending, error)
+
+	// MarkPublished records that the messages with these sequence numbers
+	// were published, so Pending no longer returns them.
+	MarkPublished(ctx context.Context, seqs []int64) error
+
+	// Committed returns a channel that receives a value after each commit
+	// that added outbox messages, so the relay need not poll. Sends never
+	// block: a wake-up that finds the channel full is dropped, since one
+	// pending wake-up is enough.
+	Committed() <-chan struct{}
+}
+
+// Publisher sends messages to the broker.
+type Publisher interface {
+	// Publish sends messages, keyed by subject, in order per key, and
+	// returns once the broker acknowledged all of them. On error, the first
+	// n messages (n is returned) are known to be published; the rest may or
+	// may not be. Errors: fault.Invalid for a topic the service may not
+	// publish to; fault.Unavailable while the broker cannot be reached.
+	Publish(ctx context.Context, msgs []event.Message) (n int, err error)
+}

@@ -1,0 +1,32 @@
+// Package ports declares what the core needs from the outside world: storage
+// with transactional outboxes, message senders, a clock and ids. Adapters
+// implement these interfaces; the core depends only on them.
+//
+// Errors: unless a method says otherwise, failures are returned as
+// fault.Internal (possibly transient; worth retrying) and ctx's error when ctx
+// ends first.
+package ports
+
+import (
+	"errors"
+	"time"
+)
+
+//go:generate go tool mockgen -destination=mocks/mocks.go -package=mocks . Clock,IDGenerator,Customers,Profiles,Deliveries,EmailSender,SMSSender,Outbox,Publisher
+
+// ErrAlreadyHandled is returned by a unit of work given the id of an event
+// that was already handled: the caller skips it, since handling it again
+// would repeat its effect.
+var ErrAlreadyHandled = errors.New("event already handled")
+
+// Clock tells the time. Injected so that the core never calls time.Now.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+}
+
+// IDGenerator makes unique, time-ordered ids (UUIDv7).
+type IDGenerator interface {
+	// NewID returns a new id; it cannot fail.
+	NewID() string
+}
