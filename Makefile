@@ -6,7 +6,15 @@ PKGS  := ./...
 CORE_PKGS := $(shell $(GO) list ./core/... 2>/dev/null)
 FUZZTIME ?= 10s
 
-.PHONY: test lint fmt vet staticcheck mocks mocks-check cover fuzz tidy
+.PHONY: run test lint fmt vet staticcheck mocks mocks-check cover fuzz tidy build
+
+## run: the whole system in one process on an embedded Kafka broker (127.0.0.1:9092), SQLite under ./data
+run:
+	LOG_FORMAT=$${LOG_FORMAT:-pretty} $(GO) run ./apps/stack
+
+## build: the four binaries into ./bin
+build:
+	$(GO) build -o bin/ ./apps/...
 
 ## test: run every test (unit, adapter, end-to-end) with the race detector
 test:
@@ -16,7 +24,7 @@ test:
 lint: fmt vet staticcheck
 
 fmt:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@out=$$(gofmt -l .); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 vet:

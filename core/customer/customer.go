@@ -51,6 +51,17 @@ type Document struct {
 // or created; repositories persist them with the customer.
 func (c *Customer) Changes() []Change { return c.changes }
 
+// Saved returns a copy of c as it reads back once stored: without pending
+// history entries, sharing no memory with c. In-memory repositories use it.
+func (c Customer) Saved() Customer {
+	c.changes = nil
+	if c.FirstPayment != nil {
+		p := *c.FirstPayment
+		c.FirstPayment = &p
+	}
+	return c
+}
+
 // Snapshot returns the customer as events carry it.
 func (c *Customer) Snapshot() event.Customer {
 	s := event.Customer{

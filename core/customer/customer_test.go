@@ -450,3 +450,18 @@ func FuzzOnboardingNeverPanicsAndFailsOnlyAsInvalid(f *testing.F) {
 		}
 	})
 }
+
+func TestSavedCopiesShareNothingAndCarryNoPendingHistory(t *testing.T) {
+	c := mustNew(t, customer.Active, customer.Basic)
+	if _, err := c.RecordFirstPayment(now, payment(t, "10")); err != nil {
+		t.Fatal(err)
+	}
+	saved := c.Saved()
+	if len(saved.Changes()) != 0 || len(c.Changes()) == 0 {
+		t.Fatalf("changes: saved %d, original %d", len(saved.Changes()), len(c.Changes()))
+	}
+	saved.FirstPayment.Description = "changed"
+	if c.FirstPayment.Description == "changed" {
+		t.Fatal("the saved copy shares the payment with the original")
+	}
+}

@@ -125,17 +125,23 @@ func TestTransitionsRequestedOverTheAPI(t *testing.T) {
 		check  func(*testing.T, customer.Customer, event.Data)
 	}{
 		{"activation of an onboarded customer emits customer.activated", customer.Onboarded, customer.Basic,
-			func(s *lifecycle.Service) (customer.Customer, error) { return s.Activate(context.Background(), "c1", " kyc ") },
+			func(s *lifecycle.Service) (customer.Customer, error) {
+				return s.Activate(context.Background(), "c1", " kyc ")
+			},
 			event.TopicActivated, nil, func(t *testing.T, c customer.Customer, d event.Data) {
 				if d.(event.Activated).Reason != "kyc" {
 					t.Fatalf("reason not trimmed: %+v", d)
 				}
 			}},
 		{"activation of an active customer is refused", customer.Active, customer.Basic,
-			func(s *lifecycle.Service) (customer.Customer, error) { return s.Activate(context.Background(), "c1", "") },
+			func(s *lifecycle.Service) (customer.Customer, error) {
+				return s.Activate(context.Background(), "c1", "")
+			},
 			"", customer.ErrAlreadyActive, nil},
 		{"deactivation without a reason uses the default reason", customer.Active, customer.Basic,
-			func(s *lifecycle.Service) (customer.Customer, error) { return s.Deactivate(context.Background(), "c1", "  ") },
+			func(s *lifecycle.Service) (customer.Customer, error) {
+				return s.Deactivate(context.Background(), "c1", "  ")
+			},
 			event.TopicDeactivated, nil, func(t *testing.T, c customer.Customer, d event.Data) {
 				if c.DeactivationReason != lifecycle.DefaultDeactivationReason {
 					t.Fatalf("reason = %q", c.DeactivationReason)
@@ -156,7 +162,9 @@ func TestTransitionsRequestedOverTheAPI(t *testing.T) {
 			},
 			"", customer.ErrNotActive, nil},
 		{"a promotion without tier goes to the next tier", customer.Active, customer.Basic,
-			func(s *lifecycle.Service) (customer.Customer, error) { return s.Promote(context.Background(), "c1", "", "") },
+			func(s *lifecycle.Service) (customer.Customer, error) {
+				return s.Promote(context.Background(), "c1", "", "")
+			},
 			event.TopicPromoted, nil, func(t *testing.T, c customer.Customer, d event.Data) {
 				if c.Tier != customer.Premium || d.(event.Promoted).Source != "manual" {
 					t.Fatalf("tier %s, payload %+v", c.Tier, d)
@@ -172,7 +180,9 @@ func TestTransitionsRequestedOverTheAPI(t *testing.T) {
 				}
 			}},
 		{"promotion refused for an inactive customer", customer.Inactive, customer.Basic,
-			func(s *lifecycle.Service) (customer.Customer, error) { return s.Promote(context.Background(), "c1", "", "") },
+			func(s *lifecycle.Service) (customer.Customer, error) {
+				return s.Promote(context.Background(), "c1", "", "")
+			},
 			"", customer.ErrNotActive, nil},
 	}
 	for _, tt := range tests {

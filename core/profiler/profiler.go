@@ -31,8 +31,8 @@ var Consumes = []string{
 // Emits lists the topics the profiling service publishes.
 var Emits = []string{event.TopicProfiled, event.TopicPromotionActivated}
 
-// ErrNotEligible refuses a manual promotion of a customer the rules may not
-// promote (a minor, or of unknown age).
+// ErrNotEligible refuses a manual promotion of a customer known to be under
+// the eligibility age.
 var ErrNotEligible = fault.New(fault.Conflict, "profile.not_eligible", "the customer is not eligible for promotion")
 
 // Service runs the profiling use cases.
@@ -76,8 +76,9 @@ type Result struct {
 // Promote merges the stated facts into the customer's profile, evaluates it
 // and emits customer.profiled. The customer service then promotes the
 // customer if the recommended tier is higher than theirs. A NewTier overrides
-// the rules' tier, but not eligibility. Errors: fault.Invalid for bad input;
-// ErrNotEligible when NewTier is given for an ineligible customer.
+// the rules' tier for any customer not known to be a minor. Errors:
+// fault.Invalid for bad input; ErrNotEligible when NewTier is given for a
+// customer under the eligibility age.
 func (s *Service) Promote(ctx context.Context, r PromoteRequest) (Result, error) {
 	u, override, reason, err := s.parse(r)
 	if err != nil {
@@ -87,16 +88,19 @@ func (s *Service) Promote(ctx context.Context, r PromoteRequest) (Result, error)
 	p, err := s.profiles.Save(ctx, r.CustomerID, "", func(p *profiling.Profile) ([]event.Event, error) {
 		now := s.clock.Now()
 		p.State(u)
-		ev := p.Evaluate(s.rules, now)
+		p.Evaluate(s.rules, now)
+		promoted = p.Evaluation.Promotes()
 		if override != "" {
-			if !ev.Eligible {
-				return nil, ErrNotEligible.With(ev.Reasons[0].Detail, nil)
+			// Rules promote only customers known to be adults; an operator
+			// may vouch for a customer of unknown age, never for a minor.
+			if age, known := p.Facts.AgeAt(now); known && age < s.rules.MinAge {
+				return nil, ErrNotEligible.With(fmt.Sprintf("age %d is under %d", age, s.rules.MinAge), nil)
 			}
 			p.Evaluation.RecommendedTier = override
 			p.Evaluation.Reasons = append(p.Evaluation.Reasons, profiling.Reason{
 				Rule: "manualOverride", Detail: fmt.Sprintf("operator asked for %s: %s", override, reason)})
+			promoted = override.Above(p.Evaluation.CurrentTier)
 		}
-		promoted = p.Evaluation.Promotes()
 		if reason == "" {
 			reason = fmt.Sprintf("profiling score %d", p.Evaluation.Score)
 		}

@@ -1,0 +1,125 @@
+// Package delivery is a development email and SMS provider: it "delivers" a
+// message by storing it in a mailbox (the notifications database in the
+// running system) and logging it with the recipient masked. It honours
+// idempotency keys like a real provider, and can be slowed down or made to
+// fail to exercise retries.
+package delivery
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fintechlabs/customers/core/backoff"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/pii"
+	"github.com/fintechlabs/customers/ports"
+)
+
+// Mail is a message the provider accepted.
+type Mail struct {
+	IdempotencyKey string
+	ProviderID     string
+	Channel        string
+	Recipient      string
+	Subject        string
+	Body           string
+	AcceptedAt     time.Time
+	// Attempts counts how often the message was handed over; only the first
+	// was delivered.
+	Attempts int
+}
+
+// Mailbox stores accepted messages.
+type Mailbox interface {
+	// Accept stores m unless a message with its idempotency key is there,
+	// and returns the stored message and whether m was new.
+	Accept(ctx context.Context, m Mail) (Mail, bool, error)
+}
+
+// Addresses that the provider refuses for good, to exercise failed
+// deliveries: any email at this domain, any phone with this prefix (999 is
+// not an assigned country code).
+const (
+	BounceDomain = "bounce.example"
+	BouncePrefix = "+999"
+)
+
+// Options tune the provider.
+type Options struct {
+	// Latency is how long each send takes.
+	Latency time.Duration
+	// FailureRate is the chance (0 to 1) that a send fails as if the
+	// provider were down; the caller should retry.
+	FailureRate float64
+	// Now and Random may be replaced in tests.
+	Now    func() time.Time
+	Random func() float64
+}
+
+// Provider implements ports.EmailSender and ports.SMSSender.
+type Provider struct {
+	box  Mailbox
+	opts Options
+	log  *slog.Logger
+}
+
+var (
+	_ ports.EmailSender = (*Provider)(nil)
+	_ ports.SMSSender   = (*Provider)(nil)
+)
+
+// NewProvider returns a provider storing messages in box.
+func NewProvider(box Mailbox, log *slog.Logger, opts Options) *Provider {
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if opts.Random == nil {
+		opts.Random = rand.Float64
+	}
+	return &Provider{box: box, opts: opts, log: log}
+}
+
+// SendEmail implements ports.EmailSender.
+func (p *Provider) SendEmail(ctx context.Context, m ports.Email) (string, error) {
+	if strings.HasSuffix(strings.ToLower(m.To), "@"+BounceDomain) {
+		return "", fault.Invalidf("the mailbox of %s does not exist", pii.Email(m.To).Masked())
+	}
+	return p.deliver(ctx, Mail{IdempotencyKey: m.ID, Channel: "email", Recipient: m.To, Subject: m.Subject, Body: m.Body}, "📧")
+}
+
+// SendSMS implements ports.SMSSender.
+func (p *Provider) SendSMS(ctx context.Context, m ports.SMS) (string, error) {
+	if strings.HasPrefix(m.To, BouncePrefix) {
+		return "", fault.Invalidf("%s is not a reachable number", pii.Phone(m.To).Masked())
+	}
+	return p.deliver(ctx, Mail{IdempotencyKey: m.ID, Channel: "sms", Recipient: m.To, Body: m.Body}, "📱")
+}
+
+func (p *Provider) deliver(ctx context.Context, m Mail, icon string) (string, error) {
+	if p.opts.Latency > 0 && !backoff.Sleep(ctx, p.opts.Latency) {
+		return "", ctx.Err()
+	}
+	if p.opts.FailureRate > 0 && p.opts.Random() < p.opts.FailureRate {
+		p.log.WarnContext(ctx, icon+" simulated provider failure", "channel", m.Channel, "to", pii.MaskRecipient(m.Recipient))
+		return "", fault.Unavailablef("the %s provider is unavailable (simulated failure)", m.Channel)
+	}
+	m.ProviderID = "dev_" + uuid.NewSHA1(uuid.NameSpaceOID, []byte(m.IdempotencyKey)).String()
+	m.AcceptedAt = p.opts.Now()
+	stored, fresh, err := p.box.Accept(ctx, m)
+	if err != nil {
+		return "", err
+	}
+	if fresh {
+		p.log.InfoContext(ctx, icon+" "+m.Channel+" delivered", "to", pii.MaskRecipient(m.Recipient),
+			"subject", m.Subject, "providerId", stored.ProviderID)
+	} else {
+		p.log.InfoContext(ctx, "♻️ duplicate "+m.Channel+" suppressed by idempotency key", "to", pii.MaskRecipient(m.Recipient),
+			"providerId", stored.ProviderID, "attempts", stored.Attempts)
+	}
+	return stored.ProviderID, nil
+}

@@ -1,0 +1,171 @@
+package kafka
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sort"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/fintechlabs/customers/core/backoff"
+	"github.com/fintechlabs/customers/core/event"
+)
+
+// Admin creates topics and checks the cluster.
+type Admin struct {
+	cfg    Config
+	client *kafkago.Client
+	log    *slog.Logger
+}
+
+// NewAdmin returns an Admin.
+func NewAdmin(cfg Config, log *slog.Logger) *Admin {
+	return &Admin{cfg: cfg, log: log, client: &kafkago.Client{
+		Addr: kafkago.TCP(cfg.Brokers...), Timeout: cfg.RequestTimeout, Transport: cfg.transport(),
+	}}
+}
+
+// DeadLetterTopics returns the dead-letter topic of each topic.
+func DeadLetterTopics(topics []string) []string {
+	out := make([]string, len(topics))
+	for i, t := range topics {
+		out[i] = t + event.DeadLetterSuffix
+	}
+	return out
+}
+
+// EnsureTopics creates the topics that do not exist (with the configured
+// partitions and replication factor), then waits until every partition of
+// every topic has a leader: a group reader that joins before its topics are
+// ready can stall with an empty assignment.
+func (a *Admin) EnsureTopics(ctx context.Context, topics []string) error {
+	topics = unique(topics)
+	configs := make([]kafkago.TopicConfig, len(topics))
+	for i, t := range topics {
+		configs[i] = kafkago.TopicConfig{Topic: t, NumPartitions: a.cfg.Partitions, ReplicationFactor: a.cfg.ReplicationFactor}
+	}
+	resp, err := a.client.CreateTopics(ctx, &kafkago.CreateTopicsRequest{Topics: configs})
+	if err != nil {
+		return fmt.Errorf("create topics on %v: %w", a.cfg.Brokers, err)
+	}
+	for topic, err := range resp.Errors {
+		if err != nil && !errors.Is(err, kafkago.TopicAlreadyExists) {
+			return fmt.Errorf("create topic %s: %w", topic, err)
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		missing, err := a.leaderless(ctx, topics)
+		if err == nil && len(missing) == 0 {
+			a.log.InfoContext(ctx, "🔌 Kafka topics ready", "topics", len(topics), "brokers", a.cfg.Brokers)
+			return nil
+		}
+		if !backoff.Sleep(ctx, (backoff.Policy{Min: 50 * time.Millisecond, Max: time.Second}).Delay(attempt)) {
+			return fmt.Errorf("topics without a leader %v (last error %v): %w", missing, err, ctx.Err())
+		}
+	}
+}
+
+// leaderless lists the topics that are missing or have a partition without
+// a leader.
+func (a *Admin) leaderless(ctx context.Context, topics []string) ([]string, error) {
+	md, err := a.client.Metadata(ctx, &kafkago.MetadataRequest{Topics: topics})
+	if err != nil {
+		return topics, err
+	}
+	ready := map[string]bool{}
+	for _, t := range md.Topics {
+		ok := t.Error == nil && len(t.Partitions) > 0
+		for _, p := range t.Partitions {
+			ok = ok && p.Error == nil && p.Leader.Host != ""
+		}
+		ready[t.Name] = ok
+	}
+	var missing []string
+	for _, t := range topics {
+		if !ready[t] {
+			missing = append(missing, t)
+		}
+	}
+	return missing, nil
+}
+
+// Ping opens a fresh connection to a broker and asks for its API versions:
+// a real round trip, unlike the client's cached metadata. Readiness probes
+// use it.
+func (a *Admin) Ping(ctx context.Context) error {
+	var last error
+	for _, b := range a.cfg.Brokers {
+		conn, err := a.cfg.dialer().DialContext(ctx, "tcp", b)
+		if err != nil {
+			last = err
+			continue
+		}
+		_, err = conn.ApiVersions()
+		_ = conn.Close()
+		if err == nil {
+			return nil
+		}
+		last = err
+	}
+	return fmt.Errorf("no kafka broker of %v answers: %w", a.cfg.Brokers, last)
+}
+
+// APIVersions reports the broker's highest supported version of each API,
+// which identifies what kind of broker is on the other end.
+func (a *Admin) APIVersions(ctx context.Context) (map[string]int, error) {
+	resp, err := a.client.ApiVersions(ctx, &kafkago.ApiVersionsRequest{Addr: addr(a.cfg.Brokers[0])})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, v := range resp.ApiKeys {
+		out[v.ApiName] = v.MaxVersion
+	}
+	return out, nil
+}
+
+func addr(broker string) net.Addr { return kafkago.TCP(broker) }
+
+func unique(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// WaitReachable waits until the cluster answers, retrying connection
+// failures until ctx ends. Authentication failures are returned at once: a
+// wrong password does not get better by retrying.
+func (a *Admin) WaitReachable(ctx context.Context) error {
+	for attempt := 0; ; attempt++ {
+		err := a.Ping(ctx)
+		if err == nil {
+			return nil
+		}
+		if errors.Is(err, kafkago.SASLAuthenticationFailed) || errors.Is(err, kafkago.UnsupportedSASLMechanism) ||
+			errors.Is(err, kafkago.IllegalSASLState) {
+			return fmt.Errorf("kafka authentication failed for %v (check KAFKA_SASL_*): %w", a.cfg.Brokers, err)
+		}
+		var cert *tls.CertificateVerificationError
+		if errors.As(err, &cert) {
+			return fmt.Errorf("kafka TLS certificate rejected for %v (check KAFKA_TLS_*): %w", a.cfg.Brokers, err)
+		}
+		if attempt == 0 {
+			a.log.WarnContext(ctx, "⏳ waiting for Kafka", "brokers", a.cfg.Brokers, "error", err)
+		}
+		if !backoff.Sleep(ctx, (backoff.Policy{Min: 100 * time.Millisecond, Max: 2 * time.Second}).Delay(attempt)) {
+			return fmt.Errorf("kafka at %v is unreachable: %w", a.cfg.Brokers, err)
+		}
+	}
+}

@@ -1,0 +1,109 @@
+// Package kafka moves events over Apache Kafka with segmentio/kafka-go:
+// topic set-up, a publisher for the outbox relay, and a consumer group that
+// handles each message idempotently, retries transient failures and
+// dead-letters poison. Messages carry their metadata in CloudEvents binary
+// mode headers.
+package kafka
+
+import (
+	"crypto/tls"
+	"fmt"
+	"strings"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
+
+	"github.com/fintechlabs/customers/core/backoff"
+)
+
+// Config configures a service's Kafka clients. The first block mirrors the
+// original system's shared Kafka module options.
+type Config struct {
+	Brokers  []string
+	ClientID string
+	GroupID  string
+
+	ConnectionTimeout    time.Duration // dialing a broker
+	RequestTimeout       time.Duration // one request (produce, metadata)
+	SessionTimeout       time.Duration // consumer group session
+	HeartbeatInterval    time.Duration
+	RebalanceTimeout     time.Duration
+	MaxBytesPerPartition int // most bytes fetched per partition request
+
+	// Partitions and ReplicationFactor apply to topics this service creates.
+	Partitions        int
+	ReplicationFactor int
+
+	// BatchTimeout is how long the publisher waits to fill a batch; keep it
+	// small, since the relay sends whole batches already.
+	BatchTimeout time.Duration
+	// HandlerTimeout bounds one attempt at handling a message: heartbeats
+	// run apart from handling, so a stuck handler would hold its partition
+	// forever.
+	HandlerTimeout time.Duration
+	// MaxAttempts is how often a message whose handling fails transiently
+	// is tried before it is dead-lettered.
+	MaxAttempts int
+	// RetryBackoff spaces those attempts.
+	RetryBackoff backoff.Policy
+
+	// TLS, when not nil, encrypts connections. SASL, when not nil,
+	// authenticates them.
+	TLS  *tls.Config
+	SASL sasl.Mechanism
+}
+
+// Defaults returns a Config with the original's timeouts and safe settings,
+// for clientID and groupID.
+func Defaults(clientID, groupID string) Config {
+	return Config{
+		Brokers: []string{"localhost:9092"}, ClientID: clientID, GroupID: groupID,
+		ConnectionTimeout: 5 * time.Second, RequestTimeout: 60 * time.Second,
+		SessionTimeout: 45 * time.Second, HeartbeatInterval: 5 * time.Second, RebalanceTimeout: 90 * time.Second,
+		MaxBytesPerPartition: 2 << 20,
+		Partitions:           3, ReplicationFactor: 1,
+		BatchTimeout: 5 * time.Millisecond, HandlerTimeout: 30 * time.Second,
+		MaxAttempts: 5, RetryBackoff: backoff.Policy{Min: 100 * time.Millisecond, Max: 2 * time.Second},
+	}
+}
+
+// Validate reports settings that cannot work.
+func (c Config) Validate() error {
+	var problems []string
+	check := func(ok bool, msg string) {
+		if !ok {
+			problems = append(problems, msg)
+		}
+	}
+	check(len(c.Brokers) > 0, "at least one broker is required")
+	for _, b := range c.Brokers {
+		check(strings.Contains(b, ":") && !strings.ContainsAny(b, " /"), fmt.Sprintf("broker %q must be host:port", b))
+	}
+	check(c.ClientID != "", "client id is required")
+	check(c.GroupID != "", "group id is required")
+	check(c.ConnectionTimeout > 0 && c.RequestTimeout > 0, "timeouts must be positive")
+	check(c.HeartbeatInterval > 0 && c.HeartbeatInterval < c.SessionTimeout, "the heartbeat interval must be shorter than the session timeout")
+	check(c.RebalanceTimeout > 0, "the rebalance timeout must be positive")
+	check(c.MaxBytesPerPartition >= 1024, "max bytes per partition must be at least 1024")
+	check(c.Partitions >= 1 && c.ReplicationFactor >= 1, "partitions and replication factor must be at least 1")
+	check(c.HandlerTimeout > 0 && c.MaxAttempts >= 1, "the handler timeout and attempts must be positive")
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid Kafka configuration: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func (c Config) dialer() *kafkago.Dialer {
+	return &kafkago.Dialer{
+		ClientID: c.ClientID, Timeout: c.ConnectionTimeout, DualStack: true, KeepAlive: 30 * time.Second,
+		TLS: c.TLS, SASLMechanism: c.SASL,
+	}
+}
+
+func (c Config) transport() *kafkago.Transport {
+	return &kafkago.Transport{
+		ClientID: c.ClientID, DialTimeout: c.ConnectionTimeout, IdleTimeout: 30 * time.Second,
+		MetadataTTL: 10 * time.Second, TLS: c.TLS, SASL: c.SASL,
+	}
+}

@@ -1,0 +1,99 @@
+package kafka
+
+import (
+	"strconv"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/trace"
+)
+
+// CloudEvents binary-mode header names (Kafka protocol binding), plus the
+// W3C trace context and our payload schema version.
+const (
+	headerSpecVersion   = "ce_specversion"
+	headerID            = "ce_id"
+	headerType          = "ce_type"
+	headerSource        = "ce_source"
+	headerTime          = "ce_time"
+	headerSubject       = "ce_subject"
+	headerSchemaVersion = "ce_schemaversion"
+	headerContentType   = "content-type"
+	headerTraceParent   = "traceparent"
+	specVersion         = "1.0"
+)
+
+// toKafka turns an outbox message into a record keyed by its subject.
+func toKafka(m event.Message) kafkago.Message {
+	h := []kafkago.Header{
+		{Key: headerSpecVersion, Value: []byte(specVersion)},
+		{Key: headerID, Value: []byte(m.ID)},
+		{Key: headerType, Value: []byte(m.Type)},
+		{Key: headerSource, Value: []byte(m.Source)},
+		{Key: headerTime, Value: []byte(m.Time.UTC().Format(time.RFC3339Nano))},
+		{Key: headerSubject, Value: []byte(m.Subject)},
+		{Key: headerSchemaVersion, Value: []byte(strconv.Itoa(m.Version))},
+		{Key: headerContentType, Value: []byte(event.ContentType)},
+	}
+	if m.TraceParent != "" {
+		h = append(h, kafkago.Header{Key: headerTraceParent, Value: []byte(m.TraceParent)})
+	}
+	return kafkago.Message{Topic: m.Type, Key: []byte(m.Subject), Value: m.Payload, Headers: h}
+}
+
+// fromKafka reads a record's headers back into a message. A record whose
+// headers are missing or contradict its topic is poison: fault.Invalid.
+func fromKafka(r kafkago.Message) (event.Message, error) {
+	h := map[string]string{}
+	for _, x := range r.Headers {
+		h[x.Key] = string(x.Value)
+	}
+	invalid := func(format string, args ...any) (event.Message, error) {
+		e := fault.Invalidf(format, args...)
+		e.Code = "event.bad_headers"
+		return event.Message{}, e
+	}
+	switch {
+	case h[headerSpecVersion] != specVersion:
+		return invalid("ce_specversion is %q, want %q", h[headerSpecVersion], specVersion)
+	case h[headerID] == "":
+		return invalid("ce_id is missing")
+	case h[headerType] != r.Topic:
+		return invalid("ce_type %q does not match topic %q", h[headerType], r.Topic)
+	case h[headerContentType] != "" && h[headerContentType] != event.ContentType:
+		return invalid("content-type %q is not %s", h[headerContentType], event.ContentType)
+	}
+	at, err := time.Parse(time.RFC3339Nano, h[headerTime])
+	if err != nil {
+		return invalid("ce_time %q is not an RFC 3339 time", h[headerTime])
+	}
+	version := 1
+	if v, ok := h[headerSchemaVersion]; ok {
+		if version, err = strconv.Atoi(v); err != nil {
+			return invalid("ce_schemaversion %q is not a number", v)
+		}
+	}
+	subject := h[headerSubject]
+	if subject == "" {
+		subject = string(r.Key)
+	}
+	tp, _ := trace.Parse(h[headerTraceParent]) // a malformed trace context is dropped, not fatal
+	return event.Message{
+		Metadata: event.Metadata{ID: h[headerID], Type: r.Topic, Source: h[headerSource], Subject: subject,
+			Time: at, Version: version, TraceParent: tp},
+		Payload: r.Value,
+	}, nil
+}
+
+// Decode reads a record into an event, as the consumer does. Errors:
+// fault.Invalid for records that can never be handled.
+func Decode(r kafkago.Message) (event.Event, error) {
+	m, err := fromKafka(r)
+	if err != nil {
+		return event.Event{}, err
+	}
+	return event.Decode(m)
+}

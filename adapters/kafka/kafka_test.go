@@ -1,0 +1,456 @@
+package kafka_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/fintechlabs/customers/adapters/kafka"
+	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
+	"github.com/fintechlabs/customers/core/backoff"
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/trace"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+// env is one test's broker config and topic.
+type env struct {
+	cfg   kafka.Config
+	topic string
+}
+
+// setup starts (or joins) a broker and creates a fresh topic and its
+// dead-letter topic. Event types are topics, so the tests use the real
+// catalog topic customer.onboarded on a broker of their own; on an external
+// cluster they share it, and tell their messages apart by customer id.
+func setup(t *testing.T) env {
+	t.Helper()
+	brokers := kafkatest.Brokers(t)
+	cfg := kafkatest.Config(t, brokers, kafkatest.Name("group"))
+	topics := []string{event.TopicOnboarded, event.TopicOnboarded + event.DeadLetterSuffix}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := kafka.NewAdmin(cfg, quiet).EnsureTopics(ctx, topics); err != nil {
+		t.Fatal(err)
+	}
+	return env{cfg: cfg, topic: event.TopicOnboarded}
+}
+
+// onboarded returns an encoded customer.onboarded event for customer id.
+func onboarded(t *testing.T, id string, version int64, tp trace.Parent) event.Message {
+	t.Helper()
+	e := event.Event{
+		Metadata: event.Metadata{ID: kafkatest.Name("evt"), Type: event.TopicOnboarded, Source: "service-test",
+			Subject: id, Time: now, Version: event.SchemaVersion, TraceParent: tp},
+		Data: event.Onboarded{Envelope: event.Envelope{CustomerID: id, Timestamp: now,
+			Customer: event.Customer{ID: id, Name: "Ana", Version: version}}},
+	}
+	m, err := event.Encode(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func publish(t *testing.T, e env, msgs ...event.Message) {
+	t.Helper()
+	p := kafka.NewPublisher(e.cfg, []string{e.topic}, quiet)
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if n, err := p.Publish(ctx, msgs); err != nil || n != len(msgs) {
+		t.Fatalf("Publish = %d, %v", n, err)
+	}
+}
+
+// writeRaw puts a record on a topic as it is, bypassing the publisher.
+func writeRaw(t *testing.T, e env, r kafkago.Message) {
+	t.Helper()
+	w := &kafkago.Writer{Addr: kafkago.TCP(e.cfg.Brokers...), Balancer: kafkago.Murmur2Balancer{}, BatchTimeout: time.Millisecond}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.WriteMessages(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readTopic reads records of topic whose key starts with prefix until want
+// of them arrived.
+func readTopic(t *testing.T, e env, topic, keyPrefix string, want int) []kafkago.Message {
+	t.Helper()
+	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: e.cfg.Brokers, GroupID: kafkatest.Name("reader"), GroupTopics: []string{topic},
+		StartOffset: kafkago.FirstOffset, MaxWait: 100 * time.Millisecond, JoinGroupBackoff: 200 * time.Millisecond,
+		SessionTimeout: 6 * time.Second, HeartbeatInterval: 500 * time.Millisecond, ReadLagInterval: -1})
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out []kafkago.Message
+	for len(out) < want {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			t.Fatalf("read %s: got %d of %d records: %v", topic, len(out), want, err)
+		}
+		if len(m.Key) >= len(keyPrefix) && string(m.Key[:len(keyPrefix)]) == keyPrefix {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func header(m kafkago.Message, key string) string {
+	for _, h := range m.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// running is a consumer running in the background.
+type running struct {
+	c      *kafka.Consumer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func start(t *testing.T, e env, h kafka.Handler, obs kafka.Observer) *running {
+	t.Helper()
+	c := kafka.NewConsumer(e.cfg, []string{e.topic}, h, obs, quiet)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{c: c, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- c.Run(ctx) }()
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	r.cancel = nil
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Errorf("Run returned %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("the consumer did not stop")
+	}
+	if err := r.c.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
+
+// recorder is a handler that records what it saw, for one customer prefix.
+type recorder struct {
+	mu     sync.Mutex
+	seen   []event.Event
+	traces []trace.Parent
+	fail   func(e event.Event, attempt int) error
+	tries  map[string]int
+}
+
+func (r *recorder) handle(ctx context.Context, e event.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tries == nil {
+		r.tries = map[string]int{}
+	}
+	r.tries[e.ID]++
+	if r.fail != nil {
+		if err := r.fail(e, r.tries[e.ID]); err != nil {
+			return err
+		}
+	}
+	r.seen = append(r.seen, e)
+	r.traces = append(r.traces, trace.From(ctx))
+	return nil
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		backoff.Sleep(context.Background(), 20*time.Millisecond)
+	}
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.seen)
+}
+
+func TestEnsureTopicsIsIdempotent(t *testing.T) {
+	e := setup(t)
+	admin := kafka.NewAdmin(e.cfg, quiet)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := admin.EnsureTopics(ctx, []string{e.topic, e.topic}); err != nil {
+		t.Fatalf("a second EnsureTopics failed: %v", err)
+	}
+	if err := admin.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	versions, err := admin.APIVersions(ctx)
+	if err != nil || versions["Produce"] < 3 {
+		t.Fatalf("APIVersions = %v, %v", versions, err)
+	}
+}
+
+func TestPublishedRecordsCarryCloudEventsHeadersAndTheCustomerKey(t *testing.T) {
+	e := setup(t)
+	id := kafkatest.Name("hdr")
+	tp := trace.New()
+	msg := onboarded(t, id, 1, tp)
+	publish(t, e, msg)
+	rec := readTopic(t, e, e.topic, id, 1)[0]
+	want := map[string]string{
+		"ce_specversion": "1.0", "ce_id": msg.ID, "ce_type": "customer.onboarded", "ce_source": "service-test",
+		"ce_subject": id, "ce_time": "2026-03-01T10:00:00Z", "content-type": "application/json",
+		"ce_schemaversion": "1", "traceparent": string(tp),
+	}
+	for k, v := range want {
+		if got := header(rec, k); got != v {
+			t.Errorf("header %s = %q, want %q", k, got, v)
+		}
+	}
+	if string(rec.Key) != id || string(rec.Value) != string(msg.Payload) {
+		t.Fatalf("record key %q value %s", rec.Key, rec.Value)
+	}
+}
+
+func TestOneCustomersEventsStayInOrder(t *testing.T) {
+	e := setup(t)
+	prefix := kafkatest.Name("ord")
+	var msgs []event.Message
+	for v := int64(1); v <= 10; v++ {
+		for c := range 5 {
+			msgs = append(msgs, onboarded(t, fmt.Sprintf("%s-%d", prefix, c), v, ""))
+		}
+	}
+	publish(t, e, msgs[:25]...)
+	publish(t, e, msgs[25:]...)
+	got := readTopic(t, e, e.topic, prefix, len(msgs))
+	last := map[string]int64{}
+	partition := map[string]int{}
+	for _, r := range got {
+		m, err := kafka.Decode(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := m.Data.(event.Onboarded).Customer.Version
+		key := string(r.Key)
+		if v != last[key]+1 {
+			t.Fatalf("customer %s: version %d after %d", key, v, last[key])
+		}
+		if p, ok := partition[key]; ok && p != r.Partition {
+			t.Fatalf("customer %s spread over partitions %d and %d", key, p, r.Partition)
+		}
+		last[key], partition[key] = v, r.Partition
+	}
+}
+
+func TestAServiceCannotPublishToATopicItDoesNotOwn(t *testing.T) {
+	e := setup(t)
+	p := kafka.NewPublisher(e.cfg, []string{e.topic}, quiet)
+	defer p.Close()
+	id := kafkatest.Name("own")
+	foreign := onboarded(t, id, 2, "")
+	foreign.Type = event.TopicNotificationSent
+	n, err := p.Publish(context.Background(), []event.Message{onboarded(t, id, 1, ""), foreign, onboarded(t, id, 3, "")})
+	if n != 1 || fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("Publish = %d, %v; want the first message only and an invalid error", n, err)
+	}
+	if got := readTopic(t, e, e.topic, id, 1); string(got[0].Key) != id {
+		t.Fatalf("records = %+v", got)
+	}
+}
+
+func TestTheConsumerCommitsEachMessageAfterHandlingIt(t *testing.T) {
+	e := setup(t)
+	prefix := kafkatest.Name("commit")
+	var msgs []event.Message
+	for i := range 5 {
+		msgs = append(msgs, onboarded(t, fmt.Sprintf("%s-%d", prefix, i), 1, ""))
+	}
+	publish(t, e, msgs...)
+	first := &recorder{}
+	run := start(t, e, first.handle, nil)
+	waitFor(t, "five messages", func() bool { return first.count() == 5 })
+	run.stop(t)
+
+	publish(t, e, onboarded(t, prefix+"-late", 1, ""))
+	second := &recorder{}
+	start(t, e, second.handle, nil)
+	waitFor(t, "the late message", func() bool { return second.count() >= 1 })
+	if n := second.count(); n != 1 || second.seen[0].Subject != prefix+"-late" {
+		t.Fatalf("after a restart the group got %d messages (%v), want only the new one", n, second.seen)
+	}
+}
+
+func TestTransientFailuresAreRetriedUntilTheyPass(t *testing.T) {
+	e := setup(t)
+	id := kafkatest.Name("retry")
+	obs := &observer{}
+	h := &recorder{fail: func(_ event.Event, attempt int) error {
+		if attempt < 3 {
+			return fault.Unavailablef("database busy")
+		}
+		return nil
+	}}
+	publish(t, e, onboarded(t, id, 1, ""))
+	start(t, e, h.handle, obs)
+	waitFor(t, "the retried message", func() bool { return h.count() == 1 })
+	waitFor(t, "the observation", func() bool { return obs.get(kafka.OutcomeHandled) == 1 })
+	if obs.lastAttempts.Load() != 3 {
+		t.Fatalf("attempts = %d, want 3", obs.lastAttempts.Load())
+	}
+}
+
+func TestDeadLetters(t *testing.T) {
+	tests := []struct {
+		name     string
+		fail     func(event.Event, int) error
+		raw      func(id string) *kafkago.Message
+		kind     string
+		attempts string
+	}{
+		{"permanent failures go to the dead-letter topic at once",
+			func(event.Event, int) error { return fault.Invalidf("unknown tier") }, nil, "invalid", "1"},
+		{"exhausted retries go to the dead-letter topic",
+			func(event.Event, int) error { return errors.New("still broken") }, nil, "internal", "3"},
+		{"a panicking handler is retried, then dead-lettered",
+			func(event.Event, int) error { panic("nil map") }, nil, "internal", "3"},
+		{"a payload that is not JSON is dead-lettered without handling",
+			nil, func(id string) *kafkago.Message {
+				return &kafkago.Message{Key: []byte(id), Value: []byte("{not json"), Headers: []kafkago.Header{
+					{Key: "ce_specversion", Value: []byte("1.0")}, {Key: "ce_id", Value: []byte("poison-" + id)},
+					{Key: "ce_type", Value: []byte(event.TopicOnboarded)}, {Key: "ce_time", Value: []byte("2026-03-01T10:00:00Z")}}}
+			}, "invalid", "0"},
+		{"a record without CloudEvents headers is dead-lettered without handling",
+			nil, func(id string) *kafkago.Message { return &kafkago.Message{Key: []byte(id), Value: []byte(`{}`)} }, "invalid", "0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t)
+			id := kafkatest.Name("dlt")
+			bad := &recorder{fail: tt.fail}
+			obs := &observer{}
+			if tt.raw != nil {
+				r := tt.raw(id)
+				r.Topic = e.topic
+				writeRaw(t, e, *r)
+			} else {
+				publish(t, e, onboarded(t, id, 1, ""))
+			}
+			// A later message for the same customer (so on the same
+			// partition) must still be handled.
+			good := onboarded(t, id, 2, "")
+			publish(t, e, good)
+			h := &recorder{fail: func(ev event.Event, n int) error {
+				if ev.ID == good.ID {
+					return nil
+				}
+				if bad.fail == nil {
+					t.Errorf("a poison message reached the handler: %+v", ev)
+					return nil
+				}
+				return bad.fail(ev, n)
+			}}
+			start(t, e, h.handle, obs)
+			waitFor(t, "the later message", func() bool { return h.count() >= 1 })
+			dead := readTopic(t, e, e.topic+event.DeadLetterSuffix, id, 1)[0]
+			if header(dead, "dlt-original-topic") != e.topic || header(dead, "dlt-error-kind") != tt.kind ||
+				header(dead, "dlt-attempts") != tt.attempts || header(dead, "dlt-error") == "" ||
+				header(dead, "dlt-consumer-group") != e.cfg.GroupID || header(dead, "dlt-original-partition") == "" {
+				t.Fatalf("dead letter headers = %+v", dead.Headers)
+			}
+			if _, err := strconv.ParseInt(header(dead, "dlt-original-offset"), 10, 64); err != nil {
+				t.Fatalf("dlt-original-offset: %v", err)
+			}
+			if string(dead.Key) != id {
+				t.Fatalf("dead letter key = %q", dead.Key)
+			}
+			waitFor(t, "the dead-letter observation", func() bool { return obs.get(kafka.OutcomeDeadLettered) == 1 })
+		})
+	}
+}
+
+func TestAMessageWaitingToBeRetriedAtShutdownIsDeliveredAgain(t *testing.T) {
+	e := setup(t)
+	e.cfg.RetryBackoff = backoff.Policy{Min: time.Hour, Max: time.Hour}
+	id := kafkatest.Name("shutdown")
+	failed := make(chan struct{}, 1)
+	h := &recorder{fail: func(event.Event, int) error {
+		select {
+		case failed <- struct{}{}:
+		default:
+		}
+		return fault.Unavailablef("down")
+	}}
+	publish(t, e, onboarded(t, id, 1, ""))
+	run := start(t, e, h.handle, nil)
+	<-failed
+	run.stop(t) // interrupts the hour-long wait, leaves the offset uncommitted
+
+	again := &recorder{}
+	start(t, e, again.handle, nil)
+	waitFor(t, "redelivery", func() bool { return again.count() == 1 })
+}
+
+func TestTheTraceContextTravelsWithTheEvent(t *testing.T) {
+	e := setup(t)
+	id := kafkatest.Name("trace")
+	tp := trace.New()
+	publish(t, e, onboarded(t, id, 1, tp))
+	h := &recorder{}
+	start(t, e, h.handle, nil)
+	waitFor(t, "the message", func() bool { return h.count() == 1 })
+	got := h.traces[0]
+	if got.TraceID() != tp.TraceID() || got == tp {
+		t.Fatalf("handler trace %q, published %q: want the same trace, a new span", got, tp)
+	}
+}
+
+type observer struct {
+	mu           sync.Mutex
+	outcomes     map[kafka.Outcome]int
+	lastAttempts atomic.Int64
+}
+
+func (o *observer) Handled(_ string, out string, attempts int, _ time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.outcomes == nil {
+		o.outcomes = map[kafka.Outcome]int{}
+	}
+	o.outcomes[kafka.Outcome(out)]++
+	o.lastAttempts.Store(int64(attempts))
+}
+
+func (o *observer) get(out kafka.Outcome) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.outcomes[out]
+}

@@ -1,0 +1,108 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/ports"
+)
+
+// Publisher sends a service's events. It refuses topics the service does
+// not own: the original system only warned.
+type Publisher struct {
+	w       *kafkago.Writer
+	allowed map[string]bool
+	log     *slog.Logger
+}
+
+var _ ports.Publisher = (*Publisher)(nil)
+
+// NewPublisher returns a publisher allowed to write to topics.
+func NewPublisher(cfg Config, topics []string, log *slog.Logger) *Publisher {
+	allowed := map[string]bool{}
+	for _, t := range topics {
+		allowed[t] = true
+	}
+	return &Publisher{allowed: allowed, log: log, w: newWriter(cfg, log)}
+}
+
+// newWriter returns a writer with safe settings: acknowledgement from all
+// in-sync replicas, Java-compatible key hashing (so a customer's events land
+// on one partition, whichever client wrote them), explicit topics only.
+func newWriter(cfg Config, log *slog.Logger) *kafkago.Writer {
+	return &kafkago.Writer{
+		Addr:                   kafkago.TCP(cfg.Brokers...),
+		Balancer:               kafkago.Murmur2Balancer{},
+		RequiredAcks:           kafkago.RequireAll,
+		BatchTimeout:           cfg.BatchTimeout,
+		BatchSize:              1000,
+		MaxAttempts:            5,
+		WriteBackoffMin:        50 * time.Millisecond,
+		WriteBackoffMax:        time.Second,
+		ReadTimeout:            cfg.RequestTimeout,
+		WriteTimeout:           cfg.RequestTimeout,
+		AllowAutoTopicCreation: false,
+		Transport:              cfg.transport(),
+		ErrorLogger:            errorLogger(log),
+	}
+}
+
+// Publish implements ports.Publisher.
+func (p *Publisher) Publish(ctx context.Context, msgs []event.Message) (int, error) {
+	allowed := len(msgs)
+	var refused error
+	for i, m := range msgs {
+		if !p.allowed[m.Type] {
+			allowed = i
+			e := fault.Invalidf("this service may not publish to topic %q", m.Type)
+			e.Code = "kafka.topic_not_owned"
+			refused = e
+			break
+		}
+	}
+	n, err := p.write(ctx, msgs[:allowed])
+	if err != nil {
+		return n, err
+	}
+	if refused != nil {
+		p.log.ErrorContext(ctx, "❌ publish refused", "error", refused)
+	}
+	return n, refused
+}
+
+func (p *Publisher) write(ctx context.Context, msgs []event.Message) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	records := make([]kafkago.Message, len(msgs))
+	for i, m := range msgs {
+		records[i] = toKafka(m)
+	}
+	err := p.w.WriteMessages(ctx, records...)
+	if err == nil {
+		for _, m := range msgs {
+			p.log.DebugContext(ctx, "📤 event published", "topic", m.Type, "eventId", m.ID, "key", m.Subject)
+		}
+		return len(msgs), nil
+	}
+	// Only a prefix that all succeeded counts as published: resending the
+	// rest keeps each key's events in order (consumers drop the duplicates).
+	n := 0
+	var each kafkago.WriteErrors
+	if errors.As(err, &each) {
+		for n < len(each) && each[n] == nil {
+			n++
+		}
+	}
+	return n, fault.Wrap(fault.Unavailable, err, fmt.Sprintf("publish %d events", len(msgs)-n))
+}
+
+// Close flushes and closes the writer. Call it only once no Publish runs.
+func (p *Publisher) Close() error { return p.w.Close() }

@@ -1,0 +1,96 @@
+package logging_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fintechlabs/customers/adapters/logging"
+	"github.com/fintechlabs/customers/core/pii"
+	"github.com/fintechlabs/customers/core/trace"
+)
+
+func TestJSONLinesCarryTheTraceAndNeverAFullAddress(t *testing.T) {
+	var buf bytes.Buffer
+	log := logging.New(&buf, logging.Options{Format: logging.JSON, Level: slog.LevelInfo}).With("service", "service-customer", "to", "ana@example.es")
+	tp := trace.New()
+	log.InfoContext(trace.With(context.Background(), tp), "📤 sent",
+		"email", "juan.perez@example.com", "phone", "+34600111222", "documentNumber", "12345678Z",
+		"typed", pii.Email("maria@example.com"), "took", time.Millisecond)
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("not JSON: %s", buf.String())
+	}
+	out := buf.String()
+	for _, secret := range []string{"juan.perez@", "600111222", "12345678Z", "maria@", "ana@"} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("log line leaks %q: %s", secret, out)
+		}
+	}
+	if line["traceId"] != tp.TraceID() || line["service"] != "service-customer" || line["email"] != "j***@example.com" {
+		t.Fatalf("line = %v", line)
+	}
+}
+
+func TestPrettyLinesAreReadable(t *testing.T) {
+	var buf bytes.Buffer
+	log := logging.New(&buf, logging.Options{Format: logging.Pretty, Level: slog.LevelDebug, NoColor: true}).With("service", "service-profiling")
+	log.WithGroup("kafka").Warn("⚠️ retrying", "error", "broker down", "attempt", 2)
+	log.Debug("🔍 detail", slog.Group("req", "method", "GET"))
+	log.Error("❌ failed")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("lines = %q", lines)
+	}
+	if !strings.Contains(lines[0], "WARN  [service-profiling] ⚠️ retrying kafka.error=\"broker down\" kafka.attempt=2") {
+		t.Fatalf("line 0 = %q", lines[0])
+	}
+	if !strings.Contains(lines[1], "DEBUG [service-profiling] 🔍 detail req.method=GET") {
+		t.Fatalf("line 1 = %q", lines[1])
+	}
+	if !strings.Contains(lines[2], "ERROR [service-profiling] ❌ failed") {
+		t.Fatalf("line 2 = %q", lines[2])
+	}
+}
+
+func TestPrettyLinesAreColouredUnlessNoColor(t *testing.T) {
+	var buf bytes.Buffer
+	logging.New(&buf, logging.Options{Format: logging.Pretty, Level: slog.LevelInfo}).Info("hello", "error", "x")
+	if !strings.Contains(buf.String(), "\x1b[") {
+		t.Fatalf("no colour: %q", buf.String())
+	}
+}
+
+func TestLevelsBelowTheThresholdAreDropped(t *testing.T) {
+	var buf bytes.Buffer
+	log := logging.New(&buf, logging.Options{Format: logging.Auto, Level: slog.LevelWarn}) // a buffer is not a terminal: JSON
+	log.Info("quiet")
+	log.Warn("loud")
+	if strings.Contains(buf.String(), "quiet") || !strings.Contains(buf.String(), `"msg":"loud"`) {
+		t.Fatalf("output = %s", buf.String())
+	}
+}
+
+func TestFormatsAndLevelsParse(t *testing.T) {
+	for in, want := range map[string]logging.Format{"": logging.Auto, "JSON": logging.JSON, "pretty": logging.Pretty} {
+		if got, err := logging.ParseFormat(in); err != nil || got != want {
+			t.Errorf("ParseFormat(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := logging.ParseFormat("xml"); err == nil {
+		t.Error("xml accepted")
+	}
+	if l, err := logging.ParseLevel("debug"); err != nil || l != slog.LevelDebug {
+		t.Errorf("ParseLevel(debug) = %v, %v", l, err)
+	}
+	if l, err := logging.ParseLevel(""); err != nil || l != slog.LevelInfo {
+		t.Errorf("ParseLevel() = %v, %v", l, err)
+	}
+	if _, err := logging.ParseLevel("loud"); err == nil {
+		t.Error("loud accepted")
+	}
+}

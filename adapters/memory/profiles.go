@@ -1,0 +1,86 @@
+package memory
+
+import (
+	"context"
+	"time"
+
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/profiling"
+	"github.com/fintechlabs/customers/ports"
+)
+
+type profileEntry = profiling.Profile
+
+type profiles struct {
+	byID map[string]profileEntry
+}
+
+// Profiles returns the store as ports.Profiles.
+func (s *Store) Profiles() ports.Profiles { return profileStore{s} }
+
+type profileStore struct{ s *Store }
+
+var _ ports.Profiles = profileStore{}
+
+func (p profileStore) Get(_ context.Context, id string) (profiling.Profile, error) {
+	p.s.mu.Lock()
+	defer p.s.mu.Unlock()
+	pr, ok := p.s.profiles.byID[id]
+	if !ok {
+		return profiling.Profile{}, profiling.ErrNotFound.With(id, nil)
+	}
+	return clone(pr), nil
+}
+
+func (p profileStore) Save(_ context.Context, id, handled string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error) {
+	s := p.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if handled != "" && s.inbox[handled] {
+		return profiling.Profile{}, ports.ErrAlreadyHandled
+	}
+	pr, ok := s.profiles.byID[id]
+	if !ok {
+		pr = profiling.Profile{CustomerID: id}
+	}
+	pr = clone(pr)
+	events, err := change(&pr)
+	if err != nil {
+		return profiling.Profile{}, err
+	}
+	if err := s.addEvents(events); err != nil {
+		return profiling.Profile{}, err
+	}
+	_ = s.markHandled(handled)
+	now := time.Now().UTC()
+	if pr.Version == 0 {
+		pr.CreatedAt = now
+	}
+	pr.UpdatedAt = now
+	pr.Version++
+	s.profiles.byID[id] = clone(pr)
+	return pr, nil
+}
+
+// clone deep-copies a profile so callers never share memory with the store.
+func clone(p profiling.Profile) profiling.Profile {
+	if p.Customer != nil {
+		c := *p.Customer
+		p.Customer = &c
+	}
+	p.Facts.Age = copyPtr(p.Facts.Age)
+	p.Facts.Income = copyPtr(p.Facts.Income)
+	p.Facts.CreditScore = copyPtr(p.Facts.CreditScore)
+	p.Promotions = append([]profiling.Promotion(nil), p.Promotions...)
+	p.Evaluation.Reasons = append([]profiling.Reason(nil), p.Evaluation.Reasons...)
+	p.Evaluation.Recommendations = append([]profiling.Recommendation(nil), p.Evaluation.Recommendations...)
+	return p
+}
+
+func copyPtr[T any](v *T) *T {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
+}

@@ -1,0 +1,79 @@
+package metrics_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fintechlabs/customers/adapters/metrics"
+	"github.com/fintechlabs/customers/core/event"
+)
+
+func scrape(t *testing.T, s *metrics.Service) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Fatalf("content type %q", ct)
+	}
+	return rec.Body.String()
+}
+
+type fakePublisher struct {
+	n   int
+	err error
+}
+
+func (f fakePublisher) Publish(_ context.Context, _ []event.Message) (int, error) { return f.n, f.err }
+
+func TestMetricsAreExposedInThePrometheusTextFormat(t *testing.T) {
+	s := metrics.NewService()
+	s.Request("POST", "/customers/onboard", 201, 3*time.Millisecond)
+	s.Request("POST", "/customers/onboard", 201, 30*time.Millisecond)
+	s.Request("GET", `/weird"route`, 404, time.Millisecond)
+	s.Handled("customer.onboarded", "handled", 1, time.Millisecond)
+	s.Handled("customer.onboarded", "dead_lettered", 3, time.Second)
+	s.OutboxBacklog(func(context.Context) (int64, error) { return 7, nil })
+	msgs := []event.Message{{Metadata: event.Metadata{Type: "customer.onboarded"}}, {Metadata: event.Metadata{Type: "customer.activated"}}}
+	_, _ = s.Publisher(fakePublisher{n: 1, err: errors.New("down")}).Publish(context.Background(), msgs)
+
+	out := scrape(t, s)
+	for _, want := range []string{
+		`http_requests_total{method="POST",route="/customers/onboard",status="201"} 2`,
+		`http_requests_total{method="GET",route="/weird\"route",status="404"} 1`,
+		`http_request_duration_seconds_bucket{method="POST",route="/customers/onboard",le="0.005"} 1`,
+		`http_request_duration_seconds_bucket{method="POST",route="/customers/onboard",le="+Inf"} 2`,
+		`http_request_duration_seconds_count{method="POST",route="/customers/onboard"} 2`,
+		`kafka_messages_total{topic="customer.onboarded",outcome="dead_lettered"} 1`,
+		`kafka_handle_attempts_total{topic="customer.onboarded"} 4`,
+		`outbox_pending_events 7`,
+		`events_published_total{topic="customer.onboarded"} 1`,
+		`events_publish_failures_total{topic="customer.activated"} 1`,
+		"# TYPE kafka_message_duration_seconds histogram",
+		"go_goroutines ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+}
+
+func TestAFailingBacklogCountReadsAsMinusOne(t *testing.T) {
+	s := metrics.NewService()
+	s.OutboxBacklog(func(context.Context) (int64, error) { return 0, errors.New("db gone") })
+	if out := scrape(t, s); !strings.Contains(out, "outbox_pending_events -1") {
+		t.Fatalf("scrape = %s", out)
+	}
+}
+
+func TestWrongLabelCountsPanicLoudly(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a counter with the wrong number of labels should panic")
+		}
+	}()
+	metrics.NewRegistry().Counter("c", "h", "a").Inc()
+}

@@ -1,0 +1,301 @@
+package rest
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fintechlabs/customers/core/customer"
+	"github.com/fintechlabs/customers/core/lifecycle"
+	"github.com/fintechlabs/customers/core/page"
+)
+
+// CustomerRouter serves the customer service's API.
+func CustomerRouter(svc *lifecycle.Service, opts Options) http.Handler {
+	h := &customerHandler{svc: svc, opts: opts}
+	return newRouter(lifecycle.Source, "customers", opts, func(r chi.Router) {
+		r.Post("/customers/onboard", h.onboard)
+		r.Post("/customers/activate", h.activate)
+		r.Post("/customers/deactivate", h.deactivate)
+		r.Post("/customers/first-payment", h.firstPayment)
+		r.Post("/customers/promote", h.promote)
+		r.Post("/customers/promote/{customerId}", h.promote)
+		r.Get("/customers", h.list)
+		r.Get("/customers/{customerId}", h.get)
+		r.Get("/customers/{customerId}/history", h.history)
+		r.Get("/customers/{customerId}/notifications", h.notifications)
+	})
+}
+
+type customerHandler struct {
+	svc  *lifecycle.Service
+	opts Options
+}
+
+type onboardRequest struct {
+	Name           string `json:"name"`
+	FirstName      string `json:"firstName"`
+	LastName       string `json:"lastName"`
+	Email          string `json:"email"`
+	Phone          string `json:"phone"`
+	DocumentType   string `json:"documentType"`
+	DocumentNumber string `json:"documentNumber"`
+	BirthDate      string `json:"birthDate"`
+	Language       string `json:"language"`
+}
+
+func (h *customerHandler) onboard(w http.ResponseWriter, r *http.Request) {
+	var req onboardRequest
+	if !decode(w, r, &req, false) {
+		return
+	}
+	c, err := h.svc.Onboard(r.Context(), customer.Registration(req))
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/customers/"+c.ID)
+	writeJSON(w, http.StatusCreated, changed(c, "Customer onboarded successfully"))
+}
+
+type statusRequest struct {
+	CustomerID string `json:"customerId"`
+	Reason     string `json:"reason"`
+}
+
+func (h *customerHandler) activate(w http.ResponseWriter, r *http.Request) {
+	var req statusRequest
+	if !decode(w, r, &req, false) || !requireID(w, r, req.CustomerID) {
+		return
+	}
+	c, err := h.svc.Activate(r.Context(), req.CustomerID, req.Reason)
+	h.reply(w, r, c, err, "Customer activated successfully")
+}
+
+func (h *customerHandler) deactivate(w http.ResponseWriter, r *http.Request) {
+	var req statusRequest
+	if !decode(w, r, &req, false) || !requireID(w, r, req.CustomerID) {
+		return
+	}
+	c, err := h.svc.Deactivate(r.Context(), req.CustomerID, req.Reason)
+	h.reply(w, r, c, err, "Customer deactivated successfully")
+}
+
+type paymentRequest struct {
+	CustomerID    string      `json:"customerId"`
+	Amount        json.Number `json:"amount"`
+	Currency      string      `json:"currency"`
+	PaymentMethod string      `json:"paymentMethod"`
+	Description   string      `json:"description"`
+}
+
+func (h *customerHandler) firstPayment(w http.ResponseWriter, r *http.Request) {
+	var req paymentRequest
+	if !decode(w, r, &req, false) || !requireID(w, r, req.CustomerID) {
+		return
+	}
+	c, err := h.svc.RecordFirstPayment(r.Context(), req.CustomerID, customer.PaymentRequest{
+		Amount: req.Amount.String(), Currency: req.Currency, Method: req.PaymentMethod, Description: req.Description,
+	})
+	h.reply(w, r, c, err, "First payment recorded successfully")
+}
+
+type promoteRequest struct {
+	CustomerID string `json:"customerId"`
+	NewTier    string `json:"newTier"`
+	Reason     string `json:"reason"`
+}
+
+// promote serves both the original's POST /customers/promote/{customerId}
+// (body optional) and POST /customers/promote with the id in the body.
+func (h *customerHandler) promote(w http.ResponseWriter, r *http.Request) {
+	pathID := chi.URLParam(r, "customerId")
+	var req promoteRequest
+	if !decode(w, r, &req, pathID != "") {
+		return
+	}
+	id := req.CustomerID
+	if pathID != "" {
+		if id != "" && id != pathID {
+			badRequest(w, r, http.StatusBadRequest, "request.id_mismatch", "customerId in the body differs from the one in the path",
+				FieldError{Field: "customerId", Message: "must match the path or be left out"})
+			return
+		}
+		id = pathID
+	}
+	if !requireID(w, r, id) {
+		return
+	}
+	c, err := h.svc.Promote(r.Context(), id, req.NewTier, req.Reason)
+	h.reply(w, r, c, err, "Customer promoted to "+string(c.Tier))
+}
+
+func (h *customerHandler) reply(w http.ResponseWriter, r *http.Request, c customer.Customer, err error, message string) {
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, changed(c, message))
+}
+
+func (h *customerHandler) get(w http.ResponseWriter, r *http.Request) {
+	c, err := h.svc.Get(r.Context(), chi.URLParam(r, "customerId"))
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, customerJSON(c))
+}
+
+func (h *customerHandler) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p, ok := pageRequest(w, r)
+	if !ok {
+		return
+	}
+	res, err := h.svc.List(r.Context(), q.Get("status"), q.Get("tier"), p)
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	out := make([]customerBody, len(res.Customers))
+	for i, c := range res.Customers {
+		out[i] = customerJSON(c)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"customers": out, "nextCursor": res.Next})
+}
+
+func (h *customerHandler) history(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "customerId")
+	changes, err := h.svc.History(r.Context(), id)
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	out := make([]historyBody, len(changes))
+	for i, ch := range changes {
+		out[i] = historyBody{Action: string(ch.Action), From: ch.From, To: ch.To, Reason: ch.Reason,
+			Source: string(ch.Source), At: ch.At, Version: ch.Version}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"customerId": id, "history": out})
+}
+
+func (h *customerHandler) notifications(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "customerId")
+	ns, err := h.svc.Notifications(r.Context(), id)
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	out := make([]customerNotificationBody, len(ns))
+	for i, n := range ns {
+		out[i] = customerNotificationBody{ID: n.ID, Channel: n.Channel, Template: n.Template, Recipient: n.Recipient,
+			Subject: n.Subject, Status: n.Status, SentAt: n.SentAt, EventID: n.EventID}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"customerId": id, "notifications": out})
+}
+
+// requireID answers 422 when a customer id is missing.
+func requireID(w http.ResponseWriter, r *http.Request, id string) bool {
+	if id != "" {
+		return true
+	}
+	writeProblem(w, r, Problem{Status: http.StatusUnprocessableEntity, Code: "validation", Detail: "customerId is required",
+		Errors: []FieldError{{Field: "customerId", Message: "is required"}}})
+	return false
+}
+
+// pageRequest reads ?limit= and ?cursor=.
+func pageRequest(w http.ResponseWriter, r *http.Request) (page.Request, bool) {
+	q := r.URL.Query()
+	p := page.Request{Cursor: q.Get("cursor")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			badRequest(w, r, http.StatusBadRequest, "request.malformed", "limit must be a whole number",
+				FieldError{Field: "limit", Message: "must be a whole number between 1 and 100"})
+			return page.Request{}, false
+		}
+		p.Limit = n
+	}
+	return p, true
+}
+
+type customerBody struct {
+	ID                 string       `json:"id"`
+	Name               string       `json:"name"`
+	FirstName          string       `json:"firstName,omitempty"`
+	LastName           string       `json:"lastName,omitempty"`
+	Email              string       `json:"email"`
+	Phone              string       `json:"phone"`
+	DocumentType       string       `json:"documentType,omitempty"`
+	DocumentNumber     string       `json:"documentNumber,omitempty"` // masked
+	BirthDate          string       `json:"birthDate,omitempty"`
+	Language           string       `json:"language"`
+	Status             string       `json:"status"`
+	Tier               string       `json:"tier"`
+	CreatedAt          time.Time    `json:"createdAt"`
+	ActivatedAt        *time.Time   `json:"activatedAt,omitempty"`
+	DeactivatedAt      *time.Time   `json:"deactivatedAt,omitempty"`
+	DeactivationReason string       `json:"deactivationReason,omitempty"`
+	FirstPaymentAt     *time.Time   `json:"firstPaymentAt,omitempty"`
+	PromotedAt         *time.Time   `json:"promotedAt,omitempty"`
+	FirstPayment       *paymentBody `json:"firstPayment,omitempty"`
+	Version            int64        `json:"version"`
+}
+
+type paymentBody struct {
+	Amount        string    `json:"amount"`
+	AmountMinor   int64     `json:"amountMinor"`
+	Currency      string    `json:"currency"`
+	PaymentMethod string    `json:"paymentMethod"`
+	Description   string    `json:"description,omitempty"`
+	PaidAt        time.Time `json:"paidAt"`
+}
+
+type historyBody struct {
+	Action  string    `json:"action"`
+	From    string    `json:"from"`
+	To      string    `json:"to"`
+	Reason  string    `json:"reason"`
+	Source  string    `json:"source"`
+	At      time.Time `json:"at"`
+	Version int64     `json:"version"`
+}
+
+type customerNotificationBody struct {
+	ID        string    `json:"id"`
+	Channel   string    `json:"channel"`
+	Template  string    `json:"template"`
+	Recipient string    `json:"recipient"`
+	Subject   string    `json:"subject,omitempty"`
+	Status    string    `json:"status"`
+	SentAt    time.Time `json:"sentAt"`
+	EventID   string    `json:"eventId"`
+}
+
+// changed is the original's success body plus the customer.
+func changed(c customer.Customer, message string) map[string]any {
+	return map[string]any{"success": true, "customerId": c.ID, "message": message, "customer": customerJSON(c)}
+}
+
+func customerJSON(c customer.Customer) customerBody {
+	s := c.Snapshot()
+	b := customerBody{
+		ID: c.ID, Name: c.Name, FirstName: c.FirstName, LastName: c.LastName, Email: s.Email, Phone: s.Phone,
+		DocumentType: c.Document.Type, BirthDate: s.BirthDate, Language: s.Language, Status: s.Status, Tier: s.Tier,
+		CreatedAt: c.CreatedAt, ActivatedAt: s.ActivatedAt, DeactivatedAt: s.DeactivatedAt,
+		DeactivationReason: c.DeactivationReason, FirstPaymentAt: s.FirstPaymentAt, PromotedAt: s.PromotedAt, Version: c.Version,
+	}
+	if c.Document.Number != "" {
+		b.DocumentNumber = c.Document.Number.Masked()
+	}
+	if p := c.FirstPayment; p != nil {
+		b.FirstPayment = &paymentBody{Amount: p.Amount.Decimal(), AmountMinor: p.Amount.Minor, Currency: p.Amount.Currency,
+			PaymentMethod: string(p.Method), Description: p.Description, PaidAt: p.PaidAt}
+	}
+	return b
+}

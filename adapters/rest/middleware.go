@@ -1,0 +1,222 @@
+package rest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fintechlabs/customers/core/trace"
+)
+
+type requestIDKey struct{}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// withIDs gives every request an id (the caller's X-Request-ID when it is
+// sane) and a W3C trace context (the caller's traceparent, or a new trace),
+// and echoes both in the response.
+func withIDs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-ID")
+		if !saneID(id) {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		tp, ok := trace.Parse(r.Header.Get("traceparent"))
+		if ok {
+			tp = tp.Child()
+		} else {
+			tp = trace.New()
+		}
+		w.Header().Set("X-Request-ID", id)
+		w.Header().Set("traceparent", string(tp))
+		ctx := trace.With(context.WithValue(r.Context(), requestIDKey{}, id), tp)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func saneID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Observer is told about every request; metrics hang off it.
+type Observer interface {
+	Request(method, route string, status int, took time.Duration)
+}
+
+// accessLog logs each request with its route pattern, recovers from panics
+// (a 500 problem, never a dropped connection) and reports to obs.
+func accessLog(log *slog.Logger, obs Observer) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			rec := &statusRecorder{ResponseWriter: w}
+			defer func() {
+				if p := recover(); p != nil {
+					if p == http.ErrAbortHandler {
+						panic(p)
+					}
+					log.ErrorContext(r.Context(), "💥 handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					if rec.status == 0 {
+						writeProblem(rec, r, Problem{Status: http.StatusInternalServerError, Detail: "an unexpected error occurred; it has been logged"})
+					}
+				}
+				route := "unmatched"
+				if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+					route = rc.RoutePattern()
+				}
+				took := time.Since(start)
+				level := slog.LevelInfo
+				if rec.status >= 500 {
+					level = slog.LevelError
+				} else if rec.status >= 400 {
+					level = slog.LevelWarn
+				}
+				if !strings.HasSuffix(route, "/health") && route != "/healthz" && route != "/readyz" && route != "/metrics" {
+					log.Log(r.Context(), level, "🌐 "+r.Method+" "+route, "status", rec.status, "took", took.Round(time.Microsecond),
+						"requestId", requestID(r.Context()))
+				}
+				if obs != nil {
+					obs.Request(r.Method, route, rec.status, took)
+				}
+			}()
+			next.ServeHTTP(rec, r)
+		})
+	}
+}
+
+// securityHeaders sets headers that cost nothing and close whole classes of
+// browser attacks on a JSON API.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cors allows browsers from origins (["*"] for any, as the original's
+// enableCors() did) to call the API.
+func cors(origins []string) func(http.Handler) http.Handler {
+	any := len(origins) == 1 && origins[0] == "*"
+	allowed := map[string]bool{}
+	for _, o := range origins {
+		allowed[strings.TrimRight(o, "/")] = true
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			origin := r.Header.Get("Origin")
+			if origin != "" && (any || allowed[origin]) {
+				h := w.Header()
+				if any {
+					h.Set("Access-Control-Allow-Origin", "*")
+				} else {
+					h.Set("Access-Control-Allow-Origin", origin)
+					h.Add("Vary", "Origin")
+				}
+				h.Set("Access-Control-Expose-Headers", "X-Request-ID, traceparent, Location, Retry-After, Idempotent-Replayed")
+				if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+					h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+					h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, X-API-Key, X-Request-ID, Idempotency-Key, traceparent")
+					h.Set("Access-Control-Max-Age", "600")
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// authenticate requires one of keys, as "Authorization: Bearer <key>" or
+// "X-API-Key: <key>", on every route but health checks and metrics. No keys
+// means no authentication (local development).
+func authenticate(keys []string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if len(keys) == 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if open(r.URL.Path) || validKey(presented(r), keys) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="customers"`)
+			badRequest(w, r, http.StatusUnauthorized, "auth.required", "a valid API key is required: send Authorization: Bearer <key>")
+		})
+	}
+}
+
+func presented(r *http.Request) string {
+	if k := r.Header.Get("X-API-Key"); k != "" {
+		return k
+	}
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(token)
+	}
+	return ""
+}
+
+func validKey(got string, keys []string) bool {
+	ok := false
+	for _, k := range keys {
+		// Compare against every key, in constant time, so timing tells
+		// nothing about which key or how much of it matched.
+		if subtle.ConstantTimeCompare([]byte(got), []byte(k)) == 1 {
+			ok = true
+		}
+	}
+	return ok && got != ""
+}
+
+// open reports whether a path is served without authentication: health,
+// readiness and metrics, which orchestrators and scrapers call.
+func open(path string) bool {
+	return strings.HasSuffix(path, "/health") || path == "/healthz" || path == "/readyz" || path == "/metrics"
+}

@@ -1,0 +1,249 @@
+package rest
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fintechlabs/customers/adapters/delivery"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/core/notifier"
+)
+
+// Mailbox lists what the development provider delivered; served on
+// /notifications/mailbox when the service runs with it.
+type Mailbox interface {
+	List(ctx context.Context, recipient string, limit int) ([]delivery.Mail, error)
+}
+
+// NotificationsRouter serves the notifications service's API. mailbox may be
+// nil (a real provider is in use).
+func NotificationsRouter(svc *notifier.Service, mailbox Mailbox, opts Options) http.Handler {
+	h := &notificationHandler{svc: svc, mailbox: mailbox, opts: opts}
+	return newRouter(notifier.Source, "notifications", opts, func(r chi.Router) {
+		r.Post("/notifications/email", h.email)
+		r.Post("/notifications/sms", h.sms)
+		r.Get("/notifications", h.list)
+		r.Get("/notifications/templates", h.templates)
+		if mailbox != nil {
+			r.Get("/notifications/mailbox", h.mail)
+		}
+		r.Get("/notifications/{notificationId}", h.get)
+	})
+}
+
+type notificationHandler struct {
+	svc     *notifier.Service
+	mailbox Mailbox
+	opts    Options
+}
+
+// emailRequest accepts both of the original's shapes: {to, subject,
+// template, data} and {customerId, email, template, data}.
+type emailRequest struct {
+	To         string       `json:"to"`
+	Email      string       `json:"email"`
+	CustomerID string       `json:"customerId"`
+	Subject    string       `json:"subject"`
+	Template   string       `json:"template"`
+	Body       string       `json:"body"`
+	Language   string       `json:"language"`
+	Data       templateData `json:"data"`
+}
+
+// smsRequest accepts {to, message} and {customerId, phone, template, data}.
+type smsRequest struct {
+	To         string       `json:"to"`
+	Phone      string       `json:"phone"`
+	CustomerID string       `json:"customerId"`
+	Message    string       `json:"message"`
+	Template   string       `json:"template"`
+	Language   string       `json:"language"`
+	Data       templateData `json:"data"`
+}
+
+func (h *notificationHandler) email(w http.ResponseWriter, r *http.Request) {
+	var req emailRequest
+	if !decode(w, r, &req, false) {
+		return
+	}
+	to, field, ok := recipient(w, r, req.To, req.Email, "email")
+	if !ok {
+		return
+	}
+	h.send(w, r, field, notifier.Request{Channel: notification.Email, To: to, CustomerID: req.CustomerID,
+		Subject: req.Subject, Template: req.Template, Body: req.Body, Language: req.Language, Data: req.Data})
+}
+
+func (h *notificationHandler) sms(w http.ResponseWriter, r *http.Request) {
+	var req smsRequest
+	if !decode(w, r, &req, false) {
+		return
+	}
+	to, field, ok := recipient(w, r, req.To, req.Phone, "phone")
+	if !ok {
+		return
+	}
+	h.send(w, r, field, notifier.Request{Channel: notification.SMS, To: to, CustomerID: req.CustomerID,
+		Template: req.Template, Body: req.Message, Language: req.Language, Data: req.Data})
+}
+
+// recipient picks "to" or its alias; giving both is ambiguous.
+func recipient(w http.ResponseWriter, r *http.Request, to, alias, aliasName string) (string, string, bool) {
+	switch {
+	case to != "" && alias != "":
+		badRequest(w, r, http.StatusBadRequest, "request.ambiguous", "give the recipient as to or as "+aliasName+", not both",
+			FieldError{Field: aliasName, Message: "must be left out when to is given"})
+		return "", "", false
+	case alias != "":
+		return alias, aliasName, true
+	}
+	return to, "to", true
+}
+
+func (h *notificationHandler) send(w http.ResponseWriter, r *http.Request, toField string, req notifier.Request) {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 200 {
+		badRequest(w, r, http.StatusBadRequest, "request.idempotency_key", "Idempotency-Key must be at most 200 characters")
+		return
+	}
+	req.IdempotencyKey = key
+	out, err := h.svc.Send(r.Context(), req)
+	if err != nil {
+		if e, ok := fault.As(err); ok && toField != "to" {
+			for i := range e.Fields {
+				if e.Fields[i].Field == "to" {
+					e.Fields[i].Field = toField
+				}
+			}
+		}
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	status := http.StatusCreated
+	if out.Replayed {
+		status = http.StatusOK
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	d := out.Delivery
+	w.Header().Set("Location", "/api/v1/notifications/"+d.ID)
+	writeJSON(w, status, map[string]any{
+		"success": true, "notificationId": d.ID, "customerId": d.CustomerID,
+		"message":      strings.ToUpper(string(d.Channel[:1])) + string(d.Channel[1:]) + " sent successfully",
+		"notification": deliveryJSON(d),
+	})
+}
+
+func (h *notificationHandler) list(w http.ResponseWriter, r *http.Request) {
+	p, ok := pageRequest(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	res, err := h.svc.List(r.Context(), q.Get("customerId"), q.Get("channel"), p)
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	out := make([]deliveryBody, len(res.Deliveries))
+	for i, d := range res.Deliveries {
+		out[i] = deliveryJSON(d)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "nextCursor": res.Next})
+}
+
+func (h *notificationHandler) get(w http.ResponseWriter, r *http.Request) {
+	d, err := h.svc.Get(r.Context(), chi.URLParam(r, "notificationId"))
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, deliveryJSON(d))
+}
+
+type templateBody struct {
+	Name     string                  `json:"name"`
+	Channels []string                `json:"channels"`
+	Keys     []string                `json:"keys"`
+	Texts    map[string]templateText `json:"texts"`
+}
+
+type templateText struct {
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
+	SMS     string `json:"sms"`
+}
+
+func (h *notificationHandler) templates(w http.ResponseWriter, _ *http.Request) {
+	all := h.svc.Templates().All()
+	out := make([]templateBody, len(all))
+	for i, t := range all {
+		texts := map[string]templateText{}
+		for lang, tx := range t.Texts {
+			texts[string(lang)] = templateText(tx)
+		}
+		out[i] = templateBody{Name: t.Name, Channels: []string{"email", "sms"}, Keys: t.Keys(), Texts: texts}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	writeJSON(w, http.StatusOK, map[string]any{"templates": out})
+}
+
+func (h *notificationHandler) mail(w http.ResponseWriter, r *http.Request) {
+	mail, err := h.mailbox.List(r.Context(), r.URL.Query().Get("to"), 100)
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	out := make([]mailBody, len(mail))
+	for i, m := range mail {
+		out[i] = mailBody(m)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"mailbox": out})
+}
+
+type mailBody struct {
+	IdempotencyKey string    `json:"idempotencyKey"`
+	ProviderID     string    `json:"providerId"`
+	Channel        string    `json:"channel"`
+	Recipient      string    `json:"recipient"`
+	Subject        string    `json:"subject,omitempty"`
+	Body           string    `json:"body"`
+	AcceptedAt     time.Time `json:"acceptedAt"`
+	Attempts       int       `json:"attempts"`
+}
+
+type deliveryBody struct {
+	ID          string     `json:"id"`
+	CustomerID  string     `json:"customerId,omitempty"`
+	Channel     string     `json:"channel"`
+	Recipient   string     `json:"recipient"`
+	Template    string     `json:"template,omitempty"`
+	Language    string     `json:"language"`
+	Subject     string     `json:"subject,omitempty"`
+	Body        string     `json:"body"`
+	Status      string     `json:"status"`
+	Error       string     `json:"error,omitempty"`
+	ProviderID  string     `json:"providerId,omitempty"`
+	TriggeredBy *causeBody `json:"triggeredBy,omitempty"`
+	CreatedAt   time.Time  `json:"createdAt"`
+}
+
+type causeBody struct {
+	EventID   string `json:"eventId"`
+	EventType string `json:"eventType"`
+}
+
+func deliveryJSON(d notification.Delivery) deliveryBody {
+	b := deliveryBody{ID: d.ID, CustomerID: d.CustomerID, Channel: string(d.Channel), Recipient: d.Recipient,
+		Template: d.Template, Language: string(d.Language), Subject: d.Subject, Body: d.Body, Status: string(d.Status),
+		Error: d.Error, ProviderID: d.ProviderID, CreatedAt: d.CreatedAt}
+	if d.Cause != nil {
+		b.TriggeredBy = &causeBody{EventID: d.Cause.EventID, EventType: d.Cause.EventType}
+	}
+	return b
+}

@@ -1,0 +1,105 @@
+// Package rest is the HTTP adapter: one chi router per service, every route
+// both under /api/v1 and without the prefix, strict JSON in, JSON and RFC 9457
+// problem documents out.
+package rest
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/trace"
+)
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail,omitempty"`
+	Instance  string       `json:"instance,omitempty"`
+	Code      string       `json:"code,omitempty"`
+	Errors    []FieldError `json:"errors,omitempty"`
+	RequestID string       `json:"requestId,omitempty"`
+	TraceID   string       `json:"traceId,omitempty"`
+}
+
+// FieldError names a bad field of the request.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// statusOf is the one table from error kinds to HTTP statuses. Invalid
+// input that was well-formed JSON is 422; malformed requests never reach the
+// core and are answered 400 by the decoder.
+var statusOf = map[fault.Kind]int{
+	fault.Invalid:      http.StatusUnprocessableEntity,
+	fault.NotFound:     http.StatusNotFound,
+	fault.Conflict:     http.StatusConflict,
+	fault.Unauthorized: http.StatusUnauthorized,
+	fault.Unavailable:  http.StatusServiceUnavailable,
+	fault.Internal:     http.StatusInternalServerError,
+}
+
+// writeError answers with the problem err describes. Internal errors are
+// logged and hidden behind a generic message.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	kind := fault.KindOf(err)
+	p := Problem{Status: statusOf[kind], Detail: err.Error()}
+	if e, ok := fault.As(err); ok {
+		p.Code, p.Detail = e.Code, e.Message
+		for _, f := range e.Fields {
+			p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Message})
+		}
+	}
+	switch kind {
+	case fault.Internal:
+		log.ErrorContext(r.Context(), "❌ request failed", "error", err, "path", r.URL.Path)
+		p.Detail, p.Code = "an unexpected error occurred; it has been logged", ""
+	case fault.Unavailable:
+		log.WarnContext(r.Context(), "⚠️ dependency unavailable", "error", err, "path", r.URL.Path)
+		w.Header().Set("Retry-After", "5")
+	}
+	writeProblem(w, r, p)
+}
+
+// writeProblem fills in the generic fields and sends p.
+func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
+	p.Title = http.StatusText(p.Status)
+	if p.Type == "" {
+		p.Type = "about:blank"
+		if p.Code != "" {
+			p.Type = "urn:problem-type:" + p.Code
+		}
+	}
+	p.Instance = r.URL.Path
+	p.RequestID = requestID(r.Context())
+	p.TraceID = trace.From(r.Context()).TraceID()
+	body, _ := json.Marshal(p) // a Problem always encodes
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(p.Status)
+	_, _ = w.Write(body)
+}
+
+// badRequest answers 400 (or another 4xx) for a request that could not be
+// read at all.
+func badRequest(w http.ResponseWriter, r *http.Request, status int, code, detail string, fields ...FieldError) {
+	writeProblem(w, r, Problem{Status: status, Code: code, Detail: detail, Errors: fields})
+}
+
+// writeJSON sends v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":"response encoding failed"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,204 @@
+package rest
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fintechlabs/customers/core/money"
+	"github.com/fintechlabs/customers/core/profiler"
+	"github.com/fintechlabs/customers/core/profiling"
+)
+
+// ProfilingRouter serves the profiling service's API.
+func ProfilingRouter(svc *profiler.Service, opts Options) http.Handler {
+	h := &profileHandler{svc: svc, opts: opts}
+	return newRouter(profiler.Source, "profiling", opts, func(r chi.Router) {
+		r.Post("/profiling/promote", h.promote)
+		r.Post("/profiling/evaluate", h.evaluate)
+		r.Get("/profiling/rules", h.rules)
+		r.Get("/profiling/{customerId}", h.get)
+	})
+}
+
+type profileHandler struct {
+	svc  *profiler.Service
+	opts Options
+}
+
+// factsRequest is the original's body: every fact optional.
+type factsRequest struct {
+	CustomerID     string      `json:"customerId"`
+	Age            *int        `json:"age"`
+	Income         json.Number `json:"income"`
+	CreditScore    *int        `json:"creditScore"`
+	IsFirstPayment *bool       `json:"isFirstPayment"`
+	NewTier        string      `json:"newTier"`
+	Reason         string      `json:"reason"`
+}
+
+func (f factsRequest) statement() profiling.Statement {
+	s := profiling.Statement{Age: f.Age, CreditScore: f.CreditScore, FirstPayment: f.IsFirstPayment}
+	if f.Income != "" {
+		income := f.Income.String()
+		s.Income = &income
+	}
+	return s
+}
+
+func (h *profileHandler) promote(w http.ResponseWriter, r *http.Request) {
+	var req factsRequest
+	if !decode(w, r, &req, false) {
+		return
+	}
+	res, err := h.svc.Promote(r.Context(), profiler.PromoteRequest{
+		CustomerID: req.CustomerID, Facts: req.statement(), NewTier: req.NewTier, Reason: req.Reason,
+	})
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	ev := res.Profile.Evaluation
+	message := "Customer profiled: no promotion due"
+	if res.Promoted {
+		message = "Customer profiled: promotion to " + string(ev.RecommendedTier) + " requested"
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"success": true, "customerId": res.Profile.CustomerID, "message": message, "promoted": res.Promoted,
+		"profile": h.profileJSON(res.Profile),
+	})
+}
+
+type evaluateRequest struct {
+	CustomerID     string      `json:"customerId"`
+	Age            *int        `json:"age"`
+	Income         json.Number `json:"income"`
+	CreditScore    *int        `json:"creditScore"`
+	IsFirstPayment *bool       `json:"isFirstPayment"`
+}
+
+func (h *profileHandler) evaluate(w http.ResponseWriter, r *http.Request) {
+	var req evaluateRequest
+	if !decode(w, r, &req, true) {
+		return
+	}
+	facts := factsRequest{Age: req.Age, Income: req.Income, CreditScore: req.CreditScore, IsFirstPayment: req.IsFirstPayment}
+	ev, err := h.svc.Evaluate(r.Context(), req.CustomerID, facts.statement())
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dryRun": true, "customerId": req.CustomerID, "evaluation": evaluationJSON(ev)})
+}
+
+func (h *profileHandler) get(w http.ResponseWriter, r *http.Request) {
+	p, err := h.svc.Get(r.Context(), chi.URLParam(r, "customerId"))
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.profileJSON(p))
+}
+
+func (h *profileHandler) rules(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, h.svc.Rules())
+}
+
+type profileBody struct {
+	CustomerID string          `json:"customerId"`
+	Customer   *profileContact `json:"customer,omitempty"`
+	Facts      factsBody       `json:"facts"`
+	Evaluation evaluationBody  `json:"evaluation"`
+	Promotions []promotionBody `json:"promotions"`
+	CreatedAt  time.Time       `json:"createdAt"`
+	UpdatedAt  time.Time       `json:"updatedAt"`
+	Version    int64           `json:"version"`
+}
+
+type profileContact struct {
+	Name    string `json:"name"`
+	Status  string `json:"status"`
+	Tier    string `json:"tier"`
+	Version int64  `json:"version"`
+}
+
+type factsBody struct {
+	Age          *int    `json:"age,omitempty"`
+	BirthDate    string  `json:"birthDate,omitempty"`
+	Income       *string `json:"income,omitempty"`
+	CreditScore  *int    `json:"creditScore,omitempty"`
+	FirstPayment bool    `json:"isFirstPayment"`
+	Tier         string  `json:"tier,omitempty"`
+	Status       string  `json:"status,omitempty"`
+}
+
+type evaluationBody struct {
+	Eligible        bool                 `json:"eligible"`
+	Score           int                  `json:"score"`
+	Segment         string               `json:"segment"`
+	CurrentTier     string               `json:"currentTier"`
+	RecommendedTier string               `json:"recommendedTier"`
+	Recommendations []recommendationBody `json:"recommendations"`
+	Reasons         []reasonBody         `json:"reasons"`
+	EvaluatedAt     time.Time            `json:"evaluatedAt"`
+}
+
+type recommendationBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type reasonBody struct {
+	Rule   string `json:"rule"`
+	Points int    `json:"points"`
+	Detail string `json:"detail"`
+}
+
+type promotionBody struct {
+	ID              string    `json:"id"`
+	Code            string    `json:"code"`
+	DiscountPercent int       `json:"discountPercent"`
+	ActivatedAt     time.Time `json:"activatedAt"`
+	ExpiresAt       time.Time `json:"expiresAt"`
+	Active          bool      `json:"active"`
+}
+
+func (h *profileHandler) profileJSON(p profiling.Profile) profileBody {
+	b := profileBody{
+		CustomerID: p.CustomerID, Evaluation: evaluationJSON(p.Evaluation), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Version: p.Version, Promotions: make([]promotionBody, len(p.Promotions)),
+		Facts: factsBody{Age: p.Facts.Age, CreditScore: p.Facts.CreditScore, FirstPayment: p.Facts.FirstPayment,
+			Tier: string(p.Facts.Tier), Status: string(p.Facts.Status)},
+	}
+	if !p.Facts.BirthDate.IsZero() {
+		b.Facts.BirthDate = p.Facts.BirthDate.Format("2006-01-02")
+	}
+	if p.Facts.Income != nil {
+		income := money.FormatMinor(*p.Facts.Income, money.Exponent(h.svc.Rules().Currency))
+		b.Facts.Income = &income
+	}
+	if c := p.Customer; c != nil {
+		b.Customer = &profileContact{Name: c.Name, Status: c.Status, Tier: c.Tier, Version: c.Version}
+	}
+	now := time.Now()
+	for i, pr := range p.Promotions {
+		b.Promotions[i] = promotionBody{ID: pr.ID, Code: pr.Code, DiscountPercent: pr.DiscountPercent,
+			ActivatedAt: pr.ActivatedAt, ExpiresAt: pr.ExpiresAt, Active: pr.ActiveAt(now)}
+	}
+	return b
+}
+
+func evaluationJSON(ev profiling.Evaluation) evaluationBody {
+	b := evaluationBody{Eligible: ev.Eligible, Score: ev.Score, Segment: ev.Segment, CurrentTier: string(ev.CurrentTier),
+		RecommendedTier: string(ev.RecommendedTier), EvaluatedAt: ev.EvaluatedAt,
+		Recommendations: make([]recommendationBody, len(ev.Recommendations)), Reasons: make([]reasonBody, len(ev.Reasons))}
+	for i, r := range ev.Recommendations {
+		b.Recommendations[i] = recommendationBody(r)
+	}
+	for i, r := range ev.Reasons {
+		b.Reasons[i] = reasonBody(r)
+	}
+	return b
+}

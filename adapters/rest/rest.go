@@ -1,0 +1,88 @@
+package rest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// Options are what every service's router shares.
+type Options struct {
+	Log *slog.Logger
+	// APIKeys, when not empty, are required on every route but health checks
+	// and metrics.
+	APIKeys []string
+	// CORSOrigins lists the browser origins allowed to call the API; "*"
+	// allows any (the original's default).
+	CORSOrigins []string
+	// Checks are run by the readiness probe.
+	Checks []Check
+	// Metrics, when set, is served on /metrics.
+	Metrics http.Handler
+	// Observer, when set, is told about every request.
+	Observer Observer
+}
+
+// Check probes one dependency for /readyz. A failing required check makes
+// the service unready (503); any other failing check makes it "degraded"
+// but still ready: with its outbox, a service keeps accepting requests
+// while the broker is away, and events catch up when it returns.
+type Check struct {
+	Name     string
+	Required bool
+	Probe    func(ctx context.Context) error
+}
+
+// newRouter builds the router of service (e.g. "service-customer") whose
+// main resource is resource ("customers": its health check is
+// /customers/health, as in the original). The routes mount registers are
+// served both under /api/v1 and at the root.
+func newRouter(service, resource string, opts Options, mount func(r chi.Router)) http.Handler {
+	r := chi.NewRouter()
+	r.Use(withIDs, accessLog(opts.Log, opts.Observer), securityHeaders, cors(opts.CORSOrigins), authenticate(opts.APIKeys))
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		badRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		badRequest(w, r, http.StatusMethodNotAllowed, "route.method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
+	})
+	health := func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "service": service, "timestamp": time.Now().UTC()})
+	}
+	ready := func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		status, code := "ready", http.StatusOK
+		checks := map[string]string{}
+		for _, c := range opts.Checks {
+			checks[c.Name] = "ok"
+			if err := c.Probe(ctx); err != nil {
+				checks[c.Name] = err.Error()
+				if c.Required {
+					status, code = "unready", http.StatusServiceUnavailable
+				} else if status == "ready" {
+					status = "degraded"
+				}
+			}
+		}
+		if code != http.StatusOK {
+			w.Header().Set("Retry-After", "5")
+		}
+		writeJSON(w, code, map[string]any{"status": status, "service": service, "checks": checks})
+	}
+	routes := func(r chi.Router) {
+		r.Get("/"+resource+"/health", health)
+		mount(r)
+	}
+	r.Route("/api/v1", routes)
+	routes(r)
+	r.Get("/healthz", health)
+	r.Get("/readyz", ready)
+	if opts.Metrics != nil {
+		r.Method(http.MethodGet, "/metrics", opts.Metrics)
+	}
+	return r
+}

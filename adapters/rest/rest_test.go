@@ -1,0 +1,545 @@
+package rest_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fintechlabs/customers/adapters/delivery"
+	"github.com/fintechlabs/customers/adapters/memory"
+	"github.com/fintechlabs/customers/adapters/rest"
+	"github.com/fintechlabs/customers/adapters/system"
+	"github.com/fintechlabs/customers/core/lifecycle"
+	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/core/notifier"
+	"github.com/fintechlabs/customers/core/profiler"
+	"github.com/fintechlabs/customers/core/profiling"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// api is the three routers over in-memory stores.
+type api struct {
+	customers, profiling, notifications http.Handler
+	customerStore                       *memory.Store
+}
+
+func newAPI(t *testing.T, opts rest.Options) api {
+	t.Helper()
+	if opts.Log == nil {
+		opts.Log = quiet
+	}
+	if opts.CORSOrigins == nil {
+		opts.CORSOrigins = []string{"*"}
+	}
+	cs, ps, ns := memory.New(), memory.New(), memory.New()
+	clock, ids := system.Clock{}, system.UUIDs{}
+	provider := delivery.NewProvider(ns.Mailbox(), quiet, delivery.Options{})
+	return api{
+		customers:     rest.CustomerRouter(lifecycle.New(cs.Customers(), clock, ids, quiet), opts),
+		profiling:     rest.ProfilingRouter(profiler.New(ps.Profiles(), profiling.DefaultRules(), clock, ids, quiet), opts),
+		notifications: rest.NotificationsRouter(notifier.New(ns.Deliveries(), provider, provider, notification.Templates(), clock, ids, quiet), mailboxLister{}, opts),
+		customerStore: cs,
+	}
+}
+
+type mailboxLister struct{}
+
+func (mailboxLister) List(context.Context, string, int) ([]delivery.Mail, error) {
+	return []delivery.Mail{{IdempotencyKey: "k", Channel: "email", Recipient: "a@example.com", Body: "b", Attempts: 1}}, nil
+}
+
+// response is a decoded reply.
+type response struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func call(t *testing.T, h http.Handler, method, path, body string, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	out := response{status: rec.Code, header: rec.Header(), raw: rec.Body.String()}
+	if strings.Contains(rec.Header().Get("Content-Type"), "json") {
+		if err := json.Unmarshal(rec.Body.Bytes(), &out.body); err != nil {
+			t.Fatalf("%s %s: body is not a JSON object: %s", method, path, rec.Body.String())
+		}
+	}
+	return out
+}
+
+func (r response) str(path ...string) string {
+	var v any = r.body
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[p]
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64, bool:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	return ""
+}
+
+func jsonNumber(f float64) string {
+	b, _ := json.Marshal(f)
+	return string(b)
+}
+
+// fields returns the field names of a problem's errors.
+func (r response) fields() []string {
+	var out []string
+	errs, _ := r.body["errors"].([]any)
+	for _, e := range errs {
+		out = append(out, e.(map[string]any)["field"].(string))
+	}
+	return out
+}
+
+func onboard(t *testing.T, a api, body string) string {
+	t.Helper()
+	r := call(t, a.customers, "POST", "/customers/onboard", body)
+	if r.status != http.StatusCreated {
+		t.Fatalf("onboard: %d %s", r.status, r.raw)
+	}
+	return r.str("customerId")
+}
+
+const juan = `{"name":"Juan Pérez","email":"juan@example.com","phone":"+1234567890"}`
+
+func TestEveryRouteAnswersUnderBothPrefixes(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	id := onboard(t, a, juan)
+	tests := []struct {
+		h    http.Handler
+		path string
+	}{
+		{a.customers, "/customers/health"},
+		{a.customers, "/customers"},
+		{a.customers, "/customers/" + id},
+		{a.customers, "/customers/" + id + "/history"},
+		{a.customers, "/customers/" + id + "/notifications"},
+		{a.profiling, "/profiling/health"},
+		{a.profiling, "/profiling/rules"},
+		{a.notifications, "/notifications/health"},
+		{a.notifications, "/notifications"},
+		{a.notifications, "/notifications/templates"},
+		{a.notifications, "/notifications/mailbox"},
+	}
+	for _, tt := range tests {
+		for _, prefix := range []string{"", "/api/v1"} {
+			if r := call(t, tt.h, "GET", prefix+tt.path, ""); r.status != http.StatusOK {
+				t.Errorf("GET %s%s = %d %s", prefix, tt.path, r.status, r.raw)
+			}
+		}
+	}
+	if r := call(t, a.customers, "GET", "/healthz", ""); r.str("service") != "service-customer" || r.str("status") != "ok" {
+		t.Fatalf("healthz = %s", r.raw)
+	}
+}
+
+func TestOnboardingAnswersTheOriginalBodyPlusTheCustomer(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	r := call(t, a.customers, "POST", "/api/v1/customers/onboard",
+		`{"email":"john.doe@example.com","firstName":"John","lastName":"Doe","phone":"+1234567890","documentType":"dni","documentNumber":"12345678Z"}`)
+	if r.status != http.StatusCreated || r.str("success") != "true" || r.str("message") != "Customer onboarded successfully" {
+		t.Fatalf("onboard = %d %s", r.status, r.raw)
+	}
+	id := r.str("customerId")
+	if r.header.Get("Location") != "/api/v1/customers/"+id || r.str("customer", "id") != id ||
+		r.str("customer", "name") != "John Doe" || r.str("customer", "status") != "onboarded" || r.str("customer", "tier") != "basic" {
+		t.Fatalf("customer = %s", r.raw)
+	}
+	if strings.Contains(r.raw, "12345678Z") || r.str("customer", "documentNumber") != "******78Z" {
+		t.Fatalf("the document number must be masked in responses: %s", r.raw)
+	}
+}
+
+func TestLifecycleOverHTTP(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	id := onboard(t, a, juan)
+	steps := []struct {
+		path, body, message, status, tier string
+	}{
+		{"/customers/activate", `{"customerId":"` + id + `"}`, "Customer activated successfully", "active", "basic"},
+		{"/customers/first-payment", `{"customerId":"` + id + `","amount":1500.50,"currency":"EUR","description":"top-up"}`, "First payment recorded successfully", "active", "basic"},
+		{"/customers/promote/" + id, ``, "Customer promoted to premium", "active", "premium"},
+		{"/customers/promote", `{"customerId":"` + id + `","newTier":"vip","reason":"loyal"}`, "Customer promoted to vip", "active", "vip"},
+		{"/customers/deactivate", `{"customerId":"` + id + `","reason":"closed by customer"}`, "Customer deactivated successfully", "inactive", "vip"},
+	}
+	for _, s := range steps {
+		r := call(t, a.customers, "POST", s.path, s.body)
+		if r.status != http.StatusOK || r.str("message") != s.message || r.str("customer", "status") != s.status || r.str("customer", "tier") != s.tier {
+			t.Fatalf("POST %s = %d %s", s.path, r.status, r.raw)
+		}
+	}
+	c := call(t, a.customers, "GET", "/customers/"+id, "")
+	if c.str("firstPayment", "amount") != "1500.50" || c.str("firstPayment", "amountMinor") != "150050" ||
+		c.str("deactivationReason") != "closed by customer" || c.str("version") != "6" {
+		t.Fatalf("customer = %s", c.raw)
+	}
+	h := call(t, a.customers, "GET", "/customers/"+id+"/history", "")
+	if got := len(h.body["history"].([]any)); got != 6 {
+		t.Fatalf("history has %d entries: %s", got, h.raw)
+	}
+}
+
+func TestListsFilterAndPage(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	var ids []string
+	for _, e := range []string{"a", "b", "c"} {
+		ids = append(ids, onboard(t, a, `{"name":"N","email":"`+e+`@example.com","phone":"+1234567890"}`))
+	}
+	call(t, a.customers, "POST", "/customers/activate", `{"customerId":"`+ids[1]+`"}`)
+	first := call(t, a.customers, "GET", "/customers?limit=2", "")
+	cursor := first.str("nextCursor")
+	if len(first.body["customers"].([]any)) != 2 || cursor == "" {
+		t.Fatalf("first page = %s", first.raw)
+	}
+	second := call(t, a.customers, "GET", "/customers?limit=2&cursor="+cursor, "")
+	if len(second.body["customers"].([]any)) != 1 || second.str("nextCursor") != "" {
+		t.Fatalf("second page = %s", second.raw)
+	}
+	active := call(t, a.customers, "GET", "/customers?status=active&tier=basic", "")
+	list := active.body["customers"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["id"] != ids[1] {
+		t.Fatalf("active = %s", active.raw)
+	}
+}
+
+func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	id := onboard(t, a, juan)
+	call(t, a.customers, "POST", "/customers/activate", `{"customerId":"`+id+`"}`)
+	big := `{"name":"` + strings.Repeat("x", 70<<10) + `"}`
+	tests := []struct {
+		name        string
+		h           http.Handler
+		method      string
+		path, body  string
+		contentType string
+		status      int
+		code        string
+		field       string
+	}{
+		{"malformed JSON", a.customers, "POST", "/customers/onboard", `{"name":`, "", 400, "request.malformed", ""},
+		{"a syntax error", a.customers, "POST", "/customers/onboard", `{"name" "x"}`, "", 400, "request.malformed", ""},
+		{"an unknown field", a.customers, "POST", "/customers/onboard", `{"name":"A","email":"a@example.com","phone":"+1234567890","admin":true}`, "", 400, "request.malformed", "admin"},
+		{"a wrong type", a.customers, "POST", "/customers/onboard", `{"name":"A","email":5,"phone":"+1234567890"}`, "", 400, "request.malformed", "email"},
+		{"an array instead of an object", a.customers, "POST", "/customers/onboard", `[1,2]`, "", 400, "request.malformed", ""},
+		{"two JSON values", a.customers, "POST", "/customers/activate", `{"customerId":"x"}{"customerId":"y"}`, "", 400, "request.malformed", ""},
+		{"an empty body", a.customers, "POST", "/customers/onboard", ``, "", 400, "request.body_required", ""},
+		{"a body that is not JSON", a.customers, "POST", "/customers/onboard", juan, "text/plain", 415, "request.content_type", ""},
+		{"an oversized body", a.customers, "POST", "/customers/onboard", big, "", 413, "request.too_large", ""},
+		{"an invalid email", a.customers, "POST", "/customers/onboard", `{"name":"A","email":"nope","phone":"+1234567890"}`, "", 422, "validation", "email"},
+		{"a duplicate email", a.customers, "POST", "/customers/onboard", juan, "", 409, "customer.email_taken", ""},
+		{"a missing customer id", a.customers, "POST", "/customers/activate", `{}`, "", 422, "validation", "customerId"},
+		{"an unknown customer", a.customers, "POST", "/customers/activate", `{"customerId":"1234567890"}`, "", 404, "customer.not_found", ""},
+		{"an impossible transition", a.customers, "POST", "/customers/activate", `{"customerId":"` + id + `"}`, "", 409, "customer.already_active", ""},
+		{"a payment with too many decimals", a.customers, "POST", "/customers/first-payment", `{"customerId":"` + id + `","amount":10.005,"currency":"EUR"}`, "", 422, "validation", "amount"},
+		{"a payment in exponent form", a.customers, "POST", "/customers/first-payment", `{"customerId":"` + id + `","amount":1e3,"currency":"EUR"}`, "", 422, "validation", "amount"},
+		{"a payment amount of the wrong type", a.customers, "POST", "/customers/first-payment", `{"customerId":"` + id + `","amount":true,"currency":"EUR"}`, "", 400, "request.malformed", "amount"},
+		{"a promotion whose body contradicts its path", a.customers, "POST", "/customers/promote/" + id, `{"customerId":"other"}`, "", 400, "request.id_mismatch", "customerId"},
+		{"a promotion to an unknown tier", a.customers, "POST", "/customers/promote/" + id, `{"newTier":"gold"}`, "", 422, "validation", "tier"},
+		{"a non-numeric page size", a.customers, "GET", "/customers?limit=ten", ``, "", 400, "request.malformed", "limit"},
+		{"a page size over 100", a.customers, "GET", "/customers?limit=1000", ``, "", 422, "validation", "limit"},
+		{"an unknown status filter", a.customers, "GET", "/customers?status=zombie", ``, "", 422, "validation", "status"},
+		{"a forged cursor", a.customers, "GET", "/customers?cursor=abc", ``, "", 422, "validation", "cursor"},
+		{"an unknown route", a.customers, "GET", "/customers/x/y/z", ``, "", 404, "route.not_found", ""},
+		{"a wrong method", a.customers, "DELETE", "/customers", ``, "", 405, "route.method_not_allowed", ""},
+		{"an out-of-range credit score", a.profiling, "POST", "/profiling/promote", `{"customerId":"c","creditScore":900}`, "", 422, "validation", "creditScore"},
+		{"an age given as text", a.profiling, "POST", "/profiling/promote", `{"customerId":"c","age":"28"}`, "", 400, "request.malformed", "age"},
+		{"a manual tier for a minor", a.profiling, "POST", "/profiling/promote", `{"customerId":"c","age":16,"newTier":"premium"}`, "", 409, "profile.not_eligible", ""},
+		{"an unknown profile", a.profiling, "GET", "/profiling/nobody", ``, "", 404, "profile.not_found", ""},
+		{"template data that is an object", a.notifications, "POST", "/notifications/email", `{"to":"a@example.com","template":"welcome","data":{"customerName":{"first":"A"}}}`, "", 400, "request.malformed", "data.customerName"},
+		{"two recipients", a.notifications, "POST", "/notifications/email", `{"to":"a@example.com","email":"b@example.com","template":"welcome"}`, "", 400, "request.ambiguous", "email"},
+		{"a bad address given as email", a.notifications, "POST", "/notifications/email", `{"email":"nope","template":"welcome","data":{"customerName":"A"}}`, "", 422, "validation", "email"},
+		{"missing template data", a.notifications, "POST", "/notifications/email", `{"to":"a@example.com","template":"welcome"}`, "", 422, "validation", "data.customerName"},
+		{"an SMS without text", a.notifications, "POST", "/notifications/sms", `{"to":"+1234567890"}`, "", 422, "validation", "message"},
+		{"an SMS to a bad number given as phone", a.notifications, "POST", "/notifications/sms", `{"phone":"12","message":"x"}`, "", 422, "validation", "phone"},
+		{"an email the provider refuses", a.notifications, "POST", "/notifications/email", `{"to":"a@bounce.example","subject":"s","body":"b"}`, "", 422, "notification.refused", ""},
+		{"an unknown notification", a.notifications, "GET", "/notifications/nope", ``, "", 404, "", ""},
+		{"an unknown channel filter", a.notifications, "GET", "/notifications?channel=fax", ``, "", 422, "validation", "channel"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := call(t, a.customers, "GET", "/customers/"+id, "").raw
+			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			ct := tt.contentType
+			if ct == "" {
+				ct = "application/json"
+			}
+			req.Header.Set("Content-Type", ct)
+			rec := httptest.NewRecorder()
+			tt.h.ServeHTTP(rec, req)
+			var p map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+				t.Fatalf("not JSON: %s", rec.Body.String())
+			}
+			r := response{status: rec.Code, body: p, raw: rec.Body.String()}
+			if r.status != tt.status || rec.Header().Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("status %d (%s), want %d problem: %s", r.status, rec.Header().Get("Content-Type"), tt.status, r.raw)
+			}
+			if tt.code != "" && r.str("code") != tt.code {
+				t.Fatalf("code %q, want %q: %s", r.str("code"), tt.code, r.raw)
+			}
+			if tt.field != "" && !contains(r.fields(), tt.field) {
+				t.Fatalf("fields %v lack %q: %s", r.fields(), tt.field, r.raw)
+			}
+			if r.str("status") != jsonNumber(float64(tt.status)) || r.str("title") == "" || r.str("detail") == "" || r.str("instance") != tt.path[:indexOr(tt.path, '?')] || r.str("requestId") == "" || r.str("traceId") == "" {
+				t.Fatalf("incomplete problem: %s", r.raw)
+			}
+			if after := call(t, a.customers, "GET", "/customers/"+id, "").raw; after != before {
+				t.Fatalf("a refused request changed the customer:\n%s\n%s", before, after)
+			}
+		})
+	}
+	list := call(t, a.customers, "GET", "/customers", "")
+	if n := len(list.body["customers"].([]any)); n != 1 {
+		t.Fatalf("refused onboardings stored customers: %d", n)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func indexOr(s string, c byte) int {
+	if i := strings.IndexByte(s, c); i >= 0 {
+		return i
+	}
+	return len(s)
+}
+
+func TestProfilingOverHTTP(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	r := call(t, a.profiling, "POST", "/profiling/promote",
+		`{"customerId":"customer_1234567890","age":28,"income":75000,"creditScore":720,"isFirstPayment":true}`)
+	if r.status != 200 || r.str("success") != "true" || r.str("promoted") != "true" || r.str("profile", "evaluation", "score") != "75" ||
+		r.str("profile", "evaluation", "recommendedTier") != "premium" || r.str("profile", "facts", "income") != "75000.00" {
+		t.Fatalf("promote = %d %s", r.status, r.raw)
+	}
+	g := call(t, a.profiling, "GET", "/profiling/customer_1234567890", "")
+	if g.str("version") != "1" || g.str("evaluation", "segment") != "preferred" {
+		t.Fatalf("profile = %s", g.raw)
+	}
+	d := call(t, a.profiling, "POST", "/profiling/evaluate", `{"customerId":"customer_1234567890","creditScore":850}`)
+	if d.str("dryRun") != "true" || d.str("evaluation", "score") != "90" {
+		t.Fatalf("dry run = %s", d.raw)
+	}
+	if again := call(t, a.profiling, "GET", "/profiling/customer_1234567890", ""); again.str("version") != "1" {
+		t.Fatalf("a dry run changed the profile: %s", again.raw)
+	}
+	if empty := call(t, a.profiling, "POST", "/profiling/evaluate", ""); empty.status != 200 || empty.str("evaluation", "eligible") != "false" {
+		t.Fatalf("an empty dry run = %s", empty.raw)
+	}
+	rules := call(t, a.profiling, "GET", "/profiling/rules", "")
+	if rules.str("minAge") != "18" || rules.str("firstPaymentBonus", "discountPercent") != "60" {
+		t.Fatalf("rules = %s", rules.raw)
+	}
+	manual := call(t, a.profiling, "POST", "/profiling/promote", `{"customerId":"c9","age":40,"newTier":"premium","reason":"High value customer"}`)
+	if manual.status != 200 || manual.str("promoted") != "true" || manual.str("profile", "evaluation", "recommendedTier") != "premium" {
+		t.Fatalf("manual = %s", manual.raw)
+	}
+}
+
+func TestSendingOverHTTP(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	first := call(t, a.notifications, "POST", "/notifications/email",
+		`{"to":"cliente@example.com","subject":"Bienvenido","template":"welcome","data":{"customerName":"Juan Pérez"}}`)
+	if first.status != 201 || first.str("success") != "true" || first.str("notification", "subject") != "Bienvenido" ||
+		!strings.Contains(first.str("notification", "body"), "Juan Pérez") {
+		t.Fatalf("email = %d %s", first.status, first.raw)
+	}
+	second := call(t, a.notifications, "POST", "/notifications/email",
+		`{"customerId":"customer_1234567890","email":"john.doe@example.com","template":"welcome","data":{"customerName":"John Doe"}}`)
+	if second.status != 201 || second.str("customerId") != "customer_1234567890" {
+		t.Fatalf("email by customer = %d %s", second.status, second.raw)
+	}
+	sms := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+1234567890","message":"Tu código de verificación: {{code}}","data":{"code":123456}}`)
+	if sms.status != 201 || sms.str("notification", "body") != "Tu código de verificación: 123456" {
+		t.Fatalf("sms = %d %s", sms.status, sms.raw)
+	}
+	byID := call(t, a.notifications, "GET", "/notifications/"+sms.str("notificationId"), "")
+	if byID.str("channel") != "sms" {
+		t.Fatalf("get = %s", byID.raw)
+	}
+	list := call(t, a.notifications, "GET", "/notifications?customerId=customer_1234567890", "")
+	if n := len(list.body["notifications"].([]any)); n != 1 {
+		t.Fatalf("list has %d", n)
+	}
+	tpl := call(t, a.notifications, "GET", "/notifications/templates", "")
+	if n := len(tpl.body["templates"].([]any)); n != 5 {
+		t.Fatalf("templates = %d", n)
+	}
+}
+
+func TestARetriedSendWithTheSameIdempotencyKeyIsNotSentTwice(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	body := `{"to":"+1234567890","message":"hola"}`
+	first := call(t, a.notifications, "POST", "/notifications/sms", body, "Idempotency-Key", "order-42")
+	again := call(t, a.notifications, "POST", "/notifications/sms", body, "Idempotency-Key", "order-42")
+	if first.status != 201 || again.status != 200 || again.header.Get("Idempotent-Replayed") != "true" ||
+		again.str("notificationId") != first.str("notificationId") {
+		t.Fatalf("first %d %s / again %d %s", first.status, first.raw, again.status, again.raw)
+	}
+	list := call(t, a.notifications, "GET", "/notifications", "")
+	if n := len(list.body["notifications"].([]any)); n != 1 {
+		t.Fatalf("%d deliveries recorded", n)
+	}
+	long := call(t, a.notifications, "POST", "/notifications/sms", body, "Idempotency-Key", strings.Repeat("k", 201))
+	if long.status != 400 {
+		t.Fatalf("an absurd key = %d", long.status)
+	}
+}
+
+func TestRequestIDsAndTracesAreEchoed(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	tp := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	r := call(t, a.customers, "GET", "/customers/health", "", "X-Request-ID", "req-123", "traceparent", tp)
+	if r.header.Get("X-Request-ID") != "req-123" {
+		t.Fatalf("request id = %q", r.header.Get("X-Request-ID"))
+	}
+	got := r.header.Get("traceparent")
+	if !strings.HasPrefix(got, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || got == tp {
+		t.Fatalf("traceparent = %q: want the caller's trace with a new span", got)
+	}
+	odd := call(t, a.customers, "GET", "/customers/health", "", "X-Request-ID", "no spaces allowed!", "traceparent", "garbage")
+	if id := odd.header.Get("X-Request-ID"); id == "" || strings.Contains(id, " ") || odd.header.Get("traceparent") == "" {
+		t.Fatalf("a bad request id or trace must be replaced: %v", odd.header)
+	}
+}
+
+func TestSecurityHeadersAndCORS(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	r := call(t, a.customers, "GET", "/customers", "", "Origin", "https://backoffice.example")
+	for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"} {
+		if r.header.Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, r.header.Get(k), v)
+		}
+	}
+	pre := call(t, a.customers, "OPTIONS", "/customers/onboard", "", "Origin", "https://x.example", "Access-Control-Request-Method", "POST")
+	if pre.status != 204 || !strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "Idempotency-Key") {
+		t.Fatalf("preflight = %d %v", pre.status, pre.header)
+	}
+	narrow := newAPI(t, rest.Options{CORSOrigins: []string{"https://ok.example"}})
+	if r := call(t, narrow.customers, "GET", "/customers", "", "Origin", "https://ok.example"); r.header.Get("Access-Control-Allow-Origin") != "https://ok.example" {
+		t.Fatalf("allowed origin = %v", r.header)
+	}
+	if r := call(t, narrow.customers, "GET", "/customers", "", "Origin", "https://evil.example"); r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("a foreign origin was allowed: %v", r.header)
+	}
+}
+
+func TestAPIKeysAreRequiredWhenConfigured(t *testing.T) {
+	a := newAPI(t, rest.Options{APIKeys: []string{"s3cret", "other"}})
+	tests := []struct {
+		name    string
+		path    string
+		headers []string
+		status  int
+	}{
+		{"no key", "/customers", nil, 401},
+		{"a wrong key", "/customers", []string{"Authorization", "Bearer nope"}, 401},
+		{"a prefix of a key", "/customers", []string{"X-API-Key", "s3cre"}, 401},
+		{"a bearer key", "/customers", []string{"Authorization", "Bearer s3cret"}, 200},
+		{"the second key in X-API-Key", "/api/v1/customers", []string{"X-API-Key", "other"}, 200},
+		{"health needs no key", "/customers/health", nil, 200},
+		{"liveness needs no key", "/healthz", nil, 200},
+	}
+	for _, tt := range tests {
+		r := call(t, a.customers, "GET", tt.path, "", tt.headers...)
+		if r.status != tt.status {
+			t.Errorf("%s: %d, want %d", tt.name, r.status, tt.status)
+		}
+		if tt.status == 401 && (r.header.Get("WWW-Authenticate") == "" || r.str("code") != "auth.required") {
+			t.Errorf("%s: a 401 needs a challenge and a problem: %v %s", tt.name, r.header, r.raw)
+		}
+	}
+}
+
+func TestReadinessFailsOnlyOnRequiredDependencies(t *testing.T) {
+	down := func(context.Context) error { return errors.New("unreachable") }
+	up := func(context.Context) error { return nil }
+	tests := []struct {
+		name   string
+		checks []rest.Check
+		status int
+		state  string
+	}{
+		{"every check passes", []rest.Check{{Name: "database", Required: true, Probe: up}, {Name: "kafka", Probe: up}}, 200, "ready"},
+		{"an optional dependency is down", []rest.Check{{Name: "database", Required: true, Probe: up}, {Name: "kafka", Probe: down}}, 200, "degraded"},
+		{"a required dependency is down", []rest.Check{{Name: "database", Required: true, Probe: down}, {Name: "kafka", Probe: down}}, 503, "unready"},
+		{"nothing to check", nil, 200, "ready"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAPI(t, rest.Options{Checks: tt.checks})
+			r := call(t, a.customers, "GET", "/readyz", "")
+			if r.status != tt.status || r.str("status") != tt.state {
+				t.Fatalf("readyz = %d %s", r.status, r.raw)
+			}
+			if tt.status == 503 && r.header.Get("Retry-After") == "" {
+				t.Fatal("an unready answer should say when to retry")
+			}
+			for _, c := range tt.checks {
+				if got := r.str("checks", c.Name); (got == "ok") != (c.Probe(context.Background()) == nil) {
+					t.Fatalf("check %s = %q", c.Name, got)
+				}
+			}
+		})
+	}
+}
+
+func TestMetricsAreServedAndRequestsObserved(t *testing.T) {
+	obs := &recorder{}
+	metricsHandler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("up 1\n")) })
+	a := newAPI(t, rest.Options{Observer: obs, Metrics: metricsHandler})
+	id := onboard(t, a, juan)
+	call(t, a.customers, "GET", "/api/v1/customers/"+id, "")
+	if r := call(t, a.customers, "GET", "/metrics", ""); r.status != 200 || r.raw != "up 1\n" {
+		t.Fatalf("metrics = %d %q", r.status, r.raw)
+	}
+	want := []string{"POST /customers/onboard 201", "GET /api/v1/customers/{customerId} 200", "GET /metrics 200"}
+	if strings.Join(obs.seen, "|") != strings.Join(want, "|") {
+		t.Fatalf("observed %v, want %v", obs.seen, want)
+	}
+}
+
+type recorder struct{ seen []string }
+
+func (r *recorder) Request(method, route string, status int, _ time.Duration) {
+	r.seen = append(r.seen, method+" "+route+" "+strconv.Itoa(status))
+}

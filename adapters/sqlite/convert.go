@@ -1,0 +1,38 @@
+package sqlite
+
+import (
+	"time"
+
+	"github.com/fintechlabs/customers/core/fault"
+)
+
+// Times are stored as integer Unix nanoseconds: exact round trips, and they
+// sort as numbers.
+func nanos(t time.Time) int64 { return t.UnixNano() }
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// optNanos stores a zero time as NULL.
+func optNanos(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	n := t.UnixNano()
+	return &n
+}
+
+func fromOptNanos(n *int64) time.Time {
+	if n == nil {
+		return time.Time{}
+	}
+	return fromNanos(*n)
+}
+
+// internal marks an unexpected database error as retryable, leaving errors
+// that are already classified (a domain rule from a change closure) alone.
+func internal(err error) error {
+	if _, ok := fault.As(err); ok {
+		return err
+	}
+	return fault.Wrap(fault.Internal, err, "storage failure")
+}

@@ -1,0 +1,188 @@
+// Package sqlite implements the storage ports on SQLite through gorm: one
+// database file per service, versioned migrations, a transactional outbox
+// and an inbox of handled events in every schema.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	gormsqlite "gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Schema names a service's set of migrations.
+type Schema string
+
+// The schemas, one per service.
+const (
+	CustomerSchema      Schema = "customer"
+	ProfilingSchema     Schema = "profiling"
+	NotificationsSchema Schema = "notifications"
+)
+
+// DB is one service's database.
+type DB struct {
+	gorm *gorm.DB
+	sql  *sql.DB
+	// writes admits one write transaction at a time. SQLite has a single
+	// writer anyway; queueing here, where a waiter can give up when its
+	// context ends, beats SQLite's sleep-and-poll busy handler.
+	writes chan struct{}
+	// committed wakes the outbox relay after a commit that added events.
+	committed chan struct{}
+}
+
+// Open opens (creating if needed) the database file at path and brings its
+// schema up to date. The busy timeout covers other processes opening the
+// same file; within the process, writes queue on DB.
+func Open(ctx context.Context, path string, schema Schema, log *slog.Logger) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("create database directory: %w", err)
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	// BEGIN IMMEDIATE takes the write lock at the start, so two
+	// read-modify-write transactions cannot deadlock upgrading their locks.
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	g, err := gorm.Open(gormsqlite.Open(dsn), &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	sqlDB.SetMaxOpenConns(8)
+	sqlDB.SetMaxIdleConns(8)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{gorm: g, sql: sqlDB, writes: make(chan struct{}, 1), committed: make(chan struct{}, 1)}
+	if err := db.migrate(ctx, schema, log); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping checks the database answers; used by readiness probes.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// migrate applies the common migration and the schema's numbered files that
+// are not yet recorded in schema_migrations, each in its own transaction.
+func (db *DB) migrate(ctx context.Context, schema Schema, log *slog.Logger) error {
+	if _, err := db.sql.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	files, err := fs.Glob(migrations, "migrations/"+string(schema)+"/*.sql")
+	if err != nil || len(files) == 0 {
+		return fmt.Errorf("no migrations for schema %q", schema)
+	}
+	sort.Strings(files)
+	files = append([]string{"migrations/common.sql"}, files...)
+	for _, f := range files {
+		name := strings.TrimPrefix(f, "migrations/")
+		var n int
+		if err := db.sql.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE name = ?", name).Scan(&n); err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("read migration %s: %w", name, err)
+		}
+		err = db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec(string(body)).Error; err != nil {
+				return err
+			}
+			return tx.Exec("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", name, time.Now().UnixNano()).Error
+		})
+		if err != nil {
+			return fmt.Errorf("apply migration %s: %w", name, err)
+		}
+		log.InfoContext(ctx, "🗄️ migration applied", "schema", schema, "migration", name)
+	}
+	return nil
+}
+
+// write runs fn in a write transaction, one at a time, and wakes the relay
+// after a commit that added outbox rows.
+func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
+	select {
+	case db.writes <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-db.writes }()
+	t := &tx{}
+	err := db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		t.DB = g
+		return fn(t)
+	})
+	if err != nil {
+		return err
+	}
+	if t.events > 0 {
+		select {
+		case db.committed <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+	return nil
+}
+
+// read returns a handle for queries outside a transaction.
+func (db *DB) read(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ctx) }
+
+// tx is a write transaction that counts the outbox rows it adds.
+type tx struct {
+	*gorm.DB
+	events int
+}
+
+// storageError classifies an unexpected database error as retryable and
+// keeps the context's own errors recognisable.
+func storageError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, internal(err))
+}

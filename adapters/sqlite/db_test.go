@@ -1,0 +1,131 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/fintechlabs/customers/adapters/sqlite"
+	"github.com/fintechlabs/customers/core/customer"
+	"github.com/fintechlabs/customers/core/event"
+)
+
+var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+func newCustomer(t *testing.T, id string) (*customer.Customer, []event.Event) {
+	t.Helper()
+	c, data, err := customer.New(id, customer.Registration{Name: "Ana", Email: id + "@example.es", Phone: "+34600111222"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	f := event.Factory{Source: "test", NewID: func() string { n++; return id + "-evt-" + string(rune('a'+n)) }}
+	return c, f.New(context.Background(), now, data...)
+}
+
+func TestReopeningKeepsDataAndPendingEventsAndMigratesOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "customer.db")
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path, sqlite.CustomerSchema, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, events := newCustomer(t, "c1")
+	if err := db.Customers().Create(ctx, c, events); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	again, err := sqlite.Open(ctx, path, sqlite.CustomerSchema, quiet)
+	if err != nil {
+		t.Fatalf("reopening an up-to-date database: %v", err)
+	}
+	defer again.Close()
+	if _, err := again.Customers().Get(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := again.Outbox().Pending(ctx, 10)
+	if err != nil || len(pending) != 2 {
+		t.Fatalf("events committed before a restart must still be pending: %d, %v", len(pending), err)
+	}
+	if n, err := again.Outbox().PendingCount(ctx); err != nil || n != 2 {
+		t.Fatalf("PendingCount = %d, %v", n, err)
+	}
+	if err := again.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAWriterWaitingForTheLockGivesUpWhenItsContextEnds(t *testing.T) {
+	db := mustOpenDB(t, sqlite.CustomerSchema)
+	ctx := context.Background()
+	c, events := newCustomer(t, "c1")
+	if err := db.Customers().Create(ctx, c, events); err != nil {
+		t.Fatal(err)
+	}
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.Customers().Update(ctx, "c1", "", func(*customer.Customer) ([]event.Event, error) {
+			close(holding)
+			<-release
+			return nil, nil
+		})
+		done <- err
+	}()
+	<-holding
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	err := db.MarkHandled(short, "evt-1")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a queued write = %v, want the context's deadline", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkHandled(ctx, "evt-1"); err != nil {
+		t.Fatalf("the given-up write must have left no trace: %v", err)
+	}
+}
+
+func TestMailboxListsNewestFirst(t *testing.T) {
+	db := mustOpenDB(t, sqlite.NotificationsSchema)
+	ctx := context.Background()
+	box := db.Mailbox()
+	for i, to := range []string{"a@example.com", "b@example.com", "a@example.com"} {
+		m := sqlite.Mail{IdempotencyKey: string(rune('k' + i)), ProviderID: string(rune('p' + i)), Channel: "email",
+			Recipient: to, Body: "b", AcceptedAt: now.Add(time.Duration(i) * time.Second)}
+		if _, _, err := box.Accept(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := box.List(ctx, "", 10)
+	if err != nil || len(all) != 3 || all[0].IdempotencyKey != "m" {
+		t.Fatalf("List = %+v, %v", all, err)
+	}
+	mine, _ := box.List(ctx, "a@example.com", 10)
+	if len(mine) != 2 {
+		t.Fatalf("List(a) = %+v", mine)
+	}
+	if got, ok, err := box.Get(ctx, "l"); err != nil || !ok || got.Recipient != "b@example.com" {
+		t.Fatalf("Get = %+v %v %v", got, ok, err)
+	}
+	if _, ok, err := box.Get(ctx, "zz"); err != nil || ok {
+		t.Fatalf("Get(unknown) = %v, %v", ok, err)
+	}
+}
+
+func TestOpeningFailsClearly(t *testing.T) {
+	ctx := context.Background()
+	if _, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), sqlite.Schema("billing"), quiet); err == nil {
+		t.Fatal("an unknown schema opened")
+	}
+	if _, err := sqlite.Open(ctx, "/proc/nope/x.db", sqlite.CustomerSchema, quiet); err == nil {
+		t.Fatal("an impossible path opened")
+	}
+}

@@ -1,0 +1,144 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/locale"
+	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/core/page"
+	"github.com/fintechlabs/customers/ports"
+)
+
+// Deliveries implements ports.Deliveries.
+type Deliveries struct{ db *DB }
+
+var _ ports.Deliveries = (*Deliveries)(nil)
+
+// Deliveries returns the delivery log of a database opened with
+// NotificationsSchema.
+func (db *DB) Deliveries() *Deliveries { return &Deliveries{db: db} }
+
+type deliveryRow struct {
+	Seq            int64  `gorm:"column:seq;primaryKey;autoIncrement"`
+	ID             string `gorm:"column:id"`
+	CustomerID     string `gorm:"column:customer_id"`
+	Channel        string `gorm:"column:channel"`
+	Recipient      string `gorm:"column:recipient"`
+	Template       string `gorm:"column:template"`
+	Language       string `gorm:"column:language"`
+	Subject        string `gorm:"column:subject"`
+	Body           string `gorm:"column:body"`
+	Status         string `gorm:"column:status"`
+	Error          string `gorm:"column:error"`
+	ProviderID     string `gorm:"column:provider_id"`
+	CauseEventID   string `gorm:"column:cause_event_id"`
+	CauseEventType string `gorm:"column:cause_event_type"`
+	CreatedAt      int64  `gorm:"column:created_at"`
+}
+
+func (deliveryRow) TableName() string { return "deliveries" }
+
+// Handled implements ports.Deliveries.
+func (s *Deliveries) Handled(ctx context.Context, eventID string) (bool, error) {
+	return s.db.Handled(ctx, eventID)
+}
+
+// MarkHandled implements ports.Deliveries.
+func (s *Deliveries) MarkHandled(ctx context.Context, eventID string) error {
+	return s.db.MarkHandled(ctx, eventID)
+}
+
+// Get implements ports.Deliveries.
+func (s *Deliveries) Get(ctx context.Context, id string) (notification.Delivery, error) {
+	var row deliveryRow
+	err := s.db.read(ctx).Where("id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return notification.Delivery{}, fault.NotFoundf("notification %s not found", id)
+	}
+	if err != nil {
+		return notification.Delivery{}, storageError("read delivery", err)
+	}
+	return row.toDelivery(), nil
+}
+
+// Record implements ports.Deliveries. A delivery with the same id replaces
+// the stored one (a failed attempt being retried) and keeps its position.
+func (s *Deliveries) Record(ctx context.Context, d notification.Delivery, events []event.Event, handled string) error {
+	return s.db.write(ctx, func(t *tx) error {
+		if err := t.markHandled(handled); err != nil {
+			return err
+		}
+		row := toDeliveryRow(d)
+		err := t.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"customer_id", "channel", "recipient", "template", "language",
+				"subject", "body", "status", "error", "provider_id", "cause_event_id", "cause_event_type", "created_at"}),
+		}).Create(&row).Error
+		if err != nil {
+			return storageError("record delivery", err)
+		}
+		return t.addEvents(events)
+	})
+}
+
+// List implements ports.Deliveries.
+func (s *Deliveries) List(ctx context.Context, q notification.Query, w page.Window) (ports.DeliveryPage, error) {
+	db := s.db.read(ctx).Model(&deliveryRow{})
+	if q.CustomerID != "" {
+		db = db.Where("customer_id = ?", q.CustomerID)
+	}
+	if q.Channel != "" {
+		db = db.Where("channel = ?", string(q.Channel))
+	}
+	if w.After != "" {
+		seq, err := strconv.ParseInt(w.After, 10, 64)
+		if err != nil {
+			var bad fault.Fields
+			bad.Add("cursor", "is not a cursor this API returned")
+			return ports.DeliveryPage{}, bad.Err("invalid page request")
+		}
+		db = db.Where("seq < ?", seq)
+	}
+	var rows []deliveryRow
+	if err := db.Order("seq DESC").Limit(w.Limit + 1).Find(&rows).Error; err != nil {
+		return ports.DeliveryPage{}, storageError("list deliveries", err)
+	}
+	rows, next := page.Next(rows, w, func(r deliveryRow) string { return strconv.FormatInt(r.Seq, 10) })
+	out := ports.DeliveryPage{Deliveries: make([]notification.Delivery, len(rows)), Next: next}
+	for i, r := range rows {
+		out.Deliveries[i] = r.toDelivery()
+	}
+	return out, nil
+}
+
+func toDeliveryRow(d notification.Delivery) deliveryRow {
+	r := deliveryRow{
+		ID: d.ID, CustomerID: d.CustomerID, Channel: string(d.Channel), Recipient: d.Recipient, Template: d.Template,
+		Language: string(d.Language), Subject: d.Subject, Body: d.Body, Status: string(d.Status), Error: d.Error,
+		ProviderID: d.ProviderID, CreatedAt: nanos(d.CreatedAt),
+	}
+	if d.Cause != nil {
+		r.CauseEventID, r.CauseEventType = d.Cause.EventID, d.Cause.EventType
+	}
+	return r
+}
+
+func (r deliveryRow) toDelivery() notification.Delivery {
+	d := notification.Delivery{
+		ID: r.ID, CustomerID: r.CustomerID, Channel: notification.Channel(r.Channel), Recipient: r.Recipient,
+		Template: r.Template, Language: locale.Language(r.Language),
+		Content: notification.Content{Subject: r.Subject, Body: r.Body},
+		Status:  notification.Status(r.Status), Error: r.Error, ProviderID: r.ProviderID, CreatedAt: fromNanos(r.CreatedAt),
+	}
+	if r.CauseEventID != "" {
+		d.Cause = &notification.Cause{EventID: r.CauseEventID, EventType: r.CauseEventType}
+	}
+	return d
+}

@@ -1,0 +1,135 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/trace"
+	"github.com/fintechlabs/customers/ports"
+)
+
+type outboxRow struct {
+	Seq           int64  `gorm:"column:seq;primaryKey;autoIncrement"`
+	EventID       string `gorm:"column:event_id"`
+	Topic         string `gorm:"column:topic"`
+	Subject       string `gorm:"column:subject"`
+	Source        string `gorm:"column:source"`
+	OccurredAt    int64  `gorm:"column:occurred_at"`
+	SchemaVersion int    `gorm:"column:schema_version"`
+	TraceParent   string `gorm:"column:traceparent"`
+	Payload       []byte `gorm:"column:payload"`
+	PublishedAt   *int64 `gorm:"column:published_at"`
+}
+
+func (outboxRow) TableName() string { return "outbox" }
+
+type inboxRow struct {
+	EventID   string `gorm:"column:event_id;primaryKey"`
+	HandledAt int64  `gorm:"column:handled_at"`
+}
+
+func (inboxRow) TableName() string { return "inbox" }
+
+// addEvents encodes events and appends them to the outbox in the
+// transaction.
+func (t *tx) addEvents(events []event.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	rows := make([]outboxRow, 0, len(events))
+	for _, e := range events {
+		m, err := event.Encode(e)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, outboxRow{
+			EventID: m.ID, Topic: m.Type, Subject: m.Subject, Source: m.Source, OccurredAt: nanos(m.Time),
+			SchemaVersion: m.Version, TraceParent: string(m.TraceParent), Payload: m.Payload,
+		})
+	}
+	if err := t.Create(&rows).Error; err != nil {
+		return storageError("append to outbox", err)
+	}
+	t.events += len(rows)
+	return nil
+}
+
+// markHandled records an event id in the inbox, or returns
+// ports.ErrAlreadyHandled when it is there already. An empty id is a no-op.
+func (t *tx) markHandled(eventID string) error {
+	if eventID == "" {
+		return nil
+	}
+	err := t.Create(&inboxRow{EventID: eventID, HandledAt: time.Now().UnixNano()}).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return ports.ErrAlreadyHandled
+	}
+	return storageError("record handled event", err)
+}
+
+// Handled reports whether an event id is in the inbox.
+func (db *DB) Handled(ctx context.Context, eventID string) (bool, error) {
+	var n int64
+	err := db.read(ctx).Model(&inboxRow{}).Where("event_id = ?", eventID).Count(&n).Error
+	return n > 0, storageError("read inbox", err)
+}
+
+// MarkHandled records an event that was handled with no other effect.
+// Errors: ports.ErrAlreadyHandled.
+func (db *DB) MarkHandled(ctx context.Context, eventID string) error {
+	return db.write(ctx, func(t *tx) error { return t.markHandled(eventID) })
+}
+
+// Outbox is the relay's view of the outbox.
+type Outbox struct{ db *DB }
+
+var _ ports.Outbox = (*Outbox)(nil)
+
+// Outbox returns the database's outbox.
+func (db *DB) Outbox() *Outbox { return &Outbox{db: db} }
+
+// Pending implements ports.Outbox.
+func (o *Outbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error) {
+	var rows []outboxRow
+	err := o.db.read(ctx).Where("published_at IS NULL").Order("seq").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, storageError("read outbox", err)
+	}
+	out := make([]ports.Pending, len(rows))
+	for i, r := range rows {
+		out[i] = ports.Pending{Seq: r.Seq, Message: event.Message{
+			Metadata: event.Metadata{
+				ID: r.EventID, Type: r.Topic, Source: r.Source, Subject: r.Subject, Time: fromNanos(r.OccurredAt),
+				Version: r.SchemaVersion, TraceParent: trace.Parent(r.TraceParent),
+			},
+			Payload: r.Payload,
+		}}
+	}
+	return out, nil
+}
+
+// MarkPublished implements ports.Outbox.
+func (o *Outbox) MarkPublished(ctx context.Context, seqs []int64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	return o.db.write(ctx, func(t *tx) error {
+		err := t.Model(&outboxRow{}).Where("seq IN ?", seqs).Update("published_at", time.Now().UnixNano()).Error
+		return storageError("mark outbox published", err)
+	})
+}
+
+// Committed implements ports.Outbox.
+func (o *Outbox) Committed() <-chan struct{} { return o.db.committed }
+
+// PendingCount returns how many messages wait to be published; a gauge for
+// monitoring.
+func (o *Outbox) PendingCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := o.db.read(ctx).Model(&outboxRow{}).Where("published_at IS NULL").Count(&n).Error
+	return n, storageError("count outbox", err)
+}

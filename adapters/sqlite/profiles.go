@@ -1,0 +1,201 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/fintechlabs/customers/core/customer"
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/profiling"
+	"github.com/fintechlabs/customers/ports"
+)
+
+// Profiles implements ports.Profiles.
+type Profiles struct{ db *DB }
+
+var _ ports.Profiles = (*Profiles)(nil)
+
+// Profiles returns the profile store of a database opened with
+// ProfilingSchema.
+func (db *DB) Profiles() *Profiles { return &Profiles{db: db} }
+
+type profileRow struct {
+	CustomerID   string `gorm:"column:customer_id;primaryKey"`
+	Snapshot     []byte `gorm:"column:snapshot"`
+	BirthDate    string `gorm:"column:birth_date"`
+	Age          *int   `gorm:"column:age"`
+	IncomeMinor  *int64 `gorm:"column:income_minor"`
+	CreditScore  *int   `gorm:"column:credit_score"`
+	FirstPayment bool   `gorm:"column:first_payment"`
+	Tier         string `gorm:"column:tier"`
+	Status       string `gorm:"column:status"`
+	Evaluation   []byte `gorm:"column:evaluation"`
+	CreatedAt    int64  `gorm:"column:created_at"`
+	UpdatedAt    int64  `gorm:"column:updated_at"`
+	Version      int64  `gorm:"column:version"`
+}
+
+func (profileRow) TableName() string { return "profiles" }
+
+type promotionRow struct {
+	ID              string `gorm:"column:id;primaryKey"`
+	CustomerID      string `gorm:"column:customer_id"`
+	Code            string `gorm:"column:code"`
+	DiscountPercent int    `gorm:"column:discount_percent"`
+	ActivatedAt     int64  `gorm:"column:activated_at"`
+	ExpiresAt       int64  `gorm:"column:expires_at"`
+}
+
+func (promotionRow) TableName() string { return "promotions" }
+
+// evaluationDoc is how an evaluation is stored: a JSON document, since it is
+// always read and written whole.
+type evaluationDoc struct {
+	Eligible        bool                       `json:"eligible"`
+	Score           int                        `json:"score"`
+	Segment         string                     `json:"segment"`
+	CurrentTier     string                     `json:"currentTier"`
+	RecommendedTier string                     `json:"recommendedTier"`
+	Recommendations []profiling.Recommendation `json:"recommendations"`
+	Reasons         []profiling.Reason         `json:"reasons"`
+	EvaluatedAt     time.Time                  `json:"evaluatedAt"`
+}
+
+// Get implements ports.Profiles.
+func (s *Profiles) Get(ctx context.Context, customerID string) (profiling.Profile, error) {
+	p, err := loadProfile(s.db.read(ctx), customerID)
+	if err == nil && p.Version == 0 {
+		return profiling.Profile{}, profiling.ErrNotFound.With(customerID, nil)
+	}
+	return p, err
+}
+
+// Save implements ports.Profiles.
+func (s *Profiles) Save(ctx context.Context, customerID, handled string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error) {
+	var out profiling.Profile
+	err := s.db.write(ctx, func(t *tx) error {
+		if err := t.markHandled(handled); err != nil {
+			return err
+		}
+		p, err := loadProfile(t.DB, customerID)
+		if err != nil {
+			return err
+		}
+		before, known := p.Version, len(p.Promotions)
+		events, err := change(&p)
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		if before == 0 {
+			p.CreatedAt = now
+		}
+		p.UpdatedAt, p.Version = now, before+1
+		row, err := toProfileRow(&p)
+		if err != nil {
+			return err
+		}
+		if before == 0 {
+			err = t.Create(row).Error
+		} else {
+			res := t.Model(&profileRow{}).Where("customer_id = ? AND version = ?", customerID, before).Select("*").Updates(row)
+			if err = res.Error; err == nil && res.RowsAffected == 0 {
+				return fault.Conflictf("profile %s was changed concurrently; retry", customerID)
+			}
+		}
+		if err != nil {
+			return storageError("save profile", err)
+		}
+		for _, promo := range p.Promotions[known:] {
+			err := t.Create(&promotionRow{ID: promo.ID, CustomerID: customerID, Code: promo.Code,
+				DiscountPercent: promo.DiscountPercent, ActivatedAt: nanos(promo.ActivatedAt), ExpiresAt: nanos(promo.ExpiresAt)}).Error
+			if err != nil {
+				return storageError("save promotion", err)
+			}
+		}
+		out = p
+		return t.addEvents(events)
+	})
+	if err != nil {
+		return profiling.Profile{}, err
+	}
+	return out, nil
+}
+
+// loadProfile returns the stored profile, or a new one (Version 0).
+func loadProfile(g *gorm.DB, customerID string) (profiling.Profile, error) {
+	var row profileRow
+	err := g.Where("customer_id = ?", customerID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return profiling.Profile{CustomerID: customerID}, nil
+	}
+	if err != nil {
+		return profiling.Profile{}, storageError("read profile", err)
+	}
+	var promos []promotionRow
+	if err := g.Where("customer_id = ?", customerID).Order("activated_at, id").Find(&promos).Error; err != nil {
+		return profiling.Profile{}, storageError("read promotions", err)
+	}
+	return row.toProfile(promos)
+}
+
+func toProfileRow(p *profiling.Profile) (*profileRow, error) {
+	ev := p.Evaluation
+	doc, err := json.Marshal(evaluationDoc{
+		Eligible: ev.Eligible, Score: ev.Score, Segment: ev.Segment, CurrentTier: string(ev.CurrentTier),
+		RecommendedTier: string(ev.RecommendedTier), Recommendations: ev.Recommendations, Reasons: ev.Reasons,
+		EvaluatedAt: ev.EvaluatedAt,
+	})
+	if err != nil {
+		return nil, fault.Wrap(fault.Internal, err, "encode evaluation")
+	}
+	row := &profileRow{
+		CustomerID: p.CustomerID, Age: p.Facts.Age, IncomeMinor: p.Facts.Income, CreditScore: p.Facts.CreditScore,
+		FirstPayment: p.Facts.FirstPayment, Tier: string(p.Facts.Tier), Status: string(p.Facts.Status),
+		Evaluation: doc, CreatedAt: nanos(p.CreatedAt), UpdatedAt: nanos(p.UpdatedAt), Version: p.Version,
+	}
+	if !p.Facts.BirthDate.IsZero() {
+		row.BirthDate = p.Facts.BirthDate.Format(customer.DateLayout)
+	}
+	if p.Customer != nil {
+		if row.Snapshot, err = json.Marshal(p.Customer); err != nil {
+			return nil, fault.Wrap(fault.Internal, err, "encode snapshot")
+		}
+	}
+	return row, nil
+}
+
+func (r profileRow) toProfile(promos []promotionRow) (profiling.Profile, error) {
+	var doc evaluationDoc
+	if err := json.Unmarshal(r.Evaluation, &doc); err != nil {
+		return profiling.Profile{}, fault.Wrap(fault.Internal, err, "decode evaluation of "+r.CustomerID)
+	}
+	p := profiling.Profile{
+		CustomerID: r.CustomerID, CreatedAt: fromNanos(r.CreatedAt), UpdatedAt: fromNanos(r.UpdatedAt), Version: r.Version,
+		Facts: profiling.Facts{Age: r.Age, Income: r.IncomeMinor, CreditScore: r.CreditScore, FirstPayment: r.FirstPayment,
+			Tier: customer.Tier(r.Tier), Status: customer.Status(r.Status)},
+		Evaluation: profiling.Evaluation{Eligible: doc.Eligible, Score: doc.Score, Segment: doc.Segment,
+			CurrentTier: customer.Tier(doc.CurrentTier), RecommendedTier: customer.Tier(doc.RecommendedTier),
+			Recommendations: doc.Recommendations, Reasons: doc.Reasons, EvaluatedAt: doc.EvaluatedAt},
+	}
+	if r.BirthDate != "" {
+		p.Facts.BirthDate, _ = time.Parse(customer.DateLayout, r.BirthDate) // written by toProfileRow in this layout
+	}
+	if len(r.Snapshot) > 0 {
+		var snap event.Customer
+		if err := json.Unmarshal(r.Snapshot, &snap); err != nil {
+			return profiling.Profile{}, fault.Wrap(fault.Internal, err, "decode snapshot of "+r.CustomerID)
+		}
+		p.Customer = &snap
+	}
+	for _, pr := range promos {
+		p.Promotions = append(p.Promotions, profiling.Promotion{ID: pr.ID, Code: pr.Code, DiscountPercent: pr.DiscountPercent,
+			ActivatedAt: fromNanos(pr.ActivatedAt), ExpiresAt: fromNanos(pr.ExpiresAt)})
+	}
+	return p, nil
+}

@@ -1,0 +1,187 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fintechlabs/customers/adapters/delivery"
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/locale"
+	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/core/page"
+	"github.com/fintechlabs/customers/ports"
+)
+
+// Mailbox is the development provider's mailbox with its listing.
+type Mailbox interface {
+	delivery.Mailbox
+	List(ctx context.Context, recipient string, limit int) ([]delivery.Mail, error)
+}
+
+// DeliveryStore is what the delivery contract needs from an implementation.
+type DeliveryStore struct {
+	Deliveries ports.Deliveries
+	Outbox     ports.Outbox
+	Mailbox    Mailbox
+}
+
+func sampleDelivery(id, customerID string, ch notification.Channel, at time.Time) notification.Delivery {
+	return notification.Delivery{
+		ID: id, CustomerID: customerID, Channel: ch, Recipient: "ana@example.es", Template: "welcome",
+		Language: locale.English, Content: notification.Content{Subject: "Welcome", Body: "Hello\nAna"},
+		Status: notification.Sent, ProviderID: "p-" + id, CreatedAt: at,
+		Cause: &notification.Cause{EventID: "evt-" + id, EventType: event.TopicOnboarded},
+	}
+}
+
+// TestDeliveries runs the ports.Deliveries contract and the development
+// mailbox's. open returns an empty store.
+func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
+	t.Run("a recorded delivery reads back whole with its events", func(t *testing.T) {
+		s, f := open(t), factory("service-notifications")
+		d := sampleDelivery("d1", "c1", notification.Email, now)
+		sent := f.New(ctx(t), now, event.NotificationSent{NotificationID: "d1", Channel: "email", Recipient: "ana@example.es", Status: "sent", Timestamp: now})
+		mustNot(t, s.Deliveries.Record(ctx(t), d, sent, "evt-d1"), "Record")
+		got, err := s.Deliveries.Get(ctx(t), "d1")
+		mustNot(t, err, "Get")
+		if !reflect.DeepEqual(got, d) {
+			t.Fatalf("read back\n%+v\nwant\n%+v", got, d)
+		}
+		if handled, err := s.Deliveries.Handled(ctx(t), "evt-d1"); err != nil || !handled {
+			t.Fatalf("Handled = %v, %v", handled, err)
+		}
+		if ids := pendingIDs(t, s.Outbox); len(ids) != 1 {
+			t.Fatalf("outbox = %v", ids)
+		}
+		adHoc := sampleDelivery("d2", "", notification.SMS, now)
+		adHoc.Cause, adHoc.Template, adHoc.Subject = nil, "", ""
+		mustNot(t, s.Deliveries.Record(ctx(t), adHoc, nil, ""), "Record ad hoc")
+		if got, _ := s.Deliveries.Get(ctx(t), "d2"); !reflect.DeepEqual(got, adHoc) {
+			t.Fatalf("ad-hoc read back %+v", got)
+		}
+	})
+
+	t.Run("an unknown delivery is not found", func(t *testing.T) {
+		_, err := open(t).Deliveries.Get(ctx(t), "nope")
+		if fault.KindOf(err) != fault.NotFound {
+			t.Fatalf("error = %v", err)
+		}
+	})
+
+	t.Run("a retried delivery replaces the failed one in place", func(t *testing.T) {
+		s := open(t)
+		failed := sampleDelivery("d1", "c1", notification.Email, now)
+		failed.Status, failed.Error, failed.ProviderID = notification.Failed, "down", ""
+		mustNot(t, s.Deliveries.Record(ctx(t), failed, nil, ""), "record failure")
+		mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery("d2", "c1", notification.Email, now), nil, ""), "record another")
+		mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery("d1", "c1", notification.Email, now.Add(time.Second)), nil, ""), "record retry")
+		got, _ := s.Deliveries.Get(ctx(t), "d1")
+		if got.Status != notification.Sent || got.Error != "" {
+			t.Fatalf("retry not stored: %+v", got)
+		}
+		p, err := s.Deliveries.List(ctx(t), notification.Query{}, page.Window{Limit: 10})
+		mustNot(t, err, "List")
+		if len(p.Deliveries) != 2 || p.Deliveries[0].ID != "d2" {
+			t.Fatalf("list = %+v", p.Deliveries)
+		}
+	})
+
+	t.Run("an event is handled once", func(t *testing.T) {
+		s := open(t)
+		mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery("d1", "c1", notification.Email, now), nil, "evt-1"), "first")
+		wantErr(t, s.Deliveries.Record(ctx(t), sampleDelivery("d2", "c1", notification.Email, now), nil, "evt-1"), ports.ErrAlreadyHandled, "second")
+		if _, err := s.Deliveries.Get(ctx(t), "d2"); fault.KindOf(err) != fault.NotFound {
+			t.Fatal("a delivery recorded with a handled event was kept")
+		}
+		wantErr(t, s.Deliveries.MarkHandled(ctx(t), "evt-1"), ports.ErrAlreadyHandled, "MarkHandled")
+		mustNot(t, s.Deliveries.MarkHandled(ctx(t), "evt-2"), "MarkHandled")
+		if handled, _ := s.Deliveries.Handled(ctx(t), "evt-3"); handled {
+			t.Fatal("an unseen event is handled")
+		}
+	})
+
+	t.Run("lists are newest first, filtered and paged", func(t *testing.T) {
+		s := open(t)
+		for i := range 7 {
+			ch, who := notification.Email, "c1"
+			if i%2 == 1 {
+				ch = notification.SMS
+			}
+			if i == 6 {
+				who = "c2"
+			}
+			mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery(fmt.Sprintf("d%d", i), who, ch, now.Add(time.Duration(i)*time.Second)), nil, ""), "Record")
+		}
+		var seen []string
+		w := page.Window{Limit: 2}
+		for {
+			p, err := s.Deliveries.List(ctx(t), notification.Query{CustomerID: "c1"}, w)
+			mustNot(t, err, "List")
+			for _, d := range p.Deliveries {
+				seen = append(seen, d.ID)
+			}
+			if p.Next == "" {
+				break
+			}
+			w, err = page.Request{Cursor: p.Next, Limit: 2}.Parse()
+			mustNot(t, err, "cursor")
+		}
+		if strings.Join(seen, ",") != "d5,d4,d3,d2,d1,d0" {
+			t.Fatalf("pages = %v", seen)
+		}
+		sms, err := s.Deliveries.List(ctx(t), notification.Query{Channel: notification.SMS}, page.Window{Limit: 10})
+		mustNot(t, err, "List sms")
+		if len(sms.Deliveries) != 3 || sms.Deliveries[0].ID != "d5" {
+			t.Fatalf("sms = %+v", sms.Deliveries)
+		}
+		_, err = s.Deliveries.List(ctx(t), notification.Query{}, page.Window{Limit: 2, After: "not-a-seq"})
+		if fault.KindOf(err) != fault.Invalid {
+			t.Fatalf("a forged cursor: error = %v", err)
+		}
+	})
+
+	t.Run("the mailbox delivers each idempotency key once", func(t *testing.T) {
+		s := open(t)
+		m := delivery.Mail{IdempotencyKey: "k1", ProviderID: "p1", Channel: "email", Recipient: "ana@example.es",
+			Subject: "s", Body: "b", AcceptedAt: now}
+		got, fresh, err := s.Mailbox.Accept(ctx(t), m)
+		mustNot(t, err, "Accept")
+		if !fresh || got.Attempts != 1 || got.ProviderID != "p1" {
+			t.Fatalf("first accept = %+v, %v", got, fresh)
+		}
+		again := m
+		again.ProviderID, again.Body = "p2", "different"
+		got, fresh, err = s.Mailbox.Accept(ctx(t), again)
+		mustNot(t, err, "Accept again")
+		if fresh || got.Attempts != 2 || got.ProviderID != "p1" || got.Body != "b" {
+			t.Fatalf("second accept = %+v, %v", got, fresh)
+		}
+		other := m
+		other.IdempotencyKey, other.ProviderID, other.Recipient, other.AcceptedAt = "k2", "p2", "+34600111222", now.Add(time.Second)
+		_, _, err = s.Mailbox.Accept(ctx(t), other)
+		mustNot(t, err, "Accept another")
+		all, err := s.Mailbox.List(ctx(t), "", 10)
+		mustNot(t, err, "List")
+		mine, err := s.Mailbox.List(ctx(t), "ana@example.es", 10)
+		mustNot(t, err, "List one recipient")
+		one, err := s.Mailbox.List(ctx(t), "", 1)
+		mustNot(t, err, "List one")
+		if len(all) != 2 || all[0].IdempotencyKey != "k2" || len(mine) != 1 || len(one) != 1 || one[0].IdempotencyKey != "k2" {
+			t.Fatalf("List: all %+v, mine %+v, one %+v", all, mine, one)
+		}
+	})
+
+	t.Run("the outbox keeps commit order", func(t *testing.T) {
+		s := open(t)
+		n := 0
+		TestOutbox(t, s.Outbox, func(t *testing.T, events []event.Event) {
+			n++
+			mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery(fmt.Sprintf("o%d", n), "c1", notification.Email, now), events, ""), "Record")
+		})
+	})
+}

@@ -1,0 +1,141 @@
+package storetest
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/fintechlabs/customers/core/customer"
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/profiling"
+	"github.com/fintechlabs/customers/ports"
+)
+
+// ProfileStore is what the profile contract needs from an implementation.
+type ProfileStore struct {
+	Profiles ports.Profiles
+	Outbox   ports.Outbox
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestProfiles runs the ports.Profiles contract. open returns an empty store.
+func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
+	rules := profiling.DefaultRules()
+	snapshot := event.Customer{ID: "c1", Name: "Ana", Email: "ana@example.es", Phone: "+34600111222",
+		BirthDate: "1990-05-17", Language: "es", Status: "active", Tier: "basic", CreatedAt: now, Version: 3}
+
+	t.Run("an unknown profile is not found", func(t *testing.T) {
+		_, err := open(t).Profiles.Get(ctx(t), "nobody")
+		wantErr(t, err, profiling.ErrNotFound, "Get")
+	})
+
+	t.Run("a saved profile reads back whole, promotions included", func(t *testing.T) {
+		s, f := open(t), factory("service-profiling")
+		saved, err := s.Profiles.Save(ctx(t), "c1", "evt-1", func(p *profiling.Profile) ([]event.Event, error) {
+			if p.CustomerID != "c1" || p.Version != 0 || p.Customer != nil {
+				t.Fatalf("a new profile should be empty: %+v", p)
+			}
+			if _, err := p.ApplySnapshot(snapshot); err != nil {
+				return nil, err
+			}
+			p.State(profiling.Update{Income: ptr(int64(7_500_000)), CreditScore: ptr(720)})
+			promo, _ := p.GrantFirstPaymentBonus("promo-1", rules, now)
+			p.Evaluate(rules, now)
+			bonus, _ := p.PromotionActivated(promo, now)
+			return f.New(ctx(t), now, bonus, p.Profiled(now, "test", "r", false)), nil
+		})
+		mustNot(t, err, "Save")
+		if saved.Version != 1 || saved.CreatedAt.IsZero() || saved.UpdatedAt.Before(saved.CreatedAt) {
+			t.Fatalf("saved = %+v", saved)
+		}
+		got, err := s.Profiles.Get(ctx(t), "c1")
+		mustNot(t, err, "Get")
+		if !reflect.DeepEqual(got.Facts, saved.Facts) || !reflect.DeepEqual(got.Evaluation, saved.Evaluation) ||
+			!reflect.DeepEqual(got.Promotions, saved.Promotions) || !reflect.DeepEqual(got.Customer, saved.Customer) {
+			t.Fatalf("read back\n%+v\nwant\n%+v", got, saved)
+		}
+		if got.Facts.Tier != customer.Basic || got.Facts.BirthDate.Year() != 1990 || *got.Facts.Income != 7_500_000 ||
+			!got.Facts.FirstPayment || len(got.Promotions) != 1 || got.Evaluation.Score == 0 {
+			t.Fatalf("facts = %+v", got.Facts)
+		}
+		if ids := pendingIDs(t, s.Outbox); len(ids) != 2 {
+			t.Fatalf("outbox = %v", ids)
+		}
+	})
+
+	t.Run("each save bumps the version and keeps earlier promotions", func(t *testing.T) {
+		s := open(t)
+		for i := range 3 {
+			p, err := s.Profiles.Save(ctx(t), "c1", "", func(p *profiling.Profile) ([]event.Event, error) {
+				if i == 1 {
+					p.GrantFirstPaymentBonus("promo-1", rules, now)
+				}
+				p.State(profiling.Update{Age: ptr(30 + i)})
+				return nil, nil
+			})
+			mustNot(t, err, "Save")
+			if p.Version != int64(i+1) {
+				t.Fatalf("save %d: version %d", i, p.Version)
+			}
+		}
+		got, _ := s.Profiles.Get(ctx(t), "c1")
+		if len(got.Promotions) != 1 || *got.Facts.Age != 32 || !got.Promotions[0].ExpiresAt.Equal(now.AddDate(0, 0, 30)) {
+			t.Fatalf("profile = %+v", got)
+		}
+	})
+
+	t.Run("a refused change saves nothing", func(t *testing.T) {
+		s := open(t)
+		boom := errors.New("refused")
+		_, err := s.Profiles.Save(ctx(t), "c1", "evt-1", func(p *profiling.Profile) ([]event.Event, error) {
+			p.State(profiling.Update{Age: ptr(30)})
+			return nil, boom
+		})
+		wantErr(t, err, boom, "Save")
+		_, err = s.Profiles.Get(ctx(t), "c1")
+		wantErr(t, err, profiling.ErrNotFound, "Get after a refused first save")
+		_, err = s.Profiles.Save(ctx(t), "c1", "evt-1", func(*profiling.Profile) ([]event.Event, error) { return nil, nil })
+		mustNot(t, err, "the refused change's event id must stay free")
+	})
+
+	t.Run("an event is handled once", func(t *testing.T) {
+		s := open(t)
+		_, err := s.Profiles.Save(ctx(t), "c1", "evt-1", func(*profiling.Profile) ([]event.Event, error) { return nil, nil })
+		mustNot(t, err, "first delivery")
+		_, err = s.Profiles.Save(ctx(t), "c1", "evt-1", func(*profiling.Profile) ([]event.Event, error) {
+			t.Fatal("change called for a handled event")
+			return nil, nil
+		})
+		wantErr(t, err, ports.ErrAlreadyHandled, "second delivery")
+	})
+
+	t.Run("concurrent saves of one profile all apply", func(t *testing.T) {
+		s := open(t)
+		errs := make(chan error, 8)
+		for range 8 {
+			go func() {
+				_, err := s.Profiles.Save(ctx(t), "c1", "", func(p *profiling.Profile) ([]event.Event, error) {
+					p.State(profiling.Update{CreditScore: ptr(700)})
+					return nil, nil
+				})
+				errs <- err
+			}()
+		}
+		for range 8 {
+			mustNot(t, <-errs, "concurrent Save")
+		}
+		got, _ := s.Profiles.Get(ctx(t), "c1")
+		if got.Version != 8 {
+			t.Fatalf("version = %d after 8 saves", got.Version)
+		}
+	})
+
+	t.Run("the outbox keeps commit order", func(t *testing.T) {
+		s := open(t)
+		TestOutbox(t, s.Outbox, func(t *testing.T, events []event.Event) {
+			_, err := s.Profiles.Save(ctx(t), "c1", "", func(*profiling.Profile) ([]event.Event, error) { return events, nil })
+			mustNot(t, err, "Save")
+		})
+	})
+}

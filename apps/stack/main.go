@@ -1,0 +1,12 @@
+// Command stack runs the whole system in one process: an embedded Kafka
+// broker (unless KAFKA_BROKERS is set) and the customer, profiling and
+// notifications services. It is what `make run` starts.
+package main
+
+import (
+	"os"
+
+	"github.com/fintechlabs/customers/apps/system"
+)
+
+func main() { os.Exit(system.MainStack(os.Stdout)) }

@@ -1,0 +1,264 @@
+// Package system assembles the services: configuration from the
+// environment, one composition root per service (customer, profiling,
+// notifications), and the one-process stack that `make run` starts.
+package system
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fintechlabs/customers/adapters/kafka"
+	"github.com/fintechlabs/customers/adapters/logging"
+)
+
+// Env looks a variable up; os.LookupEnv in main, a map in tests.
+type Env func(key string) (string, bool)
+
+// MapEnv returns an Env reading m.
+func MapEnv(m map[string]string) Env {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+// Kind names a service.
+type Kind string
+
+// The services.
+const (
+	Customer      Kind = "customer"
+	Profiling     Kind = "profiling"
+	Notifications Kind = "notifications"
+)
+
+// Kinds lists the services in start-up order.
+var Kinds = []Kind{Customer, Profiling, Notifications}
+
+type defaults struct {
+	port            int
+	clientID, group string
+}
+
+var serviceDefaults = map[Kind]defaults{
+	Customer:      {3001, "service-customer", "customers-group"},
+	Profiling:     {3002, "service-profiling", "profiling-group"},
+	Notifications: {3003, "service-notifications", "notifications-group"},
+}
+
+// prefix is the service's variable prefix: CUSTOMER_, PROFILING_,
+// NOTIFICATIONS_.
+func (k Kind) prefix() string { return strings.ToUpper(string(k)) + "_" }
+
+// Config is one service's configuration.
+type Config struct {
+	Kind Kind
+	// Addr is the HTTP listen address, ":3001" by default.
+	Addr string
+	// Database is the SQLite file.
+	Database string
+	Kafka    kafka.Config
+	// Log shapes the logs.
+	Log logging.Options
+	// APIKeys, when set, are required on every API call but health checks.
+	APIKeys []string
+	// CORSOrigins allowed to call the API from a browser.
+	CORSOrigins []string
+	// RulesFile, for profiling, replaces the default rule table.
+	RulesFile string
+	// DeliveryLatency and DeliveryFailureRate tune the development email
+	// and SMS provider of the notifications service.
+	DeliveryLatency     time.Duration
+	DeliveryFailureRate float64
+	// ShutdownTimeout bounds a graceful shutdown.
+	ShutdownTimeout time.Duration
+	// StartupTimeout bounds waiting for the broker at start.
+	StartupTimeout time.Duration
+}
+
+// Load reads the configuration of kind from env. Each variable is looked up
+// with the service's prefix first (CUSTOMER_PORT), then without it (PORT).
+// In a shared process (the stack) the unprefixed service-specific variables
+// (PORT, DATABASE_PATH, KAFKA_CLIENT_ID, KAFKA_GROUP_ID) are ignored, since
+// all three services would read the same value. Every problem is reported.
+func Load(kind Kind, env Env, shared bool) (Config, error) {
+	d, ok := serviceDefaults[kind]
+	if !ok {
+		return Config{}, fmt.Errorf("unknown service %q", kind)
+	}
+	r := reader{env: env, prefix: kind.prefix(), shared: shared}
+	cfg := Config{Kind: kind}
+	cfg.Addr = ":" + strconv.Itoa(r.int("PORT", d.port, true))
+	if addr, ok := r.lookup("HTTP_ADDR", true); ok {
+		cfg.Addr = addr
+	}
+	dataDir := r.str("DATA_DIR", "data", false)
+	cfg.Database = r.str("DATABASE_PATH", filepath.Join(dataDir, string(kind)+".db"), true)
+
+	k := kafka.Defaults(r.str("KAFKA_CLIENT_ID", d.clientID, true), r.str("KAFKA_GROUP_ID", d.group, true))
+	k.Brokers = r.list("KAFKA_BROKERS", []string{"localhost:9092"})
+	k.ConnectionTimeout = r.duration("KAFKA_CONNECTION_TIMEOUT", k.ConnectionTimeout)
+	k.RequestTimeout = r.duration("KAFKA_REQUEST_TIMEOUT", k.RequestTimeout)
+	k.SessionTimeout = r.duration("KAFKA_SESSION_TIMEOUT", k.SessionTimeout)
+	k.HeartbeatInterval = r.duration("KAFKA_HEARTBEAT_INTERVAL", k.HeartbeatInterval)
+	k.RebalanceTimeout = r.duration("KAFKA_REBALANCE_TIMEOUT", k.RebalanceTimeout)
+	k.MaxBytesPerPartition = r.int("KAFKA_MAX_BYTES_PER_PARTITION", k.MaxBytesPerPartition, false)
+	k.Partitions = r.int("KAFKA_PARTITIONS", k.Partitions, false)
+	k.ReplicationFactor = r.int("KAFKA_REPLICATION_FACTOR", k.ReplicationFactor, false)
+	k.HandlerTimeout = r.duration("KAFKA_HANDLER_TIMEOUT", k.HandlerTimeout)
+	k.MaxAttempts = r.int("KAFKA_MAX_ATTEMPTS", k.MaxAttempts, false)
+	k.BatchTimeout = r.duration("KAFKA_BATCH_TIMEOUT", k.BatchTimeout)
+	sec := kafka.Security{
+		TLS: r.bool("KAFKA_TLS"), CAFile: r.str("KAFKA_TLS_CA_FILE", "", false),
+		CertFile: r.str("KAFKA_TLS_CERT_FILE", "", false), KeyFile: r.str("KAFKA_TLS_KEY_FILE", "", false),
+		ServerName: r.str("KAFKA_TLS_SERVER_NAME", "", false), InsecureSkipVerify: r.bool("KAFKA_TLS_INSECURE_SKIP_VERIFY"),
+		SASLMechanism: r.str("KAFKA_SASL_MECHANISM", "", false),
+		Username:      r.str("KAFKA_SASL_USERNAME", "", false), Password: r.str("KAFKA_SASL_PASSWORD", "", false),
+	}
+	if err := sec.Apply(&k); err != nil {
+		r.problems = append(r.problems, err.Error())
+	}
+	if err := k.Validate(); err != nil {
+		r.problems = append(r.problems, err.Error())
+	}
+	cfg.Kafka = k
+
+	cfg.Log = r.logOptions()
+	cfg.APIKeys = r.list("API_KEYS", nil)
+	cfg.CORSOrigins = r.list("CORS_ORIGINS", []string{"*"})
+	cfg.RulesFile = r.str("RULES_FILE", "", false)
+	cfg.DeliveryLatency = r.duration("DELIVERY_LATENCY", 0)
+	cfg.DeliveryFailureRate = r.float("DELIVERY_FAILURE_RATE", 0)
+	if cfg.DeliveryFailureRate < 0 || cfg.DeliveryFailureRate > 1 {
+		r.problems = append(r.problems, "DELIVERY_FAILURE_RATE must be between 0 and 1")
+	}
+	cfg.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 20*time.Second)
+	cfg.StartupTimeout = r.duration("STARTUP_TIMEOUT", 60*time.Second)
+	if len(r.problems) > 0 {
+		return Config{}, fmt.Errorf("invalid %s configuration:\n  - %s", kind, strings.Join(r.problems, "\n  - "))
+	}
+	return cfg, nil
+}
+
+// logOptions reads LOG_FORMAT, LOG_LEVEL and NO_COLOR.
+func (r *reader) logOptions() logging.Options {
+	var o logging.Options
+	var err error
+	if o.Format, err = logging.ParseFormat(r.str("LOG_FORMAT", "auto", false)); err != nil {
+		r.problems = append(r.problems, err.Error())
+	}
+	if o.Level, err = logging.ParseLevel(r.str("LOG_LEVEL", "info", false)); err != nil {
+		r.problems = append(r.problems, err.Error())
+	}
+	_, o.NoColor = r.lookup("NO_COLOR", false)
+	return o
+}
+
+// LogOptions reads the logging variables alone, for the stack, whose
+// services each load their own configuration.
+func LogOptions(env Env) (logging.Options, error) {
+	r := reader{env: env}
+	o := r.logOptions()
+	if len(r.problems) > 0 {
+		return o, fmt.Errorf("%s", strings.Join(r.problems, "; "))
+	}
+	return o, nil
+}
+
+// reader reads variables and collects every problem.
+type reader struct {
+	env      Env
+	prefix   string
+	shared   bool
+	problems []string
+}
+
+// lookup finds PREFIX_NAME, then NAME unless the variable is service
+// specific and the process is shared.
+func (r *reader) lookup(name string, serviceSpecific bool) (string, bool) {
+	if v, ok := r.env(r.prefix + name); ok && v != "" {
+		return v, true
+	}
+	if serviceSpecific && r.shared {
+		return "", false
+	}
+	v, ok := r.env(name)
+	return v, ok && v != ""
+}
+
+func (r *reader) str(name, def string, serviceSpecific bool) string {
+	if v, ok := r.lookup(name, serviceSpecific); ok {
+		return v
+	}
+	return def
+}
+
+func (r *reader) list(name string, def []string) []string {
+	v, ok := r.lookup(name, false)
+	if !ok {
+		return def
+	}
+	var out []string
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (r *reader) int(name string, def int, serviceSpecific bool) int {
+	v, ok := r.lookup(name, serviceSpecific)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.problems = append(r.problems, fmt.Sprintf("%s=%q is not a whole number", name, v))
+	}
+	return n
+}
+
+func (r *reader) float(name string, def float64) float64 {
+	v, ok := r.lookup(name, false)
+	if !ok {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		r.problems = append(r.problems, fmt.Sprintf("%s=%q is not a number", name, v))
+	}
+	return f
+}
+
+func (r *reader) bool(name string) bool {
+	v, ok := r.lookup(name, false)
+	if !ok {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.problems = append(r.problems, fmt.Sprintf("%s=%q is not true or false", name, v))
+	}
+	return b
+}
+
+// duration accepts Go durations ("5s") and, as the original's module
+// options did, plain milliseconds ("5000").
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v, ok := r.lookup(name, false)
+	if !ok {
+		return def
+	}
+	if ms, err := strconv.Atoi(v); err == nil {
+		return time.Duration(ms) * time.Millisecond
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		r.problems = append(r.problems, fmt.Sprintf("%s=%q is not a duration such as 5s or 5000 (ms)", name, v))
+	}
+	return d
+}

@@ -1,0 +1,109 @@
+package system_test
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fintechlabs/customers/adapters/logging"
+	"github.com/fintechlabs/customers/apps/system"
+)
+
+func TestEachServiceHasTheOriginalDefaults(t *testing.T) {
+	tests := []struct {
+		kind                    system.Kind
+		addr, db, client, group string
+	}{
+		{system.Customer, ":3001", "data/customer.db", "service-customer", "customers-group"},
+		{system.Profiling, ":3002", "data/profiling.db", "service-profiling", "profiling-group"},
+		{system.Notifications, ":3003", "data/notifications.db", "service-notifications", "notifications-group"},
+	}
+	for _, tt := range tests {
+		cfg, err := system.Load(tt.kind, system.MapEnv(nil), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := cfg.Kafka
+		if cfg.Addr != tt.addr || cfg.Database != tt.db || k.ClientID != tt.client || k.GroupID != tt.group {
+			t.Errorf("%s: %+v", tt.kind, cfg)
+		}
+		if strings.Join(k.Brokers, ",") != "localhost:9092" || k.ConnectionTimeout != 5*time.Second || k.RequestTimeout != time.Minute ||
+			k.SessionTimeout != 45*time.Second || k.HeartbeatInterval != 5*time.Second || k.RebalanceTimeout != 90*time.Second ||
+			k.MaxBytesPerPartition != 2097152 {
+			t.Errorf("%s: kafka defaults %+v differ from the original module's", tt.kind, k)
+		}
+		if cfg.Log.Format != logging.Auto || cfg.Log.Level != slog.LevelInfo || cfg.Log.NoColor || len(cfg.APIKeys) != 0 || cfg.CORSOrigins[0] != "*" {
+			t.Errorf("%s: %+v", tt.kind, cfg)
+		}
+	}
+}
+
+func TestVariablesOverrideDefaultsAndPrefixesWin(t *testing.T) {
+	env := system.MapEnv(map[string]string{
+		"KAFKA_BROKERS": "k1:9092, k2:9092", "KAFKA_CLIENT_ID": "generic", "PROFILING_KAFKA_CLIENT_ID": "mine",
+		"KAFKA_GROUP_ID": "g", "PORT": "8080", "KAFKA_CONNECTION_TIMEOUT": "2500", "KAFKA_REQUEST_TIMEOUT": "30s",
+		"KAFKA_SESSION_TIMEOUT": "10000", "KAFKA_HEARTBEAT_INTERVAL": "1s", "KAFKA_REBALANCE_TIMEOUT": "20s",
+		"KAFKA_MAX_BYTES_PER_PARTITION": "1048576", "KAFKA_PARTITIONS": "6", "KAFKA_REPLICATION_FACTOR": "3",
+		"API_KEYS": "a, b", "CORS_ORIGINS": "https://backoffice.example", "LOG_FORMAT": "json", "LOG_LEVEL": "debug",
+		"DATA_DIR": "/var/lib/customers", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SASL_USERNAME": "svc",
+		"KAFKA_SASL_PASSWORD": "pw", "RULES_FILE": "/etc/rules.json", "DELIVERY_FAILURE_RATE": "0.25",
+	})
+	cfg, err := system.Load(system.Profiling, env, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := cfg.Kafka
+	if strings.Join(k.Brokers, "|") != "k1:9092|k2:9092" || k.ClientID != "mine" || k.GroupID != "g" || cfg.Addr != ":8080" {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+	if k.ConnectionTimeout != 2500*time.Millisecond || k.RequestTimeout != 30*time.Second || k.SessionTimeout != 10*time.Second ||
+		k.HeartbeatInterval != time.Second || k.RebalanceTimeout != 20*time.Second || k.MaxBytesPerPartition != 1<<20 ||
+		k.Partitions != 6 || k.ReplicationFactor != 3 {
+		t.Fatalf("kafka = %+v", k)
+	}
+	if k.SASL == nil || k.SASL.Name() != "SCRAM-SHA-512" || cfg.Database != "/var/lib/customers/profiling.db" ||
+		strings.Join(cfg.APIKeys, ",") != "a,b" || cfg.Log.Format != logging.JSON || cfg.Log.Level != slog.LevelDebug ||
+		cfg.RulesFile != "/etc/rules.json" || cfg.DeliveryFailureRate != 0.25 {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+}
+
+func TestInOneProcessServiceSpecificVariablesNeedTheirPrefix(t *testing.T) {
+	env := system.MapEnv(map[string]string{"PORT": "8080", "KAFKA_GROUP_ID": "shared", "CUSTOMER_PORT": "9001", "LOG_LEVEL": "warn"})
+	c, err := system.Load(system.Customer, env, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := system.Load(system.Profiling, env, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":9001" || p.Addr != ":3002" || c.Kafka.GroupID != "customers-group" || p.Kafka.GroupID != "profiling-group" {
+		t.Fatalf("customer %s %s, profiling %s %s", c.Addr, c.Kafka.GroupID, p.Addr, p.Kafka.GroupID)
+	}
+	if c.Log.Level != slog.LevelWarn || p.Log.Level != slog.LevelWarn {
+		t.Fatal("shared settings apply to every service")
+	}
+}
+
+func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
+	env := system.MapEnv(map[string]string{
+		"PORT": "eighty", "KAFKA_SESSION_TIMEOUT": "soon", "KAFKA_TLS": "maybe", "LOG_FORMAT": "xml", "LOG_LEVEL": "loud",
+		"DELIVERY_FAILURE_RATE": "2", "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_BROKERS": "no-port", "DELIVERY_LATENCY": "-5s",
+		"KAFKA_PARTITIONS": "x", "DELIVERY_FAILURE": "ignored",
+	})
+	_, err := system.Load(system.Notifications, env, false)
+	if err == nil {
+		t.Fatal("a broken configuration loaded")
+	}
+	for _, want := range []string{"PORT=\"eighty\"", "KAFKA_SESSION_TIMEOUT", "KAFKA_TLS", "log format", "log level",
+		"DELIVERY_FAILURE_RATE", "username and a password", `"no-port" must be host:port`, "DELIVERY_LATENCY", "KAFKA_PARTITIONS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not mention %s:\n%v", want, err)
+		}
+	}
+	if _, err := system.Load("billing", system.MapEnv(nil), false); err == nil {
+		t.Error("an unknown service loaded")
+	}
+}

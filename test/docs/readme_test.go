@@ -1,0 +1,177 @@
+// Package docs checks that the README tells the truth about the code: its
+// event examples, its configuration table and its API tables.
+package docs
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/fintechlabs/customers/adapters/memory"
+	"github.com/fintechlabs/customers/adapters/rest"
+	"github.com/fintechlabs/customers/adapters/system"
+	app "github.com/fintechlabs/customers/apps/system"
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/lifecycle"
+	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/core/notifier"
+	"github.com/fintechlabs/customers/core/profiler"
+	"github.com/fintechlabs/customers/core/profiling"
+)
+
+func readme(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// section returns the README text from heading to the next heading of the
+// same level.
+func section(t *testing.T, text, heading string) string {
+	t.Helper()
+	i := strings.Index(text, "\n"+heading+"\n")
+	if i < 0 {
+		t.Fatalf("README has no %q section", heading)
+	}
+	rest := text[i+len(heading)+2:]
+	level := strings.SplitN(heading, " ", 2)[0]
+	if j := strings.Index(rest, "\n"+level+" "); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+var exampleRE = regexp.MustCompile("(?s)<!-- event: ([a-zA-Z.]+) -->\\s*```json\\n(.*?)```")
+
+func TestTheEventExamplesDecodeToExactlyTheirFields(t *testing.T) {
+	matches := exampleRE.FindAllStringSubmatch(readme(t), -1)
+	seen := map[string]bool{event.TopicRegistered: true} // documented as the same as onboarded
+	for _, m := range matches {
+		topic, payload := m[1], m[2]
+		seen[topic] = true
+		t.Run(topic, func(t *testing.T) {
+			e, err := event.Decode(event.Message{Metadata: event.Metadata{ID: "readme", Type: topic, Version: 1}, Payload: []byte(payload)})
+			if err != nil {
+				t.Fatalf("the README's example does not decode: %v", err)
+			}
+			again, err := json.Marshal(e.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var documented, encoded any
+			if err := json.Unmarshal([]byte(payload), &documented); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(again, &encoded); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(documented, encoded) {
+				t.Fatalf("the README's example has fields the code does not produce, or lacks some:\nREADME: %s\ncode:   %s", payload, again)
+			}
+		})
+	}
+	for _, topic := range event.Topics() {
+		if !seen[topic] {
+			t.Errorf("the event catalog has no example for %s", topic)
+		}
+	}
+}
+
+var variableRE = regexp.MustCompile("`([A-Z][A-Z0-9_]+)`")
+
+func TestTheConfigurationTableListsEveryVariableTheCodeReads(t *testing.T) {
+	documented := map[string]bool{}
+	for _, line := range strings.Split(section(t, readme(t), "## Configuration"), "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		first := strings.Split(line, "|")[1]
+		for _, m := range variableRE.FindAllStringSubmatch(first, -1) {
+			documented[m[1]] = true
+		}
+	}
+	read := map[string]bool{"KAFKA_BROKERS": true, "DATA_DIR": true, "EMBEDDED_KAFKA_PORT": true} // read by the stack itself
+	record := func(k string) (string, bool) {
+		for _, p := range []string{"CUSTOMER_", "PROFILING_", "NOTIFICATIONS_"} {
+			k = strings.TrimPrefix(k, p)
+		}
+		read[k] = true
+		return "", false
+	}
+	for _, kind := range app.Kinds {
+		for _, shared := range []bool{false, true} {
+			if _, err := app.Load(kind, record, shared); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := app.LogOptions(record); err != nil {
+		t.Fatal(err)
+	}
+	var missing, stale []string
+	for k := range read {
+		if !documented[k] {
+			missing = append(missing, k)
+		}
+	}
+	for k := range documented {
+		if !read[k] {
+			stale = append(stale, k)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(stale)
+	if len(missing) > 0 || len(stale) > 0 {
+		t.Fatalf("configuration table out of date: undocumented %v; documented but never read %v", missing, stale)
+	}
+}
+
+var routeRE = regexp.MustCompile("^\\| `(GET|POST) (/[^`?]*)")
+
+func TestEveryDocumentedRouteExists(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	clock, ids := system.Clock{}, system.UUIDs{}
+	opts := rest.Options{Log: quiet}
+	s := memory.New()
+	routers := map[string]http.Handler{
+		"### customer, port 3001":  rest.CustomerRouter(lifecycle.New(s.Customers(), clock, ids, quiet), opts),
+		"### profiling, port 3002": rest.ProfilingRouter(profiler.New(s.Profiles(), profiling.DefaultRules(), clock, ids, quiet), opts),
+		"### notifications, port 3003": rest.NotificationsRouter(notifier.New(s.Deliveries(), nil, nil, notification.Templates(), clock, ids, quiet),
+			s.Mailbox(), opts),
+	}
+	text := readme(t)
+	for heading, h := range routers {
+		n := 0
+		for _, line := range strings.Split(section(t, text, heading), "\n") {
+			m := routeRE.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			n++
+			path := regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(m[2], "x")
+			for _, prefix := range []string{"", "/api/v1"} {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(m[1], prefix+path, strings.NewReader("{}")))
+				var p struct{ Code string }
+				_ = json.Unmarshal(rec.Body.Bytes(), &p)
+				if p.Code == "route.not_found" || p.Code == "route.method_not_allowed" {
+					t.Errorf("%s documents %s %s%s, which the router does not serve", heading, m[1], prefix, m[2])
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s lists no routes", heading)
+		}
+	}
+}

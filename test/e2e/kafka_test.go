@@ -1,0 +1,196 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/fintechlabs/customers/apps/system"
+)
+
+// writeRecords puts records on Kafka as they are, bypassing the services.
+func writeRecords(t *testing.T, records ...kafkago.Message) {
+	t.Helper()
+	w := &kafkago.Writer{Addr: kafkago.TCP(strings.Split(stack.Brokers(), ",")...), Balancer: kafkago.Murmur2Balancer{},
+		BatchTimeout: time.Millisecond, RequiredAcks: kafkago.RequireAll}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.WriteMessages(ctx, records...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readRecords reads topic from the start with a fresh group until keep has
+// accepted n records.
+func readRecords(t *testing.T, topic string, n int, keep func(kafkago.Message) bool) []kafkago.Message {
+	t.Helper()
+	r := kafkago.NewReader(kafkago.ReaderConfig{
+		Brokers: strings.Split(stack.Brokers(), ","), GroupID: fmt.Sprintf("e2e-reader-%d", time.Now().UnixNano()),
+		GroupTopics: []string{topic}, StartOffset: kafkago.FirstOffset, MaxWait: 100 * time.Millisecond,
+		JoinGroupBackoff: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, HeartbeatInterval: 500 * time.Millisecond,
+		ReadLagInterval: -1,
+	})
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	var out []kafkago.Message
+	for len(out) < n {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			t.Fatalf("read %s: %d of %d records: %v", topic, len(out), n, err)
+		}
+		if keep(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func header(m kafkago.Message, key string) string {
+	for _, h := range m.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// partitionKeys returns one key per partition, as the publisher's hash
+// places them.
+func partitionKeys(prefix string, partitions int) []string {
+	all := make([]int, partitions)
+	for i := range all {
+		all[i] = i
+	}
+	keys := make([]string, partitions)
+	found := 0
+	for i := 0; found < partitions; i++ {
+		k := fmt.Sprintf("%s-%d", prefix, i)
+		p := kafkago.Murmur2Balancer{}.Balance(kafkago.Message{Key: []byte(k)}, all...)
+		if keys[p] == "" {
+			keys[p] = k
+			found++
+		}
+	}
+	return keys
+}
+
+// poison builds a record that no consumer can handle, in one of three ways.
+func poison(topic, key string, kind int) kafkago.Message {
+	headers := []kafkago.Header{
+		{Key: "ce_specversion", Value: []byte("1.0")}, {Key: "ce_id", Value: []byte("poison-" + key)},
+		{Key: "ce_type", Value: []byte(topic)}, {Key: "ce_time", Value: []byte(time.Now().UTC().Format(time.RFC3339Nano))},
+		{Key: "content-type", Value: []byte("application/json")},
+	}
+	switch kind % 3 {
+	case 0: // not JSON
+		return kafkago.Message{Topic: topic, Key: []byte(key), Value: []byte("{this is not json"), Headers: headers}
+	case 1: // no CloudEvents headers
+		return kafkago.Message{Topic: topic, Key: []byte(key), Value: []byte(`{"customerId":"` + key + `"}`)}
+	}
+	// valid JSON that breaks the contract: no timestamp, no snapshot
+	return kafkago.Message{Topic: topic, Key: []byte(key), Value: []byte(`{"customerId":"` + key + `"}`), Headers: headers}
+}
+
+// consumers maps each consumed topic to the services that consume it.
+var consumers = map[string][]system.Kind{
+	"notification.sent":            {system.Customer},
+	"customer.profiled":            {system.Customer},
+	"customer.onboarded":           {system.Profiling, system.Notifications},
+	"customer.activated":           {system.Profiling, system.Notifications},
+	"customer.deactivated":         {system.Profiling, system.Notifications},
+	"customer.firstPayment":        {system.Profiling},
+	"customer.promoted":            {system.Profiling, system.Notifications},
+	"customer.promotion.activated": {system.Notifications},
+}
+
+func TestPoisonIsDeadLetteredWhileLaterMessagesStillFlow(t *testing.T) {
+	run := fmt.Sprint(time.Now().UnixNano())
+	var records []kafkago.Message
+	for topic := range consumers {
+		for i, key := range partitionKeys("poison-"+topic+"-"+run, 3) {
+			records = append(records, poison(topic, key, i))
+		}
+	}
+	writeRecords(t, records...)
+
+	// Everything after the poison still works: the whole lifecycle.
+	id := onboard(t, "")
+	notificationsOf(t, id, "welcome@email")
+	post(t, customers()+"/customers/activate", `{"customerId":"`+id+`"}`)
+	notificationsOf(t, id, "account-activated@email", "account-activated@sms")
+	post(t, profiling()+"/profiling/promote", `{"customerId":"`+id+`","age":40,"income":120000,"creditScore":700}`)
+	tierOf(t, id, "premium")
+	post(t, customers()+"/customers/first-payment", `{"customerId":"`+id+`","amount":"99.90","currency":"EUR"}`)
+	notificationsOf(t, id, "promotion@email", "first-payment-bonus@email")
+	post(t, customers()+"/customers/deactivate", `{"customerId":"`+id+`"}`)
+	notificationsOf(t, id, "account-deactivated@email")
+
+	for topic, kinds := range consumers {
+		want := map[string]bool{}
+		for _, key := range partitionKeys("poison-"+topic+"-"+run, 3) {
+			for _, k := range kinds {
+				want[key+"@"+stack.Services[k].GroupID()] = true
+			}
+		}
+		dead := readRecords(t, topic+".dlt", len(want), func(m kafkago.Message) bool {
+			return want[string(m.Key)+"@"+header(m, "dlt-consumer-group")]
+		})
+		for _, d := range dead {
+			if header(d, "dlt-original-topic") != topic || header(d, "dlt-error-kind") != "invalid" ||
+				header(d, "dlt-attempts") != "0" || header(d, "dlt-original-offset") == "" || header(d, "dlt-error") == "" {
+				t.Fatalf("%s: dead letter headers %v", topic, d.Headers)
+			}
+		}
+	}
+}
+
+func TestARedeliveredEventHasNoSecondEffect(t *testing.T) {
+	id := onboard(t, "")
+	notificationsOf(t, id, "welcome@email")
+	original := readRecords(t, "customer.onboarded", 1, func(m kafkago.Message) bool { return string(m.Key) == id })[0]
+	before := handled(t, notifications(), "customer.onboarded") + handled(t, profiling(), "customer.onboarded")
+
+	// The same event, same id, delivered again (kafka-go has no idempotent
+	// producer: a retried write can land twice).
+	writeRecords(t, kafkago.Message{Topic: original.Topic, Key: original.Key, Value: original.Value, Headers: original.Headers})
+	eventually(t, "both consumers to take the copy", func() (bool, string) {
+		after := handled(t, notifications(), "customer.onboarded") + handled(t, profiling(), "customer.onboarded")
+		return after >= before+2, fmt.Sprint(before, " -> ", after)
+	})
+	d := do(t, "GET", notifications()+"/notifications?customerId="+id, "")
+	if n := len(d.list("notifications")); n != 1 {
+		t.Fatalf("the copy caused %d deliveries: %s", n, d.Raw)
+	}
+	box := do(t, "GET", notifications()+"/notifications/mailbox", "")
+	for _, m := range box.list("mailbox") {
+		if m["attempts"] != float64(1) {
+			t.Fatalf("a message was handed to the provider twice: %v", m)
+		}
+	}
+	p := do(t, "GET", profiling()+"/profiling/"+id, "")
+	if p.get("version") != float64(1) {
+		t.Fatalf("the copy changed the profile again: %s", p.Raw)
+	}
+}
+
+// handled reads a service's count of handled messages of topic from
+// /metrics.
+func handled(t *testing.T, base, topic string) int {
+	t.Helper()
+	r := do(t, "GET", base+"/metrics", "")
+	prefix := `kafka_messages_total{topic="` + topic + `",outcome="handled"} `
+	for _, line := range strings.Split(r.Raw, "\n") {
+		if v, ok := strings.CutPrefix(line, prefix); ok {
+			var n int
+			fmt.Sscan(v, &n)
+			return n
+		}
+	}
+	return 0
+}

@@ -1,0 +1,257 @@
+// Package e2e drives the whole system over HTTP, with Kafka in between: the
+// embedded broker by default, or the cluster in KAFKA_BROKERS (real Apache
+// Kafka in CI). Nothing here calls the services' Go code; effects are
+// observed over HTTP only, polling with a deadline.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fintechlabs/customers/adapters/logging"
+	"github.com/fintechlabs/customers/apps/system"
+)
+
+// stack is the system under test, shared by the tests of this package.
+var stack *system.Stack
+
+// logFile receives the services' logs; printed when a test fails.
+var logFile string
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	logFile = dir + "/stack.log"
+	logs, err := os.Create(logFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer logs.Close()
+	env := map[string]string{
+		"DATA_DIR": dir, "EMBEDDED_KAFKA_PORT": "0", "LOG_FORMAT": "json", "LOG_LEVEL": "debug",
+		"CUSTOMER_HTTP_ADDR": "127.0.0.1:0", "PROFILING_HTTP_ADDR": "127.0.0.1:0", "NOTIFICATIONS_HTTP_ADDR": "127.0.0.1:0",
+		"KAFKA_SESSION_TIMEOUT": "6s", "KAFKA_HEARTBEAT_INTERVAL": "500ms", "KAFKA_REBALANCE_TIMEOUT": "5s",
+		"KAFKA_REQUEST_TIMEOUT": "10s", "KAFKA_MAX_ATTEMPTS": "3", "SHUTDOWN_TIMEOUT": "20s",
+	}
+	if brokers := os.Getenv("KAFKA_BROKERS"); brokers != "" {
+		env["KAFKA_BROKERS"] = brokers
+		// Fresh groups, so a rerun against the same cluster starts clean.
+		run := fmt.Sprint(time.Now().UnixNano())
+		for _, k := range []string{"CUSTOMER", "PROFILING", "NOTIFICATIONS"} {
+			env[k+"_KAFKA_GROUP_ID"] = strings.ToLower(k) + "-e2e-" + run
+		}
+		for _, k := range []string{"KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"} {
+			if v := os.Getenv(k); v != "" {
+				env[k] = v
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stack, err = system.StartStack(ctx, system.MapEnv(env), logging.New(logs, logging.Options{Format: logging.JSON, Level: -4}))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start the stack:", err)
+		dumpLogs()
+		return 1
+	}
+	code := m.Run()
+	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelShutdown()
+	if err := stack.Shutdown(shutdownCtx); err != nil {
+		fmt.Fprintln(os.Stderr, "shutdown:", err)
+		code = 1
+	}
+	if code != 0 {
+		dumpLogs()
+	}
+	return code
+}
+
+// dumpLogs prints the last lines of the services' logs.
+func dumpLogs() {
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		return
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > 200 {
+		lines = lines[len(lines)-200:]
+	}
+	fmt.Fprintf(os.Stderr, "--- last %d log lines of the stack ---\n%s\n", len(lines), strings.Join(lines, "\n"))
+}
+
+func customers() string     { return stack.Services[system.Customer].URL() }
+func profiling() string     { return stack.Services[system.Profiling].URL() }
+func notifications() string { return stack.Services[system.Notifications].URL() }
+
+// reply is a decoded HTTP response.
+type reply struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    string
+}
+
+var client = &http.Client{Timeout: 15 * time.Second}
+
+// do sends a request with a JSON body (none when body is "").
+func do(t *testing.T, method, url, body string, headers ...string) reply {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := reply{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
+	if len(bytes.TrimSpace(raw)) > 0 && strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		if err := json.Unmarshal(raw, &r.Body); err != nil {
+			t.Fatalf("%s %s: not a JSON object: %s", method, url, raw)
+		}
+	}
+	return r
+}
+
+// want fails unless the reply has status.
+func (r reply) want(t *testing.T, status int) reply {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Raw)
+	}
+	return r
+}
+
+// get walks the body: get("customer", "tier").
+func (r reply) get(path ...string) any {
+	var v any = r.Body
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func (r reply) str(path ...string) string {
+	s, _ := r.get(path...).(string)
+	return s
+}
+
+func (r reply) list(path ...string) []map[string]any {
+	items, _ := r.get(path...).([]any)
+	out := make([]map[string]any, 0, len(items))
+	for _, it := range items {
+		if m, ok := it.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// eventually polls check until it reports true or the deadline passes; the
+// last explanation it gave is in the failure.
+func eventually(t *testing.T, what string, check func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	var last string
+	for {
+		ok, why := check()
+		if ok {
+			return
+		}
+		last = why
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; last seen: %s", what, last)
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval, not synchronisation
+	}
+}
+
+var emails = map[string]int{}
+
+// newEmail returns an address no other test has used in this run.
+func newEmail(t *testing.T) string {
+	t.Helper()
+	name := strings.NewReplacer("/", ".", " ", "", "_", "").Replace(strings.ToLower(t.Name()))
+	emails[name]++
+	return fmt.Sprintf("%s.%d.%d@example.com", name, emails[name], time.Now().UnixNano()%1_000_000)
+}
+
+// onboard registers a customer and returns its id.
+func onboard(t *testing.T, extra string) string {
+	t.Helper()
+	body := fmt.Sprintf(`{"name":"Ana López","email":%q,"phone":"+34600111222"%s}`, newEmail(t), extra)
+	r := do(t, "POST", customers()+"/customers/onboard", body).want(t, http.StatusCreated)
+	return r.str("customerId")
+}
+
+func post(t *testing.T, url, body string) reply {
+	t.Helper()
+	return do(t, "POST", url, body).want(t, http.StatusOK)
+}
+
+// notificationsOf waits until the customer's notification history holds
+// every template@channel in want, and returns the history.
+func notificationsOf(t *testing.T, id string, want ...string) []map[string]any {
+	t.Helper()
+	var got []map[string]any
+	eventually(t, fmt.Sprintf("notifications %v of %s", want, id), func() (bool, string) {
+		r := do(t, "GET", customers()+"/customers/"+id+"/notifications", "")
+		got = r.list("notifications")
+		have := map[string]int{}
+		for _, n := range got {
+			have[fmt.Sprint(n["template"], "@", n["channel"])]++
+		}
+		for _, w := range want {
+			if have[w] == 0 {
+				return false, fmt.Sprint(have)
+			}
+		}
+		return true, ""
+	})
+	return got
+}
+
+// tierOf waits until the customer has tier.
+func tierOf(t *testing.T, id, tier string) reply {
+	t.Helper()
+	var r reply
+	eventually(t, id+" becoming "+tier, func() (bool, string) {
+		r = do(t, "GET", customers()+"/customers/"+id, "")
+		return r.str("tier") == tier, r.str("tier")
+	})
+	return r
+}
