@@ -6,7 +6,7 @@ PKGS  := ./...
 CORE_PKGS := $(shell $(GO) list ./core/... 2>/dev/null)
 FUZZTIME ?= 10s
 
-.PHONY: run test lint fmt vet staticcheck mocks mocks-check cover fuzz tidy build
+.PHONY: run test test-kafka lint fmt vet staticcheck mocks mocks-check cover fuzz tidy build
 
 ## run: the whole system in one process on an embedded Kafka broker (127.0.0.1:9092), SQLite under ./data
 run:
@@ -19,6 +19,10 @@ build:
 ## test: run every test (unit, adapter, end-to-end) with the race detector
 test:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+## test-kafka: the Kafka adapter and end-to-end tests against a real Apache Kafka 4.x (from Maven Central)
+test-kafka:
+	test/kafka/run.sh
 
 ## lint: gofmt, go vet and staticcheck must be clean
 lint: fmt vet staticcheck

@@ -39,12 +39,13 @@ func DeadLetterTopics(topics []string) []string {
 	return out
 }
 
-// EnsureTopics creates the topics that do not exist (with the configured
+// EnsureTopics creates the topics (names before any prefix) that do not
+// exist (with the configured
 // partitions and replication factor), then waits until every partition of
 // every topic has a leader: a group reader that joins before its topics are
 // ready can stall with an empty assignment.
 func (a *Admin) EnsureTopics(ctx context.Context, topics []string) error {
-	topics = unique(topics)
+	topics = unique(a.cfg.topics(topics))
 	configs := make([]kafkago.TopicConfig, len(topics))
 	for i, t := range topics {
 		configs[i] = kafkago.TopicConfig{Topic: t, NumPartitions: a.cfg.Partitions, ReplicationFactor: a.cfg.ReplicationFactor}
@@ -71,23 +72,32 @@ func (a *Admin) EnsureTopics(ctx context.Context, topics []string) error {
 }
 
 // leaderless lists the topics that are missing or have a partition without
-// a leader.
+// a leader. It asks a broker over a fresh connection: the client's cached
+// metadata may predate the topics.
 func (a *Admin) leaderless(ctx context.Context, topics []string) ([]string, error) {
-	md, err := a.client.Metadata(ctx, &kafkago.MetadataRequest{Topics: topics})
+	conn, err := a.cfg.dialer().DialContext(ctx, "tcp", a.cfg.Brokers[0])
+	if err != nil {
+		return topics, err
+	}
+	defer conn.Close()
+	partitions, err := conn.ReadPartitions(topics...)
 	if err != nil {
 		return topics, err
 	}
 	ready := map[string]bool{}
-	for _, t := range md.Topics {
-		ok := t.Error == nil && len(t.Partitions) > 0
-		for _, p := range t.Partitions {
-			ok = ok && p.Error == nil && p.Leader.Host != ""
+	for _, t := range topics {
+		ready[t] = true
+	}
+	seen := map[string]bool{}
+	for _, p := range partitions {
+		seen[p.Topic] = true
+		if p.Error != nil || p.Leader.Host == "" {
+			ready[p.Topic] = false
 		}
-		ready[t.Name] = ok
 	}
 	var missing []string
 	for _, t := range topics {
-		if !ready[t] {
+		if !ready[t] || !seen[t] {
 			missing = append(missing, t)
 		}
 	}

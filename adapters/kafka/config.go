@@ -31,6 +31,11 @@ type Config struct {
 	RebalanceTimeout     time.Duration
 	MaxBytesPerPartition int // most bytes fetched per partition request
 
+	// TopicPrefix is put before every topic name ("staging." gives
+	// "staging.customer.onboarded"), so environments can share a cluster.
+	// Event types, in ce_type, stay unprefixed.
+	TopicPrefix string
+
 	// Partitions and ReplicationFactor apply to topics this service creates.
 	Partitions        int
 	ReplicationFactor int
@@ -88,10 +93,28 @@ func (c Config) Validate() error {
 	check(c.MaxBytesPerPartition >= 1024, "max bytes per partition must be at least 1024")
 	check(c.Partitions >= 1 && c.ReplicationFactor >= 1, "partitions and replication factor must be at least 1")
 	check(c.HandlerTimeout > 0 && c.MaxAttempts >= 1, "the handler timeout and attempts must be positive")
+	check(!strings.ContainsFunc(c.TopicPrefix, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
+	}), "the topic prefix may hold only letters, digits, '.', '_' and '-'")
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid Kafka configuration: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// topic returns the Kafka topic of an event type.
+func (c Config) topic(eventType string) string { return c.TopicPrefix + eventType }
+
+// eventType returns the event type a Kafka topic holds.
+func (c Config) eventType(topic string) string { return strings.TrimPrefix(topic, c.TopicPrefix) }
+
+// topics prefixes every name.
+func (c Config) topics(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = c.topic(n)
+	}
+	return out
 }
 
 func (c Config) dialer() *kafkago.Dialer {

@@ -39,6 +39,7 @@ func TestDefaultsAreValidAndBadSettingsAreNamed(t *testing.T) {
 		{"zero partitions", func(c *kafka.Config) { c.Partitions = 0 }, "partitions"},
 		{"zero attempts", func(c *kafka.Config) { c.MaxAttempts = 0 }, "attempts"},
 		{"zero timeouts", func(c *kafka.Config) { c.RequestTimeout = 0 }, "timeouts"},
+		{"a topic prefix with a slash", func(c *kafka.Config) { c.TopicPrefix = "a/b." }, "topic prefix"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,7 +167,7 @@ func TestRecordsWithBrokenHeadersArePoison(t *testing.T) {
 					r.Headers = append(r.Headers, kafkago.Header{Key: k, Value: []byte(v)})
 				}
 			}
-			_, err := kafka.Decode(r)
+			_, err := kafka.Defaults("c", "g").Decode(r)
 			if fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Decode() = %v, want invalid mentioning %q", err, tt.want)
 			}

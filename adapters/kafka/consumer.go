@@ -23,9 +23,10 @@ import (
 // Unavailable) and dead-letter (any other kind).
 type Handler func(ctx context.Context, e event.Event) error
 
-// Observer is told what happens to each message; metrics hang off it.
+// Observer is told what happens to each message, by event type; metrics
+// hang off it.
 type Observer interface {
-	Handled(topic, outcome string, attempts int, took time.Duration)
+	Handled(eventType, outcome string, attempts int, took time.Duration)
 }
 
 // Outcome is how a message's handling ended.
@@ -47,14 +48,14 @@ type Consumer struct {
 	log    *slog.Logger
 }
 
-// NewConsumer returns a consumer of topics for cfg.GroupID. Messages that
-// cannot be handled go to "<topic>.dlt"; create those topics first (see
-// DeadLetterTopics).
+// NewConsumer returns a consumer of topics (before any prefix) for
+// cfg.GroupID. Messages that cannot be handled go to "<topic>.dlt"; create
+// those topics first (see DeadLetterTopics).
 func NewConsumer(cfg Config, topics []string, handle Handler, obs Observer, log *slog.Logger) *Consumer {
 	return &Consumer{
 		cfg: cfg, handle: handle, obs: obs, log: log, dlt: newWriter(cfg, log),
 		reader: kafkago.NewReader(kafkago.ReaderConfig{
-			Brokers: cfg.Brokers, GroupID: cfg.GroupID, GroupTopics: topics, Dialer: cfg.dialer(),
+			Brokers: cfg.Brokers, GroupID: cfg.GroupID, GroupTopics: cfg.topics(topics), Dialer: cfg.dialer(),
 			StartOffset: kafkago.FirstOffset, MinBytes: 1, MaxBytes: cfg.MaxBytesPerPartition, MaxWait: 250 * time.Millisecond,
 			HeartbeatInterval: cfg.HeartbeatInterval, SessionTimeout: cfg.SessionTimeout, RebalanceTimeout: cfg.RebalanceTimeout,
 			JoinGroupBackoff: time.Second, CommitInterval: 0, ReadLagInterval: -1,
@@ -109,7 +110,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 // errStopped only when ctx ended before either happened.
 func (c *Consumer) process(ctx context.Context, m kafkago.Message) error {
 	start := time.Now()
-	e, err := Decode(m)
+	e, err := c.cfg.Decode(m)
 	if err != nil {
 		c.log.WarnContext(ctx, "☠️ undecodable message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)
 		return c.deadLetter(ctx, m, err, 0, start)
@@ -178,9 +179,11 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, cause erro
 	}
 }
 
+// observe reports an outcome under the event type, which stays the same
+// whatever the topic prefix.
 func (c *Consumer) observe(topic string, o Outcome, attempts int, start time.Time) {
 	if c.obs != nil {
-		c.obs.Handled(topic, string(o), attempts, time.Since(start))
+		c.obs.Handled(c.cfg.eventType(topic), string(o), attempts, time.Since(start))
 	}
 }
 

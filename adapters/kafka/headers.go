@@ -26,8 +26,9 @@ const (
 	specVersion         = "1.0"
 )
 
-// toKafka turns an outbox message into a record keyed by its subject.
-func toKafka(m event.Message) kafkago.Message {
+// toKafka turns an outbox message into a record keyed by its subject, on
+// the topic of its type.
+func (c Config) toKafka(m event.Message) kafkago.Message {
 	h := []kafkago.Header{
 		{Key: headerSpecVersion, Value: []byte(specVersion)},
 		{Key: headerID, Value: []byte(m.ID)},
@@ -41,12 +42,12 @@ func toKafka(m event.Message) kafkago.Message {
 	if m.TraceParent != "" {
 		h = append(h, kafkago.Header{Key: headerTraceParent, Value: []byte(m.TraceParent)})
 	}
-	return kafkago.Message{Topic: m.Type, Key: []byte(m.Subject), Value: m.Payload, Headers: h}
+	return kafkago.Message{Topic: c.topic(m.Type), Key: []byte(m.Subject), Value: m.Payload, Headers: h}
 }
 
 // fromKafka reads a record's headers back into a message. A record whose
 // headers are missing or contradict its topic is poison: fault.Invalid.
-func fromKafka(r kafkago.Message) (event.Message, error) {
+func (c Config) fromKafka(r kafkago.Message) (event.Message, error) {
 	h := map[string]string{}
 	for _, x := range r.Headers {
 		h[x.Key] = string(x.Value)
@@ -56,12 +57,13 @@ func fromKafka(r kafkago.Message) (event.Message, error) {
 		e.Code = "event.bad_headers"
 		return event.Message{}, e
 	}
+	eventType := c.eventType(r.Topic)
 	switch {
 	case h[headerSpecVersion] != specVersion:
 		return invalid("ce_specversion is %q, want %q", h[headerSpecVersion], specVersion)
 	case h[headerID] == "":
 		return invalid("ce_id is missing")
-	case h[headerType] != r.Topic:
+	case h[headerType] != eventType:
 		return invalid("ce_type %q does not match topic %q", h[headerType], r.Topic)
 	case h[headerContentType] != "" && h[headerContentType] != event.ContentType:
 		return invalid("content-type %q is not %s", h[headerContentType], event.ContentType)
@@ -82,7 +84,7 @@ func fromKafka(r kafkago.Message) (event.Message, error) {
 	}
 	tp, _ := trace.Parse(h[headerTraceParent]) // a malformed trace context is dropped, not fatal
 	return event.Message{
-		Metadata: event.Metadata{ID: h[headerID], Type: r.Topic, Source: h[headerSource], Subject: subject,
+		Metadata: event.Metadata{ID: h[headerID], Type: eventType, Source: h[headerSource], Subject: subject,
 			Time: at, Version: version, TraceParent: tp},
 		Payload: r.Value,
 	}, nil
@@ -90,8 +92,8 @@ func fromKafka(r kafkago.Message) (event.Message, error) {
 
 // Decode reads a record into an event, as the consumer does. Errors:
 // fault.Invalid for records that can never be handled.
-func Decode(r kafkago.Message) (event.Event, error) {
-	m, err := fromKafka(r)
+func (c Config) Decode(r kafkago.Message) (event.Event, error) {
+	m, err := c.fromKafka(r)
 	if err != nil {
 		return event.Event{}, err
 	}

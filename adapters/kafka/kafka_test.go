@@ -26,27 +26,27 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
-// env is one test's broker config and topic.
+// env is one test's broker config, event type and the Kafka topic holding
+// it.
 type env struct {
 	cfg   kafka.Config
-	topic string
+	typ   string // customer.onboarded
+	topic string // <prefix>customer.onboarded
 }
 
-// setup starts (or joins) a broker and creates a fresh topic and its
-// dead-letter topic. Event types are topics, so the tests use the real
-// catalog topic customer.onboarded on a broker of their own; on an external
-// cluster they share it, and tell their messages apart by customer id.
+// setup starts (or joins) a broker and creates customer.onboarded and its
+// dead-letter topic under a prefix of the test's own.
 func setup(t *testing.T) env {
 	t.Helper()
 	brokers := kafkatest.Brokers(t)
 	cfg := kafkatest.Config(t, brokers, kafkatest.Name("group"))
-	topics := []string{event.TopicOnboarded, event.TopicOnboarded + event.DeadLetterSuffix}
+	types := []string{event.TopicOnboarded, event.TopicOnboarded + event.DeadLetterSuffix}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := kafka.NewAdmin(cfg, quiet).EnsureTopics(ctx, topics); err != nil {
+	if err := kafka.NewAdmin(cfg, quiet).EnsureTopics(ctx, types); err != nil {
 		t.Fatal(err)
 	}
-	return env{cfg: cfg, topic: event.TopicOnboarded}
+	return env{cfg: cfg, typ: event.TopicOnboarded, topic: cfg.TopicPrefix + event.TopicOnboarded}
 }
 
 // onboarded returns an encoded customer.onboarded event for customer id.
@@ -67,7 +67,7 @@ func onboarded(t *testing.T, id string, version int64, tp trace.Parent) event.Me
 
 func publish(t *testing.T, e env, msgs ...event.Message) {
 	t.Helper()
-	p := kafka.NewPublisher(e.cfg, []string{e.topic}, quiet)
+	p := kafka.NewPublisher(e.cfg, []string{e.typ}, quiet)
 	defer p.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -79,7 +79,8 @@ func publish(t *testing.T, e env, msgs ...event.Message) {
 // writeRaw puts a record on a topic as it is, bypassing the publisher.
 func writeRaw(t *testing.T, e env, r kafkago.Message) {
 	t.Helper()
-	w := &kafkago.Writer{Addr: kafkago.TCP(e.cfg.Brokers...), Balancer: kafkago.Murmur2Balancer{}, BatchTimeout: time.Millisecond}
+	w := &kafkago.Writer{Addr: kafkago.TCP(e.cfg.Brokers...), Balancer: kafkago.Murmur2Balancer{}, BatchTimeout: time.Millisecond, RequiredAcks: kafkago.RequireAll,
+		Transport: &kafkago.Transport{MetadataTTL: 100 * time.Millisecond}}
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -129,7 +130,7 @@ type running struct {
 
 func start(t *testing.T, e env, h kafka.Handler, obs kafka.Observer) *running {
 	t.Helper()
-	c := kafka.NewConsumer(e.cfg, []string{e.topic}, h, obs, quiet)
+	c := kafka.NewConsumer(e.cfg, []string{e.typ}, h, obs, quiet)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{c: c, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- c.Run(ctx) }()
@@ -255,7 +256,7 @@ func TestOneCustomersEventsStayInOrder(t *testing.T) {
 	last := map[string]int64{}
 	partition := map[string]int{}
 	for _, r := range got {
-		m, err := kafka.Decode(r)
+		m, err := e.cfg.Decode(r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,7 +274,7 @@ func TestOneCustomersEventsStayInOrder(t *testing.T) {
 
 func TestAServiceCannotPublishToATopicItDoesNotOwn(t *testing.T) {
 	e := setup(t)
-	p := kafka.NewPublisher(e.cfg, []string{e.topic}, quiet)
+	p := kafka.NewPublisher(e.cfg, []string{e.typ}, quiet)
 	defer p.Close()
 	id := kafkatest.Name("own")
 	foreign := onboarded(t, id, 2, "")

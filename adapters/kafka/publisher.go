@@ -17,6 +17,7 @@ import (
 // Publisher sends a service's events. It refuses topics the service does
 // not own: the original system only warned.
 type Publisher struct {
+	cfg     Config
 	w       *kafkago.Writer
 	allowed map[string]bool
 	log     *slog.Logger
@@ -24,13 +25,14 @@ type Publisher struct {
 
 var _ ports.Publisher = (*Publisher)(nil)
 
-// NewPublisher returns a publisher allowed to write to topics.
+// NewPublisher returns a publisher allowed to write events of the given
+// types (topics, before any prefix).
 func NewPublisher(cfg Config, topics []string, log *slog.Logger) *Publisher {
 	allowed := map[string]bool{}
 	for _, t := range topics {
 		allowed[t] = true
 	}
-	return &Publisher{allowed: allowed, log: log, w: newWriter(cfg, log)}
+	return &Publisher{cfg: cfg, allowed: allowed, log: log, w: newWriter(cfg, log)}
 }
 
 // newWriter returns a writer with safe settings: acknowledgement from all
@@ -83,7 +85,7 @@ func (p *Publisher) write(ctx context.Context, msgs []event.Message) (int, error
 	}
 	records := make([]kafkago.Message, len(msgs))
 	for i, m := range msgs {
-		records[i] = toKafka(m)
+		records[i] = p.cfg.toKafka(m)
 	}
 	err := p.w.WriteMessages(ctx, records...)
 	if err == nil {

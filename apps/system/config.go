@@ -100,6 +100,7 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 
 	k := kafka.Defaults(r.str("KAFKA_CLIENT_ID", d.clientID, true), r.str("KAFKA_GROUP_ID", d.group, true))
 	k.Brokers = r.list("KAFKA_BROKERS", []string{"localhost:9092"})
+	k.TopicPrefix = r.str("KAFKA_TOPIC_PREFIX", "", false)
 	k.ConnectionTimeout = r.duration("KAFKA_CONNECTION_TIMEOUT", k.ConnectionTimeout)
 	k.RequestTimeout = r.duration("KAFKA_REQUEST_TIMEOUT", k.RequestTimeout)
 	k.SessionTimeout = r.duration("KAFKA_SESSION_TIMEOUT", k.SessionTimeout)

@@ -1,5 +1,6 @@
-// Package docs checks that the README tells the truth about the code: its
-// event examples, its configuration table and its API tables.
+// Package docs checks that what people read and run tells the truth about
+// the code: the README's event examples, configuration table and API tables,
+// and the Dockerfile and compose files.
 package docs
 
 import (
@@ -101,24 +102,7 @@ func TestTheConfigurationTableListsEveryVariableTheCodeReads(t *testing.T) {
 			documented[m[1]] = true
 		}
 	}
-	read := map[string]bool{"KAFKA_BROKERS": true, "DATA_DIR": true, "EMBEDDED_KAFKA_PORT": true} // read by the stack itself
-	record := func(k string) (string, bool) {
-		for _, p := range []string{"CUSTOMER_", "PROFILING_", "NOTIFICATIONS_"} {
-			k = strings.TrimPrefix(k, p)
-		}
-		read[k] = true
-		return "", false
-	}
-	for _, kind := range app.Kinds {
-		for _, shared := range []bool{false, true} {
-			if _, err := app.Load(kind, record, shared); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if _, err := app.LogOptions(record); err != nil {
-		t.Fatal(err)
-	}
+	read := variables(t)
 	var missing, stale []string
 	for k := range read {
 		if !documented[k] {
@@ -139,19 +123,38 @@ func TestTheConfigurationTableListsEveryVariableTheCodeReads(t *testing.T) {
 
 var routeRE = regexp.MustCompile("^\\| `(GET|POST) (/[^`?]*)")
 
-func TestEveryDocumentedRouteExists(t *testing.T) {
+// routers returns each service's router over in-memory stores, by the
+// README heading of its API section.
+func routers() map[string]http.Handler {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	clock, ids := system.Clock{}, system.UUIDs{}
 	opts := rest.Options{Log: quiet}
 	s := memory.New()
-	routers := map[string]http.Handler{
+	return map[string]http.Handler{
 		"### customer, port 3001":  rest.CustomerRouter(lifecycle.New(s.Customers(), clock, ids, quiet), opts),
 		"### profiling, port 3002": rest.ProfilingRouter(profiler.New(s.Profiles(), profiling.DefaultRules(), clock, ids, quiet), opts),
 		"### notifications, port 3003": rest.NotificationsRouter(notifier.New(s.Deliveries(), nil, nil, notification.Templates(), clock, ids, quiet),
 			s.Mailbox(), opts),
 	}
+}
+
+// serve sends method and path to h.
+func serve(h http.Handler, method, path string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader("{}")))
+	return rec
+}
+
+// serves reports whether h has a route for method and path.
+func serves(h http.Handler, method, path string) bool {
+	var p struct{ Code string }
+	_ = json.Unmarshal(serve(h, method, path).Body.Bytes(), &p)
+	return p.Code != "route.not_found" && p.Code != "route.method_not_allowed"
+}
+
+func TestEveryDocumentedRouteExists(t *testing.T) {
 	text := readme(t)
-	for heading, h := range routers {
+	for heading, h := range routers() {
 		n := 0
 		for _, line := range strings.Split(section(t, text, heading), "\n") {
 			m := routeRE.FindStringSubmatch(line)
@@ -161,11 +164,7 @@ func TestEveryDocumentedRouteExists(t *testing.T) {
 			n++
 			path := regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(m[2], "x")
 			for _, prefix := range []string{"", "/api/v1"} {
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest(m[1], prefix+path, strings.NewReader("{}")))
-				var p struct{ Code string }
-				_ = json.Unmarshal(rec.Body.Bytes(), &p)
-				if p.Code == "route.not_found" || p.Code == "route.method_not_allowed" {
+				if !serves(h, m[1], prefix+path) {
 					t.Errorf("%s documents %s %s%s, which the router does not serve", heading, m[1], prefix, m[2])
 				}
 			}
@@ -174,4 +173,28 @@ func TestEveryDocumentedRouteExists(t *testing.T) {
 			t.Errorf("%s lists no routes", heading)
 		}
 	}
+}
+
+// variables returns every configuration variable the code reads.
+func variables(t *testing.T) map[string]bool {
+	t.Helper()
+	read := map[string]bool{"KAFKA_BROKERS": true, "DATA_DIR": true, "EMBEDDED_KAFKA_PORT": true} // read by the stack itself
+	record := func(k string) (string, bool) {
+		for _, p := range []string{"CUSTOMER_", "PROFILING_", "NOTIFICATIONS_"} {
+			k = strings.TrimPrefix(k, p)
+		}
+		read[k] = true
+		return "", false
+	}
+	for _, kind := range app.Kinds {
+		for _, shared := range []bool{false, true} {
+			if _, err := app.Load(kind, record, shared); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := app.LogOptions(record); err != nil {
+		t.Fatal(err)
+	}
+	return read
 }

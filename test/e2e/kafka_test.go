@@ -16,7 +16,8 @@ import (
 func writeRecords(t *testing.T, records ...kafkago.Message) {
 	t.Helper()
 	w := &kafkago.Writer{Addr: kafkago.TCP(strings.Split(stack.Brokers(), ",")...), Balancer: kafkago.Murmur2Balancer{},
-		BatchTimeout: time.Millisecond, RequiredAcks: kafkago.RequireAll}
+		BatchTimeout: time.Millisecond, RequiredAcks: kafkago.RequireAll,
+		Transport: &kafkago.Transport{MetadataTTL: 100 * time.Millisecond}}
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -25,13 +26,13 @@ func writeRecords(t *testing.T, records ...kafkago.Message) {
 	}
 }
 
-// readRecords reads topic from the start with a fresh group until keep has
-// accepted n records.
-func readRecords(t *testing.T, topic string, n int, keep func(kafkago.Message) bool) []kafkago.Message {
+// readRecords reads a Kafka topic from the start with a fresh group until
+// keep has accepted n records.
+func readRecords(t *testing.T, kafkaTopic string, n int, keep func(kafkago.Message) bool) []kafkago.Message {
 	t.Helper()
 	r := kafkago.NewReader(kafkago.ReaderConfig{
 		Brokers: strings.Split(stack.Brokers(), ","), GroupID: fmt.Sprintf("e2e-reader-%d", time.Now().UnixNano()),
-		GroupTopics: []string{topic}, StartOffset: kafkago.FirstOffset, MaxWait: 100 * time.Millisecond,
+		GroupTopics: []string{kafkaTopic}, StartOffset: kafkago.FirstOffset, MaxWait: 100 * time.Millisecond,
 		JoinGroupBackoff: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, HeartbeatInterval: 500 * time.Millisecond,
 		ReadLagInterval: -1,
 	})
@@ -42,7 +43,7 @@ func readRecords(t *testing.T, topic string, n int, keep func(kafkago.Message) b
 	for len(out) < n {
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
-			t.Fatalf("read %s: %d of %d records: %v", topic, len(out), n, err)
+			t.Fatalf("read %s: %d of %d records: %v", kafkaTopic, len(out), n, err)
 		}
 		if keep(m) {
 			out = append(out, m)
@@ -80,21 +81,23 @@ func partitionKeys(prefix string, partitions int) []string {
 	return keys
 }
 
-// poison builds a record that no consumer can handle, in one of three ways.
-func poison(topic, key string, kind int) kafkago.Message {
+// poison builds a record of eventType that no consumer can handle, in one
+// of three ways.
+func poison(eventType, key string, kind int) kafkago.Message {
 	headers := []kafkago.Header{
 		{Key: "ce_specversion", Value: []byte("1.0")}, {Key: "ce_id", Value: []byte("poison-" + key)},
-		{Key: "ce_type", Value: []byte(topic)}, {Key: "ce_time", Value: []byte(time.Now().UTC().Format(time.RFC3339Nano))},
+		{Key: "ce_type", Value: []byte(eventType)}, {Key: "ce_time", Value: []byte(time.Now().UTC().Format(time.RFC3339Nano))},
 		{Key: "content-type", Value: []byte("application/json")},
 	}
+	t := topic(eventType)
 	switch kind % 3 {
 	case 0: // not JSON
-		return kafkago.Message{Topic: topic, Key: []byte(key), Value: []byte("{this is not json"), Headers: headers}
+		return kafkago.Message{Topic: t, Key: []byte(key), Value: []byte("{this is not json"), Headers: headers}
 	case 1: // no CloudEvents headers
-		return kafkago.Message{Topic: topic, Key: []byte(key), Value: []byte(`{"customerId":"` + key + `"}`)}
+		return kafkago.Message{Topic: t, Key: []byte(key), Value: []byte(`{"customerId":"` + key + `"}`)}
 	}
 	// valid JSON that breaks the contract: no timestamp, no snapshot
-	return kafkago.Message{Topic: topic, Key: []byte(key), Value: []byte(`{"customerId":"` + key + `"}`), Headers: headers}
+	return kafkago.Message{Topic: t, Key: []byte(key), Value: []byte(`{"customerId":"` + key + `"}`), Headers: headers}
 }
 
 // consumers maps each consumed topic to the services that consume it.
@@ -112,9 +115,9 @@ var consumers = map[string][]system.Kind{
 func TestPoisonIsDeadLetteredWhileLaterMessagesStillFlow(t *testing.T) {
 	run := fmt.Sprint(time.Now().UnixNano())
 	var records []kafkago.Message
-	for topic := range consumers {
-		for i, key := range partitionKeys("poison-"+topic+"-"+run, 3) {
-			records = append(records, poison(topic, key, i))
+	for eventType := range consumers {
+		for i, key := range partitionKeys("poison-"+eventType+"-"+run, 3) {
+			records = append(records, poison(eventType, key, i))
 		}
 	}
 	writeRecords(t, records...)
@@ -131,20 +134,20 @@ func TestPoisonIsDeadLetteredWhileLaterMessagesStillFlow(t *testing.T) {
 	post(t, customers()+"/customers/deactivate", `{"customerId":"`+id+`"}`)
 	notificationsOf(t, id, "account-deactivated@email")
 
-	for topic, kinds := range consumers {
+	for eventType, kinds := range consumers {
 		want := map[string]bool{}
-		for _, key := range partitionKeys("poison-"+topic+"-"+run, 3) {
+		for _, key := range partitionKeys("poison-"+eventType+"-"+run, 3) {
 			for _, k := range kinds {
 				want[key+"@"+stack.Services[k].GroupID()] = true
 			}
 		}
-		dead := readRecords(t, topic+".dlt", len(want), func(m kafkago.Message) bool {
+		dead := readRecords(t, topic(eventType)+".dlt", len(want), func(m kafkago.Message) bool {
 			return want[string(m.Key)+"@"+header(m, "dlt-consumer-group")]
 		})
 		for _, d := range dead {
-			if header(d, "dlt-original-topic") != topic || header(d, "dlt-error-kind") != "invalid" ||
+			if header(d, "dlt-original-topic") != topic(eventType) || header(d, "dlt-error-kind") != "invalid" ||
 				header(d, "dlt-attempts") != "0" || header(d, "dlt-original-offset") == "" || header(d, "dlt-error") == "" {
-				t.Fatalf("%s: dead letter headers %v", topic, d.Headers)
+				t.Fatalf("%s: dead letter headers %v", eventType, d.Headers)
 			}
 		}
 	}
@@ -153,7 +156,7 @@ func TestPoisonIsDeadLetteredWhileLaterMessagesStillFlow(t *testing.T) {
 func TestARedeliveredEventHasNoSecondEffect(t *testing.T) {
 	id := onboard(t, "")
 	notificationsOf(t, id, "welcome@email")
-	original := readRecords(t, "customer.onboarded", 1, func(m kafkago.Message) bool { return string(m.Key) == id })[0]
+	original := readRecords(t, topic("customer.onboarded"), 1, func(m kafkago.Message) bool { return string(m.Key) == id })[0]
 	before := handled(t, notifications(), "customer.onboarded") + handled(t, profiling(), "customer.onboarded")
 
 	// The same event, same id, delivered again (kafka-go has no idempotent

@@ -26,6 +26,13 @@ var stack *system.Stack
 // logFile receives the services' logs; printed when a test fails.
 var logFile string
 
+// topicPrefix is put before topic names when the tests share an external
+// cluster.
+var topicPrefix string
+
+// topic returns the Kafka topic of an event type.
+func topic(eventType string) string { return topicPrefix + eventType }
+
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
@@ -52,8 +59,11 @@ func run(m *testing.M) int {
 	}
 	if brokers := os.Getenv("KAFKA_BROKERS"); brokers != "" {
 		env["KAFKA_BROKERS"] = brokers
-		// Fresh groups, so a rerun against the same cluster starts clean.
+		// Topics and groups of this run's own, so a rerun against the same
+		// cluster starts clean.
 		run := fmt.Sprint(time.Now().UnixNano())
+		topicPrefix = "e2e-" + run + "."
+		env["KAFKA_TOPIC_PREFIX"] = topicPrefix
 		for _, k := range []string{"CUSTOMER", "PROFILING", "NOTIFICATIONS"} {
 			env[k+"_KAFKA_GROUP_ID"] = strings.ToLower(k) + "-e2e-" + run
 		}

@@ -32,6 +32,25 @@ func Brokers(t testing.TB) []string {
 	return []string{b.Addr()}
 }
 
+// SASLBrokers returns a broker that requires SASL with mechanism, and the
+// credentials it accepts: the SASL listener in KAFKA_SASL_BROKERS (with
+// KAFKA_TEST_SASL_USERNAME and KAFKA_TEST_SASL_PASSWORD) when set, otherwise
+// an embedded broker started for the test.
+func SASLBrokers(t testing.TB, mechanism string) (brokers []string, user, password string) {
+	t.Helper()
+	if env := os.Getenv("KAFKA_SASL_BROKERS"); env != "" {
+		return strings.Split(env, ","), os.Getenv("KAFKA_TEST_SASL_USERNAME"), os.Getenv("KAFKA_TEST_SASL_PASSWORD")
+	}
+	user, password = "app", "app-secret"
+	b, err := broker.Start(broker.Options{SASL: &broker.Credentials{Mechanism: mechanism, User: user, Password: password}},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return []string{b.Addr()}, user, password
+}
+
 // External reports whether tests run against an external cluster.
 func External() bool { return os.Getenv("KAFKA_BROKERS") != "" }
 
@@ -43,11 +62,14 @@ func Name(prefix string) string {
 	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano(), unique.Add(1))
 }
 
-// Config returns a kafka.Config for tests: fast timeouts and retries.
+// Config returns a kafka.Config for tests: fast timeouts and retries, and a
+// topic prefix of its own, so that tests sharing a cluster never read each
+// other's messages.
 func Config(t testing.TB, brokers []string, group string) kafka.Config {
 	t.Helper()
 	cfg := kafka.Defaults(group+"-client", group)
 	cfg.Brokers = brokers
+	cfg.TopicPrefix = Name("test") + "."
 	cfg.SessionTimeout = 6 * time.Second
 	cfg.HeartbeatInterval = 500 * time.Millisecond
 	cfg.RebalanceTimeout = 5 * time.Second

@@ -1,0 +1,65 @@
+package kafka_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/fintechlabs/customers/adapters/kafka"
+	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
+	"github.com/fintechlabs/customers/core/event"
+)
+
+func TestSASLMechanismsAuthenticate(t *testing.T) {
+	for _, mechanism := range []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"} {
+		t.Run(mechanism, func(t *testing.T) {
+			brokers, user, password := kafkatest.SASLBrokers(t, mechanism)
+			cfg := kafkatest.Config(t, brokers, kafkatest.Name("sasl"))
+			if err := (kafka.Security{SASLMechanism: mechanism, Username: user, Password: password}).Apply(&cfg); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			admin := kafka.NewAdmin(cfg, quiet)
+			if err := admin.WaitReachable(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := admin.EnsureTopics(ctx, []string{event.TopicOnboarded, event.TopicOnboarded + event.DeadLetterSuffix}); err != nil {
+				t.Fatal(err)
+			}
+			e := env{cfg: cfg, typ: event.TopicOnboarded, topic: cfg.TopicPrefix + event.TopicOnboarded}
+			id := kafkatest.Name("sasl")
+			publish(t, e, onboarded(t, id, 1, ""))
+			h := &recorder{}
+			start(t, e, h.handle, nil)
+			waitFor(t, "the message over SASL", func() bool { return h.count() == 1 })
+		})
+	}
+}
+
+func TestAWrongPasswordIsAnImmediateStartUpError(t *testing.T) {
+	for _, mechanism := range []string{"PLAIN", "SCRAM-SHA-256"} {
+		t.Run(mechanism, func(t *testing.T) {
+			brokers, user, _ := kafkatest.SASLBrokers(t, mechanism)
+			cfg := kafkatest.Config(t, brokers, kafkatest.Name("sasl"))
+			if err := (kafka.Security{SASLMechanism: mechanism, Username: user, Password: "wrong"}).Apply(&cfg); err != nil {
+				t.Fatal(err)
+			}
+			// A retry loop would run into this deadline and report the broker
+			// unreachable; an authentication failure must come back at once.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			err := kafka.NewAdmin(cfg, quiet).WaitReachable(ctx)
+			if err == nil || ctx.Err() != nil {
+				t.Fatalf("WaitReachable = %v (context: %v)", err, ctx.Err())
+			}
+			if !errors.Is(err, kafkago.SASLAuthenticationFailed) || !strings.Contains(err.Error(), "KAFKA_SASL_") {
+				t.Fatalf("the error should name the authentication failure and the settings to check: %v", err)
+			}
+		})
+	}
+}

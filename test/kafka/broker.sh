@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Runs a real Apache Kafka broker for tests, without Docker: the broker's jars
+# come from Maven Central (cached), KRaft storage is formatted in a temporary
+# directory, and one combined broker+controller listens on loopback.
+#
+#   test/kafka/broker.sh start   start it; prints the version and writes $STATE/env
+#   test/kafka/broker.sh stop    stop it (by PID) and remove its data
+#
+# Listeners: PLAINTEXT on $KAFKA_TEST_PORT (39092), SASL_PLAINTEXT on the next
+# port (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, user "app" / "app-secret"),
+# the controller on the one after.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+state=${KAFKA_TEST_STATE:-$repo/.cache/kafka-test}
+port=${KAFKA_TEST_PORT:-39092}
+sasl_port=$((port + 1))
+controller_port=$((port + 2))
+version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")
+jars=${KAFKA_JARS_CACHE:-$HOME/.cache/customers-kafka/$version}
+sasl_user=app
+sasl_password=app-secret
+
+log() { printf '[kafka-test] %s\n' "$*" >&2; }
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+fetch_jars() {
+	if [[ -f $jars/.complete ]]; then
+		return
+	fi
+	log "downloading Apache Kafka $version from Maven Central into $jars (once)"
+	rm -rf "$jars.tmp"
+	mvn -B -q -f "$here/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$jars.tmp"
+	rm -rf "$jars"
+	mv "$jars.tmp" "$jars"
+	touch "$jars/.complete"
+}
+
+write_config() {
+	local dir=$1
+	mkdir -p "$dir/data"
+	# Java .properties files take no trailing comments on a value line.
+	cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$controller_port
+listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$sasl_user="$sasl_password";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+log.dirs=$dir/data
+num.partitions=3
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=2
+background.threads=2
+log.cleaner.threads=1
+num.recovery.threads.per.data.dir=1
+PROPS
+	cat >"$dir/log4j2.properties" <<'PROPS'
+appender.file.type=File
+appender.file.name=file
+appender.file.fileName=${sys:kafka.logs.dir}/server.log
+appender.file.layout.type=PatternLayout
+appender.file.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=INFO
+rootLogger.appenderRef.file.ref=file
+logger.kafka.name=kafka
+logger.kafka.level=INFO
+logger.apache.name=org.apache.kafka
+logger.apache.level=INFO
+PROPS
+}
+
+java_opts() {
+	local dir=$1
+	echo "-Xms256m -Xmx512m -XX:+UseSerialGC -Djava.awt.headless=true -Dkafka.logs.dir=$dir -Dlog4j2.configurationFile=$dir/log4j2.properties"
+}
+
+start() {
+	if [[ -f $state/pid ]] && kill -0 "$(cat "$state/pid")" 2>/dev/null; then
+		log "already running (pid $(cat "$state/pid"))"
+		return
+	fi
+	for p in $port $sasl_port $controller_port; do
+		if port_busy "$p"; then
+			log "port $p is taken; set KAFKA_TEST_PORT to another base port"
+			exit 1
+		fi
+	done
+	command -v java >/dev/null || { log "java is required"; exit 1; }
+	command -v mvn >/dev/null || { log "mvn is required"; exit 1; }
+	fetch_jars
+	mkdir -p "$state"
+	local dir
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/kafka-test.XXXXXX")
+	echo "$dir" >"$state/dir"
+	write_config "$dir"
+	local cp="$jars/*"
+	local cluster
+	# shellcheck disable=SC2046
+	cluster=$(java $(java_opts "$dir") -cp "$cp" kafka.tools.StorageTool random-uuid)
+	# A static controller.quorum.voters means no --standalone here.
+	# shellcheck disable=SC2046
+	java $(java_opts "$dir") -cp "$cp" kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" \
+		--add-scram "SCRAM-SHA-256=[name=$sasl_user,password=$sasl_password]" \
+		--add-scram "SCRAM-SHA-512=[name=$sasl_user,password=$sasl_password]" >"$dir/format.log" 2>&1 ||
+		{ cat "$dir/format.log" >&2; exit 1; }
+	log "starting Apache Kafka $version (KRaft, cluster $cluster) on 127.0.0.1:$port, SASL on :$sasl_port"
+	# shellcheck disable=SC2046
+	nohup java $(java_opts "$dir") -cp "$cp" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 &
+	echo $! >"$state/pid"
+	if ! (cd "$repo" && go run ./test/kafka/kafkawait -brokers "127.0.0.1:$port" -timeout 180s) ||
+		! (cd "$repo" && go run ./test/kafka/kafkawait -brokers "127.0.0.1:$sasl_port" -user "$sasl_user" -password "$sasl_password" -timeout 60s); then
+		log "the broker did not come up; its log:"
+		tail -n 50 "$dir/server.log" "$dir/stdout.log" >&2 || true
+		stop
+		exit 1
+	fi
+	local running
+	running=$(sed -n 's/.*Kafka version: \([^ ]*\).*/\1/p' "$dir/server.log" | head -n 1)
+	cat >"$state/env" <<ENV
+export KAFKA_BROKERS=127.0.0.1:$port
+export KAFKA_SASL_BROKERS=127.0.0.1:$sasl_port
+export KAFKA_TEST_SASL_USERNAME=$sasl_user
+export KAFKA_TEST_SASL_PASSWORD=$sasl_password
+export KAFKA_TEST_VERSION=${running:-$version}
+ENV
+	echo "Apache Kafka ${running:-unknown} is running (pid $(cat "$state/pid")): PLAINTEXT 127.0.0.1:$port, SASL_PLAINTEXT 127.0.0.1:$sasl_port"
+}
+
+stop() {
+	if [[ -f $state/pid ]]; then
+		local pid
+		pid=$(cat "$state/pid")
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid"
+			for _ in $(seq 1 60); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.5
+			done
+			kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+			log "stopped (pid $pid)"
+		fi
+		rm -f "$state/pid"
+	fi
+	if [[ -f $state/dir ]]; then
+		rm -rf "$(cat "$state/dir")"
+		rm -f "$state/dir" "$state/env"
+	fi
+}
+
+case ${1:-} in
+start) start ;;
+stop) stop ;;
+*)
+	echo "usage: $0 start|stop" >&2
+	exit 2
+	;;
+esac

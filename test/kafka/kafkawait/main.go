@@ -1,0 +1,51 @@
+// Command kafkawait waits until a Kafka broker answers a metadata request,
+// and reports the broker's API versions. broker.sh uses it after starting a
+// broker.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl/plain"
+)
+
+func main() {
+	brokers := flag.String("brokers", "127.0.0.1:9092", "bootstrap servers")
+	user := flag.String("user", "", "SASL PLAIN user (empty: no SASL)")
+	password := flag.String("password", "", "SASL PLAIN password")
+	timeout := flag.Duration("timeout", 2*time.Minute, "give up after")
+	flag.Parse()
+
+	transport := &kafkago.Transport{DialTimeout: 2 * time.Second, MetadataTTL: time.Millisecond}
+	if *user != "" {
+		transport.SASL = plain.Mechanism{Username: *user, Password: *password}
+	}
+	client := &kafkago.Client{Addr: kafkago.TCP(strings.Split(*brokers, ",")...), Timeout: 5 * time.Second, Transport: transport}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	var last error
+	for {
+		md, err := client.Metadata(ctx, &kafkago.MetadataRequest{})
+		if err == nil && len(md.Brokers) > 0 {
+			versions, verr := client.ApiVersions(ctx, &kafkago.ApiVersionsRequest{})
+			if verr == nil {
+				fmt.Printf("broker %s answers: cluster %s, %d brokers, %d APIs\n", *brokers, md.ClusterID, len(md.Brokers), len(versions.ApiKeys))
+				return
+			}
+			err = verr
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(os.Stderr, "kafkawait: %s did not answer within %s: %v\n", *brokers, *timeout, last)
+			os.Exit(1)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
