@@ -6,7 +6,7 @@ PKGS  := ./...
 CORE_PKGS := $(shell $(GO) list ./core/... 2>/dev/null)
 FUZZTIME ?= 10s
 
-.PHONY: run test test-kafka lint fmt vet staticcheck mocks mocks-check cover fuzz tidy build
+.PHONY: run test test-kafka bench lint fmt vet staticcheck mocks mocks-check cover fuzz tidy build
 
 ## run: the whole system in one process on an embedded Kafka broker (127.0.0.1:9092), SQLite under ./data
 run:
@@ -23,6 +23,11 @@ test:
 ## test-kafka: the Kafka adapter and end-to-end tests against a real Apache Kafka 4.x (from Maven Central)
 test-kafka:
 	test/kafka/run.sh
+
+## bench: micro-benchmarks of the hot paths, then the whole system, three runs each (quote the median)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./core/... ./adapters/sqlite ./adapters/kafka
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2000x -count 3 -timeout 30m ./test/bench
 
 ## lint: gofmt, go vet and staticcheck must be clean
 lint: fmt vet staticcheck

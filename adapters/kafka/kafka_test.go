@@ -36,7 +36,7 @@ type env struct {
 
 // setup starts (or joins) a broker and creates customer.onboarded and its
 // dead-letter topic under a prefix of the test's own.
-func setup(t *testing.T) env {
+func setup(t testing.TB) env {
 	t.Helper()
 	brokers := kafkatest.Brokers(t)
 	cfg := kafkatest.Config(t, brokers, kafkatest.Name("group"))
@@ -50,7 +50,7 @@ func setup(t *testing.T) env {
 }
 
 // onboarded returns an encoded customer.onboarded event for customer id.
-func onboarded(t *testing.T, id string, version int64, tp trace.Parent) event.Message {
+func onboarded(t testing.TB, id string, version int64, tp trace.Parent) event.Message {
 	t.Helper()
 	e := event.Event{
 		Metadata: event.Metadata{ID: kafkatest.Name("evt"), Type: event.TopicOnboarded, Source: "service-test",

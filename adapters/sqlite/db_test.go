@@ -14,7 +14,7 @@ import (
 
 var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
-func newCustomer(t *testing.T, id string) (*customer.Customer, []event.Event) {
+func newCustomer(t testing.TB, id string) (*customer.Customer, []event.Event) {
 	t.Helper()
 	c, data, err := customer.New(id, customer.Registration{Name: "Ana", Email: id + "@example.es", Phone: "+34600111222"}, now)
 	if err != nil {

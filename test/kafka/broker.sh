@@ -6,17 +6,18 @@
 #   test/kafka/broker.sh start   start it; prints the version and writes $STATE/env
 #   test/kafka/broker.sh stop    stop it (by PID) and remove its data
 #
-# Listeners: PLAINTEXT on $KAFKA_TEST_PORT (39092), SASL_PLAINTEXT on the next
+# Listeners: PLAINTEXT on $KAFKA_TEST_PORT (19092), SASL_PLAINTEXT on the next
 # port (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, user "app" / "app-secret"),
-# the controller on the one after.
+# the controller on the one after. The default stays below Linux's ephemeral
+# range (32768+): a client polling a port there before the broker listens can
+# be given that very port as its own source port (a TCP self-connect) and so
+# keep the broker from binding it.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 state=${KAFKA_TEST_STATE:-$repo/.cache/kafka-test}
-port=${KAFKA_TEST_PORT:-39092}
-sasl_port=$((port + 1))
-controller_port=$((port + 2))
+port=${KAFKA_TEST_PORT:-19092}
 version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")
 jars=${KAFKA_JARS_CACHE:-$HOME/.cache/customers-kafka/$version}
 sasl_user=app
@@ -91,21 +92,44 @@ java_opts() {
 	echo "-Xms256m -Xmx512m -XX:+UseSerialGC -Djava.awt.headless=true -Dkafka.logs.dir=$dir -Dlog4j2.configurationFile=$dir/log4j2.properties"
 }
 
+set_ports() {
+	port=$1
+	sasl_port=$((port + 1))
+	controller_port=$((port + 2))
+}
+
 start() {
 	if [[ -f $state/pid ]] && kill -0 "$(cat "$state/pid")" 2>/dev/null; then
 		log "already running (pid $(cat "$state/pid"))"
 		return
 	fi
-	for p in $port $sasl_port $controller_port; do
-		if port_busy "$p"; then
-			log "port $p is taken; set KAFKA_TEST_PORT to another base port"
-			exit 1
-		fi
-	done
 	command -v java >/dev/null || { log "java is required"; exit 1; }
 	command -v mvn >/dev/null || { log "mvn is required"; exit 1; }
 	fetch_jars
 	mkdir -p "$state"
+	local base=$port
+	for attempt in 1 2 3; do
+		set_ports $((base + (attempt - 1) * 10))
+		if port_busy "$port" || port_busy "$sasl_port" || port_busy "$controller_port"; then
+			log "ports $port-$controller_port are taken; trying the next ten"
+			continue
+		fi
+		if launch; then
+			return
+		fi
+		if ! grep -q "Address already in use" "$(cat "$state/dir")/server.log" 2>/dev/null; then
+			stop
+			exit 1
+		fi
+		log "a port of $port-$controller_port was in use after all; trying the next ten"
+		stop
+	done
+	log "no free ports near $base; set KAFKA_TEST_PORT"
+	exit 1
+}
+
+# launch formats storage, starts the broker and waits for both listeners.
+launch() {
 	local dir
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/kafka-test.XXXXXX")
 	echo "$dir" >"$state/dir"
@@ -119,17 +143,18 @@ start() {
 	java $(java_opts "$dir") -cp "$cp" kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" \
 		--add-scram "SCRAM-SHA-256=[name=$sasl_user,password=$sasl_password]" \
 		--add-scram "SCRAM-SHA-512=[name=$sasl_user,password=$sasl_password]" >"$dir/format.log" 2>&1 ||
-		{ cat "$dir/format.log" >&2; exit 1; }
+		{ cat "$dir/format.log" >&2; return 1; }
 	log "starting Apache Kafka $version (KRaft, cluster $cluster) on 127.0.0.1:$port, SASL on :$sasl_port"
 	# shellcheck disable=SC2046
 	nohup java $(java_opts "$dir") -cp "$cp" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 &
-	echo $! >"$state/pid"
-	if ! (cd "$repo" && go run ./test/kafka/kafkawait -brokers "127.0.0.1:$port" -timeout 180s) ||
-		! (cd "$repo" && go run ./test/kafka/kafkawait -brokers "127.0.0.1:$sasl_port" -user "$sasl_user" -password "$sasl_password" -timeout 60s); then
+	local pid=$!
+	echo "$pid" >"$state/pid"
+	if ! (cd "$repo" && go run ./test/kafka/kafkawait -brokers "127.0.0.1:$port" -pid "$pid" -timeout 180s) ||
+		! (cd "$repo" && go run ./test/kafka/kafkawait -brokers "127.0.0.1:$sasl_port" -pid "$pid" \
+			-user "$sasl_user" -password "$sasl_password" -timeout 60s); then
 		log "the broker did not come up; its log:"
-		tail -n 50 "$dir/server.log" "$dir/stdout.log" >&2 || true
-		stop
-		exit 1
+		tail -n 30 "$dir/server.log" "$dir/stdout.log" >&2 || true
+		return 1
 	fi
 	local running
 	running=$(sed -n 's/.*Kafka version: \([^ ]*\).*/\1/p' "$dir/server.log" | head -n 1)
@@ -140,7 +165,7 @@ export KAFKA_TEST_SASL_USERNAME=$sasl_user
 export KAFKA_TEST_SASL_PASSWORD=$sasl_password
 export KAFKA_TEST_VERSION=${running:-$version}
 ENV
-	echo "Apache Kafka ${running:-unknown} is running (pid $(cat "$state/pid")): PLAINTEXT 127.0.0.1:$port, SASL_PLAINTEXT 127.0.0.1:$sasl_port"
+	echo "Apache Kafka ${running:-unknown} is running (pid $pid): PLAINTEXT 127.0.0.1:$port, SASL_PLAINTEXT 127.0.0.1:$sasl_port"
 }
 
 stop() {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -20,6 +21,7 @@ func main() {
 	user := flag.String("user", "", "SASL PLAIN user (empty: no SASL)")
 	password := flag.String("password", "", "SASL PLAIN password")
 	timeout := flag.Duration("timeout", 2*time.Minute, "give up after")
+	pid := flag.Int("pid", 0, "give up as soon as this process (the broker) exits")
 	flag.Parse()
 
 	transport := &kafkago.Transport{DialTimeout: 2 * time.Second, MetadataTTL: time.Millisecond}
@@ -41,6 +43,10 @@ func main() {
 			err = verr
 		}
 		last = err
+		if *pid > 0 && syscall.Kill(*pid, 0) != nil {
+			fmt.Fprintf(os.Stderr, "kafkawait: the broker (pid %d) exited: %v\n", *pid, last)
+			os.Exit(1)
+		}
 		select {
 		case <-ctx.Done():
 			fmt.Fprintf(os.Stderr, "kafkawait: %s did not answer within %s: %v\n", *brokers, *timeout, last)
