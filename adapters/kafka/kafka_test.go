@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -76,49 +77,13 @@ func publish(t *testing.T, e env, msgs ...event.Message) {
 	}
 }
 
-// writeRaw puts a record on a topic as it is, bypassing the publisher.
-func writeRaw(t *testing.T, e env, r kafkago.Message) {
-	t.Helper()
-	w := &kafkago.Writer{Addr: kafkago.TCP(e.cfg.Brokers...), Balancer: kafkago.Murmur2Balancer{}, BatchTimeout: time.Millisecond, RequiredAcks: kafkago.RequireAll,
-		Transport: &kafkago.Transport{MetadataTTL: 100 * time.Millisecond}}
-	defer w.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := w.WriteMessages(ctx, r); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// readTopic reads records of topic whose key starts with prefix until want
-// of them arrived.
+// readTopic reads records of topic whose key starts with keyPrefix until
+// want of them arrived.
 func readTopic(t *testing.T, e env, topic, keyPrefix string, want int) []kafkago.Message {
 	t.Helper()
-	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: e.cfg.Brokers, GroupID: kafkatest.Name("reader"), GroupTopics: []string{topic},
-		StartOffset: kafkago.FirstOffset, MaxWait: 100 * time.Millisecond, JoinGroupBackoff: 200 * time.Millisecond,
-		SessionTimeout: 6 * time.Second, HeartbeatInterval: 500 * time.Millisecond, ReadLagInterval: -1})
-	defer r.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var out []kafkago.Message
-	for len(out) < want {
-		m, err := r.FetchMessage(ctx)
-		if err != nil {
-			t.Fatalf("read %s: got %d of %d records: %v", topic, len(out), want, err)
-		}
-		if len(m.Key) >= len(keyPrefix) && string(m.Key[:len(keyPrefix)]) == keyPrefix {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func header(m kafkago.Message, key string) string {
-	for _, h := range m.Headers {
-		if h.Key == key {
-			return string(h.Value)
-		}
-	}
-	return ""
+	return kafkatest.ReadRecords(t, e.cfg.Brokers, topic, want, func(m kafkago.Message) bool {
+		return strings.HasPrefix(string(m.Key), keyPrefix)
+	})
 }
 
 // running is a consumer running in the background.
@@ -232,7 +197,7 @@ func TestPublishedRecordsCarryCloudEventsHeadersAndTheCustomerKey(t *testing.T) 
 		"ce_schemaversion": "1", "traceparent": string(tp),
 	}
 	for k, v := range want {
-		if got := header(rec, k); got != v {
+		if got := kafkatest.Header(rec, k); got != v {
 			t.Errorf("header %s = %q, want %q", k, got, v)
 		}
 	}
@@ -361,7 +326,7 @@ func TestDeadLetters(t *testing.T) {
 			if tt.raw != nil {
 				r := tt.raw(id)
 				r.Topic = e.topic
-				writeRaw(t, e, *r)
+				kafkatest.WriteRecords(t, e.cfg.Brokers, *r)
 			} else {
 				publish(t, e, onboarded(t, id, 1, ""))
 			}
@@ -382,12 +347,12 @@ func TestDeadLetters(t *testing.T) {
 			start(t, e, h.handle, obs)
 			waitFor(t, "the later message", func() bool { return h.count() >= 1 })
 			dead := readTopic(t, e, e.topic+event.DeadLetterSuffix, id, 1)[0]
-			if header(dead, "dlt-original-topic") != e.topic || header(dead, "dlt-error-kind") != tt.kind ||
-				header(dead, "dlt-attempts") != tt.attempts || header(dead, "dlt-error") == "" ||
-				header(dead, "dlt-consumer-group") != e.cfg.GroupID || header(dead, "dlt-original-partition") == "" {
+			if kafkatest.Header(dead, "dlt-original-topic") != e.topic || kafkatest.Header(dead, "dlt-error-kind") != tt.kind ||
+				kafkatest.Header(dead, "dlt-attempts") != tt.attempts || kafkatest.Header(dead, "dlt-error") == "" ||
+				kafkatest.Header(dead, "dlt-consumer-group") != e.cfg.GroupID || kafkatest.Header(dead, "dlt-original-partition") == "" {
 				t.Fatalf("dead letter headers = %+v", dead.Headers)
 			}
-			if _, err := strconv.ParseInt(header(dead, "dlt-original-offset"), 10, 64); err != nil {
+			if _, err := strconv.ParseInt(kafkatest.Header(dead, "dlt-original-offset"), 10, 64); err != nil {
 				t.Fatalf("dlt-original-offset: %v", err)
 			}
 			if string(dead.Key) != id {

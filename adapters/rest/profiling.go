@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/money"
 	"github.com/fintechlabs/customers/core/profiler"
 	"github.com/fintechlabs/customers/core/profiling"
@@ -28,8 +29,10 @@ type profileHandler struct {
 	opts Options
 }
 
-// factsRequest is the original's body: every fact optional.
-type factsRequest struct {
+// promoteProfileRequest is the original's POST /profiling/promote body:
+// every fact optional. (Not an embedded struct: JSON type errors would then
+// name the Go field path.)
+type promoteProfileRequest struct {
 	CustomerID     string      `json:"customerId"`
 	Age            *int        `json:"age"`
 	Income         json.Number `json:"income"`
@@ -39,22 +42,33 @@ type factsRequest struct {
 	Reason         string      `json:"reason"`
 }
 
-func (f factsRequest) statement() profiling.Statement {
-	s := profiling.Statement{Age: f.Age, CreditScore: f.CreditScore, FirstPayment: f.IsFirstPayment}
-	if f.Income != "" {
-		income := f.Income.String()
-		s.Income = &income
+// evaluateRequest is a dry run's body.
+type evaluateRequest struct {
+	CustomerID     string      `json:"customerId"`
+	Age            *int        `json:"age"`
+	Income         json.Number `json:"income"`
+	CreditScore    *int        `json:"creditScore"`
+	IsFirstPayment *bool       `json:"isFirstPayment"`
+}
+
+// statement turns stated facts into the core's statement.
+func statement(age *int, income json.Number, creditScore *int, firstPayment *bool) profiling.Statement {
+	s := profiling.Statement{Age: age, CreditScore: creditScore, FirstPayment: firstPayment}
+	if income != "" {
+		text := income.String()
+		s.Income = &text
 	}
 	return s
 }
 
 func (h *profileHandler) promote(w http.ResponseWriter, r *http.Request) {
-	var req factsRequest
+	var req promoteProfileRequest
 	if !decode(w, r, &req, false) {
 		return
 	}
 	res, err := h.svc.Promote(r.Context(), profiler.PromoteRequest{
-		CustomerID: req.CustomerID, Facts: req.statement(), NewTier: req.NewTier, Reason: req.Reason,
+		CustomerID: req.CustomerID, Facts: statement(req.Age, req.Income, req.CreditScore, req.IsFirstPayment),
+		NewTier: req.NewTier, Reason: req.Reason,
 	})
 	if err != nil {
 		writeError(w, r, h.opts.Log, err)
@@ -71,26 +85,17 @@ func (h *profileHandler) promote(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-type evaluateRequest struct {
-	CustomerID     string      `json:"customerId"`
-	Age            *int        `json:"age"`
-	Income         json.Number `json:"income"`
-	CreditScore    *int        `json:"creditScore"`
-	IsFirstPayment *bool       `json:"isFirstPayment"`
-}
-
 func (h *profileHandler) evaluate(w http.ResponseWriter, r *http.Request) {
 	var req evaluateRequest
 	if !decode(w, r, &req, true) {
 		return
 	}
-	facts := factsRequest{Age: req.Age, Income: req.Income, CreditScore: req.CreditScore, IsFirstPayment: req.IsFirstPayment}
-	ev, err := h.svc.Evaluate(r.Context(), req.CustomerID, facts.statement())
+	ev, err := h.svc.Evaluate(r.Context(), req.CustomerID, statement(req.Age, req.Income, req.CreditScore, req.IsFirstPayment))
 	if err != nil {
 		writeError(w, r, h.opts.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"dryRun": true, "customerId": req.CustomerID, "evaluation": evaluationJSON(ev)})
+	writeJSON(w, http.StatusOK, map[string]any{"dryRun": true, "customerId": req.CustomerID, "evaluation": ev.Event()})
 }
 
 func (h *profileHandler) get(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +115,7 @@ type profileBody struct {
 	CustomerID string          `json:"customerId"`
 	Customer   *profileContact `json:"customer,omitempty"`
 	Facts      factsBody       `json:"facts"`
-	Evaluation evaluationBody  `json:"evaluation"`
+	Evaluation event.Profile   `json:"evaluation"`
 	Promotions []promotionBody `json:"promotions"`
 	CreatedAt  time.Time       `json:"createdAt"`
 	UpdatedAt  time.Time       `json:"updatedAt"`
@@ -134,28 +139,6 @@ type factsBody struct {
 	Status       string  `json:"status,omitempty"`
 }
 
-type evaluationBody struct {
-	Eligible        bool                 `json:"eligible"`
-	Score           int                  `json:"score"`
-	Segment         string               `json:"segment"`
-	CurrentTier     string               `json:"currentTier"`
-	RecommendedTier string               `json:"recommendedTier"`
-	Recommendations []recommendationBody `json:"recommendations"`
-	Reasons         []reasonBody         `json:"reasons"`
-	EvaluatedAt     time.Time            `json:"evaluatedAt"`
-}
-
-type recommendationBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-type reasonBody struct {
-	Rule   string `json:"rule"`
-	Points int    `json:"points"`
-	Detail string `json:"detail"`
-}
-
 type promotionBody struct {
 	ID              string    `json:"id"`
 	Code            string    `json:"code"`
@@ -167,7 +150,7 @@ type promotionBody struct {
 
 func (h *profileHandler) profileJSON(p profiling.Profile) profileBody {
 	b := profileBody{
-		CustomerID: p.CustomerID, Evaluation: evaluationJSON(p.Evaluation), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		CustomerID: p.CustomerID, Evaluation: p.Evaluation.Event(), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 		Version: p.Version, Promotions: make([]promotionBody, len(p.Promotions)),
 		Facts: factsBody{Age: p.Facts.Age, CreditScore: p.Facts.CreditScore, FirstPayment: p.Facts.FirstPayment,
 			Tier: string(p.Facts.Tier), Status: string(p.Facts.Status)},
@@ -186,19 +169,6 @@ func (h *profileHandler) profileJSON(p profiling.Profile) profileBody {
 	for i, pr := range p.Promotions {
 		b.Promotions[i] = promotionBody{ID: pr.ID, Code: pr.Code, DiscountPercent: pr.DiscountPercent,
 			ActivatedAt: pr.ActivatedAt, ExpiresAt: pr.ExpiresAt, Active: pr.ActiveAt(now)}
-	}
-	return b
-}
-
-func evaluationJSON(ev profiling.Evaluation) evaluationBody {
-	b := evaluationBody{Eligible: ev.Eligible, Score: ev.Score, Segment: ev.Segment, CurrentTier: string(ev.CurrentTier),
-		RecommendedTier: string(ev.RecommendedTier), EvaluatedAt: ev.EvaluatedAt,
-		Recommendations: make([]recommendationBody, len(ev.Recommendations)), Reasons: make([]reasonBody, len(ev.Reasons))}
-	for i, r := range ev.Recommendations {
-		b.Recommendations[i] = recommendationBody(r)
-	}
-	for i, r := range ev.Reasons {
-		b.Reasons[i] = reasonBody(r)
 	}
 	return b
 }

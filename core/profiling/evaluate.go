@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/fintechlabs/customers/core/customer"
+	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/money"
 )
 
@@ -25,6 +26,23 @@ type Evaluation struct {
 // customer's current one.
 func (e Evaluation) Promotes() bool {
 	return e.Eligible && e.RecommendedTier.Above(e.CurrentTier)
+}
+
+// Event returns the evaluation as events carry it.
+func (e Evaluation) Event() event.Profile {
+	out := event.Profile{
+		Eligible: e.Eligible, Score: e.Score, Segment: e.Segment,
+		CurrentTier: string(e.CurrentTier), RecommendedTier: string(e.RecommendedTier), EvaluatedAt: e.EvaluatedAt,
+		Recommendations: make([]event.Recommendation, len(e.Recommendations)),
+		Reasons:         make([]event.Reason, len(e.Reasons)),
+	}
+	for i, r := range e.Recommendations {
+		out.Recommendations[i] = event.Recommendation(r)
+	}
+	for i, r := range e.Reasons {
+		out.Reasons[i] = event.Reason(r)
+	}
+	return out
 }
 
 // Reason explains one rule's contribution.

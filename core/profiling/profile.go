@@ -104,24 +104,10 @@ func (p *Profile) GrantFirstPaymentBonus(id string, r Rules, now time.Time) (Pro
 // promote asks the customer service to apply the recommended tier; reason
 // explains the promotion.
 func (p *Profile) Profiled(now time.Time, trigger, reason string, promote bool) event.Profiled {
-	ev := p.Evaluation
-	out := event.Profiled{
+	return event.Profiled{
 		CustomerID: p.CustomerID, Promote: promote, Reason: reason, Timestamp: now, Trigger: trigger,
-		Profile: event.Profile{
-			Eligible: ev.Eligible, Score: ev.Score, Segment: ev.Segment,
-			CurrentTier: string(ev.CurrentTier), RecommendedTier: string(ev.RecommendedTier),
-			EvaluatedAt:     ev.EvaluatedAt,
-			Recommendations: make([]event.Recommendation, 0, len(ev.Recommendations)),
-			Reasons:         make([]event.Reason, 0, len(ev.Reasons)),
-		},
+		Profile: p.Evaluation.Event(),
 	}
-	for _, r := range ev.Recommendations {
-		out.Profile.Recommendations = append(out.Profile.Recommendations, event.Recommendation(r))
-	}
-	for _, r := range ev.Reasons {
-		out.Profile.Reasons = append(out.Profile.Reasons, event.Reason(r))
-	}
-	return out
 }
 
 // PromotionActivated returns the event announcing promo, or false when

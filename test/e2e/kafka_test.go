@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,57 +8,11 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
 	"github.com/fintechlabs/customers/apps/system"
 )
 
-// writeRecords puts records on Kafka as they are, bypassing the services.
-func writeRecords(t *testing.T, records ...kafkago.Message) {
-	t.Helper()
-	w := &kafkago.Writer{Addr: kafkago.TCP(strings.Split(stack.Brokers(), ",")...), Balancer: kafkago.Murmur2Balancer{},
-		BatchTimeout: time.Millisecond, RequiredAcks: kafkago.RequireAll,
-		Transport: &kafkago.Transport{MetadataTTL: 100 * time.Millisecond}}
-	defer w.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := w.WriteMessages(ctx, records...); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// readRecords reads a Kafka topic from the start with a fresh group until
-// keep has accepted n records.
-func readRecords(t *testing.T, kafkaTopic string, n int, keep func(kafkago.Message) bool) []kafkago.Message {
-	t.Helper()
-	r := kafkago.NewReader(kafkago.ReaderConfig{
-		Brokers: strings.Split(stack.Brokers(), ","), GroupID: fmt.Sprintf("e2e-reader-%d", time.Now().UnixNano()),
-		GroupTopics: []string{kafkaTopic}, StartOffset: kafkago.FirstOffset, MaxWait: 100 * time.Millisecond,
-		JoinGroupBackoff: 200 * time.Millisecond, SessionTimeout: 6 * time.Second, HeartbeatInterval: 500 * time.Millisecond,
-		ReadLagInterval: -1,
-	})
-	defer r.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-	defer cancel()
-	var out []kafkago.Message
-	for len(out) < n {
-		m, err := r.FetchMessage(ctx)
-		if err != nil {
-			t.Fatalf("read %s: %d of %d records: %v", kafkaTopic, len(out), n, err)
-		}
-		if keep(m) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func header(m kafkago.Message, key string) string {
-	for _, h := range m.Headers {
-		if h.Key == key {
-			return string(h.Value)
-		}
-	}
-	return ""
-}
+func brokers() []string { return strings.Split(stack.Brokers(), ",") }
 
 // partitionKeys returns one key per partition, as the publisher's hash
 // places them.
@@ -120,7 +73,7 @@ func TestPoisonIsDeadLetteredWhileLaterMessagesStillFlow(t *testing.T) {
 			records = append(records, poison(eventType, key, i))
 		}
 	}
-	writeRecords(t, records...)
+	kafkatest.WriteRecords(t, brokers(), records...)
 
 	// Everything after the poison still works: the whole lifecycle.
 	id := onboard(t, "")
@@ -141,12 +94,12 @@ func TestPoisonIsDeadLetteredWhileLaterMessagesStillFlow(t *testing.T) {
 				want[key+"@"+stack.Services[k].GroupID()] = true
 			}
 		}
-		dead := readRecords(t, topic(eventType)+".dlt", len(want), func(m kafkago.Message) bool {
-			return want[string(m.Key)+"@"+header(m, "dlt-consumer-group")]
+		dead := kafkatest.ReadRecords(t, brokers(), topic(eventType)+".dlt", len(want), func(m kafkago.Message) bool {
+			return want[string(m.Key)+"@"+kafkatest.Header(m, "dlt-consumer-group")]
 		})
 		for _, d := range dead {
-			if header(d, "dlt-original-topic") != topic(eventType) || header(d, "dlt-error-kind") != "invalid" ||
-				header(d, "dlt-attempts") != "0" || header(d, "dlt-original-offset") == "" || header(d, "dlt-error") == "" {
+			if kafkatest.Header(d, "dlt-original-topic") != topic(eventType) || kafkatest.Header(d, "dlt-error-kind") != "invalid" ||
+				kafkatest.Header(d, "dlt-attempts") != "0" || kafkatest.Header(d, "dlt-original-offset") == "" || kafkatest.Header(d, "dlt-error") == "" {
 				t.Fatalf("%s: dead letter headers %v", eventType, d.Headers)
 			}
 		}
@@ -156,12 +109,12 @@ func TestPoisonIsDeadLetteredWhileLaterMessagesStillFlow(t *testing.T) {
 func TestARedeliveredEventHasNoSecondEffect(t *testing.T) {
 	id := onboard(t, "")
 	notificationsOf(t, id, "welcome@email")
-	original := readRecords(t, topic("customer.onboarded"), 1, func(m kafkago.Message) bool { return string(m.Key) == id })[0]
+	original := kafkatest.ReadRecords(t, brokers(), topic("customer.onboarded"), 1, func(m kafkago.Message) bool { return string(m.Key) == id })[0]
 	before := handled(t, notifications(), "customer.onboarded") + handled(t, profiling(), "customer.onboarded")
 
 	// The same event, same id, delivered again (kafka-go has no idempotent
 	// producer: a retried write can land twice).
-	writeRecords(t, kafkago.Message{Topic: original.Topic, Key: original.Key, Value: original.Value, Headers: original.Headers})
+	kafkatest.WriteRecords(t, brokers(), kafkago.Message{Topic: original.Topic, Key: original.Key, Value: original.Value, Headers: original.Headers})
 	eventually(t, "both consumers to take the copy", func() (bool, string) {
 		after := handled(t, notifications(), "customer.onboarded") + handled(t, profiling(), "customer.onboarded")
 		return after >= before+2, fmt.Sprint(before, " -> ", after)

@@ -4,6 +4,7 @@
 package kafkatest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	kafkago "github.com/segmentio/kafka-go"
+
 	"github.com/fintechlabs/customers/adapters/broker"
 	"github.com/fintechlabs/customers/adapters/kafka"
+	"github.com/fintechlabs/customers/core/backoff"
 )
 
 // Brokers returns broker addresses for t, starting an embedded broker that
@@ -78,4 +82,59 @@ func Config(t testing.TB, brokers []string, group string) kafka.Config {
 	cfg.MaxAttempts = 3
 	cfg.RetryBackoff.Min, cfg.RetryBackoff.Max = 10*time.Millisecond, 50*time.Millisecond
 	return cfg
+}
+
+// WriteRecords puts records on Kafka as they are, bypassing the adapter, with
+// acknowledgement from all replicas and a transport of their own (whose
+// metadata cannot predate the topics).
+func WriteRecords(t testing.TB, brokers []string, records ...kafkago.Message) {
+	t.Helper()
+	w := &kafkago.Writer{Addr: kafkago.TCP(brokers...), Balancer: kafkago.Murmur2Balancer{}, BatchTimeout: time.Millisecond,
+		RequiredAcks: kafkago.RequireAll, Transport: &kafkago.Transport{MetadataTTL: 100 * time.Millisecond}}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.WriteMessages(ctx, records...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ReadRecords reads topic from its start with a fresh group until keep has
+// accepted n records. Errors a fresh cluster gives while it sets groups up
+// are retried until the deadline.
+func ReadRecords(t testing.TB, brokers []string, topic string, n int, keep func(kafkago.Message) bool) []kafkago.Message {
+	t.Helper()
+	r := kafkago.NewReader(kafkago.ReaderConfig{
+		Brokers: brokers, GroupID: Name("reader"), GroupTopics: []string{topic}, StartOffset: kafkago.FirstOffset,
+		MaxWait: 100 * time.Millisecond, JoinGroupBackoff: 200 * time.Millisecond, SessionTimeout: 6 * time.Second,
+		HeartbeatInterval: 500 * time.Millisecond, ReadLagInterval: -1,
+	})
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	var out []kafkago.Message
+	for len(out) < n {
+		m, err := r.FetchMessage(ctx)
+		if err != nil && ctx.Err() == nil {
+			backoff.Sleep(ctx, 100*time.Millisecond) // e.g. a group coordinator not available yet
+			continue
+		}
+		if err != nil {
+			t.Fatalf("read %s: %d of %d records: %v", topic, len(out), n, err)
+		}
+		if keep(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Header returns a record's header value, or "".
+func Header(m kafkago.Message, key string) string {
+	for _, h := range m.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
-// Command kafkawait waits until a Kafka broker answers a metadata request,
-// and reports the broker's API versions. broker.sh uses it after starting a
-// broker.
+// Command kafkawait waits until a Kafka broker answers a metadata request
+// and can coordinate a consumer group (which makes a fresh broker create its
+// offsets topic), and reports the broker's API versions. broker.sh uses it
+// after starting a broker.
 package main
 
 import (
@@ -35,9 +36,13 @@ func main() {
 	for {
 		md, err := client.Metadata(ctx, &kafkago.MetadataRequest{})
 		if err == nil && len(md.Brokers) > 0 {
+			err = coordinator(ctx, client)
+		}
+		if err == nil {
 			versions, verr := client.ApiVersions(ctx, &kafkago.ApiVersionsRequest{})
 			if verr == nil {
-				fmt.Printf("broker %s answers: cluster %s, %d brokers, %d APIs\n", *brokers, md.ClusterID, len(md.Brokers), len(versions.ApiKeys))
+				fmt.Printf("broker %s answers: cluster %s, %d brokers, %d APIs, group coordinator ready\n",
+					*brokers, md.ClusterID, len(md.Brokers), len(versions.ApiKeys))
 				return
 			}
 			err = verr
@@ -54,4 +59,14 @@ func main() {
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// coordinator asks for a consumer group's coordinator; it fails until the
+// broker has created and loaded its offsets topic.
+func coordinator(ctx context.Context, client *kafkago.Client) error {
+	resp, err := client.FindCoordinator(ctx, &kafkago.FindCoordinatorRequest{Key: "kafkawait", KeyType: kafkago.CoordinatorKeyTypeConsumer})
+	if err != nil {
+		return err
+	}
+	return resp.Error
 }
