@@ -119,7 +119,7 @@ func (c *Consumer) process(ctx context.Context, m kafkago.Message) error {
 	for attempt := 1; ; attempt++ {
 		err = c.attempt(hctx, e)
 		if err == nil {
-			c.log.DebugContext(hctx, "📥 event handled", "topic", m.Topic, "eventId", e.ID, "key", e.Subject, "attempts", attempt)
+			c.log.InfoContext(hctx, "📥 event handled", "topic", e.Type, "eventId", e.ID, "key", e.Subject, "attempts", attempt)
 			c.observe(m.Topic, OutcomeHandled, attempt, start)
 			return nil
 		}

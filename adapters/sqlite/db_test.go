@@ -129,3 +129,33 @@ func TestOpeningFailsClearly(t *testing.T) {
 		t.Fatal("an impossible path opened")
 	}
 }
+
+func TestPruningKeepsUnpublishedEventsAndRecentHistory(t *testing.T) {
+	db := mustOpenDB(t, sqlite.CustomerSchema)
+	ctx := context.Background()
+	c, events := newCustomer(t, "c1")
+	if err := db.Customers().Create(ctx, c, events); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := db.Outbox().Pending(ctx, 10)
+	if err := db.Outbox().MarkPublished(ctx, []int64{pending[0].Seq}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkHandled(ctx, "evt-old"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.Prune(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("nothing is an hour old yet: pruned %d, %v", n, err)
+	}
+	n, err := db.Prune(ctx, time.Now().Add(time.Hour))
+	if err != nil || n != 2 {
+		t.Fatalf("pruned %d rows, %v; want the published event and the inbox entry", n, err)
+	}
+	left, _ := db.Outbox().Pending(ctx, 10)
+	if len(left) != 1 || left[0].Seq != pending[1].Seq {
+		t.Fatalf("an unpublished event was pruned: %+v", left)
+	}
+	if err := db.MarkHandled(ctx, "evt-old"); err != nil {
+		t.Fatalf("the pruned inbox entry should be gone: %v", err)
+	}
+}

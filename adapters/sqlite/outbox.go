@@ -133,3 +133,22 @@ func (o *Outbox) PendingCount(ctx context.Context) (int64, error) {
 	err := o.db.read(ctx).Model(&outboxRow{}).Where("published_at IS NULL").Count(&n).Error
 	return n, storageError("count outbox", err)
 }
+
+// Prune deletes outbox rows published before cutoff and inbox entries
+// handled before it, and reports how many rows went. Keep cutoff further
+// back than the broker's retention: an event still in Kafka can still be
+// redelivered, and its inbox entry is what makes the redelivery harmless.
+func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := db.write(ctx, func(t *tx) error {
+		res := t.Where("published_at IS NOT NULL AND published_at < ?", cutoff.UnixNano()).Delete(&outboxRow{})
+		if res.Error != nil {
+			return storageError("prune outbox", res.Error)
+		}
+		n = res.RowsAffected
+		res = t.Where("handled_at < ?", cutoff.UnixNano()).Delete(&inboxRow{})
+		n += res.RowsAffected
+		return storageError("prune inbox", res.Error)
+	})
+	return n, err
+}

@@ -73,6 +73,9 @@ type Config struct {
 	// and SMS provider of the notifications service.
 	DeliveryLatency     time.Duration
 	DeliveryFailureRate float64
+	// Retention is how long published events and handled event ids are
+	// kept; it must outlast the broker's retention.
+	Retention time.Duration
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration
 	// StartupTimeout bounds waiting for the broker at start.
@@ -135,6 +138,10 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 	cfg.DeliveryFailureRate = r.float("DELIVERY_FAILURE_RATE", 0)
 	if cfg.DeliveryFailureRate < 0 || cfg.DeliveryFailureRate > 1 {
 		r.problems = append(r.problems, "DELIVERY_FAILURE_RATE must be between 0 and 1")
+	}
+	cfg.Retention = r.duration("RETENTION", 30*24*time.Hour)
+	if cfg.Retention < 24*time.Hour {
+		r.problems = append(r.problems, "RETENTION must be at least 24h: handled event ids must outlive redeliveries")
 	}
 	cfg.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 20*time.Second)
 	cfg.StartupTimeout = r.duration("STARTUP_TIMEOUT", 60*time.Second)

@@ -91,14 +91,15 @@ func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
 	env := system.MapEnv(map[string]string{
 		"PORT": "eighty", "KAFKA_SESSION_TIMEOUT": "soon", "KAFKA_TLS": "maybe", "LOG_FORMAT": "xml", "LOG_LEVEL": "loud",
 		"DELIVERY_FAILURE_RATE": "2", "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_BROKERS": "no-port", "DELIVERY_LATENCY": "-5s",
-		"KAFKA_PARTITIONS": "x", "DELIVERY_FAILURE": "ignored",
+		"KAFKA_PARTITIONS": "x", "DELIVERY_FAILURE": "ignored", "RETENTION": "1h",
 	})
 	_, err := system.Load(system.Notifications, env, false)
 	if err == nil {
 		t.Fatal("a broken configuration loaded")
 	}
 	for _, want := range []string{"PORT=\"eighty\"", "KAFKA_SESSION_TIMEOUT", "KAFKA_TLS", "log format", "log level",
-		"DELIVERY_FAILURE_RATE", "username and a password", `"no-port" must be host:port`, "DELIVERY_LATENCY", "KAFKA_PARTITIONS"} {
+		"DELIVERY_FAILURE_RATE", "username and a password", `"no-port" must be host:port`, "DELIVERY_LATENCY", "KAFKA_PARTITIONS",
+		"RETENTION"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not mention %s:\n%v", want, err)
 		}

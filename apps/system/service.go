@@ -42,7 +42,8 @@ type Service struct {
 	ln       net.Listener
 
 	stopConsumer, stopRelay context.CancelFunc
-	consumerDone, relayDone chan struct{}
+	consumerDone            chan struct{}
+	relayDone               chan struct{} // the relay and the pruner stopped
 	serveDone               chan error
 	consuming               atomic.Bool
 	closeOnce               sync.Once
@@ -152,9 +153,12 @@ func (s *Service) Start() {
 	consumerCtx, stopConsumer := context.WithCancel(context.Background())
 	s.stopRelay, s.stopConsumer = stopRelay, stopConsumer
 	s.relayDone, s.consumerDone = make(chan struct{}), make(chan struct{})
+	var background sync.WaitGroup
+	background.Go(func() { s.relay.Run(relayCtx) })
+	background.Go(func() { s.prune(relayCtx) })
 	go func() {
-		defer close(s.relayDone)
-		s.relay.Run(relayCtx)
+		background.Wait()
+		close(s.relayDone)
 	}()
 	s.consuming.Store(true)
 	go func() {
@@ -173,6 +177,26 @@ func (s *Service) Start() {
 		s.serveDone <- err
 	}()
 	s.log.Info("🚀 service started", "http", s.URL(), "brokers", s.cfg.Kafka.Brokers)
+}
+
+// prune deletes, every hour, published events and handled event ids older
+// than the retention, so the database does not grow for ever.
+func (s *Service) prune(ctx context.Context) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		n, err := s.db.Prune(ctx, time.Now().Add(-s.cfg.Retention))
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("⚠️ pruning the outbox and inbox failed", "error", err)
+		} else if n > 0 {
+			s.log.Info("🧹 pruned old outbox and inbox rows", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Addr is the bound listen address.
