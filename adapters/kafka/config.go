@@ -47,6 +47,12 @@ type Config struct {
 	// run apart from handling, so a stuck handler would hold its partition
 	// forever.
 	HandlerTimeout time.Duration
+	// CommitInterval batches offset commits: a handled message's offset is
+	// committed within this interval (and at close or rebalance), never
+	// before its handling committed. Zero commits each message at once; a
+	// crash redelivers at most one interval's messages, which the services'
+	// inboxes turn into no-ops.
+	CommitInterval time.Duration
 	// MaxAttempts is how often a message whose handling fails transiently
 	// is tried before it is dead-lettered.
 	MaxAttempts int
@@ -68,7 +74,7 @@ func Defaults(clientID, groupID string) Config {
 		SessionTimeout: 45 * time.Second, HeartbeatInterval: 5 * time.Second, RebalanceTimeout: 90 * time.Second,
 		MaxBytesPerPartition: 2 << 20,
 		Partitions:           3, ReplicationFactor: 1,
-		BatchTimeout: 5 * time.Millisecond, HandlerTimeout: 30 * time.Second,
+		BatchTimeout: time.Millisecond, CommitInterval: 250 * time.Millisecond, HandlerTimeout: 30 * time.Second,
 		MaxAttempts: 5, RetryBackoff: backoff.Policy{Min: 100 * time.Millisecond, Max: 2 * time.Second},
 	}
 }
@@ -93,6 +99,7 @@ func (c Config) Validate() error {
 	check(c.MaxBytesPerPartition >= 1024, "max bytes per partition must be at least 1024")
 	check(c.Partitions >= 1 && c.ReplicationFactor >= 1, "partitions and replication factor must be at least 1")
 	check(c.HandlerTimeout > 0 && c.MaxAttempts >= 1, "the handler timeout and attempts must be positive")
+	check(c.CommitInterval >= 0 && c.CommitInterval <= time.Minute, "the commit interval must be between 0 and 1m")
 	check(!strings.ContainsFunc(c.TopicPrefix, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
 	}), "the topic prefix may hold only letters, digits, '.', '_' and '-'")

@@ -58,7 +58,7 @@ func NewConsumer(cfg Config, topics []string, handle Handler, obs Observer, log 
 			Brokers: cfg.Brokers, GroupID: cfg.GroupID, GroupTopics: cfg.topics(topics), Dialer: cfg.dialer(),
 			StartOffset: kafkago.FirstOffset, MinBytes: 1, MaxBytes: cfg.MaxBytesPerPartition, MaxWait: 250 * time.Millisecond,
 			HeartbeatInterval: cfg.HeartbeatInterval, SessionTimeout: cfg.SessionTimeout, RebalanceTimeout: cfg.RebalanceTimeout,
-			JoinGroupBackoff: time.Second, CommitInterval: 0, ReadLagInterval: -1,
+			JoinGroupBackoff: time.Second, CommitInterval: cfg.CommitInterval, ReadLagInterval: -1,
 			ReadBackoffMin: 50 * time.Millisecond, ReadBackoffMax: time.Second,
 			Logger: debugLogger(log), ErrorLogger: errorLogger(log),
 		}),
@@ -92,7 +92,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		if err := c.process(ctx, m); err != nil {
 			return nil // errStopped: leave the message for the next run
 		}
-		// Commit even when ctx ended meanwhile: the work is done.
+		// Commit even when ctx ended meanwhile: the work is done. With a
+		// commit interval this only queues the offset; the reader flushes
+		// it on its ticker and when it closes.
 		commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.RequestTimeout)
 		err = c.reader.CommitMessages(commitCtx, m)
 		cancel()

@@ -67,8 +67,10 @@ func Open(ctx context.Context, path string, schema Schema, log *slog.Logger) (*D
 	g, err := gorm.Open(gormsqlite.Open(dsn), &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
-		Logger:                 logger.Discard,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		// Our statements are few and run constantly: prepare each once.
+		PrepareStmt: true,
+		Logger:      logger.Discard,
+		NowFunc:     func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -126,18 +128,30 @@ func (db *DB) migrate(ctx context.Context, schema Schema, log *slog.Logger) erro
 		if err != nil {
 			return fmt.Errorf("read migration %s: %w", name, err)
 		}
-		err = db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := tx.Exec(string(body)).Error; err != nil {
-				return err
-			}
-			return tx.Exec("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", name, time.Now().UnixNano()).Error
-		})
-		if err != nil {
+		if err := db.apply(ctx, name, string(body)); err != nil {
 			return fmt.Errorf("apply migration %s: %w", name, err)
 		}
 		log.InfoContext(ctx, "🗄️ migration applied", "schema", schema, "migration", name)
 	}
 	return nil
+}
+
+// apply runs one migration file and records it, in one transaction. It goes
+// through database/sql, not gorm: gorm prepares statements, and a prepared
+// statement runs only the first statement of a multi-statement file.
+func (db *DB) apply(ctx context.Context, name, script string) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, script); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", name, time.Now().UnixNano()); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // write runs fn in a write transaction, one at a time, and wakes the relay

@@ -114,6 +114,7 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 	k.ReplicationFactor = r.int("KAFKA_REPLICATION_FACTOR", k.ReplicationFactor, false)
 	k.HandlerTimeout = r.duration("KAFKA_HANDLER_TIMEOUT", k.HandlerTimeout)
 	k.MaxAttempts = r.int("KAFKA_MAX_ATTEMPTS", k.MaxAttempts, false)
+	k.CommitInterval = r.duration("KAFKA_COMMIT_INTERVAL", k.CommitInterval)
 	k.BatchTimeout = r.duration("KAFKA_BATCH_TIMEOUT", k.BatchTimeout)
 	sec := kafka.Security{
 		TLS: r.bool("KAFKA_TLS"), CAFile: r.str("KAFKA_TLS_CA_FILE", "", false),

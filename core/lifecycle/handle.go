@@ -32,12 +32,13 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 }
 
 // applyProfile promotes a customer when profiling recommends a higher tier.
-// A recommendation for a customer who is not active, or who is unknown (a
-// profile requested for an id the customer service never issued), is
-// recorded as handled and changes nothing.
+// A profile that asks for nothing needs no write at all: handling it again
+// changes nothing either. A recommendation for a customer who is not
+// active, or who is unknown (a profile requested for an id the customer
+// service never issued), is recorded as handled and changes nothing.
 func (s *Service) applyProfile(ctx context.Context, eventID string, p event.Profiled) error {
 	if !p.Promote {
-		return s.customers.MarkHandled(ctx, eventID)
+		return nil
 	}
 	tier, err := customer.ParseTier(p.Profile.RecommendedTier)
 	if err != nil {

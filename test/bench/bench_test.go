@@ -78,7 +78,8 @@ func counter(b *testing.B, base, series string) int {
 // BenchmarkOnboardingThroughTheWholeSystem onboards b.N customers over HTTP
 // from 16 clients and waits until the customer service has seen, for each,
 // the welcome email's notification.sent and profiling's customer.profiled:
-// eight Kafka hops and nine SQLite transactions per onboarding.
+// four events produced and four consumed, four SQLite write transactions
+// and the relays' bookkeeping per onboarding.
 func BenchmarkOnboardingThroughTheWholeSystem(b *testing.B) {
 	st := startStack(b)
 	customers := st.Services[system.Customer].URL()
