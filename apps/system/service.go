@@ -77,7 +77,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	}
 	m := metrics.NewService()
 	m.OutboxBacklog(s.db.Outbox().PendingCount)
-	w, err := s.wire(m)
+	w, err := s.wire()
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 }
 
 // wire builds the service-specific parts.
-func (s *Service) wire(m *metrics.Service) (wiring, error) {
+func (s *Service) wire() (wiring, error) {
 	clock, ids := system.Clock{}, system.UUIDs{}
 	switch s.cfg.Kind {
 	case Customer:
