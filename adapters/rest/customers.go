@@ -161,11 +161,7 @@ func (h *customerHandler) list(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.opts.Log, err)
 		return
 	}
-	out := make([]customerBody, len(res.Customers))
-	for i, c := range res.Customers {
-		out[i] = customerJSON(c)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"customers": out, "nextCursor": res.Next})
+	writeJSON(w, http.StatusOK, map[string]any{"customers": each(res.Customers, customerJSON), "nextCursor": res.Next})
 }
 
 func (h *customerHandler) history(w http.ResponseWriter, r *http.Request) {
@@ -175,12 +171,10 @@ func (h *customerHandler) history(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.opts.Log, err)
 		return
 	}
-	out := make([]historyBody, len(changes))
-	for i, ch := range changes {
-		out[i] = historyBody{Action: string(ch.Action), From: ch.From, To: ch.To, Reason: ch.Reason,
+	writeJSON(w, http.StatusOK, map[string]any{"customerId": id, "history": each(changes, func(ch customer.Change) historyBody {
+		return historyBody{Action: string(ch.Action), From: ch.From, To: ch.To, Reason: ch.Reason,
 			Source: string(ch.Source), At: ch.At, Version: ch.Version}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"customerId": id, "history": out})
+	})})
 }
 
 func (h *customerHandler) notifications(w http.ResponseWriter, r *http.Request) {
@@ -190,12 +184,10 @@ func (h *customerHandler) notifications(w http.ResponseWriter, r *http.Request) 
 		writeError(w, r, h.opts.Log, err)
 		return
 	}
-	out := make([]customerNotificationBody, len(ns))
-	for i, n := range ns {
-		out[i] = customerNotificationBody{ID: n.ID, Channel: n.Channel, Template: n.Template, Recipient: n.Recipient,
+	writeJSON(w, http.StatusOK, map[string]any{"customerId": id, "notifications": each(ns, func(n customer.Notification) customerNotificationBody {
+		return customerNotificationBody{ID: n.ID, Channel: n.Channel, Template: n.Template, Recipient: n.Recipient,
 			Subject: n.Subject, Status: n.Status, SentAt: n.SentAt, EventID: n.EventID}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"customerId": id, "notifications": out})
+	})})
 }
 
 // requireID answers 422 when a customer id is missing.

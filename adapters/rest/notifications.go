@@ -150,11 +150,7 @@ func (h *notificationHandler) list(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.opts.Log, err)
 		return
 	}
-	out := make([]deliveryBody, len(res.Deliveries))
-	for i, d := range res.Deliveries {
-		out[i] = deliveryJSON(d)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "nextCursor": res.Next})
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": each(res.Deliveries, deliveryJSON), "nextCursor": res.Next})
 }
 
 func (h *notificationHandler) get(w http.ResponseWriter, r *http.Request) {
@@ -199,11 +195,7 @@ func (h *notificationHandler) mail(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.opts.Log, err)
 		return
 	}
-	out := make([]mailBody, len(mail))
-	for i, m := range mail {
-		out[i] = mailBody(m)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"mailbox": out})
+	writeJSON(w, http.StatusOK, map[string]any{"mailbox": each(mail, func(m delivery.Mail) mailBody { return mailBody(m) })})
 }
 
 type mailBody struct {

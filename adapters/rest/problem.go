@@ -103,3 +103,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// each maps xs to their JSON bodies.
+func each[T, U any](xs []T, body func(T) U) []U {
+	out := make([]U, len(xs))
+	for i, x := range xs {
+		out[i] = body(x)
+	}
+	return out
+}
