@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -18,8 +19,8 @@ func CustomerRouter(svc *lifecycle.Service, opts Options) http.Handler {
 	h := &customerHandler{svc: svc, opts: opts}
 	return newRouter(lifecycle.Source, "customers", opts, func(r chi.Router) {
 		r.Post("/customers/onboard", h.onboard)
-		r.Post("/customers/activate", h.activate)
-		r.Post("/customers/deactivate", h.deactivate)
+		r.Post("/customers/activate", h.statusChange(svc.Activate, "Customer activated successfully"))
+		r.Post("/customers/deactivate", h.statusChange(svc.Deactivate, "Customer deactivated successfully"))
 		r.Post("/customers/first-payment", h.firstPayment)
 		r.Post("/customers/promote", h.promote)
 		r.Post("/customers/promote/{customerId}", h.promote)
@@ -66,22 +67,17 @@ type statusRequest struct {
 	Reason     string `json:"reason"`
 }
 
-func (h *customerHandler) activate(w http.ResponseWriter, r *http.Request) {
-	var req statusRequest
-	if !decode(w, r, &req, false) || !requireID(w, r, req.CustomerID) {
-		return
+// statusChange serves activation and deactivation: the same body, another
+// use case.
+func (h *customerHandler) statusChange(change func(ctx context.Context, id, reason string) (customer.Customer, error), message string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req statusRequest
+		if !decode(w, r, &req, false) || !requireID(w, r, req.CustomerID) {
+			return
+		}
+		c, err := change(r.Context(), req.CustomerID, req.Reason)
+		h.reply(w, r, c, err, message)
 	}
-	c, err := h.svc.Activate(r.Context(), req.CustomerID, req.Reason)
-	h.reply(w, r, c, err, "Customer activated successfully")
-}
-
-func (h *customerHandler) deactivate(w http.ResponseWriter, r *http.Request) {
-	var req statusRequest
-	if !decode(w, r, &req, false) || !requireID(w, r, req.CustomerID) {
-		return
-	}
-	c, err := h.svc.Deactivate(r.Context(), req.CustomerID, req.Reason)
-	h.reply(w, r, c, err, "Customer deactivated successfully")
 }
 
 type paymentRequest struct {
