@@ -19,6 +19,15 @@ import (
 // would repeat its effect.
 var ErrAlreadyHandled = errors.New("event already handled")
 
+// IgnoreHandled turns ErrAlreadyHandled into success: a redelivered event
+// has already had its effect. Other errors pass through.
+func IgnoreHandled(err error) error {
+	if errors.Is(err, ErrAlreadyHandled) {
+		return nil
+	}
+	return err
+}
+
 // Clock tells the time. Injected so that the core never calls time.Now.
 type Clock interface {
 	// Now returns the current time.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sort"
 	"time"
 
@@ -124,22 +123,6 @@ func (a *Admin) Ping(ctx context.Context) error {
 	}
 	return fmt.Errorf("no kafka broker of %v answers: %w", a.cfg.Brokers, last)
 }
-
-// APIVersions reports the broker's highest supported version of each API,
-// which identifies what kind of broker is on the other end.
-func (a *Admin) APIVersions(ctx context.Context) (map[string]int, error) {
-	resp, err := a.client.ApiVersions(ctx, &kafkago.ApiVersionsRequest{Addr: addr(a.cfg.Brokers[0])})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]int{}
-	for _, v := range resp.ApiKeys {
-		out[v.ApiName] = v.MaxVersion
-	}
-	return out, nil
-}
-
-func addr(broker string) net.Addr { return kafkago.TCP(broker) }
 
 func unique(xs []string) []string {
 	seen := map[string]bool{}

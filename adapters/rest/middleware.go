@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/trace"
 )
 
@@ -173,10 +174,13 @@ func cors(origins []string) func(http.Handler) http.Handler {
 	}
 }
 
+// errUnauthorized answers a request without a valid key.
+var errUnauthorized = fault.New(fault.Unauthorized, "auth.required", "a valid API key is required: send Authorization: Bearer <key>")
+
 // authenticate requires one of keys, as "Authorization: Bearer <key>" or
 // "X-API-Key: <key>", on every route but health checks and metrics. No keys
 // means no authentication (local development).
-func authenticate(keys []string) func(http.Handler) http.Handler {
+func authenticate(keys []string, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		if len(keys) == 0 {
 			return next
@@ -187,7 +191,7 @@ func authenticate(keys []string) func(http.Handler) http.Handler {
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="customers"`)
-			badRequest(w, r, http.StatusUnauthorized, "auth.required", "a valid API key is required: send Authorization: Bearer <key>")
+			writeError(w, r, log, errUnauthorized)
 		})
 	}
 }

@@ -42,7 +42,7 @@ type Check struct {
 // served both under /api/v1 and at the root.
 func newRouter(service, resource string, opts Options, mount func(r chi.Router)) http.Handler {
 	r := chi.NewRouter()
-	r.Use(withIDs, accessLog(opts.Log, opts.Observer), securityHeaders, cors(opts.CORSOrigins), authenticate(opts.APIKeys))
+	r.Use(withIDs, accessLog(opts.Log, opts.Observer), securityHeaders, cors(opts.CORSOrigins), authenticate(opts.APIKeys, opts.Log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
 	})

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -77,19 +76,6 @@ func (b *Mailbox) List(ctx context.Context, recipient string, limit int) ([]Mail
 		out[i] = r.toMail()
 	}
 	return out, nil
-}
-
-// Get returns one accepted message by idempotency key.
-func (b *Mailbox) Get(ctx context.Context, key string) (Mail, bool, error) {
-	var row mailRow
-	err := b.db.read(ctx).Where("idempotency_key = ?", key).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Mail{}, false, nil
-	}
-	if err != nil {
-		return Mail{}, false, storageError("read mail", err)
-	}
-	return row.toMail(), true, nil
 }
 
 func (r mailRow) toMail() Mail {

@@ -131,11 +131,6 @@ func Conflictf(format string, args ...any) *Error {
 	return &Error{Kind: Conflict, Message: fmt.Sprintf(format, args...)}
 }
 
-// Unauthorizedf returns an Unauthorized error.
-func Unauthorizedf(format string, args ...any) *Error {
-	return &Error{Kind: Unauthorized, Message: fmt.Sprintf(format, args...)}
-}
-
 // Unavailablef returns an Unavailable error.
 func Unavailablef(format string, args ...any) *Error {
 	return &Error{Kind: Unavailable, Message: fmt.Sprintf(format, args...)}

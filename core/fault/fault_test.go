@@ -18,7 +18,7 @@ func TestKindOfFindsTheKindThroughWrapping(t *testing.T) {
 		{"an invalid error", fault.Invalidf("bad %s", "x"), fault.Invalid},
 		{"a wrapped not found", fmt.Errorf("load: %w", fault.NotFoundf("customer %s", "c1")), fault.NotFound},
 		{"a conflict", fault.Conflictf("taken"), fault.Conflict},
-		{"an unauthorized", fault.Unauthorizedf("no key"), fault.Unauthorized},
+		{"an unauthorized", fault.New(fault.Unauthorized, "auth.required", "no key"), fault.Unauthorized},
 		{"an unavailable", fault.Unavailablef("smtp down"), fault.Unavailable},
 		{"a wrapped cause keeps the outer kind", fault.Wrap(fault.Conflict, errors.New("unique"), "email taken"), fault.Conflict},
 	}

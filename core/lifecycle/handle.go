@@ -7,6 +7,7 @@ import (
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/ports"
 )
 
 // Consumes lists the topics the customer service consumes.
@@ -24,9 +25,9 @@ var Emits = []string{
 func (s *Service) Handle(ctx context.Context, e event.Event) error {
 	switch d := e.Data.(type) {
 	case event.Profiled:
-		return ignoreHandled(s.applyProfile(ctx, e.ID, d))
+		return ports.IgnoreHandled(s.applyProfile(ctx, e.ID, d))
 	case event.NotificationSent:
-		return ignoreHandled(s.recordNotification(ctx, e.ID, d))
+		return ports.IgnoreHandled(s.recordNotification(ctx, e.ID, d))
 	}
 	return fault.Invalidf("the customer service does not consume %s", e.Type)
 }

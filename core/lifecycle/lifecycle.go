@@ -5,7 +5,6 @@ package lifecycle
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"strings"
 
@@ -160,13 +159,4 @@ func (s *Service) History(ctx context.Context, id string) ([]customer.Change, er
 // customer.ErrNotFound.
 func (s *Service) Notifications(ctx context.Context, id string) ([]customer.Notification, error) {
 	return s.customers.Notifications(ctx, id)
-}
-
-// ignoreHandled turns ErrAlreadyHandled into success: a redelivered event
-// has already had its effect.
-func ignoreHandled(err error) error {
-	if errors.Is(err, ports.ErrAlreadyHandled) {
-		return nil
-	}
-	return err
 }

@@ -125,6 +125,10 @@ func FormatMinor(minor int64, exp int) string {
 	return sign + s[:len(s)-exp] + "." + s[len(s)-exp:]
 }
 
+// WholeUnits drops the fraction of minor units with exp decimals:
+// 150050, 2 -> 1500.
+func WholeUnits(minor int64, exp int) int64 { return minor / pow10(exp) }
+
 // Decimal renders the amount as decimal text without the currency.
 func (a Amount) Decimal() string { return FormatMinor(a.Minor, Exponent(a.Currency)) }
 

@@ -120,6 +120,18 @@ func TestFormatMinorPadsSmallAmountsAndKeepsTheSign(t *testing.T) {
 	}
 }
 
+func TestWholeUnitsDropTheFraction(t *testing.T) {
+	for _, tt := range []struct {
+		minor int64
+		exp   int
+		want  int64
+	}{{150050, 2, 1500}, {99, 2, 0}, {1500, 0, 1500}, {2500, 3, 2}} {
+		if got := money.WholeUnits(tt.minor, tt.exp); got != tt.want {
+			t.Errorf("WholeUnits(%d, %d) = %d, want %d", tt.minor, tt.exp, got, tt.want)
+		}
+	}
+}
+
 func FuzzParseMinorRoundTrips(f *testing.F) {
 	for _, s := range []string{"0", "1500", "1500.5", "0.01", "10.005", "-1", "1e3", "", "."} {
 		f.Add(s, 2)

@@ -6,6 +6,7 @@ import (
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/ports"
 )
 
 // Handle sends the messages a customer event triggers (see
@@ -32,7 +33,7 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 			handled = e.ID
 		}
 		if err := s.deliver(ctx, e, job, tpl, ch, handled); err != nil {
-			return ignoreHandled(err)
+			return ports.IgnoreHandled(err)
 		}
 	}
 	return nil

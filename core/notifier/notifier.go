@@ -5,7 +5,6 @@ package notifier
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/google/uuid"
@@ -128,11 +127,4 @@ func (s *Service) sentEvents(ctx context.Context, d notification.Delivery) []eve
 		sent.TriggeredBy = &event.Cause{EventID: d.Cause.EventID, EventType: d.Cause.EventType}
 	}
 	return s.events.New(ctx, d.CreatedAt, sent)
-}
-
-func ignoreHandled(err error) error {
-	if errors.Is(err, ports.ErrAlreadyHandled) {
-		return nil
-	}
-	return err
 }

@@ -2,7 +2,6 @@ package profiler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/fintechlabs/customers/core/event"
@@ -53,11 +52,8 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 		}
 		return s.events.New(ctx, now, out...), nil
 	})
-	if errors.Is(err, ports.ErrAlreadyHandled) {
-		return nil
-	}
 	if err != nil {
-		return err
+		return ports.IgnoreHandled(err)
 	}
 	s.log.InfoContext(ctx, "🧮 profile updated", "customerId", p.CustomerID, "trigger", e.Type,
 		"score", p.Evaluation.Score, "recommendedTier", p.Evaluation.RecommendedTier)

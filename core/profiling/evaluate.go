@@ -84,7 +84,7 @@ func (r Rules) Evaluate(f Facts, now time.Time) Evaluation {
 	if f.Income == nil {
 		ev.reason("income", 0, "income unknown")
 	} else {
-		ev.banded("income", r.Income, *f.Income/pow10(exp),
+		ev.banded("income", r.Income, money.WholeUnits(*f.Income, exp),
 			fmt.Sprintf("income %s %s", money.FormatMinor(*f.Income, exp), r.Currency), r.Currency)
 	}
 	if f.CreditScore == nil {
@@ -159,12 +159,4 @@ func (r Rules) recommend(f Facts, ev Evaluation) []Recommendation {
 		add("complete-profile", "Ask for income and credit score to refine the profile")
 	}
 	return recs
-}
-
-func pow10(n int) int64 {
-	p := int64(1)
-	for range n {
-		p *= 10
-	}
-	return p
 }

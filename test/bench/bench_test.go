@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -20,24 +19,14 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/logging"
 	"github.com/fintechlabs/customers/apps/system"
+	"github.com/fintechlabs/customers/test/stacktest"
 )
 
 // startStack starts the system on the embedded broker (or KAFKA_BROKERS).
 func startStack(b *testing.B) *system.Stack {
 	b.Helper()
-	env := map[string]string{
-		"DATA_DIR": b.TempDir(), "EMBEDDED_KAFKA_PORT": "0", "LOG_LEVEL": "warn",
-		"CUSTOMER_HTTP_ADDR": "127.0.0.1:0", "PROFILING_HTTP_ADDR": "127.0.0.1:0", "NOTIFICATIONS_HTTP_ADDR": "127.0.0.1:0",
-		"KAFKA_SESSION_TIMEOUT": "6s", "KAFKA_HEARTBEAT_INTERVAL": "500ms",
-	}
-	if brokers := os.Getenv("KAFKA_BROKERS"); brokers != "" {
-		env["KAFKA_BROKERS"] = brokers
-		run := fmt.Sprint(time.Now().UnixNano())
-		env["KAFKA_TOPIC_PREFIX"] = "bench-" + run + "."
-		for _, k := range []string{"CUSTOMER", "PROFILING", "NOTIFICATIONS"} {
-			env[k+"_KAFKA_GROUP_ID"] = strings.ToLower(k) + "-bench-" + run
-		}
-	}
+	env, _ := stacktest.Env("bench", b.TempDir())
+	env["LOG_LEVEL"] = "warn"
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	st, err := system.StartStack(ctx, system.MapEnv(env), logging.New(io.Discard, logging.Options{Format: logging.JSON}))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/logging"
 	"github.com/fintechlabs/customers/apps/system"
+	"github.com/fintechlabs/customers/test/stacktest"
 )
 
 // stack is the system under test, shared by the tests of this package.
@@ -51,28 +52,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer logs.Close()
-	env := map[string]string{
-		"DATA_DIR": dir, "EMBEDDED_KAFKA_PORT": "0", "LOG_FORMAT": "json", "LOG_LEVEL": "debug",
-		"CUSTOMER_HTTP_ADDR": "127.0.0.1:0", "PROFILING_HTTP_ADDR": "127.0.0.1:0", "NOTIFICATIONS_HTTP_ADDR": "127.0.0.1:0",
-		"KAFKA_SESSION_TIMEOUT": "6s", "KAFKA_HEARTBEAT_INTERVAL": "500ms", "KAFKA_REBALANCE_TIMEOUT": "5s",
-		"KAFKA_REQUEST_TIMEOUT": "10s", "KAFKA_MAX_ATTEMPTS": "3", "SHUTDOWN_TIMEOUT": "20s",
-	}
-	if brokers := os.Getenv("KAFKA_BROKERS"); brokers != "" {
-		env["KAFKA_BROKERS"] = brokers
-		// Topics and groups of this run's own, so a rerun against the same
-		// cluster starts clean.
-		run := fmt.Sprint(time.Now().UnixNano())
-		topicPrefix = "e2e-" + run + "."
-		env["KAFKA_TOPIC_PREFIX"] = topicPrefix
-		for _, k := range []string{"CUSTOMER", "PROFILING", "NOTIFICATIONS"} {
-			env[k+"_KAFKA_GROUP_ID"] = strings.ToLower(k) + "-e2e-" + run
-		}
-		for _, k := range []string{"KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"} {
-			if v := os.Getenv(k); v != "" {
-				env[k] = v
-			}
-		}
-	}
+	var env map[string]string
+	env, topicPrefix = stacktest.Env("e2e", dir)
+	env["LOG_FORMAT"], env["LOG_LEVEL"] = "json", "debug"
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	stack, err = system.StartStack(ctx, system.MapEnv(env), logging.New(logs, logging.Options{Format: logging.JSON, Level: -4}))

@@ -55,9 +55,6 @@ func SASLBrokers(t testing.TB, mechanism string) (brokers []string, user, passwo
 	return []string{b.Addr()}, user, password
 }
 
-// External reports whether tests run against an external cluster.
-func External() bool { return os.Getenv("KAFKA_BROKERS") != "" }
-
 var unique atomic.Int64
 
 // Name returns a name unique to this test run, so tests sharing an external
