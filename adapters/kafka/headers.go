@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -90,12 +91,28 @@ func (c Config) fromKafka(r kafkago.Message) (event.Message, error) {
 	}, nil
 }
 
-// Decode reads a record into an event, as the consumer does. Errors:
-// fault.Invalid for records that can never be handled.
+// Decode reads a record into an event, as the consumer does. A record with
+// no CloudEvents header at all was written by the original system (JSON
+// value, key = customerId, no headers) and is read in its format; one with
+// any ce_ header must carry them all, right. Errors: fault.Invalid for
+// records that can never be handled.
 func (c Config) Decode(r kafkago.Message) (event.Event, error) {
+	if !hasCloudEvents(r.Headers) {
+		return event.DecodeOriginal(c.eventType(r.Topic), r.Key, r.Value)
+	}
 	m, err := c.fromKafka(r)
 	if err != nil {
 		return event.Event{}, err
 	}
 	return event.Decode(m)
+}
+
+// hasCloudEvents reports whether any header is a CloudEvents attribute.
+func hasCloudEvents(headers []kafkago.Header) bool {
+	for _, h := range headers {
+		if strings.HasPrefix(h.Key, "ce_") {
+			return true
+		}
+	}
+	return false
 }

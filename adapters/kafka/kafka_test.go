@@ -55,7 +55,7 @@ func onboarded(t testing.TB, id string, version int64, tp trace.Parent) event.Me
 	t.Helper()
 	e := event.Event{
 		Metadata: event.Metadata{ID: kafkatest.Name("evt"), Type: event.TopicOnboarded, Source: "service-test",
-			Subject: id, Time: now, Version: event.SchemaVersion, TraceParent: tp},
+			Subject: id, Time: now, Version: event.SchemaVersion(event.TopicOnboarded), TraceParent: tp},
 		Data: event.Onboarded{Envelope: event.Envelope{CustomerID: id, Timestamp: now,
 			Customer: event.Customer{ID: id, Name: "Ana", Version: version}}},
 	}
@@ -271,6 +271,29 @@ func TestTheConsumerCommitsEachMessageAfterHandlingIt(t *testing.T) {
 	}
 }
 
+func TestRecordsWrittenAsTheOriginalWritesThemAreHandled(t *testing.T) {
+	e := setup(t)
+	id := strconv.FormatInt(time.Now().UnixMilli(), 10) // the original's ids are Date.now()
+	value := []byte(`{"customerId":"` + id + `","customer":{"id":"` + id + `","name":"Ana","email":"ana@example.com",` +
+		`"phone":"+34600111222","status":"onboarded","createdAt":"2026-03-01T10:00:00.000Z"},"timestamp":"2026-03-01T10:00:00.000Z"}`)
+	// kafkajs: JSON value, key = customerId, no headers. The same record
+	// twice, as a producer retry would write it.
+	record := kafkago.Message{Topic: e.topic, Key: []byte(id), Value: value}
+	kafkatest.WriteRecords(t, e.cfg.Brokers, record, record)
+	h := &recorder{}
+	start(t, e, h.handle, nil)
+	waitFor(t, "both copies", func() bool { return h.count() == 2 })
+	for _, got := range h.seen {
+		want := event.OriginalID(event.TopicOnboarded, []byte(id), value)
+		if got.ID != want || !got.Original() || got.Subject != id || got.Type != event.TopicOnboarded {
+			t.Fatalf("event = %+v, want id %s", got.Metadata, want)
+		}
+		if c := got.Data.(event.Onboarded).Customer; c.Email != "ana@example.com" || c.Version != 0 {
+			t.Fatalf("snapshot = %+v", c)
+		}
+	}
+}
+
 func TestTransientFailuresAreRetriedUntilTheyPass(t *testing.T) {
 	e := setup(t)
 	id := kafkatest.Name("retry")
@@ -310,8 +333,13 @@ func TestDeadLetters(t *testing.T) {
 					{Key: "ce_specversion", Value: []byte("1.0")}, {Key: "ce_id", Value: []byte("poison-" + id)},
 					{Key: "ce_type", Value: []byte(event.TopicOnboarded)}, {Key: "ce_time", Value: []byte("2026-03-01T10:00:00Z")}}}
 			}, "invalid", "0"},
-		{"a record without CloudEvents headers is dead-lettered without handling",
+		{"a record without CloudEvents headers that is not the original's message is dead-lettered without handling",
 			nil, func(id string) *kafkago.Message { return &kafkago.Message{Key: []byte(id), Value: []byte(`{}`)} }, "invalid", "0"},
+		{"a record with some CloudEvents headers but not all is dead-lettered without handling",
+			nil, func(id string) *kafkago.Message {
+				return &kafkago.Message{Key: []byte(id), Value: []byte(`{"customerId":"` + id + `","customer":{"id":"` + id +
+					`"},"timestamp":"2026-03-01T10:00:00Z"}`), Headers: []kafkago.Header{{Key: "ce_id", Value: []byte("poison-" + id)}}}
+			}, "invalid", "0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,8 +19,8 @@ func CustomerRouter(svc *lifecycle.Service, opts Options) http.Handler {
 	h := &customerHandler{svc: svc, opts: opts}
 	return newRouter(lifecycle.Source, "customers", opts, func(r chi.Router) {
 		r.Post("/customers/onboard", h.onboard)
-		r.Post("/customers/activate", h.statusChange(svc.Activate, "Customer activated successfully"))
-		r.Post("/customers/deactivate", h.statusChange(svc.Deactivate, "Customer deactivated successfully"))
+		r.Post("/customers/activate", h.statusChange(svc.Activate, "activationReason", "Customer activated successfully"))
+		r.Post("/customers/deactivate", h.statusChange(svc.Deactivate, "deactivationReason", "Customer deactivated successfully"))
 		r.Post("/customers/first-payment", h.firstPayment)
 		r.Post("/customers/promote", h.promote)
 		r.Post("/customers/promote/{customerId}", h.promote)
@@ -62,30 +62,61 @@ func (h *customerHandler) onboard(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, changed(c, "Customer onboarded successfully"))
 }
 
+// statusRequest is the body of an activation or a deactivation: ours
+// ({customerId, reason}) or the original's, which names the reason
+// activationReason or deactivationReason.
 type statusRequest struct {
-	CustomerID string `json:"customerId"`
-	Reason     string `json:"reason"`
+	CustomerID         string  `json:"customerId"`
+	Reason             string  `json:"reason"`
+	ActivationReason   *string `json:"activationReason"`
+	DeactivationReason *string `json:"deactivationReason"`
 }
 
 // statusChange serves activation and deactivation: the same body, another
-// use case.
-func (h *customerHandler) statusChange(change func(ctx context.Context, id, reason string) (customer.Customer, error), message string) http.HandlerFunc {
+// use case, and the original's name for the reason (alias); the other
+// transition's name is refused as an unknown field.
+func (h *customerHandler) statusChange(change func(ctx context.Context, id, reason string) (customer.Customer, error), alias, message string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req statusRequest
-		if !decode(w, r, &req, false) || !requireID(w, r, req.CustomerID) {
+		if !decode(w, r, &req, false) {
 			return
 		}
-		c, err := change(r.Context(), req.CustomerID, req.Reason)
+		given, other := req.ActivationReason, req.DeactivationReason
+		if alias == "deactivationReason" {
+			given, other = other, given
+		}
+		if other != nil {
+			name := "deactivationReason"
+			if alias == name {
+				name = "activationReason"
+			}
+			badRequest(w, r, http.StatusBadRequest, "request.malformed", "the request body is not acceptable JSON: "+name+" is not a known field",
+				FieldError{Field: name, Message: "is not a known field"})
+			return
+		}
+		reason := req.Reason
+		if given != nil {
+			if reason != "" && reason != *given {
+				badRequest(w, r, http.StatusBadRequest, "request.ambiguous", "give the reason as reason or as "+alias+", not both",
+					FieldError{Field: alias, Message: "must be left out when reason is given"})
+				return
+			}
+			reason = *given
+		}
+		if !requireID(w, r, req.CustomerID) {
+			return
+		}
+		c, err := change(r.Context(), req.CustomerID, reason)
 		h.reply(w, r, c, err, message)
 	}
 }
 
 type paymentRequest struct {
-	CustomerID    string      `json:"customerId"`
-	Amount        json.Number `json:"amount"`
-	Currency      string      `json:"currency"`
-	PaymentMethod string      `json:"paymentMethod"`
-	Description   string      `json:"description"`
+	CustomerID    string `json:"customerId"`
+	Amount        amount `json:"amount"`
+	Currency      string `json:"currency"`
+	PaymentMethod string `json:"paymentMethod"`
+	Description   string `json:"description"`
 }
 
 func (h *customerHandler) firstPayment(w http.ResponseWriter, r *http.Request) {
@@ -94,9 +125,36 @@ func (h *customerHandler) firstPayment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := h.svc.RecordFirstPayment(r.Context(), req.CustomerID, customer.PaymentRequest{
-		Amount: req.Amount.String(), Currency: req.Currency, Method: req.PaymentMethod, Description: req.Description,
+		Amount: string(req.Amount.decimal), Currency: req.Currency, Method: req.PaymentMethod, Description: req.Description,
 	})
-	h.reply(w, r, c, err, "First payment recorded successfully")
+	if err != nil {
+		writeError(w, r, h.opts.Log, err)
+		return
+	}
+	body := changed(c, "First payment recorded successfully")
+	body["payment"] = originalPayment(c)
+	writeJSON(w, http.StatusOK, body)
+}
+
+// originalPaymentBody is the payment as the original's first-payment answer
+// showed it (amount as a JSON number), with the exact amount and the
+// currency used beside it.
+type originalPaymentBody struct {
+	CustomerID    string      `json:"customerId"`
+	Amount        json.Number `json:"amount"`
+	AmountDecimal string      `json:"amountDecimal"`
+	AmountMinor   int64       `json:"amountMinor"`
+	Currency      string      `json:"currency"`
+	PaymentMethod string      `json:"paymentMethod"`
+	Description   string      `json:"description"`
+	ProcessedAt   time.Time   `json:"processedAt"`
+}
+
+func originalPayment(c customer.Customer) originalPaymentBody {
+	p := c.FirstPayment
+	exact := p.Amount.Decimal()
+	return originalPaymentBody{CustomerID: c.ID, Amount: json.Number(exact), AmountDecimal: exact, AmountMinor: p.Amount.Minor,
+		Currency: p.Amount.Currency, PaymentMethod: string(p.Method), Description: p.Description, ProcessedAt: p.PaidAt}
 }
 
 type promoteRequest struct {

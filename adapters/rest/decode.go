@@ -144,3 +144,30 @@ func (t *templateData) UnmarshalJSON(b []byte) error {
 	*t = out
 	return nil
 }
+
+// decimal is a number in a request body: a JSON number, or a number in
+// quotes, kept as its exact text (never a float). Anything else is refused
+// naming the field.
+type decimal string
+
+// unmarshal reads b into d; a refusal names field.
+func (d *decimal) unmarshal(field string, b []byte) error {
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil || n == "" {
+		return &badValue{field: field, message: "must be a number such as 1500.50"}
+	}
+	*d = decimal(n)
+	return nil
+}
+
+// amount is the decimal "amount" of a payment.
+type amount struct{ decimal }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (a *amount) UnmarshalJSON(b []byte) error { return a.unmarshal("amount", b) }
+
+// income is the decimal "income" of stated profiling facts.
+type income struct{ decimal }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (i *income) UnmarshalJSON(b []byte) error { return i.unmarshal("income", b) }

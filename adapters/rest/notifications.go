@@ -133,7 +133,7 @@ func (h *notificationHandler) send(w http.ResponseWriter, r *http.Request, toFie
 	d := out.Delivery
 	w.Header().Set("Location", "/api/v1/notifications/"+d.ID)
 	writeJSON(w, status, map[string]any{
-		"success": true, "notificationId": d.ID, "customerId": d.CustomerID,
+		"success": true, "notificationId": d.ID, "messageId": d.ID, "recipient": d.Recipient, "customerId": d.CustomerID,
 		"message":      strings.ToUpper(string(d.Channel[:1])) + string(d.Channel[1:]) + " sent successfully",
 		"notification": deliveryJSON(d),
 	})

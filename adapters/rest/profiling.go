@@ -1,13 +1,11 @@
 package rest
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/money"
 	"github.com/fintechlabs/customers/core/profiler"
 	"github.com/fintechlabs/customers/core/profiling"
@@ -33,29 +31,29 @@ type profileHandler struct {
 // every fact optional. (Not an embedded struct: JSON type errors would then
 // name the Go field path.)
 type promoteProfileRequest struct {
-	CustomerID     string      `json:"customerId"`
-	Age            *int        `json:"age"`
-	Income         json.Number `json:"income"`
-	CreditScore    *int        `json:"creditScore"`
-	IsFirstPayment *bool       `json:"isFirstPayment"`
-	NewTier        string      `json:"newTier"`
-	Reason         string      `json:"reason"`
+	CustomerID     string `json:"customerId"`
+	Age            *int   `json:"age"`
+	Income         income `json:"income"`
+	CreditScore    *int   `json:"creditScore"`
+	IsFirstPayment *bool  `json:"isFirstPayment"`
+	NewTier        string `json:"newTier"`
+	Reason         string `json:"reason"`
 }
 
 // evaluateRequest is a dry run's body.
 type evaluateRequest struct {
-	CustomerID     string      `json:"customerId"`
-	Age            *int        `json:"age"`
-	Income         json.Number `json:"income"`
-	CreditScore    *int        `json:"creditScore"`
-	IsFirstPayment *bool       `json:"isFirstPayment"`
+	CustomerID     string `json:"customerId"`
+	Age            *int   `json:"age"`
+	Income         income `json:"income"`
+	CreditScore    *int   `json:"creditScore"`
+	IsFirstPayment *bool  `json:"isFirstPayment"`
 }
 
 // statement turns stated facts into the core's statement.
-func statement(age *int, income json.Number, creditScore *int, firstPayment *bool) profiling.Statement {
+func statement(age *int, stated income, creditScore *int, firstPayment *bool) profiling.Statement {
 	s := profiling.Statement{Age: age, CreditScore: creditScore, FirstPayment: firstPayment}
-	if income != "" {
-		text := income.String()
+	if stated.decimal != "" {
+		text := string(stated.decimal)
 		s.Income = &text
 	}
 	return s
@@ -95,7 +93,7 @@ func (h *profileHandler) evaluate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.opts.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"dryRun": true, "customerId": req.CustomerID, "evaluation": ev.Event()})
+	writeJSON(w, http.StatusOK, map[string]any{"dryRun": true, "customerId": req.CustomerID, "evaluation": evaluationJSON(ev)})
 }
 
 func (h *profileHandler) get(w http.ResponseWriter, r *http.Request) {
@@ -115,11 +113,48 @@ type profileBody struct {
 	CustomerID string          `json:"customerId"`
 	Customer   *profileContact `json:"customer,omitempty"`
 	Facts      factsBody       `json:"facts"`
-	Evaluation event.Profile   `json:"evaluation"`
+	Evaluation evaluationBody  `json:"evaluation"`
 	Promotions []promotionBody `json:"promotions"`
 	CreatedAt  time.Time       `json:"createdAt"`
 	UpdatedAt  time.Time       `json:"updatedAt"`
 	Version    int64           `json:"version"`
+}
+
+// evaluationBody is an evaluation as the API shows it; the events carry
+// their own shape (event.Profile), which may change with the contract.
+type evaluationBody struct {
+	Eligible        bool                 `json:"eligible"`
+	Score           int                  `json:"score"`
+	Segment         string               `json:"segment"`
+	CurrentTier     string               `json:"currentTier"`
+	RecommendedTier string               `json:"recommendedTier"`
+	Recommendations []recommendationBody `json:"recommendations"`
+	Reasons         []reasonBody         `json:"reasons"`
+	EvaluatedAt     time.Time            `json:"evaluatedAt"`
+}
+
+type recommendationBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type reasonBody struct {
+	Rule   string `json:"rule"`
+	Points int    `json:"points"`
+	Detail string `json:"detail"`
+}
+
+func evaluationJSON(e profiling.Evaluation) evaluationBody {
+	b := evaluationBody{Eligible: e.Eligible, Score: e.Score, Segment: e.Segment, CurrentTier: string(e.CurrentTier),
+		RecommendedTier: string(e.RecommendedTier), EvaluatedAt: e.EvaluatedAt,
+		Recommendations: make([]recommendationBody, len(e.Recommendations)), Reasons: make([]reasonBody, len(e.Reasons))}
+	for i, r := range e.Recommendations {
+		b.Recommendations[i] = recommendationBody(r)
+	}
+	for i, r := range e.Reasons {
+		b.Reasons[i] = reasonBody(r)
+	}
+	return b
 }
 
 type profileContact struct {
@@ -150,7 +185,7 @@ type promotionBody struct {
 
 func (h *profileHandler) profileJSON(p profiling.Profile) profileBody {
 	b := profileBody{
-		CustomerID: p.CustomerID, Evaluation: p.Evaluation.Event(), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		CustomerID: p.CustomerID, Evaluation: evaluationJSON(p.Evaluation), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 		Version: p.Version, Promotions: make([]promotionBody, len(p.Promotions)),
 		Facts: factsBody{Age: p.Facts.Age, CreditScore: p.Facts.CreditScore, FirstPayment: p.Facts.FirstPayment,
 			Tier: string(p.Facts.Tier), Status: string(p.Facts.Status)},

@@ -42,7 +42,7 @@ func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 			p.State(profiling.Update{Income: ptr(int64(7_500_000)), CreditScore: ptr(720)})
 			promo, _ := p.GrantFirstPaymentBonus("promo-1", rules, now)
 			p.Evaluate(rules, now)
-			bonus, _ := p.PromotionActivated(promo, now)
+			bonus, _ := p.PromotionActivated(promo, event.Payment{}, now)
 			return f.New(ctx(t), now, bonus, p.Profiled(now, "test", "r", false)), nil
 		})
 		mustNot(t, err, "Save")

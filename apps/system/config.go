@@ -12,6 +12,8 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/logging"
+	"github.com/fintechlabs/customers/core/lifecycle"
+	"github.com/fintechlabs/customers/core/money"
 )
 
 // Env looks a variable up; os.LookupEnv in main, a map in tests.
@@ -69,6 +71,9 @@ type Config struct {
 	CORSOrigins []string
 	// RulesFile, for profiling, replaces the default rule table.
 	RulesFile string
+	// DefaultCurrency, for the customer service, is the currency of a
+	// payment that names none (the original's clients never do).
+	DefaultCurrency string
 	// DeliveryLatency and DeliveryFailureRate tune the development email
 	// and SMS provider of the notifications service.
 	DeliveryLatency     time.Duration
@@ -135,6 +140,11 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 	cfg.APIKeys = r.list("API_KEYS", nil)
 	cfg.CORSOrigins = r.list("CORS_ORIGINS", []string{"*"})
 	cfg.RulesFile = r.str("RULES_FILE", "", false)
+	currency, err := money.ParseCurrency(r.str("DEFAULT_CURRENCY", lifecycle.DefaultCurrency, false))
+	if err != nil {
+		r.problems = append(r.problems, "DEFAULT_CURRENCY "+err.Error())
+	}
+	cfg.DefaultCurrency = currency
 	cfg.DeliveryLatency = r.duration("DELIVERY_LATENCY", 0)
 	cfg.DeliveryFailureRate = r.float("DELIVERY_FAILURE_RATE", 0)
 	if cfg.DeliveryFailureRate < 0 || cfg.DeliveryFailureRate > 1 {

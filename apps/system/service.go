@@ -118,7 +118,7 @@ func (s *Service) wire() (wiring, error) {
 	clock, ids := system.Clock{}, system.UUIDs{}
 	switch s.cfg.Kind {
 	case Customer:
-		svc := lifecycle.New(s.db.Customers(), clock, ids, s.log)
+		svc := lifecycle.New(s.db.Customers(), clock, ids, s.log, lifecycle.WithDefaultCurrency(s.cfg.DefaultCurrency))
 		return wiring{emits: lifecycle.Emits, consumes: lifecycle.Consumes, handle: svc.Handle,
 			router: func(o rest.Options) http.Handler { return rest.CustomerRouter(svc, o) }}, nil
 	case Profiling:

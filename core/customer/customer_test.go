@@ -289,7 +289,8 @@ func TestPaymentsAreValidatedAsMoney(t *testing.T) {
 		{"too many decimals", customer.PaymentRequest{Amount: "1.001", Currency: "EUR"}, "amount"},
 		{"a missing currency", customer.PaymentRequest{Amount: "1"}, "currency"},
 		{"a malformed currency", customer.PaymentRequest{Amount: "1", Currency: "EURO"}, "currency"},
-		{"an unknown method", customer.PaymentRequest{Amount: "1", Currency: "EUR", Method: "cheque"}, "paymentMethod"},
+		{"a method label that is too long", customer.PaymentRequest{Amount: "1", Currency: "EUR", Method: strings.Repeat("m", 41)}, "paymentMethod"},
+		{"a method label with control characters", customer.PaymentRequest{Amount: "1", Currency: "EUR", Method: "che\x00que"}, "paymentMethod"},
 		{"a description with a newline", customer.PaymentRequest{Amount: "1", Currency: "EUR", Description: "a\nb"}, "description"},
 	}
 	for _, tt := range tests {
@@ -303,6 +304,11 @@ func TestPaymentsAreValidatedAsMoney(t *testing.T) {
 	}
 	p, err := customer.ParsePayment(customer.PaymentRequest{Amount: "20", Currency: "jpy", Method: "Bank_Transfer"})
 	if err != nil || p.Amount.Minor != 20 || p.Amount.Currency != "JPY" || p.Method != customer.BankTransfer {
+		t.Fatalf("got %+v, %v", p, err)
+	}
+	// The original accepted any method: one we do not name is kept as given.
+	p, err = customer.ParsePayment(customer.PaymentRequest{Amount: "20", Currency: "EUR", Method: " Cheque "})
+	if err != nil || p.Method != "Cheque" {
 		t.Fatalf("got %+v, %v", p, err)
 	}
 }
@@ -428,6 +434,14 @@ func TestBirthDatesAreCivilDates(t *testing.T) {
 	d, err := customer.ParseBirthDate("2026-03-01", now)
 	if err != nil || d.Year() != 2026 {
 		t.Fatalf("today should be a valid birth date: %v %v", d, err)
+	}
+	// The original accepted any ISO 8601 date string: a date and time
+	// gives its date as written, whatever its offset.
+	for _, s := range []string{"1990-05-17T00:00:00.000Z", "1990-05-17T23:30:00-05:00"} {
+		d, err := customer.ParseBirthDate(s, now)
+		if err != nil || d.Format(customer.DateLayout) != "1990-05-17" {
+			t.Errorf("ParseBirthDate(%q) = %v, %v", s, d, err)
+		}
 	}
 }
 

@@ -11,7 +11,9 @@ import (
 // PaymentMethod is how a payment was made.
 type PaymentMethod string
 
-// Payment methods. Credit card is the default, as in the original.
+// The payment methods we name. Credit card is the default, as in the
+// original. Any other method a client names is kept as its label: the
+// original accepted any text.
 const (
 	CreditCard    PaymentMethod = "credit_card"
 	DebitCard     PaymentMethod = "debit_card"
@@ -19,7 +21,10 @@ const (
 	DigitalWallet PaymentMethod = "digital_wallet"
 )
 
-const maxDescriptionLen = 200
+const (
+	maxDescriptionLen = 200
+	maxMethodLen      = 40
+)
 
 // PaymentRequest is a payment as a client states it, in text: the amount is
 // decimal text ("1500.50"), never a float.
@@ -54,13 +59,15 @@ func ParsePayment(r PaymentRequest) (Payment, error) {
 		p.Amount, err = money.ParsePositive(r.Amount, r.Currency)
 		bad.Check("amount", err)
 	}
-	switch m := PaymentMethod(strings.ToLower(strings.TrimSpace(r.Method))); m {
+	method := strings.TrimSpace(r.Method)
+	switch m := PaymentMethod(strings.ToLower(method)); m {
 	case "":
 		p.Method = CreditCard
 	case CreditCard, DebitCard, BankTransfer, DigitalWallet:
 		p.Method = m
 	default:
-		bad.Add("paymentMethod", `must be "credit_card", "debit_card", "bank_transfer" or "digital_wallet"`)
+		p.Method = PaymentMethod(method)
+		bad.Check("paymentMethod", checkText(method, maxMethodLen))
 	}
 	if p.Description = strings.TrimSpace(r.Description); p.Description != "" {
 		bad.Check("description", checkText(p.Description, maxDescriptionLen))

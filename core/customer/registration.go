@@ -129,9 +129,15 @@ func documentType(s string) bool {
 	return true
 }
 
-// ParseBirthDate reads a YYYY-MM-DD date that lies between 1900 and now.
+// ParseBirthDate reads a YYYY-MM-DD date that lies between 1900 and now. An
+// ISO 8601 date and time (the original accepted any, such as
+// "1990-05-17T00:00:00.000Z") gives its date as written.
 func ParseBirthDate(s string, now time.Time) (time.Time, error) {
-	d, err := time.Parse(DateLayout, strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		s = t.Format(DateLayout)
+	}
+	d, err := time.Parse(DateLayout, s)
 	if err != nil {
 		return time.Time{}, errors.New("must be a date such as 1990-05-17")
 	}

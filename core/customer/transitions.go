@@ -1,6 +1,7 @@
 package customer
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/fintechlabs/customers/core/event"
@@ -49,9 +50,10 @@ func (c *Customer) RecordFirstPayment(now time.Time, p Payment) ([]event.Data, e
 	p.PaidAt = now
 	c.FirstPayment, c.FirstPaymentAt = &p, now
 	c.record(now, ActionFirstPayment, "unpaid", p.Amount.String(), p.Description, Manual)
+	exact := p.Amount.Decimal()
 	return []event.Data{event.FirstPayment{Envelope: c.envelope(now), Payment: event.Payment{
-		Amount: p.Amount.Decimal(), AmountMinor: p.Amount.Minor, Currency: p.Amount.Currency,
-		Method: string(p.Method), Description: p.Description, PaidAt: now,
+		CustomerID: c.ID, Amount: json.Number(exact), AmountDecimal: exact, AmountMinor: p.Amount.Minor,
+		Currency: p.Amount.Currency, Method: string(p.Method), Description: p.Description, ProcessedAt: now, PaidAt: now,
 	}}}, nil
 }
 

@@ -3,6 +3,7 @@ package event
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/fintechlabs/customers/core/fault"
@@ -27,16 +28,40 @@ func Encode(e Event) (Message, error) {
 	return Message{Metadata: e.Metadata, Payload: payload}, nil
 }
 
-var decoders = map[string]func() Data{
-	TopicRegistered:         func() Data { return &Registered{} },
-	TopicOnboarded:          func() Data { return &Onboarded{} },
-	TopicActivated:          func() Data { return &Activated{} },
-	TopicDeactivated:        func() Data { return &Deactivated{} },
-	TopicFirstPayment:       func() Data { return &FirstPayment{} },
-	TopicPromoted:           func() Data { return &Promoted{} },
-	TopicProfiled:           func() Data { return &Profiled{} },
-	TopicPromotionActivated: func() Data { return &PromotionActivated{} },
-	TopicNotificationSent:   func() Data { return &NotificationSent{} },
+// entry is one topic of the catalog: its payload schema's version, a
+// decoder into the payload's type, and a reader of the original system's
+// message on that topic (given the event id derived for it).
+type entry struct {
+	version  int
+	decode   func(payload []byte) (Data, error)
+	original func(id string, value []byte) (Data, error)
+}
+
+// catalog holds every topic. Adding an event is one line here, its payload
+// type, and its original-format reader (original.go).
+var catalog = map[string]entry{
+	TopicRegistered:         {1, decodeAs[Registered], originalRegistered},
+	TopicOnboarded:          {1, decodeAs[Onboarded], originalOnboarded},
+	TopicActivated:          {1, decodeAs[Activated], originalActivated},
+	TopicDeactivated:        {1, decodeAs[Deactivated], originalDeactivated},
+	TopicFirstPayment:       {2, decodeAs[FirstPayment], originalFirstPayment},
+	TopicPromoted:           {1, decodeAs[Promoted], originalPromoted},
+	TopicProfiled:           {2, decodeAs[Profiled], originalProfiled},
+	TopicPromotionActivated: {2, decodeAs[PromotionActivated], originalPromotionActivated},
+	TopicNotificationSent:   {2, decodeAs[NotificationSent], originalNotificationSent},
+}
+
+// decodeAs reads one JSON object into a T, refusing trailing data.
+func decodeAs[T Data](payload []byte) (Data, error) {
+	var v T
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("payload is not valid JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("payload has data after the JSON value")
+	}
+	return v, nil
 }
 
 // Decode parses and validates a message. Every failure is fault.Invalid: a
@@ -44,62 +69,40 @@ var decoders = map[string]func() Data{
 // it. Unknown payload fields are tolerated, so producers can add fields
 // before consumers know them.
 func Decode(m Message) (Event, error) {
-	invalid := func(format string, args ...any) (Event, error) {
-		e := fault.Invalidf(format, args...)
-		e.Code = "event.undecodable"
-		return Event{}, e
-	}
-	newData, ok := decoders[m.Type]
+	entry, ok := catalog[m.Type]
 	switch {
 	case !ok:
-		return invalid("unknown event type %q", m.Type)
+		return undecodable("unknown event type %q", m.Type)
 	case m.ID == "":
-		return invalid("%s: event id is missing", m.Type)
-	case m.Version > SchemaVersion:
-		return invalid("%s %s: schema version %d is newer than %d", m.Type, m.ID, m.Version, SchemaVersion)
+		return undecodable("%s: event id is missing", m.Type)
+	case m.Version < 1:
+		return undecodable("%s %s: schema version %d is not a version", m.Type, m.ID, m.Version)
+	case m.Version > entry.version:
+		return undecodable("%s %s: schema version %d is newer than %d", m.Type, m.ID, m.Version, entry.version)
 	}
-	ptr := newData()
-	dec := json.NewDecoder(bytes.NewReader(m.Payload))
-	if err := dec.Decode(ptr); err != nil {
-		return invalid("%s %s: payload is not valid JSON: %v", m.Type, m.ID, err)
+	data, err := entry.decode(m.Payload)
+	if err != nil {
+		return undecodable("%s %s: %v", m.Type, m.ID, err)
 	}
-	if dec.More() {
-		return invalid("%s %s: payload has data after the JSON value", m.Type, m.ID)
-	}
-	data := deref(ptr)
 	if err := data.validate(); err != nil {
-		return invalid("%s %s: %v", m.Type, m.ID, err)
+		return undecodable("%s %s: %v", m.Type, m.ID, err)
 	}
-	if m.Subject != "" && m.Subject != data.Key() {
-		return invalid("%s %s: subject %q does not match payload %q", m.Type, m.ID, m.Subject, data.Key())
+	return bind(m.Metadata, data)
+}
+
+// bind checks that the metadata's subject is the payload's key and returns
+// the event.
+func bind(md Metadata, data Data) (Event, error) {
+	if md.Subject != "" && md.Subject != data.Key() {
+		return undecodable("%s %s: subject %q does not match payload %q", md.Type, md.ID, md.Subject, data.Key())
 	}
-	md := m.Metadata
 	md.Subject = data.Key()
 	return Event{Metadata: md, Data: data}, nil
 }
 
-// deref turns the pointer the decoder filled into the value type handlers
-// switch on.
-func deref(d Data) Data {
-	switch v := d.(type) {
-	case *Registered:
-		return *v
-	case *Onboarded:
-		return *v
-	case *Activated:
-		return *v
-	case *Deactivated:
-		return *v
-	case *FirstPayment:
-		return *v
-	case *Promoted:
-		return *v
-	case *Profiled:
-		return *v
-	case *PromotionActivated:
-		return *v
-	case *NotificationSent:
-		return *v
-	}
-	return d
+// undecodable is the error of a message that can never be handled.
+func undecodable(format string, args ...any) (Event, error) {
+	e := fault.Invalidf(format, args...)
+	e.Code = "event.undecodable"
+	return Event{}, e
 }

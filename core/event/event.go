@@ -31,9 +31,16 @@ const (
 // DeadLetterSuffix is appended to a topic's name to form its dead-letter topic.
 const DeadLetterSuffix = ".dlt"
 
-// SchemaVersion is the version of the payload schemas in this package.
-// Consumers refuse events of a newer version instead of misreading them.
-const SchemaVersion = 1
+// SchemaVersion returns the version of topic's payload schema in this
+// package, 0 for a topic outside the catalog. A payload's version goes up
+// when its JSON changes; consumers refuse events of a newer version instead
+// of misreading them, and keep decoding every older one.
+//
+//	version 1: the first catalog.
+//	version 2: customer.firstPayment, customer.profiled,
+//	           customer.promotion.activated and notification.sent also carry
+//	           the fields the original system's consumers read.
+func SchemaVersion(topic string) int { return catalog[topic].version }
 
 // Topics lists every topic in the catalog.
 func Topics() []string {
@@ -63,9 +70,13 @@ type Metadata struct {
 	Source      string    // the emitting service, e.g. "service-customer"
 	Subject     string    // the customer id; also the record key
 	Time        time.Time // when the event happened
-	Version     int       // payload schema version
+	Version     int       // payload schema version; 0 for the original's records
 	TraceParent trace.Parent
 }
+
+// Original reports whether the event was written by the original system (a
+// record without CloudEvents headers; see DecodeOriginal).
+func (m Metadata) Original() bool { return m.Version == 0 }
 
 // Event is a payload with its metadata.
 type Event struct {
@@ -89,7 +100,7 @@ func (f Factory) New(ctx context.Context, at time.Time, data ...Data) []Event {
 		events = append(events, Event{
 			Metadata: Metadata{
 				ID: f.NewID(), Type: d.Topic(), Source: f.Source, Subject: d.Key(),
-				Time: at, Version: SchemaVersion, TraceParent: trace.From(ctx),
+				Time: at, Version: SchemaVersion(d.Topic()), TraceParent: trace.From(ctx),
 			},
 			Data: d,
 		})

@@ -33,14 +33,21 @@ func samples() []event.Data {
 		event.Onboarded{Envelope: envelope()},
 		event.Activated{Envelope: envelope(), PreviousStatus: "onboarded"},
 		event.Deactivated{Envelope: envelope(), PreviousStatus: "active", Reason: "fraud review"},
-		event.FirstPayment{Envelope: envelope(), Payment: event.Payment{
-			Amount: "1500.50", AmountMinor: 150050, Currency: "EUR", Method: "credit_card", PaidAt: at}},
+		event.FirstPayment{Envelope: envelope(), Payment: event.Payment{CustomerID: "c1", Amount: "1500.50", AmountDecimal: "1500.50",
+			AmountMinor: 150050, Currency: "EUR", Method: "credit_card", Description: "", ProcessedAt: at, PaidAt: at}},
 		event.Promoted{Envelope: envelope(), PreviousTier: "basic", NewTier: "premium", Reason: "r", Source: "manual"},
 		event.Profiled{CustomerID: "c1", Timestamp: at, Trigger: "api", Promote: true,
-			Profile: event.Profile{Eligible: true, Score: 75, RecommendedTier: "premium"}},
+			Profile: event.Profile{CustomerID: "c1", Eligible: true, Score: 75, RiskScore: 25, RecommendedTier: "premium",
+				Recommendations: []string{"Offer premium"}, Advice: []event.Advice{{Code: "upgrade-tier", Message: "Offer premium"}},
+				EvaluatedAt: at, LastUpdated: at},
+			Promotion: &event.Promotion{ID: "p0", Code: "TIER_PROMOTION", ActivatedAt: at, ExpiresAt: at.AddDate(1, 0, 0),
+				CustomerID: "c1", Type: "tier_promotion", Description: "Promotion to tier premium", ValidUntil: at.AddDate(1, 0, 0),
+				NewTier: "premium", Reason: "High value customer"}},
 		event.PromotionActivated{Envelope: envelope(), Promotion: event.Promotion{
-			ID: "p1", Code: "FIRST_PAYMENT_BONUS", DiscountPercent: 60, ActivatedAt: at, ExpiresAt: at.Add(time.Hour)}},
-		event.NotificationSent{NotificationID: "n1", CustomerID: "c1", Channel: "email",
+			ID: "p1", Code: "FIRST_PAYMENT_BONUS", DiscountPercent: 60, ActivatedAt: at, ExpiresAt: at.Add(time.Hour),
+			CustomerID: "c1", Type: "first_payment_bonus", Discount: 60, Description: "Bonificación del 60% por primer pago",
+			ValidUntil: at.Add(time.Hour), PaymentAmount: "1500.50", PaymentDecimal: "1500.50", PaymentCurrency: "EUR"}},
+		event.NotificationSent{NotificationID: "n1", CustomerID: "c1", Channel: "email", Type: "email",
 			Recipient: "juan@example.com", Status: "sent", Timestamp: at},
 	}
 }
@@ -61,7 +68,7 @@ func TestEveryTopicHasAPayloadThatRoundTrips(t *testing.T) {
 		t.Run(d.Topic(), func(t *testing.T) {
 			e := factory().New(ctx, at, d)[0]
 			if e.Type != d.Topic() || e.Subject != d.Key() || e.Source != "service-test" ||
-				e.Version != event.SchemaVersion || e.TraceParent != tp || !e.Time.Equal(at) {
+				e.Version != event.SchemaVersion(d.Topic()) || e.Version < 1 || e.TraceParent != tp || !e.Time.Equal(at) {
 				t.Fatalf("metadata not stamped: %+v", e.Metadata)
 			}
 			m, err := event.Encode(e)
@@ -98,7 +105,7 @@ func TestPayloadsKeepTheOriginalMessageShape(t *testing.T) {
 		{samples()[5], []string{"customerId", "customer", "timestamp", "previousTier", "newTier", "reason", "source"}},
 		{samples()[6], []string{"customerId", "profile", "timestamp", "promote", "trigger"}},
 		{samples()[7], []string{"customerId", "customer", "timestamp", "promotion"}},
-		{samples()[8], []string{"notificationId", "customerId", "channel", "recipient", "status", "timestamp"}},
+		{samples()[8], []string{"notificationId", "customerId", "channel", "type", "recipient", "status", "timestamp"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.data.Topic(), func(t *testing.T) {
@@ -140,8 +147,8 @@ func TestDecodeRefusesPoisonAsInvalid(t *testing.T) {
 		raw, _ := json.Marshal(d)
 		return string(raw)
 	}
-	noSnapshotVersion := envelope()
-	noSnapshotVersion.Customer.Version = 0
+	negativeSnapshotVersion := envelope()
+	negativeSnapshotVersion.Customer.Version = -1
 	otherCustomer := envelope()
 	otherCustomer.Customer.ID = "c2"
 	noTimestamp := envelope()
@@ -154,13 +161,14 @@ func TestDecodeRefusesPoisonAsInvalid(t *testing.T) {
 		{"an unknown type", withPayload("customer.exploded", "{}"), "unknown event type"},
 		{"a missing event id", func() event.Message { m := good; m.ID = ""; return m }(), "event id is missing"},
 		{"a newer schema version", func() event.Message { m := good; m.Version = 2; return m }(), "schema version 2"},
+		{"a schema version below 1", func() event.Message { m := good; m.Version = 0; return m }(), "is not a version"},
 		{"bytes that are not JSON", withPayload(event.TopicOnboarded, "not json"), "not valid JSON"},
 		{"a JSON array", withPayload(event.TopicOnboarded, "[]"), "not valid JSON"},
 		{"data after the JSON value", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: envelope()})+"{}"), "after the JSON value"},
 		{"a wrong field type", withPayload(event.TopicOnboarded, `{"customerId": 7}`), "not valid JSON"},
 		{"a missing customer id", withPayload(event.TopicOnboarded, `{"customer": {}}`), "customerId is required"},
 		{"a snapshot of another customer", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: otherCustomer})), "does not match"},
-		{"a snapshot without version", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: noSnapshotVersion})), "version must be positive"},
+		{"a snapshot with a negative version", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: negativeSnapshotVersion})), "must not be negative"},
 		{"a missing timestamp", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: noTimestamp})), "timestamp is required"},
 		{"a payment without amount", withPayload(event.TopicFirstPayment, valid(event.FirstPayment{Envelope: envelope()})), "positive amountMinor"},
 		{"a payment with a broken envelope", withPayload(event.TopicFirstPayment, valid(event.FirstPayment{Envelope: noTimestamp})), "timestamp is required"},
@@ -169,6 +177,8 @@ func TestDecodeRefusesPoisonAsInvalid(t *testing.T) {
 		{"a profile without customer", withPayload(event.TopicProfiled, `{"timestamp":"2026-01-01T00:00:00Z"}`), "customerId is required"},
 		{"a profile without timestamp", withPayload(event.TopicProfiled, `{"customerId":"c1"}`), "timestamp is required"},
 		{"a promotion request without tier", withPayload(event.TopicProfiled, `{"customerId":"c1","promote":true,"timestamp":"2026-01-01T00:00:00Z"}`), "recommendedTier"},
+		{"recommendations that are neither texts nor advice", withPayload(event.TopicProfiled, `{"customerId":"c1","profile":{"recommendations":[1]},"timestamp":"2026-01-01T00:00:00Z"}`), "list of texts"},
+		{"a payment amount that is not a number", withPayload(event.TopicFirstPayment, `{"customerId":"c1","payment":{"amount":"ten"}}`), "not valid JSON"},
 		{"a bonus that expires before it starts", withPayload(event.TopicPromotionActivated, valid(event.PromotionActivated{Envelope: envelope(), Promotion: event.Promotion{ID: "p", ActivatedAt: at, ExpiresAt: at}})), "expiry after"},
 		{"a bonus with a broken envelope", withPayload(event.TopicPromotionActivated, valid(event.PromotionActivated{Envelope: noTimestamp})), "timestamp is required"},
 		{"a notification without id", withPayload(event.TopicNotificationSent, `{"channel":"email"}`), "notificationId is required"},

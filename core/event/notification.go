@@ -11,17 +11,22 @@ type Cause struct {
 	EventType string `json:"eventType"`
 }
 
-// NotificationSent: the notifications service delivered a message.
+// NotificationSent: the notifications service delivered a message. Since
+// schema version 2, Type repeats Channel under the name the original's
+// consumers read.
 type NotificationSent struct {
 	NotificationID string `json:"notificationId"`
 	// CustomerID is empty for an ad-hoc message to an unknown recipient.
-	CustomerID string    `json:"customerId,omitempty"`
-	Channel    string    `json:"channel"`
-	Template   string    `json:"template,omitempty"`
-	Recipient  string    `json:"recipient"`
-	Subject    string    `json:"subject,omitempty"`
-	Status     string    `json:"status"`
-	Timestamp  time.Time `json:"timestamp"`
+	CustomerID string `json:"customerId,omitempty"`
+	Channel    string `json:"channel"`
+	Type       string `json:"type"`
+	// Template is our template's name, or the label an API client gave an
+	// ad-hoc message.
+	Template  string    `json:"template,omitempty"`
+	Recipient string    `json:"recipient"`
+	Subject   string    `json:"subject,omitempty"`
+	Status    string    `json:"status"`
+	Timestamp time.Time `json:"timestamp"`
 	// TriggeredBy is absent for messages sent on an API request.
 	TriggeredBy *Cause `json:"triggeredBy,omitempty"`
 }

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -25,7 +26,9 @@ type Customer struct {
 	FirstPaymentAt *time.Time `json:"firstPaymentAt,omitempty"`
 	PromotedAt     *time.Time `json:"promotedAt,omitempty"`
 	// Version increases with every change, so a consumer can ignore a
-	// snapshot older than one it has already applied.
+	// snapshot older than one it has already applied. 0 marks a snapshot
+	// written by the original system, which has no versions: it never
+	// overwrites a versioned one.
 	Version int64 `json:"version"`
 }
 
@@ -45,8 +48,8 @@ func (e Envelope) validate() error {
 		return errors.New("customerId is required")
 	case e.Customer.ID != e.CustomerID:
 		return errors.New("customer.id does not match customerId")
-	case e.Customer.Version < 1:
-		return errors.New("customer.version must be positive")
+	case e.Customer.Version < 0:
+		return errors.New("customer.version must not be negative")
 	case e.Timestamp.IsZero():
 		return errors.New("timestamp is required")
 	}
@@ -86,15 +89,32 @@ type Deactivated struct {
 // Topic implements Data.
 func (Deactivated) Topic() string { return TopicDeactivated }
 
-// Payment is a payment's amount in decimal text and in minor units, so no
-// consumer ever has to parse a float.
+// Payment is a first payment. Since schema version 2 it carries, beside
+// our exact fields, the original's Payment as its consumers read it
+// (customerId, amount as a JSON number, processedAt).
+//
+// Amount is a JSON number for the original's consumers; our consumers read
+// the exact amount from AmountDecimal (or AmountMinor and Currency) and
+// never from the number. A version 1 payload had the decimal text in
+// "amount" (a JSON string) and no "amountDecimal": Exact reads both.
 type Payment struct {
-	Amount      string    `json:"amount"`
-	AmountMinor int64     `json:"amountMinor"`
-	Currency    string    `json:"currency"`
-	Method      string    `json:"paymentMethod"`
-	Description string    `json:"description,omitempty"`
-	PaidAt      time.Time `json:"paidAt"`
+	CustomerID    string      `json:"customerId,omitempty"`
+	Amount        json.Number `json:"amount"`
+	AmountDecimal string      `json:"amountDecimal,omitempty"`
+	AmountMinor   int64       `json:"amountMinor"`
+	Currency      string      `json:"currency"`
+	Method        string      `json:"paymentMethod"`
+	Description   string      `json:"description"`
+	ProcessedAt   time.Time   `json:"processedAt"`
+	PaidAt        time.Time   `json:"paidAt"`
+}
+
+// Exact returns the amount as decimal text, exactly as it was paid.
+func (p Payment) Exact() string {
+	if p.AmountDecimal != "" {
+		return p.AmountDecimal
+	}
+	return p.Amount.String()
 }
 
 // FirstPayment: an active customer made their first payment.

@@ -1,24 +1,63 @@
 package event
 
 import (
+	"encoding/json"
 	"errors"
 	"time"
 )
 
 // Profile is the outcome of evaluating the profiling rules for a customer.
+// Since schema version 2 it is also the original's Profile: customerId,
+// riskScore, segment, recommendations as a list of texts, lastUpdated.
 type Profile struct {
-	Eligible        bool             `json:"eligible"`
-	Score           int              `json:"score"`
-	Segment         string           `json:"segment"`
-	CurrentTier     string           `json:"currentTier"`
-	RecommendedTier string           `json:"recommendedTier"`
-	Recommendations []Recommendation `json:"recommendations"`
-	Reasons         []Reason         `json:"reasons"`
-	EvaluatedAt     time.Time        `json:"evaluatedAt"`
+	CustomerID      string    `json:"customerId,omitempty"`
+	Eligible        bool      `json:"eligible"`
+	Score           int       `json:"score"`
+	RiskScore       int       `json:"riskScore"` // 100 - score: the original's risk, 0 (none) to 100
+	Segment         string    `json:"segment"`
+	CurrentTier     string    `json:"currentTier"`
+	RecommendedTier string    `json:"recommendedTier"`
+	Recommendations []string  `json:"recommendations"` // the messages of Advice, as the original lists them
+	Advice          []Advice  `json:"advice"`
+	Reasons         []Reason  `json:"reasons"`
+	EvaluatedAt     time.Time `json:"evaluatedAt"`
+	LastUpdated     time.Time `json:"lastUpdated"`
 }
 
-// Recommendation is an action profiling suggests.
-type Recommendation struct {
+// UnmarshalJSON reads both schema versions: version 1 listed the
+// recommendations as {code, message} objects and had no "advice".
+func (p *Profile) UnmarshalJSON(b []byte) error {
+	type plain Profile // no methods: no recursion
+	var v struct {
+		plain
+		Recommendations json.RawMessage `json:"recommendations"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*p = Profile(v.plain)
+	if len(v.Recommendations) == 0 || string(v.Recommendations) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(v.Recommendations, &p.Recommendations); err == nil {
+		return nil
+	}
+	var advice []Advice
+	if err := json.Unmarshal(v.Recommendations, &advice); err != nil {
+		return errors.New("profile.recommendations must be a list of texts or of {code, message} objects")
+	}
+	p.Recommendations = nil
+	for _, a := range advice {
+		p.Recommendations = append(p.Recommendations, a.Message)
+	}
+	if len(p.Advice) == 0 {
+		p.Advice = advice
+	}
+	return nil
+}
+
+// Advice is an action profiling suggests.
+type Advice struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
@@ -32,13 +71,15 @@ type Reason struct {
 
 // Profiled: profiling evaluated a customer. When Promote is set the customer
 // service moves the customer to Profile.RecommendedTier, if that is higher
-// than the customer's tier and the customer is active.
+// than the customer's tier and the customer is active. Promotion is set,
+// as the original did, when an operator asked for a tier.
 type Profiled struct {
-	CustomerID string    `json:"customerId"`
-	Profile    Profile   `json:"profile"`
-	Promote    bool      `json:"promote"`
-	Reason     string    `json:"reason,omitempty"`
-	Timestamp  time.Time `json:"timestamp"`
+	CustomerID string     `json:"customerId"`
+	Profile    Profile    `json:"profile"`
+	Promotion  *Promotion `json:"promotion,omitempty"`
+	Promote    bool       `json:"promote"`
+	Reason     string     `json:"reason,omitempty"`
+	Timestamp  time.Time  `json:"timestamp"`
 	// Trigger is the event type or request that caused the evaluation.
 	Trigger string `json:"trigger"`
 }
@@ -61,13 +102,35 @@ func (e Profiled) validate() error {
 	return nil
 }
 
-// Promotion is a benefit granted to a customer for a limited time.
+// Promotion types, as the original names them.
+const (
+	PromotionFirstPaymentBonus = "first_payment_bonus"
+	PromotionTier              = "tier_promotion"
+)
+
+// Promotion is a benefit granted to a customer for a limited time. Since
+// schema version 2 it is also the original's Promotion: type, discount (a
+// number), description, validUntil, paymentAmount (a number) and, for a
+// tier promotion, newTier and reason.
 type Promotion struct {
 	ID              string    `json:"id"`
 	Code            string    `json:"code"`
 	DiscountPercent int       `json:"discountPercent"`
 	ActivatedAt     time.Time `json:"activatedAt"`
 	ExpiresAt       time.Time `json:"expiresAt"`
+
+	CustomerID  string    `json:"customerId,omitempty"`
+	Type        string    `json:"type,omitempty"`
+	Discount    int       `json:"discount"`
+	Description string    `json:"description,omitempty"`
+	ValidUntil  time.Time `json:"validUntil"`
+	// PaymentAmount is the first payment as a JSON number, for the
+	// original's consumers; PaymentDecimal and PaymentCurrency keep it exact.
+	PaymentAmount   json.Number `json:"paymentAmount,omitempty"`
+	PaymentDecimal  string      `json:"paymentDecimal,omitempty"`
+	PaymentCurrency string      `json:"paymentCurrency,omitempty"`
+	NewTier         string      `json:"newTier,omitempty"`
+	Reason          string      `json:"reason,omitempty"`
 }
 
 // PromotionActivated: profiling granted a promotion (the first-payment

@@ -22,20 +22,38 @@ const Source = "service-customer"
 // (the original API has no reason field).
 const DefaultDeactivationReason = "no reason given"
 
+// DefaultCurrency is the currency of a payment that names none, unless the
+// service is given another with WithDefaultCurrency.
+const DefaultCurrency = "EUR"
+
 // Service runs the customer use cases.
 type Service struct {
-	customers ports.Customers
-	clock     ports.Clock
-	events    event.Factory
-	log       *slog.Logger
+	customers       ports.Customers
+	clock           ports.Clock
+	events          event.Factory
+	log             *slog.Logger
+	defaultCurrency string
+}
+
+// Option adjusts a Service.
+type Option func(*Service)
+
+// WithDefaultCurrency sets the currency of payments that name none (the
+// original's clients never do). currency must be an ISO 4217 code.
+func WithDefaultCurrency(currency string) Option {
+	return func(s *Service) { s.defaultCurrency = currency }
 }
 
 // New returns a Service.
-func New(customers ports.Customers, clock ports.Clock, ids ports.IDGenerator, log *slog.Logger) *Service {
-	return &Service{
-		customers: customers, clock: clock, log: log,
+func New(customers ports.Customers, clock ports.Clock, ids ports.IDGenerator, log *slog.Logger, opts ...Option) *Service {
+	s := &Service{
+		customers: customers, clock: clock, log: log, defaultCurrency: DefaultCurrency,
 		events: event.Factory{Source: Source, NewID: ids.NewID},
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Onboard registers a new customer. Errors: fault.Invalid with every bad
@@ -73,10 +91,14 @@ func (s *Service) Deactivate(ctx context.Context, id, reason string) (customer.C
 	})
 }
 
-// RecordFirstPayment records an active customer's first payment. Errors:
-// fault.Invalid for a bad payment (checked before the customer is looked
-// up); customer.ErrNotFound, ErrNotActive, ErrFirstPaymentTaken.
+// RecordFirstPayment records an active customer's first payment, in the
+// default currency when r names none. Errors: fault.Invalid for a bad
+// payment (checked before the customer is looked up); customer.ErrNotFound,
+// ErrNotActive, ErrFirstPaymentTaken.
 func (s *Service) RecordFirstPayment(ctx context.Context, id string, r customer.PaymentRequest) (customer.Customer, error) {
+	if strings.TrimSpace(r.Currency) == "" {
+		r.Currency = s.defaultCurrency
+	}
 	p, err := customer.ParsePayment(r)
 	if err != nil {
 		return customer.Customer{}, err

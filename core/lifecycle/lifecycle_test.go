@@ -30,15 +30,26 @@ type fixture struct {
 
 func setup(t *testing.T) fixture {
 	t.Helper()
-	ctrl := gomock.NewController(t)
-	clock := mocks.NewMockClock(ctrl)
-	clock.EXPECT().Now().Return(now).AnyTimes()
-	ids := mocks.NewMockIDGenerator(ctrl)
-	n := 0
-	ids.EXPECT().NewID().DoAndReturn(func() string { n++; return fmt.Sprintf("id-%d", n) }).AnyTimes()
-	customers := mocks.NewMockCustomers(ctrl)
+	customers := mocks.NewMockCustomers(gomock.NewController(t))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return fixture{svc: lifecycle.New(customers, clock, ids, log), customers: customers}
+	return fixture{svc: lifecycle.New(customers, clockAt(t, now), ids(t), log), customers: customers}
+}
+
+// clockAt is a clock stopped at at.
+func clockAt(t *testing.T, at time.Time) *mocks.MockClock {
+	t.Helper()
+	clock := mocks.NewMockClock(gomock.NewController(t))
+	clock.EXPECT().Now().Return(at).AnyTimes()
+	return clock
+}
+
+// ids hands out id-1, id-2...
+func ids(t *testing.T) *mocks.MockIDGenerator {
+	t.Helper()
+	gen := mocks.NewMockIDGenerator(gomock.NewController(t))
+	n := 0
+	gen.EXPECT().NewID().DoAndReturn(func() string { n++; return fmt.Sprintf("id-%d", n) }).AnyTimes()
+	return gen
 }
 
 // existing returns a customer in status with tier, as loaded from storage.
@@ -209,14 +220,41 @@ func TestTransitionsRequestedOverTheAPI(t *testing.T) {
 	}
 }
 
+func TestAPaymentWithoutCurrencyIsInTheDefaultCurrency(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []lifecycle.Option
+		want string
+	}{
+		{"the built-in default", nil, lifecycle.DefaultCurrency},
+		{"a configured default", []lifecycle.Option{lifecycle.WithDefaultCurrency("ARS")}, "ARS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			f.svc = lifecycle.New(f.customers, clockAt(t, now), ids(t), slog.New(slog.NewTextHandler(io.Discard, nil)), tt.opts...)
+			var committed []event.Event
+			f.update(existing(t, customer.Active, customer.Basic), "", &committed)
+			c, err := f.svc.RecordFirstPayment(context.Background(), "c1", customer.PaymentRequest{Amount: "100"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := committed[0].Data.(event.FirstPayment).Payment
+			if c.FirstPayment.Amount.Currency != tt.want || p.Currency != tt.want || p.Exact() != "100.00" || p.Amount != "100.00" {
+				t.Fatalf("customer payment %+v, event payment %+v", c.FirstPayment, p)
+			}
+		})
+	}
+}
+
 func TestInvalidRequestsNeverReachStorage(t *testing.T) {
 	f := setup(t) // no Update expected
 	tests := []struct {
 		name string
 		call func() error
 	}{
-		{"a payment without currency", func() error {
-			_, err := f.svc.RecordFirstPayment(context.Background(), "c1", customer.PaymentRequest{Amount: "1"})
+		{"a payment in a malformed currency", func() error {
+			_, err := f.svc.RecordFirstPayment(context.Background(), "c1", customer.PaymentRequest{Amount: "1", Currency: "EURO"})
 			return err
 		}},
 		{"a promotion to an unknown tier", func() error {

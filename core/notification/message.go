@@ -33,6 +33,7 @@ func ParseChannel(s string) (Channel, error) {
 
 // Limits on message sizes.
 const (
+	maxLabelLen   = 100
 	maxSubjectLen = 200
 	maxBodyLen    = 10_000
 	maxSMSLen     = 918 // six concatenated 153-character GSM segments
@@ -79,6 +80,39 @@ func RenderAdHoc(ch Channel, subject, body string, data map[string]string) (Cont
 	if len(bad) > 0 {
 		return Content{}, bad.Err("missing template data")
 	}
+	return c.checked(ch)
+}
+
+// RenderLabelled renders an email whose template is a label of the client's
+// own (the original's clients name theirs, such as "welcome-template"):
+// the subject with its placeholders filled, and a plain-text body of that
+// subject, a blank line, then every data field as a "key: value" line, in
+// key order. The data values are written as they are, never rendered.
+func RenderLabelled(subject string, data map[string]string) (Content, error) {
+	rendered, err := Render(subject, data)
+	if err != nil {
+		return Content{}, err
+	}
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var body strings.Builder
+	body.WriteString(strings.TrimSpace(rendered))
+	if len(keys) > 0 {
+		body.WriteString("\n")
+	}
+	for _, k := range keys {
+		body.WriteString("\n" + k + ": " + data[k])
+	}
+	return Content{Subject: rendered, Body: body.String()}.checked(Email)
+}
+
+// checked trims c's subject and checks c fits ch: a subject on one line,
+// bodies within size limits.
+func (c Content) checked(ch Channel) (Content, error) {
+	var bad fault.Fields
 	if ch == Email {
 		c.Subject = strings.TrimSpace(c.Subject)
 		bad.Check("subject", checkLine(c.Subject, maxSubjectLen))
@@ -88,8 +122,15 @@ func RenderAdHoc(ch Channel, subject, body string, data map[string]string) (Cont
 		limit = maxSMSLen
 	}
 	bad.Check("body", checkBody(c.Body, limit))
-	return c, bad.Err("invalid message")
+	if err := bad.Err("invalid message"); err != nil {
+		return Content{}, err
+	}
+	return c, nil
 }
+
+// CheckLabel checks the name a client gives an ad-hoc message's template:
+// one printable line of at most 100 characters.
+func CheckLabel(label string) error { return checkLine(label, maxLabelLen) }
 
 func checkLine(s string, max int) error {
 	if err := checkBody(s, max); err != nil {

@@ -153,6 +153,46 @@ func TestAdHocMessagesMustFitTheirChannel(t *testing.T) {
 	}
 }
 
+func TestALabelledEmailListsItsDataUnderItsSubject(t *testing.T) {
+	tests := []struct {
+		name, subject string
+		data          map[string]string
+		want          notification.Content
+		fields        []string
+	}{
+		{"data in key order, written as given", "Hola {{name}} ", map[string]string{"name": "Ana", "code": "{{x}}"},
+			notification.Content{Subject: "Hola Ana", Body: "Hola Ana\n\ncode: {{x}}\nname: Ana"}, nil},
+		{"no data", "Aviso", nil, notification.Content{Subject: "Aviso", Body: "Aviso"}, nil},
+		{"a placeholder without data", "Hola {{name}}", nil, notification.Content{}, []string{"data.name"}},
+		{"a subject on two lines", "Hola {{name}}", map[string]string{"name": "a\nb"}, notification.Content{}, []string{"subject"}},
+		{"a body over the limit", "s", map[string]string{"big": strings.Repeat("x", 10_000)}, notification.Content{}, []string{"body"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := notification.RenderLabelled(tt.subject, tt.data)
+			if tt.fields != nil {
+				if got := fieldsOf(t, err); !slices.Equal(got, tt.fields) {
+					t.Fatalf("fields = %v, want %v", got, tt.fields)
+				}
+				return
+			}
+			if err != nil || c != tt.want {
+				t.Fatalf("got %+v, %v; want %+v", c, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLabelsAreOnePrintableLine(t *testing.T) {
+	for label, ok := range map[string]bool{
+		"welcome-template": true, "verification-sms": true, "": false, "a\nb": false, strings.Repeat("l", 101): false,
+	} {
+		if err := notification.CheckLabel(label); (err == nil) != ok {
+			t.Errorf("CheckLabel(%q) = %v", label, err)
+		}
+	}
+}
+
 func TestRecipientsAreValidatedPerChannel(t *testing.T) {
 	if r, err := notification.ParseRecipient(notification.Email, "Ana@Example.ES"); err != nil || r != "Ana@example.es" {
 		t.Fatalf("email: %q %v", r, err)

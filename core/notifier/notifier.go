@@ -120,7 +120,7 @@ func (s *Service) sentEvents(ctx context.Context, d notification.Delivery) []eve
 		return nil
 	}
 	sent := event.NotificationSent{
-		NotificationID: d.ID, CustomerID: d.CustomerID, Channel: string(d.Channel), Template: d.Template,
+		NotificationID: d.ID, CustomerID: d.CustomerID, Channel: string(d.Channel), Type: string(d.Channel), Template: d.Template,
 		Recipient: d.Recipient, Subject: d.Subject, Status: string(d.Status), Timestamp: d.CreatedAt,
 	}
 	if d.Cause != nil {

@@ -286,6 +286,51 @@ func TestTheOriginalEmailRequestsWork(t *testing.T) {
 	}
 }
 
+// The original's clients name templates of their own ("welcome-template",
+// "verification-sms"): their messages go out ad hoc, labelled with the name.
+func TestMessagesWithATemplateNotOursAreSentAdHocWithItsLabel(t *testing.T) {
+	tests := []struct {
+		name          string
+		req           notifier.Request
+		subject, body string
+	}{
+		{"an email renders its subject and lists the data", notifier.Request{Channel: notification.Email, To: "a@example.com",
+			CustomerID: "c1", Subject: "Bienvenido {{customerName}}", Template: "welcome-template",
+			Data: map[string]string{"customerName": "Juan", "plan": "{{not rendered}}"}},
+			"Bienvenido Juan", "Bienvenido Juan\n\ncustomerName: Juan\nplan: {{not rendered}}"},
+		{"an email with a body of its own sends that body", notifier.Request{Channel: notification.Email, To: "a@example.com",
+			Subject: "Hola", Body: "Código {{code}}", Template: "otp-email", Data: map[string]string{"code": "42"}},
+			"Hola", "Código 42"},
+		{"an SMS fills its message", notifier.Request{Channel: notification.SMS, To: "+1234567890", CustomerID: "c1",
+			Body: "Tu código de verificación es: {{code}}", Template: "verification-sms", Data: map[string]string{"code": "123456"}},
+			"", "Tu código de verificación es: 123456"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			var recs []recorded
+			if tt.req.Channel == notification.SMS {
+				f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("s-1", nil)
+			} else {
+				f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
+			}
+			f.expectRecord(&recs, nil)
+			out, err := f.svc.Send(context.Background(), tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := out.Delivery
+			if d.Subject != tt.subject || d.Body != tt.body || d.Template != tt.req.Template || d.Status != notification.Sent {
+				t.Fatalf("delivery = %+v", d)
+			}
+			ns := recs[0].events[0].Data.(event.NotificationSent)
+			if ns.Template != tt.req.Template || ns.Type != string(tt.req.Channel) || ns.Channel != ns.Type {
+				t.Fatalf("notification.sent = %+v", ns)
+			}
+		})
+	}
+}
+
 func TestTheOriginalSMSRequestsWork(t *testing.T) {
 	f := setup(t)
 	var recs []recorded
@@ -322,7 +367,11 @@ func TestBadSendRequestsNameEveryProblemAndSendNothing(t *testing.T) {
 		{"a malformed address", notifier.Request{Channel: notification.Email, To: "nope", Template: "welcome"}, "to"},
 		{"an unsupported language", notifier.Request{Channel: notification.Email, To: "a@example.com", Template: "welcome",
 			Language: "fr", Data: map[string]string{"customerName": "A"}}, "language"},
-		{"an unknown template", notifier.Request{Channel: notification.Email, To: "a@example.com", Template: "newsletter"}, "template"},
+		{"a template not ours without subject", notifier.Request{Channel: notification.Email, To: "a@example.com", Template: "newsletter"}, "subject"},
+		{"an SMS template not ours without message", notifier.Request{Channel: notification.SMS, To: "+1234567890", Template: "verification-sms"}, "message"},
+		{"a label on two lines", notifier.Request{Channel: notification.SMS, To: "+1234567890", Template: "a\nb", Body: "x"}, "template"},
+		{"a label placeholder without data", notifier.Request{Channel: notification.SMS, To: "+1234567890", Template: "verification-sms",
+			Body: "Tu código es {{code}}"}, "data.code"},
 		{"template data missing", notifier.Request{Channel: notification.Email, To: "a@example.com", Template: "promotion",
 			Data: map[string]string{"customerName": "A"}}, "data.newTier,data.previousTier"},
 		{"an SMS without message", notifier.Request{Channel: notification.SMS, To: "+1234567890"}, "message"},

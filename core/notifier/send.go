@@ -11,7 +11,10 @@ import (
 
 // Request is a message an API client asks to send: the original's
 // POST /notifications/email and /notifications/sms bodies. Either Template
-// or Body gives the text; Subject (email only) overrides the template's.
+// or Body gives the text; Subject (email only) overrides the template's. A
+// Template that is not one of ours labels an ad-hoc message: an SMS sends
+// Body, an email Subject with Body, or, without Body, the body
+// notification.RenderLabelled writes from Data.
 type Request struct {
 	Channel    notification.Channel
 	To         string
@@ -86,11 +89,23 @@ func (s *Service) prepare(r Request) (notification.Delivery, error) {
 		bad.Add("customerId", "is too long")
 	}
 	subject, body := r.Subject, r.Body
+	// labelled: the template is not one of ours but a name of the client's
+	// own (the original's clients send "welcome-template" and the like), so
+	// the message is ad hoc and carries that name as its label.
+	labelled := false
 	switch {
 	case d.Template != "":
 		tpl, err := s.templates.Get(d.Template)
 		if err != nil {
-			bad.Add("template", "is not a known template ("+strings.Join(s.templates.Names(), ", ")+")")
+			labelled = true
+			bad.Check("template", notification.CheckLabel(d.Template))
+			ours := " (ours are " + strings.Join(s.templates.Names(), ", ") + ")"
+			switch {
+			case r.Channel == notification.SMS && strings.TrimSpace(body) == "":
+				bad.Add(BodyField(r.Channel), "is required when the template is not one of ours"+ours)
+			case r.Channel == notification.Email && strings.TrimSpace(subject) == "":
+				bad.Add("subject", "is required when the template is not one of ours"+ours)
+			}
 			break
 		}
 		tx := tpl.Text(d.Language)
@@ -109,7 +124,13 @@ func (s *Service) prepare(r Request) (notification.Delivery, error) {
 		bad.Add("subject", "is required when no template is given")
 	}
 	if len(bad) == 0 {
-		content, err := notification.RenderAdHoc(r.Channel, subject, body, r.Data)
+		var content notification.Content
+		var err error
+		if labelled && r.Channel == notification.Email && strings.TrimSpace(body) == "" {
+			content, err = notification.RenderLabelled(subject, r.Data)
+		} else {
+			content, err = notification.RenderAdHoc(r.Channel, subject, body, r.Data)
+		}
 		if e, ok := fault.As(err); ok {
 			for _, f := range e.Fields {
 				if f.Field == "body" {

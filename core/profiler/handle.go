@@ -20,13 +20,14 @@ import (
 func (s *Service) Handle(ctx context.Context, e event.Event) error {
 	var env event.Envelope
 	var announce, firstPayment bool
+	var payment event.Payment
 	switch d := e.Data.(type) {
 	case event.Onboarded:
 		env, announce = d.Envelope, true
 	case event.Activated:
 		env, announce = d.Envelope, true
 	case event.FirstPayment:
-		env, announce, firstPayment = d.Envelope, true, true
+		env, announce, firstPayment, payment = d.Envelope, true, true, d.Payment
 	case event.Deactivated:
 		env = d.Envelope
 	case event.Promoted:
@@ -42,7 +43,7 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 		var out []event.Data
 		if firstPayment {
 			if promo, granted := p.GrantFirstPaymentBonus(s.events.NewID(), s.rules, now); granted {
-				activated, _ := p.PromotionActivated(promo, now) // a snapshot is known: one was just applied or a newer one kept
+				activated, _ := p.PromotionActivated(promo, payment, now) // a snapshot is known: one was just applied or a newer one kept
 				out = append(out, activated)
 			}
 		}

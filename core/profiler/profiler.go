@@ -104,7 +104,12 @@ func (s *Service) Promote(ctx context.Context, r PromoteRequest) (Result, error)
 		if reason == "" {
 			reason = fmt.Sprintf("profiling score %d", p.Evaluation.Score)
 		}
-		return s.events.New(ctx, now, p.Profiled(now, TriggerAPI, reason, promoted)), nil
+		profiled := p.Profiled(now, TriggerAPI, reason, promoted)
+		if override != "" {
+			promo := p.TierPromotion(s.events.NewID(), override, reason, now)
+			profiled.Promotion = &promo
+		}
+		return s.events.New(ctx, now, profiled), nil
 	})
 	if err != nil {
 		return Result{}, err

@@ -1,6 +1,9 @@
 package profiling
 
 import (
+	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/fintechlabs/customers/core/customer"
@@ -44,16 +47,31 @@ var ErrNotFound = fault.New(fault.NotFound, "profile.not_found", "profile not fo
 // ApplySnapshot takes tier, status and birth date from a customer snapshot,
 // unless the profile already holds a newer one: events from different topics
 // may arrive out of order, and an old snapshot must not undo a newer one.
-// It reports whether the snapshot was applied.
+// A snapshot from the original system (version 0) never replaces a
+// versioned one; between two of those, the one that describes the later
+// change wins. The original's snapshots may lack a tier or a status: the
+// known facts stay. It reports whether the snapshot was applied.
 func (p *Profile) ApplySnapshot(s event.Customer) (bool, error) {
-	if p.Customer != nil && s.Version <= p.Customer.Version {
-		return false, nil
+	if held := p.Customer; held != nil {
+		switch {
+		case s.Version > 0 && s.Version <= held.Version,
+			s.Version == 0 && (held.Version > 0 || changedAt(s).Before(changedAt(*held))):
+			return false, nil
+		}
 	}
+	versioned := s.Version > 0
 	var bad fault.Fields
-	tier, err := customer.ParseTier(s.Tier)
-	bad.Check("customer.tier", err)
-	status, err := customer.ParseStatus(s.Status)
-	bad.Check("customer.status", err)
+	var tier customer.Tier
+	var status customer.Status
+	var err error
+	if versioned || s.Tier != "" {
+		tier, err = customer.ParseTier(s.Tier)
+		bad.Check("customer.tier", err)
+	}
+	if versioned || s.Status != "" {
+		status, err = customer.ParseStatus(s.Status)
+		bad.Check("customer.status", err)
+	}
 	var birth time.Time
 	if s.BirthDate != "" {
 		birth, err = time.Parse(customer.DateLayout, s.BirthDate)
@@ -64,7 +82,12 @@ func (p *Profile) ApplySnapshot(s event.Customer) (bool, error) {
 	}
 	snapshot := s
 	p.Customer = &snapshot
-	p.Facts.Tier, p.Facts.Status = tier, status
+	if tier != "" {
+		p.Facts.Tier = tier
+	}
+	if status != "" {
+		p.Facts.Status = status
+	}
 	if !birth.IsZero() {
 		p.Facts.BirthDate = birth
 	}
@@ -72,6 +95,17 @@ func (p *Profile) ApplySnapshot(s event.Customer) (bool, error) {
 		p.Facts.FirstPayment = true
 	}
 	return true, nil
+}
+
+// changedAt is the time of the latest change a snapshot describes.
+func changedAt(s event.Customer) time.Time {
+	latest := s.CreatedAt
+	for _, t := range []*time.Time{s.ActivatedAt, s.DeactivatedAt, s.FirstPaymentAt, s.PromotedAt} {
+		if t != nil && t.After(latest) {
+			latest = *t
+		}
+	}
+	return latest
 }
 
 // State merges stated facts into the profile.
@@ -104,20 +138,44 @@ func (p *Profile) GrantFirstPaymentBonus(id string, r Rules, now time.Time) (Pro
 // promote asks the customer service to apply the recommended tier; reason
 // explains the promotion.
 func (p *Profile) Profiled(now time.Time, trigger, reason string, promote bool) event.Profiled {
+	profile := p.Evaluation.Event()
+	profile.CustomerID = p.CustomerID
 	return event.Profiled{
-		CustomerID: p.CustomerID, Promote: promote, Reason: reason, Timestamp: now, Trigger: trigger,
-		Profile: p.Evaluation.Event(),
+		CustomerID: p.CustomerID, Promote: promote, Reason: reason, Timestamp: now, Trigger: trigger, Profile: profile,
 	}
 }
 
-// PromotionActivated returns the event announcing promo, or false when
-// profiling has no snapshot to address the customer with.
-func (p *Profile) PromotionActivated(promo Promotion, now time.Time) (event.PromotionActivated, bool) {
+// TierPromotion returns the original's record of an operator's request for
+// tier, valid for a year, to go with the customer.profiled event asking
+// for it.
+func (p *Profile) TierPromotion(id string, tier customer.Tier, reason string, now time.Time) event.Promotion {
+	until := now.AddDate(1, 0, 0)
+	return event.Promotion{
+		ID: id, Code: strings.ToUpper(event.PromotionTier), ActivatedAt: now, ExpiresAt: until,
+		CustomerID: p.CustomerID, Type: event.PromotionTier, Description: "Promotion to tier " + string(tier),
+		ValidUntil: until, NewTier: string(tier), Reason: reason,
+	}
+}
+
+// PromotionActivated returns the event announcing promo, granted for
+// payment, or false when profiling has no snapshot to address the customer
+// with.
+func (p *Profile) PromotionActivated(promo Promotion, payment event.Payment, now time.Time) (event.PromotionActivated, bool) {
 	if p.Customer == nil {
 		return event.PromotionActivated{}, false
 	}
+	out := event.Promotion{
+		ID: promo.ID, Code: promo.Code, DiscountPercent: promo.DiscountPercent,
+		ActivatedAt: promo.ActivatedAt, ExpiresAt: promo.ExpiresAt,
+		CustomerID: p.CustomerID, Type: strings.ToLower(promo.Code), Discount: promo.DiscountPercent,
+		Description: fmt.Sprintf("Bonificación del %d%% por primer pago", promo.DiscountPercent),
+		ValidUntil:  promo.ExpiresAt, PaymentDecimal: payment.Exact(), PaymentCurrency: payment.Currency,
+	}
+	if out.PaymentDecimal != "" {
+		out.PaymentAmount = json.Number(out.PaymentDecimal)
+	}
 	return event.PromotionActivated{
 		Envelope:  event.Envelope{CustomerID: p.CustomerID, Customer: *p.Customer, Timestamp: now},
-		Promotion: event.Promotion(promo),
+		Promotion: out,
 	}, true
 }

@@ -285,7 +285,7 @@ func TestMalformedSnapshotsAreInvalid(t *testing.T) {
 func TestTheFirstPaymentBonusIsGrantedOnce(t *testing.T) {
 	var p profiling.Profile
 	p.CustomerID = "c1"
-	if _, ok := p.PromotionActivated(profiling.Promotion{}, now); ok {
+	if _, ok := p.PromotionActivated(profiling.Promotion{}, event.Payment{}, now); ok {
 		t.Fatal("no event can be built without a snapshot")
 	}
 	if _, err := p.ApplySnapshot(snap(2, "active", "basic")); err != nil {
@@ -301,9 +301,16 @@ func TestTheFirstPaymentBonusIsGrantedOnce(t *testing.T) {
 	if _, again := p.GrantFirstPaymentBonus("p2", profiling.DefaultRules(), now); again || len(p.Promotions) != 1 {
 		t.Fatal("the bonus was granted twice")
 	}
-	ev, ok := p.PromotionActivated(promo, now)
+	ev, ok := p.PromotionActivated(promo, event.Payment{Amount: "99.9", AmountDecimal: "99.90", Currency: "EUR"}, now)
 	if !ok || ev.CustomerID != "c1" || ev.Promotion.ID != "p1" || ev.Customer.Email != "ana@example.es" {
 		t.Fatalf("event = %+v", ev)
+	}
+	// The original's consumers read type, discount, validUntil and
+	// paymentAmount (a number); ours read the exact decimal.
+	if pr := ev.Promotion; pr.Type != "first_payment_bonus" || pr.Discount != 60 || !pr.ValidUntil.Equal(promo.ExpiresAt) ||
+		pr.PaymentAmount != "99.90" || pr.PaymentDecimal != "99.90" || pr.PaymentCurrency != "EUR" ||
+		pr.CustomerID != "c1" || pr.Description == "" || !pr.ActivatedAt.Equal(now) {
+		t.Fatalf("promotion = %+v", pr)
 	}
 	if !p.Facts.FirstPayment {
 		t.Fatal("the bonus implies the first payment")
@@ -316,8 +323,13 @@ func TestProfiledEventCarriesTheWholeEvaluation(t *testing.T) {
 	e := p.Profiled(now, "api", "score 75", true)
 	if e.CustomerID != "c1" || !e.Promote || e.Reason != "score 75" || e.Trigger != "api" ||
 		e.Profile.Score != 75 || e.Profile.RecommendedTier != "premium" || len(e.Profile.Reasons) != 5 ||
-		e.Profile.Recommendations[0].Code != "upgrade-tier" {
+		e.Profile.Advice[0].Code != "upgrade-tier" {
 		t.Fatalf("event = %+v", e)
+	}
+	// The original's Profile: customerId, riskScore, recommendations as texts.
+	if e.Profile.CustomerID != "c1" || e.Profile.RiskScore != 25 || e.Profile.Recommendations[0] != e.Profile.Advice[0].Message ||
+		!e.Profile.LastUpdated.Equal(now) {
+		t.Fatalf("profile = %+v", e.Profile)
 	}
 }
 

@@ -62,7 +62,7 @@ func TestTheEventExamplesDecodeToExactlyTheirFields(t *testing.T) {
 		topic, payload := m[1], m[2]
 		seen[topic] = true
 		t.Run(topic, func(t *testing.T) {
-			e, err := event.Decode(event.Message{Metadata: event.Metadata{ID: "readme", Type: topic, Version: 1}, Payload: []byte(payload)})
+			e, err := event.Decode(event.Message{Metadata: event.Metadata{ID: "readme", Type: topic, Version: event.SchemaVersion(topic)}, Payload: []byte(payload)})
 			if err != nil {
 				t.Fatalf("the README's example does not decode: %v", err)
 			}

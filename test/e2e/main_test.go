@@ -197,7 +197,15 @@ var emails = map[string]int{}
 // newEmail returns an address no other test has used in this run.
 func newEmail(t *testing.T) string {
 	t.Helper()
-	name := strings.NewReplacer("/", ".", " ", "", "_", "").Replace(strings.ToLower(t.Name()))
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			return r
+		case r == '/':
+			return '.'
+		}
+		return -1
+	}, strings.ToLower(t.Name()))
 	emails[name]++
 	return fmt.Sprintf("%s.%d.%d@example.com", name, emails[name], time.Now().UnixNano()%1_000_000)
 }
