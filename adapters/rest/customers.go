@@ -81,21 +81,16 @@ func (h *customerHandler) statusChange(change func(ctx context.Context, id, reas
 		if !decode(w, r, &req, false) {
 			return
 		}
-		given, other := req.ActivationReason, req.DeactivationReason
-		if alias == "deactivationReason" {
-			given, other = other, given
-		}
-		if other != nil {
-			name := "deactivationReason"
-			if alias == name {
-				name = "activationReason"
+		reasons := map[string]*string{"activationReason": req.ActivationReason, "deactivationReason": req.DeactivationReason}
+		for name, v := range reasons {
+			if name != alias && v != nil {
+				badRequest(w, r, http.StatusBadRequest, "request.malformed", "the request body is not acceptable JSON: "+name+" is not a known field",
+					FieldError{Field: name, Message: "is not a known field"})
+				return
 			}
-			badRequest(w, r, http.StatusBadRequest, "request.malformed", "the request body is not acceptable JSON: "+name+" is not a known field",
-				FieldError{Field: name, Message: "is not a known field"})
-			return
 		}
 		reason := req.Reason
-		if given != nil {
+		if given := reasons[alias]; given != nil {
 			if reason != "" && reason != *given {
 				badRequest(w, r, http.StatusBadRequest, "request.ambiguous", "give the reason as reason or as "+alias+", not both",
 					FieldError{Field: alias, Message: "must be left out when reason is given"})

@@ -179,12 +179,9 @@ var originalFirstPayment = fromOriginal(func(env Envelope, m struct {
 	if err != nil {
 		return nil, fmt.Errorf("payment.amount %w", err)
 	}
-	at, err := optionalTime("payment.processedAt", p.ProcessedAt)
+	at, err := timeOr("payment.processedAt", p.ProcessedAt, env.Timestamp)
 	if err != nil {
 		return nil, err
-	}
-	if at.IsZero() {
-		at = env.Timestamp
 	}
 	return FirstPayment{Envelope: env, Payment: Payment{
 		CustomerID: env.CustomerID, Amount: json.Number(*p.Amount), AmountDecimal: exact, Method: p.PaymentMethod,
@@ -235,14 +232,13 @@ func originalProfiled(id string, value []byte) (Data, error) {
 		if err != nil {
 			return nil, fmt.Errorf("profile.riskScore %w", err)
 		}
-		updated, err := optionalTime("profile.lastUpdated", p.LastUpdated)
+		created, err := optionalTime("profile.createdAt", p.CreatedAt)
 		if err != nil {
 			return nil, err
 		}
-		if updated.IsZero() {
-			if updated, err = optionalTime("profile.createdAt", p.CreatedAt); err != nil {
-				return nil, err
-			}
+		updated, err := timeOr("profile.lastUpdated", p.LastUpdated, created)
+		if err != nil {
+			return nil, err
 		}
 		out.Profile = Profile{CustomerID: m.CustomerID, RiskScore: risk, Score: 100 - risk, Segment: p.Segment,
 			Recommendations: p.Recommendations, EvaluatedAt: updated, LastUpdated: updated}
@@ -425,9 +421,13 @@ func requiredTime(field, s string) (time.Time, error) {
 	return optionalTime(field, s)
 }
 
-func optionalTime(field, s string) (time.Time, error) {
+// optionalTime reads an ISO 8601 time, or none when s is empty.
+func optionalTime(field, s string) (time.Time, error) { return timeOr(field, s, time.Time{}) }
+
+// timeOr reads an ISO 8601 time, or returns fallback when s is empty.
+func timeOr(field, s string, fallback time.Time) (time.Time, error) {
 	if s == "" {
-		return time.Time{}, nil
+		return fallback, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
