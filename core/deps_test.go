@@ -55,3 +55,27 @@ func touchSources(t *testing.T, roots ...string) {
 		}
 	}
 }
+
+// TestEachBoundaryKeepsItsOwnModel: the domain packages, and the HTTP
+// adapter with everything it depends on, never see the published event
+// types, so renaming a field of the Kafka contract cannot change the
+// domain or the REST API, and the other way round.
+func TestEachBoundaryKeepsItsOwnModel(t *testing.T) {
+	const events = "github.com/fintechlabs/customers/core/event"
+	touchSources(t, ".", "../ports", "../adapters/rest", "../go.mod", "../go.sum")
+	for _, pkg := range []string{"core/customer", "core/profiling", "core/notification", "adapters/rest"} {
+		out, err := exec.Command("go", "list", "-deps", "github.com/fintechlabs/customers/"+pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, out)
+		}
+		deps := strings.Fields(string(out))
+		if len(deps) < 5 {
+			t.Fatalf("go list returned too little to be trusted: %v", deps)
+		}
+		for _, dep := range deps {
+			if dep == events || strings.HasPrefix(dep, "github.com/fintechlabs/customers/ports") {
+				t.Errorf("%s depends on %s", pkg, dep)
+			}
+		}
+	}
+}

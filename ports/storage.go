@@ -10,19 +10,6 @@ import (
 	"github.com/fintechlabs/customers/core/profiling"
 )
 
-// CustomerPage is one page of customers and the cursor to the next ("" at
-// the end).
-type CustomerPage struct {
-	Customers []customer.Customer
-	Next      string
-}
-
-// CustomerFilter selects customers; empty fields match all.
-type CustomerFilter struct {
-	Status customer.Status
-	Tier   customer.Tier
-}
-
 // Customers stores customers, their history, their notification history,
 // the events the customer service emits (outbox) and the ids of the events
 // it has handled (inbox).
@@ -47,7 +34,7 @@ type Customers interface {
 
 	// List returns customers matching f in id order (which is creation
 	// order: ids are UUIDv7), starting after w.After, at most w.Limit.
-	List(ctx context.Context, f CustomerFilter, w page.Window) (CustomerPage, error)
+	List(ctx context.Context, f customer.Filter, w page.Window) (customer.Page, error)
 
 	// History returns a customer's status history, oldest first. Errors:
 	// customer.ErrNotFound.
@@ -80,12 +67,6 @@ type Profiles interface {
 	Save(ctx context.Context, customerID, handled string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error)
 }
 
-// DeliveryPage is one page of deliveries and the cursor to the next.
-type DeliveryPage struct {
-	Deliveries []notification.Delivery
-	Next       string
-}
-
 // Deliveries stores the delivery log with the notifications service's outbox
 // and inbox.
 type Deliveries interface {
@@ -105,5 +86,5 @@ type Deliveries interface {
 	MarkHandled(ctx context.Context, handled string) error
 
 	// List returns deliveries matching q, newest first.
-	List(ctx context.Context, q notification.Query, w page.Window) (DeliveryPage, error)
+	List(ctx context.Context, q notification.Query, w page.Window) (notification.Page, error)
 }

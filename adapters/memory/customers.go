@@ -84,7 +84,7 @@ func (c customerStore) Get(_ context.Context, id string) (customer.Customer, err
 	return cu.Saved(), nil
 }
 
-func (c customerStore) List(_ context.Context, f ports.CustomerFilter, w page.Window) (ports.CustomerPage, error) {
+func (c customerStore) List(_ context.Context, f customer.Filter, w page.Window) (customer.Page, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
 	var all []customer.Customer
@@ -98,7 +98,7 @@ func (c customerStore) List(_ context.Context, f ports.CustomerFilter, w page.Wi
 		all = all[:w.Limit+1]
 	}
 	items, next := page.Next(all, w, func(cu customer.Customer) string { return cu.ID })
-	return ports.CustomerPage{Customers: items, Next: next}, nil
+	return customer.Page{Customers: items, Next: next}, nil
 }
 
 func (c customerStore) History(_ context.Context, id string) ([]customer.Change, error) {

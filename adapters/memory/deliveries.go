@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 
-	"github.com/fintechlabs/customers/adapters/delivery"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/notification"
@@ -62,7 +61,7 @@ func (d deliveryStore) Record(_ context.Context, del notification.Delivery, even
 	return nil
 }
 
-func (d deliveryStore) List(_ context.Context, q notification.Query, w page.Window) (ports.DeliveryPage, error) {
+func (d deliveryStore) List(_ context.Context, q notification.Query, w page.Window) (notification.Page, error) {
 	d.s.mu.Lock()
 	defer d.s.mu.Unlock()
 	before := len(d.s.deliveries.log) + 1
@@ -71,7 +70,7 @@ func (d deliveryStore) List(_ context.Context, q notification.Query, w page.Wind
 		if err != nil {
 			var bad fault.Fields
 			bad.Add("cursor", "is not a cursor this API returned")
-			return ports.DeliveryPage{}, bad.Err("invalid page request")
+			return notification.Page{}, bad.Err("invalid page request")
 		}
 		before = n
 	}
@@ -87,49 +86,9 @@ func (d deliveryStore) List(_ context.Context, q notification.Query, w page.Wind
 		}
 	}
 	found, next := page.Next(found, w, func(it item) string { return strconv.Itoa(it.seq) })
-	out := ports.DeliveryPage{Next: next, Deliveries: make([]notification.Delivery, len(found))}
+	out := notification.Page{Next: next, Deliveries: make([]notification.Delivery, len(found))}
 	for i, it := range found {
 		out.Deliveries[i] = it.d
 	}
 	return out, nil
-}
-
-type mailbox struct {
-	mail  []delivery.Mail
-	byKey map[string]int
-}
-
-// Mailbox returns the store as the development provider's mailbox.
-func (s *Store) Mailbox() MailStore { return MailStore{s} }
-
-// MailStore is the development provider's mailbox in memory.
-type MailStore struct{ s *Store }
-
-var _ delivery.Mailbox = MailStore{}
-
-// List returns accepted messages, newest first, optionally to one recipient.
-func (m MailStore) List(_ context.Context, recipient string, limit int) ([]delivery.Mail, error) {
-	m.s.mu.Lock()
-	defer m.s.mu.Unlock()
-	var out []delivery.Mail
-	for i := len(m.s.mailbox.mail) - 1; i >= 0 && len(out) < limit; i-- {
-		if mail := m.s.mailbox.mail[i]; recipient == "" || mail.Recipient == recipient {
-			out = append(out, mail)
-		}
-	}
-	return out, nil
-}
-
-// Accept implements delivery.Mailbox.
-func (m MailStore) Accept(_ context.Context, mail delivery.Mail) (delivery.Mail, bool, error) {
-	m.s.mu.Lock()
-	defer m.s.mu.Unlock()
-	if i, ok := m.s.mailbox.byKey[mail.IdempotencyKey]; ok {
-		m.s.mailbox.mail[i].Attempts++
-		return m.s.mailbox.mail[i], false, nil
-	}
-	mail.Attempts = 1
-	m.s.mailbox.byKey[mail.IdempotencyKey] = len(m.s.mailbox.mail)
-	m.s.mailbox.mail = append(m.s.mailbox.mail, mail)
-	return mail, true, nil
 }

@@ -24,7 +24,6 @@ type Store struct {
 	customers
 	profiles
 	deliveries
-	mailbox
 }
 
 // New returns an empty store.
@@ -32,7 +31,7 @@ func New() *Store {
 	return &Store{
 		inbox: map[string]bool{}, published: map[int64]bool{}, committed: make(chan struct{}, 1),
 		customers: newCustomers(), profiles: profiles{byID: map[string]profileEntry{}},
-		deliveries: deliveries{byID: map[string]int{}}, mailbox: mailbox{byKey: map[string]int{}},
+		deliveries: deliveries{byID: map[string]int{}},
 	}
 }
 

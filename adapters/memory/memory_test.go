@@ -24,6 +24,6 @@ func TestProfilesContract(t *testing.T) {
 func TestDeliveriesContract(t *testing.T) {
 	storetest.TestDeliveries(t, func(*testing.T) storetest.DeliveryStore {
 		s := memory.New()
-		return storetest.DeliveryStore{Deliveries: s.Deliveries(), Outbox: s.Outbox(), Mailbox: s.Mailbox()}
+		return storetest.DeliveryStore{Deliveries: s.Deliveries(), Outbox: s.Outbox()}
 	})
 }

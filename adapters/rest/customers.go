@@ -10,14 +10,13 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fintechlabs/customers/core/customer"
-	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/page"
 )
 
 // CustomerRouter serves the customer service's API.
-func CustomerRouter(svc *lifecycle.Service, opts Options) http.Handler {
+func CustomerRouter(svc Customers, opts Options) http.Handler {
 	h := &customerHandler{svc: svc, opts: opts}
-	return newRouter(lifecycle.Source, "customers", opts, func(r chi.Router) {
+	return newRouter("service-customer", "customers", opts, func(r chi.Router) {
 		r.Post("/customers/onboard", h.onboard)
 		r.Post("/customers/activate", h.statusChange(svc.Activate, "activationReason", "Customer activated successfully"))
 		r.Post("/customers/deactivate", h.statusChange(svc.Deactivate, "deactivationReason", "Customer deactivated successfully"))
@@ -32,7 +31,7 @@ func CustomerRouter(svc *lifecycle.Service, opts Options) http.Handler {
 }
 
 type customerHandler struct {
-	svc  *lifecycle.Service
+	svc  Customers
 	opts Options
 }
 
@@ -324,12 +323,15 @@ func changed(c customer.Customer, message string) map[string]any {
 }
 
 func customerJSON(c customer.Customer) customerBody {
-	s := c.Snapshot()
 	b := customerBody{
-		ID: c.ID, Name: c.Name, FirstName: c.FirstName, LastName: c.LastName, Email: s.Email, Phone: s.Phone,
-		DocumentType: c.Document.Type, BirthDate: s.BirthDate, Language: s.Language, Status: s.Status, Tier: s.Tier,
-		CreatedAt: c.CreatedAt, ActivatedAt: s.ActivatedAt, DeactivatedAt: s.DeactivatedAt,
-		DeactivationReason: c.DeactivationReason, FirstPaymentAt: s.FirstPaymentAt, PromotedAt: s.PromotedAt, Version: c.Version,
+		ID: c.ID, Name: c.Name, FirstName: c.FirstName, LastName: c.LastName, Email: string(c.Email), Phone: string(c.Phone),
+		DocumentType: c.Document.Type, Language: string(c.Language), Status: string(c.Status), Tier: string(c.Tier),
+		CreatedAt: c.CreatedAt, ActivatedAt: optionalTime(c.ActivatedAt), DeactivatedAt: optionalTime(c.DeactivatedAt),
+		DeactivationReason: c.DeactivationReason, FirstPaymentAt: optionalTime(c.FirstPaymentAt),
+		PromotedAt: optionalTime(c.PromotedAt), Version: c.Version,
+	}
+	if !c.BirthDate.IsZero() {
+		b.BirthDate = c.BirthDate.Format(customer.DateLayout)
 	}
 	if c.Document.Number != "" {
 		b.DocumentNumber = c.Document.Number.Masked()
@@ -339,4 +341,12 @@ func customerJSON(c customer.Customer) customerBody {
 			PaymentMethod: string(p.Method), Description: p.Description, PaidAt: p.PaidAt}
 	}
 	return b
+}
+
+// optionalTime leaves a zero time out of an answer.
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"context"
 	"net/http"
 	"sort"
 	"strings"
@@ -9,38 +8,25 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/fintechlabs/customers/adapters/delivery"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/notification"
-	"github.com/fintechlabs/customers/core/notifier"
 )
 
-// Mailbox lists what the development provider delivered; served on
-// /notifications/mailbox when the service runs with it.
-type Mailbox interface {
-	List(ctx context.Context, recipient string, limit int) ([]delivery.Mail, error)
-}
-
-// NotificationsRouter serves the notifications service's API. mailbox may be
-// nil (a real provider is in use).
-func NotificationsRouter(svc *notifier.Service, mailbox Mailbox, opts Options) http.Handler {
-	h := &notificationHandler{svc: svc, mailbox: mailbox, opts: opts}
-	return newRouter(notifier.Source, "notifications", opts, func(r chi.Router) {
+// NotificationsRouter serves the notifications service's API.
+func NotificationsRouter(svc Notifications, opts Options) http.Handler {
+	h := &notificationHandler{svc: svc, opts: opts}
+	return newRouter("service-notifications", "notifications", opts, func(r chi.Router) {
 		r.Post("/notifications/email", h.email)
 		r.Post("/notifications/sms", h.sms)
 		r.Get("/notifications", h.list)
 		r.Get("/notifications/templates", h.templates)
-		if mailbox != nil {
-			r.Get("/notifications/mailbox", h.mail)
-		}
 		r.Get("/notifications/{notificationId}", h.get)
 	})
 }
 
 type notificationHandler struct {
-	svc     *notifier.Service
-	mailbox Mailbox
-	opts    Options
+	svc  Notifications
+	opts Options
 }
 
 // emailRequest accepts both of the original's shapes: {to, subject,
@@ -76,7 +62,7 @@ func (h *notificationHandler) email(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.send(w, r, field, notifier.Request{Channel: notification.Email, To: to, CustomerID: req.CustomerID,
+	h.send(w, r, field, notification.Request{Channel: notification.Email, To: to, CustomerID: req.CustomerID,
 		Subject: req.Subject, Template: req.Template, Body: req.Body, Language: req.Language, Data: req.Data})
 }
 
@@ -89,7 +75,7 @@ func (h *notificationHandler) sms(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.send(w, r, field, notifier.Request{Channel: notification.SMS, To: to, CustomerID: req.CustomerID,
+	h.send(w, r, field, notification.Request{Channel: notification.SMS, To: to, CustomerID: req.CustomerID,
 		Template: req.Template, Body: req.Message, Language: req.Language, Data: req.Data})
 }
 
@@ -106,7 +92,7 @@ func recipient(w http.ResponseWriter, r *http.Request, to, alias, aliasName stri
 	return to, "to", true
 }
 
-func (h *notificationHandler) send(w http.ResponseWriter, r *http.Request, toField string, req notifier.Request) {
+func (h *notificationHandler) send(w http.ResponseWriter, r *http.Request, toField string, req notification.Request) {
 	key := r.Header.Get("Idempotency-Key")
 	if len(key) > 200 {
 		badRequest(w, r, http.StatusBadRequest, "request.idempotency_key", "Idempotency-Key must be at most 200 characters")
@@ -187,26 +173,6 @@ func (h *notificationHandler) templates(w http.ResponseWriter, _ *http.Request) 
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	writeJSON(w, http.StatusOK, map[string]any{"templates": out})
-}
-
-func (h *notificationHandler) mail(w http.ResponseWriter, r *http.Request) {
-	mail, err := h.mailbox.List(r.Context(), r.URL.Query().Get("to"), 100)
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"mailbox": each(mail, func(m delivery.Mail) mailBody { return mailBody(m) })})
-}
-
-type mailBody struct {
-	IdempotencyKey string    `json:"idempotencyKey"`
-	ProviderID     string    `json:"providerId"`
-	Channel        string    `json:"channel"`
-	Recipient      string    `json:"recipient"`
-	Subject        string    `json:"subject,omitempty"`
-	Body           string    `json:"body"`
-	AcceptedAt     time.Time `json:"acceptedAt"`
-	Attempts       int       `json:"attempts"`
 }
 
 type deliveryBody struct {

@@ -7,14 +7,13 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fintechlabs/customers/core/money"
-	"github.com/fintechlabs/customers/core/profiler"
 	"github.com/fintechlabs/customers/core/profiling"
 )
 
 // ProfilingRouter serves the profiling service's API.
-func ProfilingRouter(svc *profiler.Service, opts Options) http.Handler {
+func ProfilingRouter(svc Profiles, opts Options) http.Handler {
 	h := &profileHandler{svc: svc, opts: opts}
-	return newRouter(profiler.Source, "profiling", opts, func(r chi.Router) {
+	return newRouter("service-profiling", "profiling", opts, func(r chi.Router) {
 		r.Post("/profiling/promote", h.promote)
 		r.Post("/profiling/evaluate", h.evaluate)
 		r.Get("/profiling/rules", h.rules)
@@ -23,7 +22,7 @@ func ProfilingRouter(svc *profiler.Service, opts Options) http.Handler {
 }
 
 type profileHandler struct {
-	svc  *profiler.Service
+	svc  Profiles
 	opts Options
 }
 
@@ -64,7 +63,7 @@ func (h *profileHandler) promote(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req, false) {
 		return
 	}
-	res, err := h.svc.Promote(r.Context(), profiler.PromoteRequest{
+	res, err := h.svc.Promote(r.Context(), profiling.PromoteRequest{
 		CustomerID: req.CustomerID, Facts: statement(req.Age, req.Income, req.CreditScore, req.IsFirstPayment),
 		NewTier: req.NewTier, Reason: req.Reason,
 	})
@@ -121,7 +120,7 @@ type profileBody struct {
 }
 
 // evaluationBody is an evaluation as the API shows it; the events carry
-// their own shape (event.Profile), which may change with the contract.
+// their own shape, which may change with the contract.
 type evaluationBody struct {
 	Eligible        bool                 `json:"eligible"`
 	Score           int                  `json:"score"`
@@ -198,7 +197,7 @@ func (h *profileHandler) profileJSON(p profiling.Profile) profileBody {
 		b.Facts.Income = &income
 	}
 	if c := p.Customer; c != nil {
-		b.Customer = &profileContact{Name: c.Name, Status: c.Status, Tier: c.Tier, Version: c.Version}
+		b.Customer = &profileContact{Name: c.Name, Status: string(c.Status), Tier: string(c.Tier), Version: c.Version}
 	}
 	now := time.Now()
 	for i, pr := range p.Promotions {

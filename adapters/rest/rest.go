@@ -24,6 +24,16 @@ type Options struct {
 	Metrics http.Handler
 	// Observer, when set, is told about every request.
 	Observer Observer
+	// Routes are served beside the service's own, on both path styles and
+	// behind the same authentication: what an adapter the composition root
+	// wired brings along (the development provider's mailbox).
+	Routes []Route
+}
+
+// Route is a route an adapter serves.
+type Route struct {
+	Method, Pattern string
+	Handler         http.Handler
 }
 
 // Check probes one dependency for /readyz. A failing required check makes
@@ -76,6 +86,9 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 	routes := func(r chi.Router) {
 		r.Get("/"+resource+"/health", health)
 		mount(r)
+		for _, x := range opts.Routes {
+			r.Method(x.Method, x.Pattern, x.Handler)
+		}
 	}
 	r.Route("/api/v1", routes)
 	routes(r)

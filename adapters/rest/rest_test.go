@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fintechlabs/customers/adapters/delivery"
+	"github.com/fintechlabs/customers/adapters/devprovider"
 	"github.com/fintechlabs/customers/adapters/memory"
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/adapters/system"
@@ -42,19 +42,16 @@ func newAPI(t *testing.T, opts rest.Options) api {
 	}
 	cs, ps, ns := memory.New(), memory.New(), memory.New()
 	clock, ids := system.Clock{}, system.UUIDs{}
-	provider := delivery.NewProvider(ns.Mailbox(), quiet, delivery.Options{})
+	box := devprovider.NewMemoryMailbox()
+	provider := devprovider.NewProvider(box, clock, quiet, devprovider.Options{})
+	notificationOpts := opts
+	notificationOpts.Routes = []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox", Handler: devprovider.Handler(box, quiet)}}
 	return api{
 		customers:     rest.CustomerRouter(lifecycle.New(cs.Customers(), clock, ids, quiet), opts),
 		profiling:     rest.ProfilingRouter(profiler.New(ps.Profiles(), profiling.DefaultRules(), clock, ids, quiet), opts),
-		notifications: rest.NotificationsRouter(notifier.New(ns.Deliveries(), provider, provider, notification.Templates(), clock, ids, quiet), mailboxLister{}, opts),
+		notifications: rest.NotificationsRouter(notifier.New(ns.Deliveries(), provider, provider, notification.Templates(), clock, ids, quiet), notificationOpts),
 		customerStore: cs,
 	}
-}
-
-type mailboxLister struct{}
-
-func (mailboxLister) List(context.Context, string, int) ([]delivery.Mail, error) {
-	return []delivery.Mail{{IdempotencyKey: "k", Channel: "email", Recipient: "a@example.com", Body: "b", Attempts: 1}}, nil
 }
 
 // response is a decoded reply.

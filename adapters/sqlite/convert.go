@@ -36,3 +36,18 @@ func internal(err error) error {
 	}
 	return fault.Wrap(fault.Internal, err, "storage failure")
 }
+
+// optTime leaves a zero time out of a JSON document.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}

@@ -165,7 +165,7 @@ func getCustomer(g *gorm.DB, id string) (customer.Customer, error) {
 }
 
 // List implements ports.Customers.
-func (s *Customers) List(ctx context.Context, f ports.CustomerFilter, w page.Window) (ports.CustomerPage, error) {
+func (s *Customers) List(ctx context.Context, f customer.Filter, w page.Window) (customer.Page, error) {
 	q := s.db.read(ctx).Model(&customerRow{})
 	if f.Status != "" {
 		q = q.Where("status = ?", string(f.Status))
@@ -178,10 +178,10 @@ func (s *Customers) List(ctx context.Context, f ports.CustomerFilter, w page.Win
 	}
 	var rows []customerRow
 	if err := q.Order("id").Limit(w.Limit + 1).Find(&rows).Error; err != nil {
-		return ports.CustomerPage{}, storageError("list customers", err)
+		return customer.Page{}, storageError("list customers", err)
 	}
 	rows, next := page.Next(rows, w, func(r customerRow) string { return r.ID })
-	out := ports.CustomerPage{Customers: make([]customer.Customer, len(rows)), Next: next}
+	out := customer.Page{Customers: make([]customer.Customer, len(rows)), Next: next}
 	for i, r := range rows {
 		out.Customers[i] = r.toCustomer()
 	}

@@ -16,13 +16,14 @@ var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
 func newCustomer(t testing.TB, id string) (*customer.Customer, []event.Event) {
 	t.Helper()
-	c, data, err := customer.New(id, customer.Registration{Name: "Ana", Email: id + "@example.es", Phone: "+34600111222"}, now)
+	c, _, err := customer.New(id, customer.Registration{Name: "Ana", Email: id + "@example.es", Phone: "+34600111222"}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
 	f := event.Factory{Source: "test", NewID: func() string { n++; return id + "-evt-" + string(rune('a'+n)) }}
-	return c, f.New(context.Background(), now, data...)
+	env := event.Envelope{CustomerID: id, Customer: event.Customer{ID: id, Version: 1}, Timestamp: now}
+	return c, f.New(context.Background(), now, event.Registered{Envelope: env}, event.Onboarded{Envelope: env})
 }
 
 func TestReopeningKeepsDataAndPendingEventsAndMigratesOnce(t *testing.T) {
@@ -90,27 +91,6 @@ func TestAWriterWaitingForTheLockGivesUpWhenItsContextEnds(t *testing.T) {
 	}
 	if err := db.MarkHandled(ctx, "evt-1"); err != nil {
 		t.Fatalf("the given-up write must have left no trace: %v", err)
-	}
-}
-
-func TestMailboxListsNewestFirst(t *testing.T) {
-	db := mustOpenDB(t, sqlite.NotificationsSchema)
-	ctx := context.Background()
-	box := db.Mailbox()
-	for i, to := range []string{"a@example.com", "b@example.com", "a@example.com"} {
-		m := sqlite.Mail{IdempotencyKey: string(rune('k' + i)), ProviderID: string(rune('p' + i)), Channel: "email",
-			Recipient: to, Body: "b", AcceptedAt: now.Add(time.Duration(i) * time.Second)}
-		if _, _, err := box.Accept(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	all, err := box.List(ctx, "", 10)
-	if err != nil || len(all) != 3 || all[0].IdempotencyKey != "m" {
-		t.Fatalf("List = %+v, %v", all, err)
-	}
-	mine, _ := box.List(ctx, "a@example.com", 10)
-	if len(mine) != 2 {
-		t.Fatalf("List(a) = %+v", mine)
 	}
 }
 

@@ -89,7 +89,7 @@ func (s *Deliveries) Record(ctx context.Context, d notification.Delivery, events
 }
 
 // List implements ports.Deliveries.
-func (s *Deliveries) List(ctx context.Context, q notification.Query, w page.Window) (ports.DeliveryPage, error) {
+func (s *Deliveries) List(ctx context.Context, q notification.Query, w page.Window) (notification.Page, error) {
 	db := s.db.read(ctx).Model(&deliveryRow{})
 	if q.CustomerID != "" {
 		db = db.Where("customer_id = ?", q.CustomerID)
@@ -102,16 +102,16 @@ func (s *Deliveries) List(ctx context.Context, q notification.Query, w page.Wind
 		if err != nil {
 			var bad fault.Fields
 			bad.Add("cursor", "is not a cursor this API returned")
-			return ports.DeliveryPage{}, bad.Err("invalid page request")
+			return notification.Page{}, bad.Err("invalid page request")
 		}
 		db = db.Where("seq < ?", seq)
 	}
 	var rows []deliveryRow
 	if err := db.Order("seq DESC").Limit(w.Limit + 1).Find(&rows).Error; err != nil {
-		return ports.DeliveryPage{}, storageError("list deliveries", err)
+		return notification.Page{}, storageError("list deliveries", err)
 	}
 	rows, next := page.Next(rows, w, func(r deliveryRow) string { return strconv.FormatInt(r.Seq, 10) })
-	out := ports.DeliveryPage{Deliveries: make([]notification.Delivery, len(rows)), Next: next}
+	out := notification.Page{Deliveries: make([]notification.Delivery, len(rows)), Next: next}
 	for i, r := range rows {
 		out.Deliveries[i] = r.toDelivery()
 	}

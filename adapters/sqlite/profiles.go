@@ -66,6 +66,50 @@ type evaluationDoc struct {
 	EvaluatedAt     time.Time                  `json:"evaluatedAt"`
 }
 
+// snapshotDoc is how the newest customer snapshot is stored: a JSON
+// document, read and written whole. Its names are those of the event
+// snapshot it was first stored as, so older rows still read.
+type snapshotDoc struct {
+	ID             string     `json:"id"`
+	Name           string     `json:"name"`
+	FirstName      string     `json:"firstName,omitempty"`
+	LastName       string     `json:"lastName,omitempty"`
+	Email          string     `json:"email"`
+	Phone          string     `json:"phone"`
+	BirthDate      string     `json:"birthDate,omitempty"`
+	Language       string     `json:"language"`
+	Status         string     `json:"status"`
+	Tier           string     `json:"tier"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	ActivatedAt    *time.Time `json:"activatedAt,omitempty"`
+	DeactivatedAt  *time.Time `json:"deactivatedAt,omitempty"`
+	FirstPaymentAt *time.Time `json:"firstPaymentAt,omitempty"`
+	PromotedAt     *time.Time `json:"promotedAt,omitempty"`
+	Version        int64      `json:"version"`
+}
+
+func toSnapshotDoc(s profiling.Snapshot) snapshotDoc {
+	d := snapshotDoc{ID: s.ID, Name: s.Name, FirstName: s.FirstName, LastName: s.LastName, Email: s.Email, Phone: s.Phone,
+		Language: s.Language, Status: string(s.Status), Tier: string(s.Tier), CreatedAt: s.CreatedAt,
+		ActivatedAt: optTime(s.ActivatedAt), DeactivatedAt: optTime(s.DeactivatedAt), FirstPaymentAt: optTime(s.FirstPaymentAt),
+		PromotedAt: optTime(s.PromotedAt), Version: s.Version}
+	if !s.BirthDate.IsZero() {
+		d.BirthDate = s.BirthDate.Format(customer.DateLayout)
+	}
+	return d
+}
+
+func (d snapshotDoc) toSnapshot() profiling.Snapshot {
+	s := profiling.Snapshot{ID: d.ID, Name: d.Name, FirstName: d.FirstName, LastName: d.LastName, Email: d.Email,
+		Phone: d.Phone, Language: d.Language, Status: customer.Status(d.Status), Tier: customer.Tier(d.Tier),
+		CreatedAt: d.CreatedAt, ActivatedAt: timeOf(d.ActivatedAt), DeactivatedAt: timeOf(d.DeactivatedAt),
+		FirstPaymentAt: timeOf(d.FirstPaymentAt), PromotedAt: timeOf(d.PromotedAt), Version: d.Version}
+	if d.BirthDate != "" {
+		s.BirthDate, _ = time.Parse(customer.DateLayout, d.BirthDate) // written by toSnapshotDoc in this layout
+	}
+	return s
+}
+
 // Get implements ports.Profiles.
 func (s *Profiles) Get(ctx context.Context, customerID string) (profiling.Profile, error) {
 	p, err := loadProfile(s.db.read(ctx), customerID)
@@ -163,7 +207,7 @@ func toProfileRow(p *profiling.Profile) (*profileRow, error) {
 		row.BirthDate = p.Facts.BirthDate.Format(customer.DateLayout)
 	}
 	if p.Customer != nil {
-		if row.Snapshot, err = json.Marshal(p.Customer); err != nil {
+		if row.Snapshot, err = json.Marshal(toSnapshotDoc(*p.Customer)); err != nil {
 			return nil, fault.Wrap(fault.Internal, err, "encode snapshot")
 		}
 	}
@@ -187,10 +231,11 @@ func (r profileRow) toProfile(promos []promotionRow) (profiling.Profile, error) 
 		p.Facts.BirthDate, _ = time.Parse(customer.DateLayout, r.BirthDate) // written by toProfileRow in this layout
 	}
 	if len(r.Snapshot) > 0 {
-		var snap event.Customer
-		if err := json.Unmarshal(r.Snapshot, &snap); err != nil {
+		var doc snapshotDoc
+		if err := json.Unmarshal(r.Snapshot, &doc); err != nil {
 			return profiling.Profile{}, fault.Wrap(fault.Internal, err, "decode snapshot of "+r.CustomerID)
 		}
+		snap := doc.toSnapshot()
 		p.Customer = &snap
 	}
 	for _, pr := range promos {

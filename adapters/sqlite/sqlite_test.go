@@ -41,6 +41,6 @@ func TestProfilesContract(t *testing.T) {
 func TestDeliveriesContract(t *testing.T) {
 	storetest.TestDeliveries(t, func(t *testing.T) storetest.DeliveryStore {
 		db := mustOpenDB(t, sqlite.NotificationsSchema)
-		return storetest.DeliveryStore{Deliveries: db.Deliveries(), Outbox: db.Outbox(), Mailbox: db.Mailbox()}
+		return storetest.DeliveryStore{Deliveries: db.Deliveries(), Outbox: db.Outbox()}
 	})
 }

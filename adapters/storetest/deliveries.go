@@ -1,14 +1,12 @@
 package storetest
 
 import (
-	"context"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/fintechlabs/customers/adapters/delivery"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/locale"
@@ -17,17 +15,10 @@ import (
 	"github.com/fintechlabs/customers/ports"
 )
 
-// Mailbox is the development provider's mailbox with its listing.
-type Mailbox interface {
-	delivery.Mailbox
-	List(ctx context.Context, recipient string, limit int) ([]delivery.Mail, error)
-}
-
 // DeliveryStore is what the delivery contract needs from an implementation.
 type DeliveryStore struct {
 	Deliveries ports.Deliveries
 	Outbox     ports.Outbox
-	Mailbox    Mailbox
 }
 
 func sampleDelivery(id, customerID string, ch notification.Channel, at time.Time) notification.Delivery {
@@ -142,37 +133,6 @@ func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
 		_, err = s.Deliveries.List(ctx(t), notification.Query{}, page.Window{Limit: 2, After: "not-a-seq"})
 		if fault.KindOf(err) != fault.Invalid {
 			t.Fatalf("a forged cursor: error = %v", err)
-		}
-	})
-
-	t.Run("the mailbox delivers each idempotency key once", func(t *testing.T) {
-		s := open(t)
-		m := delivery.Mail{IdempotencyKey: "k1", ProviderID: "p1", Channel: "email", Recipient: "ana@example.es",
-			Subject: "s", Body: "b", AcceptedAt: now}
-		got, fresh, err := s.Mailbox.Accept(ctx(t), m)
-		mustNot(t, err, "Accept")
-		if !fresh || got.Attempts != 1 || got.ProviderID != "p1" {
-			t.Fatalf("first accept = %+v, %v", got, fresh)
-		}
-		again := m
-		again.ProviderID, again.Body = "p2", "different"
-		got, fresh, err = s.Mailbox.Accept(ctx(t), again)
-		mustNot(t, err, "Accept again")
-		if fresh || got.Attempts != 2 || got.ProviderID != "p1" || got.Body != "b" {
-			t.Fatalf("second accept = %+v, %v", got, fresh)
-		}
-		other := m
-		other.IdempotencyKey, other.ProviderID, other.Recipient, other.AcceptedAt = "k2", "p2", "+34600111222", now.Add(time.Second)
-		_, _, err = s.Mailbox.Accept(ctx(t), other)
-		mustNot(t, err, "Accept another")
-		all, err := s.Mailbox.List(ctx(t), "", 10)
-		mustNot(t, err, "List")
-		mine, err := s.Mailbox.List(ctx(t), "ana@example.es", 10)
-		mustNot(t, err, "List one recipient")
-		one, err := s.Mailbox.List(ctx(t), "", 1)
-		mustNot(t, err, "List one")
-		if len(all) != 2 || all[0].IdempotencyKey != "k2" || len(mine) != 1 || len(one) != 1 || one[0].IdempotencyKey != "k2" {
-			t.Fatalf("List: all %+v, mine %+v, one %+v", all, mine, one)
 		}
 	})
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
@@ -22,8 +23,9 @@ func ptr[T any](v T) *T { return &v }
 // TestProfiles runs the ports.Profiles contract. open returns an empty store.
 func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 	rules := profiling.DefaultRules()
-	snapshot := event.Customer{ID: "c1", Name: "Ana", Email: "ana@example.es", Phone: "+34600111222",
-		BirthDate: "1990-05-17", Language: "es", Status: "active", Tier: "basic", CreatedAt: now, Version: 3}
+	snapshot := profiling.Snapshot{ID: "c1", Name: "Ana", Email: "ana@example.es", Phone: "+34600111222",
+		BirthDate: time.Date(1990, 5, 17, 0, 0, 0, 0, time.UTC), Language: "es", Status: customer.Active, Tier: customer.Basic,
+		CreatedAt: now, ActivatedAt: now, Version: 3}
 
 	t.Run("an unknown profile is not found", func(t *testing.T) {
 		_, err := open(t).Profiles.Get(ctx(t), "nobody")
@@ -36,14 +38,11 @@ func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 			if p.CustomerID != "c1" || p.Version != 0 || p.Customer != nil {
 				t.Fatalf("a new profile should be empty: %+v", p)
 			}
-			if _, err := p.ApplySnapshot(snapshot); err != nil {
-				return nil, err
-			}
+			p.ApplySnapshot(snapshot)
 			p.State(profiling.Update{Income: ptr(int64(7_500_000)), CreditScore: ptr(720)})
-			promo, _ := p.GrantFirstPaymentBonus("promo-1", rules, now)
+			p.GrantFirstPaymentBonus("promo-1", rules, now)
 			p.Evaluate(rules, now)
-			bonus, _ := p.PromotionActivated(promo, event.Payment{}, now)
-			return f.New(ctx(t), now, bonus, p.Profiled(now, "test", "r", false)), nil
+			return f.New(ctx(t), now, onboarded("c1"), onboarded("c1")), nil
 		})
 		mustNot(t, err, "Save")
 		if saved.Version != 1 || saved.CreatedAt.IsZero() || saved.UpdatedAt.Before(saved.CreatedAt) {

@@ -8,12 +8,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/fintechlabs/customers/adapters/delivery"
+	"github.com/fintechlabs/customers/adapters/devprovider"
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/metrics"
 	"github.com/fintechlabs/customers/adapters/rest"
@@ -40,6 +41,7 @@ type Service struct {
 	consumer *kafka.Consumer
 	server   *http.Server
 	ln       net.Listener
+	mailbox  *devprovider.FileMailbox
 
 	stopConsumer, stopRelay context.CancelFunc
 	consumerDone            chan struct{}
@@ -138,11 +140,19 @@ func (s *Service) wire() (wiring, error) {
 		return wiring{emits: profiler.Emits, consumes: profiler.Consumes, handle: svc.Handle,
 			router: func(o rest.Options) http.Handler { return rest.ProfilingRouter(svc, o) }}, nil
 	case Notifications:
-		provider := delivery.NewProvider(s.db.Mailbox(), s.log, delivery.Options{
+		box, err := devprovider.OpenMailbox(context.Background(), filepath.Join(filepath.Dir(s.cfg.Database), "mailbox.db"))
+		if err != nil {
+			return wiring{}, err
+		}
+		s.mailbox = box
+		provider := devprovider.NewProvider(box, clock, s.log, devprovider.Options{
 			Latency: s.cfg.DeliveryLatency, FailureRate: s.cfg.DeliveryFailureRate})
 		svc := notifier.New(s.db.Deliveries(), provider, provider, notification.Templates(), clock, ids, s.log)
 		return wiring{emits: notifier.Emits, consumes: notifier.Consumes, handle: svc.Handle,
-			router: func(o rest.Options) http.Handler { return rest.NotificationsRouter(svc, s.db.Mailbox(), o) }}, nil
+			router: func(o rest.Options) http.Handler {
+				o.Routes = append(o.Routes, rest.Route{Method: http.MethodGet, Pattern: "/notifications/mailbox", Handler: devprovider.Handler(box, s.log)})
+				return rest.NotificationsRouter(svc, o)
+			}}, nil
 	}
 	return wiring{}, fmt.Errorf("unknown service %q", s.cfg.Kind)
 }
@@ -285,6 +295,9 @@ func (s *Service) closeResources() {
 		}
 		if s.db != nil {
 			_ = s.db.Close()
+		}
+		if s.mailbox != nil {
+			_ = s.mailbox.Close()
 		}
 	})
 }

@@ -6,7 +6,6 @@ package customer
 import (
 	"time"
 
-	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/locale"
 	"github.com/fintechlabs/customers/core/pii"
 )
@@ -62,37 +61,10 @@ func (c Customer) Saved() Customer {
 	return c
 }
 
-// Snapshot returns the customer as events carry it.
-func (c *Customer) Snapshot() event.Customer {
-	s := event.Customer{
-		ID: c.ID, Name: c.Name, FirstName: c.FirstName, LastName: c.LastName,
-		Email: string(c.Email), Phone: string(c.Phone), Language: string(c.Language),
-		Status: string(c.Status), Tier: string(c.Tier), CreatedAt: c.CreatedAt,
-		ActivatedAt: optional(c.ActivatedAt), DeactivatedAt: optional(c.DeactivatedAt),
-		FirstPaymentAt: optional(c.FirstPaymentAt), PromotedAt: optional(c.PromotedAt),
-		Version: c.Version,
-	}
-	if !c.BirthDate.IsZero() {
-		s.BirthDate = c.BirthDate.Format(DateLayout)
-	}
-	return s
-}
-
-func (c *Customer) envelope(now time.Time) event.Envelope {
-	return event.Envelope{CustomerID: c.ID, Customer: c.Snapshot(), Timestamp: now}
-}
-
 // record bumps the version and remembers a history entry.
 func (c *Customer) record(now time.Time, action Action, from, to, reason string, source Source) {
 	c.Version++
 	c.changes = append(c.changes, Change{
 		Action: action, From: from, To: to, Reason: reason, Source: source, At: now, Version: c.Version,
 	})
-}
-
-func optional(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
 }

@@ -7,7 +7,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/locale"
 	"github.com/fintechlabs/customers/core/pii"
@@ -38,7 +37,7 @@ type Registration struct {
 
 // New validates r and returns an onboarded basic-tier customer with the
 // events onboarding causes. Every invalid field is reported at once.
-func New(id string, r Registration, now time.Time) (*Customer, []event.Data, error) {
+func New(id string, r Registration, now time.Time) (*Customer, []Event, error) {
 	var bad fault.Fields
 	c := &Customer{ID: id, Status: Onboarded, Tier: Basic, CreatedAt: now}
 
@@ -62,8 +61,7 @@ func New(id string, r Registration, now time.Time) (*Customer, []event.Data, err
 		return nil, nil, err
 	}
 	c.record(now, ActionOnboard, "", string(Onboarded), "onboarding", Manual)
-	env := c.envelope(now)
-	return c, []event.Data{event.Registered{Envelope: env}, event.Onboarded{Envelope: env}}, nil
+	return c, []Event{Created{}, Joined{}}, nil
 }
 
 func required(value string, err error) string {

@@ -1,14 +1,9 @@
 package customer
 
-import (
-	"encoding/json"
-	"time"
-
-	"github.com/fintechlabs/customers/core/event"
-)
+import "time"
 
 // Activate makes an onboarded customer active, or reactivates an inactive one.
-func (c *Customer) Activate(now time.Time, reason string) ([]event.Data, error) {
+func (c *Customer) Activate(now time.Time, reason string) ([]Event, error) {
 	if c.Status == Active {
 		return nil, ErrAlreadyActive
 	}
@@ -19,13 +14,11 @@ func (c *Customer) Activate(now time.Time, reason string) ([]event.Data, error) 
 	c.Status, c.ActivatedAt = Active, now
 	c.DeactivatedAt, c.DeactivationReason = time.Time{}, ""
 	c.record(now, ActionActivate, string(from), string(Active), reason, Manual)
-	return []event.Data{event.Activated{
-		Envelope: c.envelope(now), PreviousStatus: string(from), Reactivation: from == Inactive, Reason: reason,
-	}}, nil
+	return []Event{Activated{PreviousStatus: from, Reactivation: from == Inactive, Reason: reason}}, nil
 }
 
 // Deactivate makes an onboarded or active customer inactive.
-func (c *Customer) Deactivate(now time.Time, reason string) ([]event.Data, error) {
+func (c *Customer) Deactivate(now time.Time, reason string) ([]Event, error) {
 	if c.Status == Inactive {
 		return nil, ErrAlreadyInactive
 	}
@@ -35,12 +28,12 @@ func (c *Customer) Deactivate(now time.Time, reason string) ([]event.Data, error
 	from := c.Status
 	c.Status, c.DeactivatedAt, c.DeactivationReason = Inactive, now, reason
 	c.record(now, ActionDeactivate, string(from), string(Inactive), reason, Manual)
-	return []event.Data{event.Deactivated{Envelope: c.envelope(now), PreviousStatus: string(from), Reason: reason}}, nil
+	return []Event{Deactivated{PreviousStatus: from, Reason: reason}}, nil
 }
 
 // RecordFirstPayment records an active customer's first payment; there is
 // only ever one.
-func (c *Customer) RecordFirstPayment(now time.Time, p Payment) ([]event.Data, error) {
+func (c *Customer) RecordFirstPayment(now time.Time, p Payment) ([]Event, error) {
 	if c.Status != Active {
 		return nil, ErrNotActive.With("status is "+string(c.Status), nil)
 	}
@@ -50,16 +43,12 @@ func (c *Customer) RecordFirstPayment(now time.Time, p Payment) ([]event.Data, e
 	p.PaidAt = now
 	c.FirstPayment, c.FirstPaymentAt = &p, now
 	c.record(now, ActionFirstPayment, "unpaid", p.Amount.String(), p.Description, Manual)
-	exact := p.Amount.Decimal()
-	return []event.Data{event.FirstPayment{Envelope: c.envelope(now), Payment: event.Payment{
-		CustomerID: c.ID, Amount: json.Number(exact), AmountDecimal: exact, AmountMinor: p.Amount.Minor,
-		Currency: p.Amount.Currency, Method: string(p.Method), Description: p.Description, ProcessedAt: now, PaidAt: now,
-	}}}, nil
+	return []Event{FirstPaid{Payment: p}}, nil
 }
 
 // Promote moves an active customer up to target, or to the next tier when
 // target is empty. Promotions never go down or sideways.
-func (c *Customer) Promote(now time.Time, target Tier, reason string, source Source) ([]event.Data, error) {
+func (c *Customer) Promote(now time.Time, target Tier, reason string, source Source) ([]Event, error) {
 	if c.Status != Active {
 		return nil, ErrNotActive.With("status is "+string(c.Status), nil)
 	}
@@ -82,16 +71,14 @@ func (c *Customer) Promote(now time.Time, target Tier, reason string, source Sou
 	from := c.Tier
 	c.Tier, c.PromotedAt = target, now
 	c.record(now, ActionPromote, string(from), string(target), reason, source)
-	return []event.Data{event.Promoted{
-		Envelope: c.envelope(now), PreviousTier: string(from), NewTier: string(target), Reason: reason, Source: string(source),
-	}}, nil
+	return []Event{Promoted{PreviousTier: from, NewTier: target, Reason: reason, Source: source}}, nil
 }
 
 // ApplyRecommendation promotes an active customer to a tier profiling
 // recommends. A recommendation that is not above the current tier changes
 // nothing and returns no events; an inactive customer is refused as by
 // Promote.
-func (c *Customer) ApplyRecommendation(now time.Time, tier Tier, reason string) ([]event.Data, error) {
+func (c *Customer) ApplyRecommendation(now time.Time, tier Tier, reason string) ([]Event, error) {
 	if c.Status != Active {
 		return nil, ErrNotActive.With("status is "+string(c.Status), nil)
 	}

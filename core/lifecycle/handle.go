@@ -51,7 +51,7 @@ func (s *Service) applyProfile(ctx context.Context, eventID string, p event.Prof
 	}
 	c, err := s.customers.Update(ctx, p.CustomerID, eventID, func(c *customer.Customer) ([]event.Event, error) {
 		now := s.clock.Now()
-		data, err := c.ApplyRecommendation(now, tier, reason)
+		happened, err := c.ApplyRecommendation(now, tier, reason)
 		if errors.Is(err, customer.ErrNotActive) {
 			s.log.InfoContext(ctx, "⏭️ recommendation not applied: customer is not active",
 				"customerId", c.ID, "status", c.Status, "recommendedTier", tier)
@@ -60,7 +60,7 @@ func (s *Service) applyProfile(ctx context.Context, eventID string, p event.Prof
 		if err != nil {
 			return nil, err
 		}
-		return s.events.New(ctx, now, data...), nil
+		return s.events.New(ctx, now, payloads(c, now, happened)...), nil
 	})
 	if errors.Is(err, customer.ErrNotFound) {
 		s.log.WarnContext(ctx, "⚠️ profile for an unknown customer ignored", "customerId", p.CustomerID)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
@@ -60,11 +61,11 @@ func New(customers ports.Customers, clock ports.Clock, ids ports.IDGenerator, lo
 // field; customer.ErrEmailTaken.
 func (s *Service) Onboard(ctx context.Context, r customer.Registration) (customer.Customer, error) {
 	now := s.clock.Now()
-	c, data, err := customer.New(s.events.NewID(), r, now)
+	c, happened, err := customer.New(s.events.NewID(), r, now)
 	if err != nil {
 		return customer.Customer{}, err
 	}
-	if err := s.customers.Create(ctx, c, s.events.New(ctx, now, data...)); err != nil {
+	if err := s.customers.Create(ctx, c, s.events.New(ctx, now, payloads(c, now, happened)...)); err != nil {
 		return customer.Customer{}, err
 	}
 	s.log.InfoContext(ctx, "🆕 customer onboarded", "customerId", c.ID, "email", c.Email)
@@ -74,8 +75,8 @@ func (s *Service) Onboard(ctx context.Context, r customer.Registration) (custome
 // Activate activates or reactivates a customer. Errors: customer.ErrNotFound,
 // customer.ErrAlreadyActive, fault.Invalid for a bad reason.
 func (s *Service) Activate(ctx context.Context, id, reason string) (customer.Customer, error) {
-	return s.change(ctx, id, func(c *customer.Customer) ([]event.Data, error) {
-		return c.Activate(s.clock.Now(), strings.TrimSpace(reason))
+	return s.change(ctx, id, func(c *customer.Customer, now time.Time) ([]customer.Event, error) {
+		return c.Activate(now, strings.TrimSpace(reason))
 	})
 }
 
@@ -86,8 +87,8 @@ func (s *Service) Deactivate(ctx context.Context, id, reason string) (customer.C
 	if reason = strings.TrimSpace(reason); reason == "" {
 		reason = DefaultDeactivationReason
 	}
-	return s.change(ctx, id, func(c *customer.Customer) ([]event.Data, error) {
-		return c.Deactivate(s.clock.Now(), reason)
+	return s.change(ctx, id, func(c *customer.Customer, now time.Time) ([]customer.Event, error) {
+		return c.Deactivate(now, reason)
 	})
 }
 
@@ -103,8 +104,8 @@ func (s *Service) RecordFirstPayment(ctx context.Context, id string, r customer.
 	if err != nil {
 		return customer.Customer{}, err
 	}
-	return s.change(ctx, id, func(c *customer.Customer) ([]event.Data, error) {
-		return c.RecordFirstPayment(s.clock.Now(), p)
+	return s.change(ctx, id, func(c *customer.Customer, now time.Time) ([]customer.Event, error) {
+		return c.RecordFirstPayment(now, p)
 	})
 }
 
@@ -122,19 +123,20 @@ func (s *Service) Promote(ctx context.Context, id, tier, reason string) (custome
 		}
 		target = t
 	}
-	return s.change(ctx, id, func(c *customer.Customer) ([]event.Data, error) {
-		return c.Promote(s.clock.Now(), target, strings.TrimSpace(reason), customer.Manual)
+	return s.change(ctx, id, func(c *customer.Customer, now time.Time) ([]customer.Event, error) {
+		return c.Promote(now, target, strings.TrimSpace(reason), customer.Manual)
 	})
 }
 
 // change runs a transition requested over the API and logs its events.
-func (s *Service) change(ctx context.Context, id string, transition func(*customer.Customer) ([]event.Data, error)) (customer.Customer, error) {
+func (s *Service) change(ctx context.Context, id string, transition func(*customer.Customer, time.Time) ([]customer.Event, error)) (customer.Customer, error) {
 	c, err := s.customers.Update(ctx, id, "", func(c *customer.Customer) ([]event.Event, error) {
-		data, err := transition(c)
+		now := s.clock.Now()
+		happened, err := transition(c, now)
 		if err != nil {
 			return nil, err
 		}
-		return s.events.New(ctx, s.clock.Now(), data...), nil
+		return s.events.New(ctx, now, payloads(c, now, happened)...), nil
 	})
 	if err != nil {
 		return customer.Customer{}, err
@@ -150,8 +152,8 @@ func (s *Service) Get(ctx context.Context, id string) (customer.Customer, error)
 
 // List returns a page of customers, optionally filtered by status and tier.
 // Errors: fault.Invalid for an unknown status or tier or a bad page request.
-func (s *Service) List(ctx context.Context, status, tier string, p page.Request) (ports.CustomerPage, error) {
-	var f ports.CustomerFilter
+func (s *Service) List(ctx context.Context, status, tier string, p page.Request) (customer.Page, error) {
+	var f customer.Filter
 	var bad fault.Fields
 	var err error
 	if status != "" {
@@ -167,7 +169,7 @@ func (s *Service) List(ctx context.Context, status, tier string, p page.Request)
 		bad = append(bad, e.Fields...)
 	}
 	if err := bad.Err("invalid customer query"); err != nil {
-		return ports.CustomerPage{}, err
+		return customer.Page{}, err
 	}
 	return s.customers.List(ctx, f, w)
 }

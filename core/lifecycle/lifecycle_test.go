@@ -282,8 +282,8 @@ func TestReadsComeFromStorage(t *testing.T) {
 	f := setup(t)
 	c := existing(t, customer.Active, customer.Basic)
 	f.customers.EXPECT().Get(gomock.Any(), "c1").Return(*c, nil)
-	f.customers.EXPECT().List(gomock.Any(), ports.CustomerFilter{Status: customer.Active, Tier: customer.VIP}, page.Window{Limit: 5}).
-		Return(ports.CustomerPage{Customers: []customer.Customer{*c}}, nil)
+	f.customers.EXPECT().List(gomock.Any(), customer.Filter{Status: customer.Active, Tier: customer.VIP}, page.Window{Limit: 5}).
+		Return(customer.Page{Customers: []customer.Customer{*c}}, nil)
 	f.customers.EXPECT().History(gomock.Any(), "c1").Return(c.Changes(), nil)
 	f.customers.EXPECT().Notifications(gomock.Any(), "c9").Return(nil, customer.ErrNotFound)
 

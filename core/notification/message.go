@@ -203,6 +203,12 @@ type Delivery struct {
 	CreatedAt  time.Time
 }
 
+// Page is one page of deliveries and the cursor to the next ("" at the end).
+type Page struct {
+	Deliveries []Delivery
+	Next       string
+}
+
 // Query selects deliveries, newest first.
 type Query struct {
 	CustomerID string

@@ -9,14 +9,13 @@ import (
 	"github.com/fintechlabs/customers/ports"
 )
 
-// Handle sends the messages a customer event triggers (see
-// notification.Plan) and emits notification.sent for each one delivered.
+// Handle sends the messages a customer event triggers (see plan) and emits notification.sent for each one delivered.
 // Each channel's delivery is committed as soon as it is sent, and the event
 // is marked handled with the last one, so a retry after a partial failure
 // sends only what is missing. Errors: fault.Invalid for events this service
 // does not consume; provider failures worth retrying.
 func (s *Service) Handle(ctx context.Context, e event.Event) error {
-	job, ok := notification.Plan(e.Data)
+	job, ok := plan(e.Data)
 	if !ok {
 		return fault.Invalidf("the notifications service does not consume %s", e.Type)
 	}

@@ -55,7 +55,7 @@ func (s *Service) Templates() *notification.Registry { return s.templates }
 
 // List returns deliveries, newest first, optionally for one customer and
 // channel. Errors: fault.Invalid for a bad channel or page request.
-func (s *Service) List(ctx context.Context, customerID, channel string, p page.Request) (ports.DeliveryPage, error) {
+func (s *Service) List(ctx context.Context, customerID, channel string, p page.Request) (notification.Page, error) {
 	var bad fault.Fields
 	q := notification.Query{CustomerID: customerID}
 	if channel != "" {
@@ -68,7 +68,7 @@ func (s *Service) List(ctx context.Context, customerID, channel string, p page.R
 		bad = append(bad, e.Fields...)
 	}
 	if err := bad.Err("invalid delivery query"); err != nil {
-		return ports.DeliveryPage{}, err
+		return notification.Page{}, err
 	}
 	return s.deliveries.List(ctx, q, w)
 }

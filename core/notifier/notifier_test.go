@@ -250,19 +250,19 @@ func TestHandlingErrors(t *testing.T) {
 func TestTheOriginalEmailRequestsWork(t *testing.T) {
 	tests := []struct {
 		name    string
-		req     notifier.Request
+		req     notification.Request
 		subject string
 		body    string
 	}{
-		{"to, subject and template with data", notifier.Request{Channel: notification.Email, To: "cliente@example.com",
+		{"to, subject and template with data", notification.Request{Channel: notification.Email, To: "cliente@example.com",
 			Subject: "Bienvenido", Template: "welcome", Data: map[string]string{"customerName": "Juan Pérez"}},
 			"Bienvenido", "Hola Juan Pérez"},
-		{"customerId and email with template", notifier.Request{Channel: notification.Email, To: "john.doe@example.com",
+		{"customerId and email with template", notification.Request{Channel: notification.Email, To: "john.doe@example.com",
 			CustomerID: "customer_1234567890", Template: "welcome", Data: map[string]string{"customerName": "John Doe"}},
 			"¡Bienvenido/a, John Doe!", "Hola John Doe"},
-		{"an English template", notifier.Request{Channel: notification.Email, To: "a@example.com", Language: "en",
+		{"an English template", notification.Request{Channel: notification.Email, To: "a@example.com", Language: "en",
 			Template: "welcome", Data: map[string]string{"customerName": "John"}}, "Welcome, John!", "Hello John"},
-		{"an ad-hoc email", notifier.Request{Channel: notification.Email, To: "a@example.com",
+		{"an ad-hoc email", notification.Request{Channel: notification.Email, To: "a@example.com",
 			Subject: "Hola {{name}}", Body: "Cuerpo", Data: map[string]string{"name": "Ana"}}, "Hola Ana", "Cuerpo"},
 	}
 	for _, tt := range tests {
@@ -291,17 +291,17 @@ func TestTheOriginalEmailRequestsWork(t *testing.T) {
 func TestMessagesWithATemplateNotOursAreSentAdHocWithItsLabel(t *testing.T) {
 	tests := []struct {
 		name          string
-		req           notifier.Request
+		req           notification.Request
 		subject, body string
 	}{
-		{"an email renders its subject and lists the data", notifier.Request{Channel: notification.Email, To: "a@example.com",
+		{"an email renders its subject and lists the data", notification.Request{Channel: notification.Email, To: "a@example.com",
 			CustomerID: "c1", Subject: "Bienvenido {{customerName}}", Template: "welcome-template",
 			Data: map[string]string{"customerName": "Juan", "plan": "{{not rendered}}"}},
 			"Bienvenido Juan", "Bienvenido Juan\n\ncustomerName: Juan\nplan: {{not rendered}}"},
-		{"an email with a body of its own sends that body", notifier.Request{Channel: notification.Email, To: "a@example.com",
+		{"an email with a body of its own sends that body", notification.Request{Channel: notification.Email, To: "a@example.com",
 			Subject: "Hola", Body: "Código {{code}}", Template: "otp-email", Data: map[string]string{"code": "42"}},
 			"Hola", "Código 42"},
-		{"an SMS fills its message", notifier.Request{Channel: notification.SMS, To: "+1234567890", CustomerID: "c1",
+		{"an SMS fills its message", notification.Request{Channel: notification.SMS, To: "+1234567890", CustomerID: "c1",
 			Body: "Tu código de verificación es: {{code}}", Template: "verification-sms", Data: map[string]string{"code": "123456"}},
 			"", "Tu código de verificación es: 123456"},
 	}
@@ -340,7 +340,7 @@ func TestTheOriginalSMSRequestsWork(t *testing.T) {
 		return "s", nil
 	}).Times(3)
 	f.expectRecord(&recs, nil).Times(3)
-	for _, r := range []notifier.Request{
+	for _, r := range []notification.Request{
 		{To: "+1234567890", Body: "Tu cuenta ha sido activada"},
 		{To: "+1234567890", Body: "Tu código de verificación: {{code}}", Data: map[string]string{"code": "123456"}},
 		{To: "+1234567890", Template: "account-activated", Language: "en", Data: map[string]string{"customerName": "Ana"}},
@@ -359,25 +359,25 @@ func TestTheOriginalSMSRequestsWork(t *testing.T) {
 func TestBadSendRequestsNameEveryProblemAndSendNothing(t *testing.T) {
 	tests := []struct {
 		name   string
-		req    notifier.Request
+		req    notification.Request
 		fields string
 	}{
-		{"an email without recipient or text", notifier.Request{Channel: notification.Email}, "to,body"},
-		{"an email without subject", notifier.Request{Channel: notification.Email, To: "a@example.com", Body: "b"}, "subject"},
-		{"a malformed address", notifier.Request{Channel: notification.Email, To: "nope", Template: "welcome"}, "to"},
-		{"an unsupported language", notifier.Request{Channel: notification.Email, To: "a@example.com", Template: "welcome",
+		{"an email without recipient or text", notification.Request{Channel: notification.Email}, "to,body"},
+		{"an email without subject", notification.Request{Channel: notification.Email, To: "a@example.com", Body: "b"}, "subject"},
+		{"a malformed address", notification.Request{Channel: notification.Email, To: "nope", Template: "welcome"}, "to"},
+		{"an unsupported language", notification.Request{Channel: notification.Email, To: "a@example.com", Template: "welcome",
 			Language: "fr", Data: map[string]string{"customerName": "A"}}, "language"},
-		{"a template not ours without subject", notifier.Request{Channel: notification.Email, To: "a@example.com", Template: "newsletter"}, "subject"},
-		{"an SMS template not ours without message", notifier.Request{Channel: notification.SMS, To: "+1234567890", Template: "verification-sms"}, "message"},
-		{"a label on two lines", notifier.Request{Channel: notification.SMS, To: "+1234567890", Template: "a\nb", Body: "x"}, "template"},
-		{"a label placeholder without data", notifier.Request{Channel: notification.SMS, To: "+1234567890", Template: "verification-sms",
+		{"a template not ours without subject", notification.Request{Channel: notification.Email, To: "a@example.com", Template: "newsletter"}, "subject"},
+		{"an SMS template not ours without message", notification.Request{Channel: notification.SMS, To: "+1234567890", Template: "verification-sms"}, "message"},
+		{"a label on two lines", notification.Request{Channel: notification.SMS, To: "+1234567890", Template: "a\nb", Body: "x"}, "template"},
+		{"a label placeholder without data", notification.Request{Channel: notification.SMS, To: "+1234567890", Template: "verification-sms",
 			Body: "Tu código es {{code}}"}, "data.code"},
-		{"template data missing", notifier.Request{Channel: notification.Email, To: "a@example.com", Template: "promotion",
+		{"template data missing", notification.Request{Channel: notification.Email, To: "a@example.com", Template: "promotion",
 			Data: map[string]string{"customerName": "A"}}, "data.newTier,data.previousTier"},
-		{"an SMS without message", notifier.Request{Channel: notification.SMS, To: "+1234567890"}, "message"},
-		{"an SMS to an email address", notifier.Request{Channel: notification.SMS, To: "a@example.com", Body: "x"}, "to"},
-		{"an SMS that is too long", notifier.Request{Channel: notification.SMS, To: "+1234567890", Body: strings.Repeat("x", 1000)}, "message"},
-		{"an absurd customer id", notifier.Request{Channel: notification.SMS, To: "+1234567890", Body: "x", CustomerID: strings.Repeat("c", 129)}, "customerId"},
+		{"an SMS without message", notification.Request{Channel: notification.SMS, To: "+1234567890"}, "message"},
+		{"an SMS to an email address", notification.Request{Channel: notification.SMS, To: "a@example.com", Body: "x"}, "to"},
+		{"an SMS that is too long", notification.Request{Channel: notification.SMS, To: "+1234567890", Body: strings.Repeat("x", 1000)}, "message"},
+		{"an absurd customer id", notification.Request{Channel: notification.SMS, To: "+1234567890", Body: "x", CustomerID: strings.Repeat("c", 129)}, "customerId"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -420,7 +420,7 @@ func sameSet(a, b string) bool {
 
 func TestARetriedRequestWithTheSameIdempotencyKeySendsOnce(t *testing.T) {
 	f := setup(t)
-	req := notifier.Request{Channel: notification.SMS, To: "+1234567890", Body: "hola", IdempotencyKey: "k-1"}
+	req := notification.Request{Channel: notification.SMS, To: "+1234567890", Body: "hola", IdempotencyKey: "k-1"}
 	var recs []recorded
 	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
 	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("s-1", nil)
@@ -438,7 +438,7 @@ func TestARetriedRequestWithTheSameIdempotencyKeySendsOnce(t *testing.T) {
 
 func TestARetriedRequestAfterAFailureSendsAgain(t *testing.T) {
 	f := setup(t)
-	req := notifier.Request{Channel: notification.SMS, To: "+1234567890", Body: "hola", IdempotencyKey: "k-1"}
+	req := notification.Request{Channel: notification.SMS, To: "+1234567890", Body: "hola", IdempotencyKey: "k-1"}
 	var recs []recorded
 	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{Status: notification.Failed}, nil)
 	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("s-2", nil)
@@ -450,7 +450,7 @@ func TestARetriedRequestAfterAFailureSendsAgain(t *testing.T) {
 }
 
 func TestSendFailures(t *testing.T) {
-	req := notifier.Request{Channel: notification.Email, To: "a@example.com", Subject: "s", Body: "b"}
+	req := notification.Request{Channel: notification.Email, To: "a@example.com", Subject: "s", Body: "b"}
 	t.Run("a provider that is down makes the request unavailable and records nothing", func(t *testing.T) {
 		f := setup(t)
 		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", errors.New("connection refused"))
@@ -493,7 +493,7 @@ func TestSendFailures(t *testing.T) {
 func TestListingDeliveries(t *testing.T) {
 	f := setup(t)
 	f.deliveries.EXPECT().List(gomock.Any(), notification.Query{CustomerID: "c1", Channel: notification.SMS}, page.Window{Limit: 20}).
-		Return(ports.DeliveryPage{Deliveries: []notification.Delivery{{ID: "d1"}}}, nil)
+		Return(notification.Page{Deliveries: []notification.Delivery{{ID: "d1"}}}, nil)
 	p, err := f.svc.List(context.Background(), "c1", "sms", page.Request{})
 	if err != nil || len(p.Deliveries) != 1 {
 		t.Fatalf("List = %+v, %v", p, err)

@@ -9,71 +9,44 @@ import (
 	"github.com/fintechlabs/customers/core/notification"
 )
 
-// Request is a message an API client asks to send: the original's
-// POST /notifications/email and /notifications/sms bodies. Either Template
-// or Body gives the text; Subject (email only) overrides the template's. A
-// Template that is not one of ours labels an ad-hoc message: an SMS sends
-// Body, an email Subject with Body, or, without Body, the body
-// notification.RenderLabelled writes from Data.
-type Request struct {
-	Channel    notification.Channel
-	To         string
-	CustomerID string
-	Subject    string
-	Template   string
-	Body       string
-	Language   string
-	Data       map[string]string
-	// IdempotencyKey, when set, makes a retried request return the first
-	// delivery instead of sending again.
-	IdempotencyKey string
-}
-
-// Outcome is the delivery a request made, and whether it was made by an
-// earlier request with the same idempotency key.
-type Outcome struct {
-	Delivery notification.Delivery
-	Replayed bool
-}
-
 // Send renders and sends an ad-hoc message, records the delivery and emits
 // notification.sent. Errors: fault.Invalid with every bad field, or when the
 // provider refuses the message (the failed delivery is recorded);
 // fault.Unavailable when the provider is down.
-func (s *Service) Send(ctx context.Context, r Request) (Outcome, error) {
+func (s *Service) Send(ctx context.Context, r notification.Request) (notification.Outcome, error) {
 	d, err := s.prepare(r)
 	if err != nil {
-		return Outcome{}, err
+		return notification.Outcome{}, err
 	}
 	if r.IdempotencyKey != "" {
 		d.ID = deliveryID("api", r.IdempotencyKey, string(r.Channel))
 		prior, err := s.deliveries.Get(ctx, d.ID)
 		if err == nil && prior.Status == notification.Sent {
-			return Outcome{Delivery: prior, Replayed: true}, nil
+			return notification.Outcome{Delivery: prior, Replayed: true}, nil
 		}
 		if err != nil && fault.KindOf(err) != fault.NotFound {
-			return Outcome{}, err
+			return notification.Outcome{}, err
 		}
 	} else {
 		d.ID = s.events.NewID()
 	}
 	d.CreatedAt = s.clock.Now()
 	if err := s.send(ctx, &d); err != nil {
-		return Outcome{}, fault.Wrap(fault.Unavailable, err, "the "+string(d.Channel)+" provider is unavailable; try again later")
+		return notification.Outcome{}, fault.Wrap(fault.Unavailable, err, "the "+string(d.Channel)+" provider is unavailable; try again later")
 	}
 	if err := s.deliveries.Record(ctx, d, s.sentEvents(ctx, d), ""); err != nil {
-		return Outcome{}, err
+		return notification.Outcome{}, err
 	}
 	if d.Status == notification.Failed {
 		e := fault.Invalidf("the %s provider refused the message: %s", d.Channel, d.Error)
 		e.Code = "notification.refused"
-		return Outcome{Delivery: d}, e
+		return notification.Outcome{Delivery: d}, e
 	}
-	return Outcome{Delivery: d}, nil
+	return notification.Outcome{Delivery: d}, nil
 }
 
 // prepare validates r and renders its content.
-func (s *Service) prepare(r Request) (notification.Delivery, error) {
+func (s *Service) prepare(r notification.Request) (notification.Delivery, error) {
 	var bad fault.Fields
 	d := notification.Delivery{Channel: r.Channel, CustomerID: strings.TrimSpace(r.CustomerID),
 		Template: strings.TrimSpace(r.Template)}
@@ -102,7 +75,7 @@ func (s *Service) prepare(r Request) (notification.Delivery, error) {
 			ours := " (ours are " + strings.Join(s.templates.Names(), ", ") + ")"
 			switch {
 			case r.Channel == notification.SMS && strings.TrimSpace(body) == "":
-				bad.Add(BodyField(r.Channel), "is required when the template is not one of ours"+ours)
+				bad.Add(notification.BodyField(r.Channel), "is required when the template is not one of ours"+ours)
 			case r.Channel == notification.Email && strings.TrimSpace(subject) == "":
 				bad.Add("subject", "is required when the template is not one of ours"+ours)
 			}
@@ -119,7 +92,7 @@ func (s *Service) prepare(r Request) (notification.Delivery, error) {
 			subject = tx.Subject
 		}
 	case strings.TrimSpace(body) == "":
-		bad.Add(BodyField(r.Channel), "is required when no template is given")
+		bad.Add(notification.BodyField(r.Channel), "is required when no template is given")
 	case r.Channel == notification.Email && strings.TrimSpace(subject) == "":
 		bad.Add("subject", "is required when no template is given")
 	}
@@ -134,7 +107,7 @@ func (s *Service) prepare(r Request) (notification.Delivery, error) {
 		if e, ok := fault.As(err); ok {
 			for _, f := range e.Fields {
 				if f.Field == "body" {
-					f.Field = BodyField(r.Channel)
+					f.Field = notification.BodyField(r.Channel)
 				}
 				bad = append(bad, f)
 			}
@@ -142,13 +115,4 @@ func (s *Service) prepare(r Request) (notification.Delivery, error) {
 		d.Content = content
 	}
 	return d, bad.Err("invalid " + string(r.Channel) + " request")
-}
-
-// BodyField is the name of the message text in a channel's request: "body"
-// for email, "message" for SMS (as in the original API).
-func BodyField(ch notification.Channel) string {
-	if ch == notification.SMS {
-		return "message"
-	}
-	return "body"
 }

@@ -37,19 +37,21 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 	}
 	p, err := s.profiles.Save(ctx, env.CustomerID, e.ID, func(p *profiling.Profile) ([]event.Event, error) {
 		now := s.clock.Now()
-		if _, err := p.ApplySnapshot(env.Customer); err != nil {
+		snapshot, err := snapshotOf(env.Customer)
+		if err != nil {
 			return nil, err
 		}
+		p.ApplySnapshot(snapshot)
 		var out []event.Data
 		if firstPayment {
 			if promo, granted := p.GrantFirstPaymentBonus(s.events.NewID(), s.rules, now); granted {
-				activated, _ := p.PromotionActivated(promo, payment, now) // a snapshot is known: one was just applied or a newer one kept
+				activated, _ := promotionActivated(p, promo, payment, now) // a snapshot is known: one was just applied or a newer one kept
 				out = append(out, activated)
 			}
 		}
 		ev := p.Evaluate(s.rules, now)
 		if announce {
-			out = append(out, p.Profiled(now, e.Type, fmt.Sprintf("profiling score %d", ev.Score), ev.Promotes()))
+			out = append(out, profiled(p, now, e.Type, fmt.Sprintf("profiling score %d", ev.Score), ev.Promotes()))
 		}
 		return s.events.New(ctx, now, out...), nil
 	})

@@ -31,10 +31,6 @@ var Consumes = []string{
 // Emits lists the topics the profiling service publishes.
 var Emits = []string{event.TopicProfiled, event.TopicPromotionActivated}
 
-// ErrNotEligible refuses a manual promotion of a customer known to be under
-// the eligibility age.
-var ErrNotEligible = fault.New(fault.Conflict, "profile.not_eligible", "the customer is not eligible for promotion")
-
 // Service runs the profiling use cases.
 type Service struct {
 	profiles ports.Profiles
@@ -58,31 +54,16 @@ func (s *Service) Get(ctx context.Context, customerID string) (profiling.Profile
 	return s.profiles.Get(ctx, customerID)
 }
 
-// PromoteRequest is the original's POST /profiling/promote body: facts to
-// merge into the profile, and optionally a tier an operator asks for.
-type PromoteRequest struct {
-	CustomerID string
-	Facts      profiling.Statement
-	NewTier    string
-	Reason     string
-}
-
-// Result is a saved evaluation and whether it asked for a promotion.
-type Result struct {
-	Profile  profiling.Profile
-	Promoted bool // a customer.profiled event asks the customer service to promote
-}
-
 // Promote merges the stated facts into the customer's profile, evaluates it
 // and emits customer.profiled. The customer service then promotes the
 // customer if the recommended tier is higher than theirs. A NewTier overrides
 // the rules' tier for any customer not known to be a minor. Errors:
-// fault.Invalid for bad input; ErrNotEligible when NewTier is given for a
-// customer under the eligibility age.
-func (s *Service) Promote(ctx context.Context, r PromoteRequest) (Result, error) {
+// fault.Invalid for bad input; profiling.ErrNotEligible when NewTier is
+// given for a customer under the eligibility age.
+func (s *Service) Promote(ctx context.Context, r profiling.PromoteRequest) (profiling.Decision, error) {
 	u, override, reason, err := s.parse(r)
 	if err != nil {
-		return Result{}, err
+		return profiling.Decision{}, err
 	}
 	var promoted bool
 	p, err := s.profiles.Save(ctx, r.CustomerID, "", func(p *profiling.Profile) ([]event.Event, error) {
@@ -94,7 +75,7 @@ func (s *Service) Promote(ctx context.Context, r PromoteRequest) (Result, error)
 			// Rules promote only customers known to be adults; an operator
 			// may vouch for a customer of unknown age, never for a minor.
 			if age, known := p.Facts.AgeAt(now); known && age < s.rules.MinAge {
-				return nil, ErrNotEligible.With(fmt.Sprintf("age %d is under %d", age, s.rules.MinAge), nil)
+				return nil, profiling.ErrNotEligible.With(fmt.Sprintf("age %d is under %d", age, s.rules.MinAge), nil)
 			}
 			p.Evaluation.RecommendedTier = override
 			p.Evaluation.Reasons = append(p.Evaluation.Reasons, profiling.Reason{
@@ -104,19 +85,19 @@ func (s *Service) Promote(ctx context.Context, r PromoteRequest) (Result, error)
 		if reason == "" {
 			reason = fmt.Sprintf("profiling score %d", p.Evaluation.Score)
 		}
-		profiled := p.Profiled(now, TriggerAPI, reason, promoted)
+		announce := profiled(p, now, TriggerAPI, reason, promoted)
 		if override != "" {
-			promo := p.TierPromotion(s.events.NewID(), override, reason, now)
-			profiled.Promotion = &promo
+			promo := tierPromotion(p.CustomerID, s.events.NewID(), override, reason, now)
+			announce.Promotion = &promo
 		}
-		return s.events.New(ctx, now, profiled), nil
+		return s.events.New(ctx, now, announce), nil
 	})
 	if err != nil {
-		return Result{}, err
+		return profiling.Decision{}, err
 	}
 	s.log.InfoContext(ctx, "🧮 customer profiled", "customerId", p.CustomerID, "score", p.Evaluation.Score,
 		"recommendedTier", p.Evaluation.RecommendedTier, "promote", promoted)
-	return Result{Profile: p, Promoted: promoted}, nil
+	return profiling.Decision{Profile: p, Promoted: promoted}, nil
 }
 
 // Evaluate is a dry run: it evaluates the customer's known facts (none when
@@ -138,7 +119,7 @@ func (s *Service) Evaluate(ctx context.Context, customerID string, facts profili
 	return s.rules.Evaluate(p.Facts, s.clock.Now()), nil
 }
 
-func (s *Service) parse(r PromoteRequest) (profiling.Update, customer.Tier, string, error) {
+func (s *Service) parse(r profiling.PromoteRequest) (profiling.Update, customer.Tier, string, error) {
 	var bad fault.Fields
 	if strings.TrimSpace(r.CustomerID) == "" {
 		bad.Add("customerId", "is required")

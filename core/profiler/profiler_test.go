@@ -73,7 +73,7 @@ func topics(events []event.Event) string {
 func TestTheOriginalPromoteRequestRecommendsPremium(t *testing.T) {
 	f := setup(t)
 	f.expectSave("")
-	res, err := f.svc.Promote(context.Background(), profiler.PromoteRequest{CustomerID: "c1", Facts: profiling.Statement{
+	res, err := f.svc.Promote(context.Background(), profiling.PromoteRequest{CustomerID: "c1", Facts: profiling.Statement{
 		Age: ptr(28), Income: ptr("75000"), CreditScore: ptr(720), FirstPayment: ptr(true)}})
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ func TestManualTierRequests(t *testing.T) {
 		promoted bool
 	}{
 		{"an operator can ask for vip for an eligible customer", ptr(40), "vip", nil, true},
-		{"an operator cannot promote a minor", ptr(17), "premium", profiler.ErrNotEligible, false},
+		{"an operator cannot promote a minor", ptr(17), "premium", profiling.ErrNotEligible, false},
 		{"an operator may vouch for a customer of unknown age", nil, "premium", nil, true},
 		{"asking for the current tier promotes nobody", ptr(40), "basic", nil, false},
 	}
@@ -105,7 +105,7 @@ func TestManualTierRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := setup(t)
 			f.expectSave("")
-			res, err := f.svc.Promote(context.Background(), profiler.PromoteRequest{
+			res, err := f.svc.Promote(context.Background(), profiling.PromoteRequest{
 				CustomerID: "c1", Facts: profiling.Statement{Age: tt.age}, NewTier: tt.tier, Reason: "High value customer"})
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("error = %v, want %v", err, tt.err)
@@ -130,7 +130,7 @@ func TestManualTierRequests(t *testing.T) {
 
 func TestPromoteRequestsAreValidatedBeforeAnythingIsSaved(t *testing.T) {
 	f := setup(t) // no Save expected
-	_, err := f.svc.Promote(context.Background(), profiler.PromoteRequest{
+	_, err := f.svc.Promote(context.Background(), profiling.PromoteRequest{
 		Facts: profiling.Statement{Age: ptr(-1), CreditScore: ptr(900), Income: ptr("x")}, NewTier: "gold", Reason: "a\x00"})
 	e, ok := fault.As(err)
 	if !ok || e.Kind != fault.Invalid {
@@ -149,7 +149,7 @@ func TestStorageFailuresOnPromoteAreReturned(t *testing.T) {
 	f := setup(t)
 	boom := errors.New("disk")
 	f.profiles.EXPECT().Save(gomock.Any(), "c1", "", gomock.Any()).Return(profiling.Profile{}, boom)
-	if _, err := f.svc.Promote(context.Background(), profiler.PromoteRequest{CustomerID: "c1"}); !errors.Is(err, boom) {
+	if _, err := f.svc.Promote(context.Background(), profiling.PromoteRequest{CustomerID: "c1"}); !errors.Is(err, boom) {
 		t.Fatalf("error = %v", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/fintechlabs/customers/core/customer"
-	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/money"
 )
 
@@ -26,26 +25,6 @@ type Evaluation struct {
 // customer's current one.
 func (e Evaluation) Promotes() bool {
 	return e.Eligible && e.RecommendedTier.Above(e.CurrentTier)
-}
-
-// Event returns the evaluation as events carry it, with the original's
-// view of it: a risk score (100 - score) and the recommendations as texts.
-func (e Evaluation) Event() event.Profile {
-	out := event.Profile{
-		Eligible: e.Eligible, Score: e.Score, RiskScore: 100 - e.Score, Segment: e.Segment,
-		CurrentTier: string(e.CurrentTier), RecommendedTier: string(e.RecommendedTier),
-		EvaluatedAt: e.EvaluatedAt, LastUpdated: e.EvaluatedAt,
-		Recommendations: make([]string, len(e.Recommendations)),
-		Advice:          make([]event.Advice, len(e.Recommendations)),
-		Reasons:         make([]event.Reason, len(e.Reasons)),
-	}
-	for i, r := range e.Recommendations {
-		out.Recommendations[i], out.Advice[i] = r.Message, event.Advice(r)
-	}
-	for i, r := range e.Reasons {
-		out.Reasons[i] = event.Reason(r)
-	}
-	return out
 }
 
 // Reason explains one rule's contribution.

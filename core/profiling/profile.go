@@ -1,13 +1,9 @@
 package profiling
 
 import (
-	"encoding/json"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/fintechlabs/customers/core/customer"
-	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
 )
 
@@ -17,7 +13,7 @@ type Profile struct {
 	CustomerID string
 	// Customer is the newest snapshot seen; nil when profiling has only had
 	// REST requests about this customer.
-	Customer   *event.Customer
+	Customer   *Snapshot
 	Facts      Facts
 	Evaluation Evaluation
 	Promotions []Promotion
@@ -41,6 +37,23 @@ func (p Promotion) ActiveAt(t time.Time) bool {
 	return !t.Before(p.ActivatedAt) && t.Before(p.ExpiresAt)
 }
 
+// Snapshot is the customer as the customer service last described them in
+// its events. Profiling keeps the newest one it has seen, to learn facts
+// from and to address the customer when it grants a promotion.
+type Snapshot struct {
+	ID, Name, FirstName, LastName string
+	Email, Phone, Language        string
+	BirthDate                     time.Time // zero when unknown
+	Status                        customer.Status
+	Tier                          customer.Tier
+	CreatedAt                     time.Time
+	ActivatedAt, DeactivatedAt    time.Time // zero when it has not happened
+	FirstPaymentAt, PromotedAt    time.Time
+	// Version orders snapshots: it grows with every change of the
+	// customer. 0 marks one from the original system, which has none.
+	Version int64
+}
+
 // ErrNotFound is returned for a customer profiling has never seen.
 var ErrNotFound = fault.New(fault.NotFound, "profile.not_found", "profile not found")
 
@@ -51,58 +64,37 @@ var ErrNotFound = fault.New(fault.NotFound, "profile.not_found", "profile not fo
 // versioned one; between two of those, the one that describes the later
 // change wins. The original's snapshots may lack a tier or a status: the
 // known facts stay. It reports whether the snapshot was applied.
-func (p *Profile) ApplySnapshot(s event.Customer) (bool, error) {
+func (p *Profile) ApplySnapshot(s Snapshot) bool {
 	if held := p.Customer; held != nil {
 		switch {
 		case s.Version > 0 && s.Version <= held.Version,
-			s.Version == 0 && (held.Version > 0 || changedAt(s).Before(changedAt(*held))):
-			return false, nil
+			s.Version == 0 && (held.Version > 0 || s.changedAt().Before(held.changedAt())):
+			return false
 		}
-	}
-	versioned := s.Version > 0
-	var bad fault.Fields
-	var tier customer.Tier
-	var status customer.Status
-	var err error
-	if versioned || s.Tier != "" {
-		tier, err = customer.ParseTier(s.Tier)
-		bad.Check("customer.tier", err)
-	}
-	if versioned || s.Status != "" {
-		status, err = customer.ParseStatus(s.Status)
-		bad.Check("customer.status", err)
-	}
-	var birth time.Time
-	if s.BirthDate != "" {
-		birth, err = time.Parse(customer.DateLayout, s.BirthDate)
-		bad.Check("customer.birthDate", err)
-	}
-	if err := bad.Err("invalid customer snapshot"); err != nil {
-		return false, err
 	}
 	snapshot := s
 	p.Customer = &snapshot
-	if tier != "" {
-		p.Facts.Tier = tier
+	if s.Tier != "" {
+		p.Facts.Tier = s.Tier
 	}
-	if status != "" {
-		p.Facts.Status = status
+	if s.Status != "" {
+		p.Facts.Status = s.Status
 	}
-	if !birth.IsZero() {
-		p.Facts.BirthDate = birth
+	if !s.BirthDate.IsZero() {
+		p.Facts.BirthDate = s.BirthDate
 	}
-	if s.FirstPaymentAt != nil {
+	if !s.FirstPaymentAt.IsZero() {
 		p.Facts.FirstPayment = true
 	}
-	return true, nil
+	return true
 }
 
 // changedAt is the time of the latest change a snapshot describes.
-func changedAt(s event.Customer) time.Time {
+func (s Snapshot) changedAt() time.Time {
 	latest := s.CreatedAt
-	for _, t := range []*time.Time{s.ActivatedAt, s.DeactivatedAt, s.FirstPaymentAt, s.PromotedAt} {
-		if t != nil && t.After(latest) {
-			latest = *t
+	for _, t := range []time.Time{s.ActivatedAt, s.DeactivatedAt, s.FirstPaymentAt, s.PromotedAt} {
+		if t.After(latest) {
+			latest = t
 		}
 	}
 	return latest
@@ -132,50 +124,4 @@ func (p *Profile) GrantFirstPaymentBonus(id string, r Rules, now time.Time) (Pro
 	}
 	p.Promotions = append(p.Promotions, promo)
 	return promo, true
-}
-
-// Profiled returns the event announcing the profile's last evaluation.
-// promote asks the customer service to apply the recommended tier; reason
-// explains the promotion.
-func (p *Profile) Profiled(now time.Time, trigger, reason string, promote bool) event.Profiled {
-	profile := p.Evaluation.Event()
-	profile.CustomerID = p.CustomerID
-	return event.Profiled{
-		CustomerID: p.CustomerID, Promote: promote, Reason: reason, Timestamp: now, Trigger: trigger, Profile: profile,
-	}
-}
-
-// TierPromotion returns the original's record of an operator's request for
-// tier, valid for a year, to go with the customer.profiled event asking
-// for it.
-func (p *Profile) TierPromotion(id string, tier customer.Tier, reason string, now time.Time) event.Promotion {
-	until := now.AddDate(1, 0, 0)
-	return event.Promotion{
-		ID: id, Code: strings.ToUpper(event.PromotionTier), ActivatedAt: now, ExpiresAt: until,
-		CustomerID: p.CustomerID, Type: event.PromotionTier, Description: "Promotion to tier " + string(tier),
-		ValidUntil: until, NewTier: string(tier), Reason: reason,
-	}
-}
-
-// PromotionActivated returns the event announcing promo, granted for
-// payment, or false when profiling has no snapshot to address the customer
-// with.
-func (p *Profile) PromotionActivated(promo Promotion, payment event.Payment, now time.Time) (event.PromotionActivated, bool) {
-	if p.Customer == nil {
-		return event.PromotionActivated{}, false
-	}
-	out := event.Promotion{
-		ID: promo.ID, Code: promo.Code, DiscountPercent: promo.DiscountPercent,
-		ActivatedAt: promo.ActivatedAt, ExpiresAt: promo.ExpiresAt,
-		CustomerID: p.CustomerID, Type: strings.ToLower(promo.Code), Discount: promo.DiscountPercent,
-		Description: fmt.Sprintf("Bonificación del %d%% por primer pago", promo.DiscountPercent),
-		ValidUntil:  promo.ExpiresAt, PaymentDecimal: payment.Exact(), PaymentCurrency: payment.Currency,
-	}
-	if out.PaymentDecimal != "" {
-		out.PaymentAmount = json.Number(out.PaymentDecimal)
-	}
-	return event.PromotionActivated{
-		Envelope:  event.Envelope{CustomerID: p.CustomerID, Customer: *p.Customer, Timestamp: now},
-		Promotion: out,
-	}, true
 }

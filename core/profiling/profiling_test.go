@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/fintechlabs/customers/core/customer"
-	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/profiling"
 )
@@ -242,20 +241,20 @@ func TestStatedFactsMergeButAFirstPaymentIsNeverForgotten(t *testing.T) {
 	}
 }
 
-func snap(version int64, status, tier string) event.Customer {
-	return event.Customer{ID: "c1", Name: "Ana", Email: "ana@example.es", Phone: "+34600111222",
-		Status: status, Tier: tier, BirthDate: "1990-01-02", Version: version}
+func snap(version int64, status customer.Status, tier customer.Tier) profiling.Snapshot {
+	return profiling.Snapshot{ID: "c1", Name: "Ana", Email: "ana@example.es", Phone: "+34600111222",
+		Status: status, Tier: tier, BirthDate: time.Date(1990, 1, 2, 0, 0, 0, 0, time.UTC), CreatedAt: now, Version: version}
 }
 
 func TestOlderSnapshotsNeverOverwriteNewerOnes(t *testing.T) {
 	var p profiling.Profile
-	if ok, err := p.ApplySnapshot(snap(3, "active", "premium")); !ok || err != nil {
-		t.Fatalf("first snapshot: %v %v", ok, err)
+	if !p.ApplySnapshot(snap(3, customer.Active, customer.Premium)) {
+		t.Fatal("the first snapshot was not applied")
 	}
-	if ok, _ := p.ApplySnapshot(snap(2, "onboarded", "basic")); ok {
+	if p.ApplySnapshot(snap(2, customer.Onboarded, customer.Basic)) {
 		t.Fatal("an older snapshot was applied")
 	}
-	if ok, _ := p.ApplySnapshot(snap(3, "inactive", "basic")); ok {
+	if p.ApplySnapshot(snap(3, customer.Inactive, customer.Basic)) {
 		t.Fatal("a snapshot of the same version was applied twice")
 	}
 	if p.Facts.Status != customer.Active || p.Facts.Tier != customer.Premium || p.Customer.Version != 3 {
@@ -264,33 +263,45 @@ func TestOlderSnapshotsNeverOverwriteNewerOnes(t *testing.T) {
 	if p.Facts.BirthDate.Year() != 1990 {
 		t.Fatalf("birth date not taken: %v", p.Facts.BirthDate)
 	}
-	paid := snap(4, "active", "premium")
-	paid.FirstPaymentAt = &now
-	if ok, _ := p.ApplySnapshot(paid); !ok || !p.Facts.FirstPayment {
+	paid := snap(4, customer.Active, customer.Premium)
+	paid.FirstPaymentAt = now
+	if !p.ApplySnapshot(paid) || !p.Facts.FirstPayment {
 		t.Fatal("a snapshot with a first payment should set the fact")
 	}
 }
 
-func TestMalformedSnapshotsAreInvalid(t *testing.T) {
+// The original system's snapshots have no version (0).
+func TestUnversionedSnapshotsNeverOverwriteVersionedOnes(t *testing.T) {
 	var p profiling.Profile
-	bad := snap(1, "zombie", "gold")
-	bad.BirthDate = "yesterday"
-	_, err := p.ApplySnapshot(bad)
-	e, ok := fault.As(err)
-	if !ok || e.Kind != fault.Invalid || len(e.Fields) != 3 || p.Customer != nil {
-		t.Fatalf("error = %v", err)
+	if !p.ApplySnapshot(snap(0, customer.Onboarded, "")) || p.Facts.Status != customer.Onboarded || p.Facts.Tier != "" {
+		t.Fatalf("a first unversioned snapshot: %+v", p.Facts)
+	}
+	activated := snap(0, customer.Active, "")
+	activated.ActivatedAt = now.Add(time.Minute)
+	if !p.ApplySnapshot(activated) || p.Facts.Status != customer.Active {
+		t.Fatal("a later unversioned change was not applied")
+	}
+	if p.ApplySnapshot(snap(0, customer.Onboarded, "")) {
+		t.Fatal("an earlier unversioned change was applied over a later one")
+	}
+	promoted := snap(0, "", customer.Premium)
+	promoted.PromotedAt = now.Add(2 * time.Minute)
+	if !p.ApplySnapshot(promoted) || p.Facts.Status != customer.Active || p.Facts.Tier != customer.Premium {
+		t.Fatalf("a snapshot without status must keep the known one: %+v", p.Facts)
+	}
+	if !p.ApplySnapshot(snap(1, customer.Active, customer.Basic)) {
+		t.Fatal("a versioned snapshot must replace an unversioned one")
+	}
+	late := snap(0, customer.Inactive, "")
+	late.DeactivatedAt = now.Add(time.Hour)
+	if p.ApplySnapshot(late) || p.Facts.Status != customer.Active {
+		t.Fatal("an unversioned snapshot overwrote a versioned one")
 	}
 }
 
 func TestTheFirstPaymentBonusIsGrantedOnce(t *testing.T) {
 	var p profiling.Profile
 	p.CustomerID = "c1"
-	if _, ok := p.PromotionActivated(profiling.Promotion{}, event.Payment{}, now); ok {
-		t.Fatal("no event can be built without a snapshot")
-	}
-	if _, err := p.ApplySnapshot(snap(2, "active", "basic")); err != nil {
-		t.Fatal(err)
-	}
 	promo, ok := p.GrantFirstPaymentBonus("p1", profiling.DefaultRules(), now)
 	if !ok || promo.DiscountPercent != 60 || promo.Code != "FIRST_PAYMENT_BONUS" || !promo.ExpiresAt.Equal(now.AddDate(0, 0, 30)) {
 		t.Fatalf("promotion = %+v", promo)
@@ -301,35 +312,8 @@ func TestTheFirstPaymentBonusIsGrantedOnce(t *testing.T) {
 	if _, again := p.GrantFirstPaymentBonus("p2", profiling.DefaultRules(), now); again || len(p.Promotions) != 1 {
 		t.Fatal("the bonus was granted twice")
 	}
-	ev, ok := p.PromotionActivated(promo, event.Payment{Amount: "99.9", AmountDecimal: "99.90", Currency: "EUR"}, now)
-	if !ok || ev.CustomerID != "c1" || ev.Promotion.ID != "p1" || ev.Customer.Email != "ana@example.es" {
-		t.Fatalf("event = %+v", ev)
-	}
-	// The original's consumers read type, discount, validUntil and
-	// paymentAmount (a number); ours read the exact decimal.
-	if pr := ev.Promotion; pr.Type != "first_payment_bonus" || pr.Discount != 60 || !pr.ValidUntil.Equal(promo.ExpiresAt) ||
-		pr.PaymentAmount != "99.90" || pr.PaymentDecimal != "99.90" || pr.PaymentCurrency != "EUR" ||
-		pr.CustomerID != "c1" || pr.Description == "" || !pr.ActivatedAt.Equal(now) {
-		t.Fatalf("promotion = %+v", pr)
-	}
 	if !p.Facts.FirstPayment {
 		t.Fatal("the bonus implies the first payment")
-	}
-}
-
-func TestProfiledEventCarriesTheWholeEvaluation(t *testing.T) {
-	p := profiling.Profile{CustomerID: "c1", Facts: facts(t, ptr(28), ptr("75000"), ptr(720), true)}
-	p.Evaluate(profiling.DefaultRules(), now)
-	e := p.Profiled(now, "api", "score 75", true)
-	if e.CustomerID != "c1" || !e.Promote || e.Reason != "score 75" || e.Trigger != "api" ||
-		e.Profile.Score != 75 || e.Profile.RecommendedTier != "premium" || len(e.Profile.Reasons) != 5 ||
-		e.Profile.Advice[0].Code != "upgrade-tier" {
-		t.Fatalf("event = %+v", e)
-	}
-	// The original's Profile: customerId, riskScore, recommendations as texts.
-	if e.Profile.CustomerID != "c1" || e.Profile.RiskScore != 25 || e.Profile.Recommendations[0] != e.Profile.Advice[0].Message ||
-		!e.Profile.LastUpdated.Equal(now) {
-		t.Fatalf("profile = %+v", e.Profile)
 	}
 }
 

@@ -182,10 +182,10 @@ func (mr *MockCustomersMockRecorder) History(ctx, id any) *gomock.Call {
 }
 
 // List mocks base method.
-func (m *MockCustomers) List(ctx context.Context, f ports.CustomerFilter, w page.Window) (ports.CustomerPage, error) {
+func (m *MockCustomers) List(ctx context.Context, f customer.Filter, w page.Window) (customer.Page, error) {
 	m.ctrl.T.Helper()
 	ret := m.ctrl.Call(m, "List", ctx, f, w)
-	ret0, _ := ret[0].(ports.CustomerPage)
+	ret0, _ := ret[0].(customer.Page)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
@@ -349,10 +349,10 @@ func (mr *MockDeliveriesMockRecorder) Handled(ctx, eventID any) *gomock.Call {
 }
 
 // List mocks base method.
-func (m *MockDeliveries) List(ctx context.Context, q notification.Query, w page.Window) (ports.DeliveryPage, error) {
+func (m *MockDeliveries) List(ctx context.Context, q notification.Query, w page.Window) (notification.Page, error) {
 	m.ctrl.T.Helper()
 	ret := m.ctrl.Call(m, "List", ctx, q, w)
-	ret0, _ := ret[0].(ports.DeliveryPage)
+	ret0, _ := ret[0].(notification.Page)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fintechlabs/customers/adapters/devprovider"
 	"github.com/fintechlabs/customers/adapters/memory"
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/adapters/system"
@@ -129,12 +130,15 @@ func routers() map[string]http.Handler {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	clock, ids := system.Clock{}, system.UUIDs{}
 	opts := rest.Options{Log: quiet}
+	withMailbox := opts
+	withMailbox.Routes = []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox",
+		Handler: devprovider.Handler(devprovider.NewMemoryMailbox(), quiet)}}
 	s := memory.New()
 	return map[string]http.Handler{
 		"### customer, port 3001":  rest.CustomerRouter(lifecycle.New(s.Customers(), clock, ids, quiet), opts),
 		"### profiling, port 3002": rest.ProfilingRouter(profiler.New(s.Profiles(), profiling.DefaultRules(), clock, ids, quiet), opts),
 		"### notifications, port 3003": rest.NotificationsRouter(notifier.New(s.Deliveries(), nil, nil, notification.Templates(), clock, ids, quiet),
-			s.Mailbox(), opts),
+			withMailbox),
 	}
 }
 

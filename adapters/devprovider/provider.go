@@ -1,9 +1,11 @@
-// Package delivery is a development email and SMS provider: it "delivers" a
-// message by storing it in a mailbox (the notifications database in the
-// running system) and logging it with the recipient masked. It honours
+// Package devprovider is the development email and SMS provider: it
+// "delivers" a message by storing it in a mailbox of its own (a SQLite file
+// beside the notifications database in the running system) and logging it
+// with the recipient masked, and serves that mailbox over HTTP. It honours
 // idempotency keys like a real provider, and can be slowed down or made to
-// fail to exercise retries.
-package delivery
+// fail to exercise retries. Only the composition root knows it: swapping it
+// for a real provider is a change of wiring.
+package devprovider
 
 import (
 	"context"
@@ -37,8 +39,12 @@ type Mail struct {
 // Mailbox stores accepted messages.
 type Mailbox interface {
 	// Accept stores m unless a message with its idempotency key is there,
-	// and returns the stored message and whether m was new.
+	// in which case it counts one more attempt; it returns the stored
+	// message and whether m was new.
 	Accept(ctx context.Context, m Mail) (Mail, bool, error)
+	// List returns accepted messages, newest first, optionally to one
+	// recipient, at most limit.
+	List(ctx context.Context, recipient string, limit int) ([]Mail, error)
 }
 
 // Addresses that the provider refuses for good, to exercise failed
@@ -56,16 +62,16 @@ type Options struct {
 	// FailureRate is the chance (0 to 1) that a send fails as if the
 	// provider were down; the caller should retry.
 	FailureRate float64
-	// Now and Random may be replaced in tests.
-	Now    func() time.Time
+	// Random may be replaced in tests.
 	Random func() float64
 }
 
 // Provider implements ports.EmailSender and ports.SMSSender.
 type Provider struct {
-	box  Mailbox
-	opts Options
-	log  *slog.Logger
+	box   Mailbox
+	clock ports.Clock
+	opts  Options
+	log   *slog.Logger
 }
 
 var (
@@ -74,14 +80,11 @@ var (
 )
 
 // NewProvider returns a provider storing messages in box.
-func NewProvider(box Mailbox, log *slog.Logger, opts Options) *Provider {
-	if opts.Now == nil {
-		opts.Now = func() time.Time { return time.Now().UTC() }
-	}
+func NewProvider(box Mailbox, clock ports.Clock, log *slog.Logger, opts Options) *Provider {
 	if opts.Random == nil {
 		opts.Random = rand.Float64
 	}
-	return &Provider{box: box, opts: opts, log: log}
+	return &Provider{box: box, clock: clock, opts: opts, log: log}
 }
 
 // SendEmail implements ports.EmailSender.
@@ -109,7 +112,7 @@ func (p *Provider) deliver(ctx context.Context, m Mail, icon string) (string, er
 		return "", fault.Unavailablef("the %s provider is unavailable (simulated failure)", m.Channel)
 	}
 	m.ProviderID = "dev_" + uuid.NewSHA1(uuid.NameSpaceOID, []byte(m.IdempotencyKey)).String()
-	m.AcceptedAt = p.opts.Now()
+	m.AcceptedAt = p.clock.Now()
 	stored, fresh, err := p.box.Accept(ctx, m)
 	if err != nil {
 		return "", err

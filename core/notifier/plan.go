@@ -1,33 +1,14 @@
-package notification
+package notifier
 
 import (
 	"strconv"
 
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/locale"
+	"github.com/fintechlabs/customers/core/notification"
 )
 
-// Job is what one consumed event asks the notifications service to send: one
-// template over one or more channels to the customer in the snapshot.
-type Job struct {
-	CustomerID string
-	Email      string
-	Phone      string
-	Language   locale.Language
-	Template   string
-	Channels   []Channel
-	Data       map[string]string
-}
-
-// Recipient returns the job's address for ch.
-func (j Job) Recipient(ch Channel) string {
-	if ch == SMS {
-		return j.Phone
-	}
-	return j.Email
-}
-
-// Plan maps a consumed event to the messages it triggers:
+// plan maps a consumed event to the messages it triggers:
 //
 //	customer.onboarded            -> welcome             (email)
 //	customer.activated            -> account-activated   (email, SMS)
@@ -36,29 +17,29 @@ func (j Job) Recipient(ch Channel) string {
 //	customer.promotion.activated  -> first-payment-bonus (email)
 //
 // Other events trigger nothing and return false.
-func Plan(d event.Data) (Job, bool) {
+func plan(d event.Data) (notification.Job, bool) {
 	switch e := d.(type) {
 	case event.Onboarded:
-		return job(e.Envelope, Welcome, nil, Email), true
+		return job(e.Envelope, notification.Welcome, nil, notification.Email), true
 	case event.Activated:
-		return job(e.Envelope, AccountActivated, nil, Email, SMS), true
+		return job(e.Envelope, notification.AccountActivated, nil, notification.Email, notification.SMS), true
 	case event.Deactivated:
-		return job(e.Envelope, AccountDeactivated, map[string]string{"reason": e.Reason}, Email), true
+		return job(e.Envelope, notification.AccountDeactivated, map[string]string{"reason": e.Reason}, notification.Email), true
 	case event.Promoted:
-		return job(e.Envelope, Promotion, map[string]string{
+		return job(e.Envelope, notification.Promotion, map[string]string{
 			"previousTier": e.PreviousTier, "newTier": e.NewTier, "reason": e.Reason,
-		}, Email), true
+		}, notification.Email), true
 	case event.PromotionActivated:
-		return job(e.Envelope, FirstPaymentBonus, map[string]string{
+		return job(e.Envelope, notification.FirstPaymentBonus, map[string]string{
 			"discountPercent": strconv.Itoa(e.Promotion.DiscountPercent),
 			"promotionCode":   e.Promotion.Code,
 			"expiresOn":       e.Promotion.ExpiresAt.Format("2006-01-02"),
-		}, Email), true
+		}, notification.Email), true
 	}
-	return Job{}, false
+	return notification.Job{}, false
 }
 
-func job(env event.Envelope, template string, data map[string]string, channels ...Channel) Job {
+func job(env event.Envelope, template string, data map[string]string, channels ...notification.Channel) notification.Job {
 	lang, err := locale.Parse(env.Customer.Language)
 	if err != nil {
 		lang = locale.Default
@@ -67,7 +48,7 @@ func job(env event.Envelope, template string, data map[string]string, channels .
 	for k, v := range data {
 		all[k] = v
 	}
-	return Job{
+	return notification.Job{
 		CustomerID: env.CustomerID, Email: env.Customer.Email, Phone: env.Customer.Phone,
 		Language: lang, Template: template, Channels: channels, Data: all,
 	}

@@ -1,0 +1,37 @@
+package notification
+
+// Request is a message an API client asks to send: the original's
+// POST /notifications/email and /notifications/sms bodies. Either Template
+// or Body gives the text; Subject (email only) overrides the template's. A
+// Template that is not one of ours labels an ad-hoc message: an SMS sends
+// Body, an email Subject with Body, or, without Body, the body
+// notification.RenderLabelled writes from Data.
+type Request struct {
+	Channel    Channel
+	To         string
+	CustomerID string
+	Subject    string
+	Template   string
+	Body       string
+	Language   string
+	Data       map[string]string
+	// IdempotencyKey, when set, makes a retried request return the first
+	// delivery instead of sending again.
+	IdempotencyKey string
+}
+
+// Outcome is the delivery a request made, and whether it was made by an
+// earlier request with the same idempotency key.
+type Outcome struct {
+	Delivery Delivery
+	Replayed bool
+}
+
+// BodyField is the name of the message text in a channel's request: "body"
+// for email, "message" for SMS (as in the original API).
+func BodyField(ch Channel) string {
+	if ch == SMS {
+		return "message"
+	}
+	return "body"
+}
