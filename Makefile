@@ -10,11 +10,11 @@ FUZZTIME ?= 10s
 
 ## run: the whole system in one process on an embedded Kafka broker (127.0.0.1:9092), SQLite under ./data
 run:
-	LOG_FORMAT=$${LOG_FORMAT:-pretty} $(GO) run ./apps/stack
+	LOG_FORMAT=$${LOG_FORMAT:-pretty} $(GO) run ./cmd/stack
 
-## build: the four binaries into ./bin
+## build: the binaries into ./bin
 build:
-	$(GO) build -o bin/ ./apps/...
+	$(GO) build -o bin/ ./cmd/...
 
 ## test: run every test (unit, adapter, end-to-end) with the race detector
 test:

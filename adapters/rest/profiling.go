@@ -26,6 +26,13 @@ type profileHandler struct {
 	opts Options
 }
 
+func (h *profileHandler) now() time.Time {
+	if h.opts.Clock == nil {
+		return wallClock{}.Now()
+	}
+	return h.opts.Clock.Now()
+}
+
 // promoteProfileRequest is the original's POST /profiling/promote body:
 // every fact optional. (Not an embedded struct: JSON type errors would then
 // name the Go field path.)
@@ -199,7 +206,7 @@ func (h *profileHandler) profileJSON(p profiling.Profile) profileBody {
 	if c := p.Customer; c != nil {
 		b.Customer = &profileContact{Name: c.Name, Status: string(c.Status), Tier: string(c.Tier), Version: c.Version}
 	}
-	now := time.Now()
+	now := h.now()
 	for i, pr := range p.Promotions {
 		b.Promotions[i] = promotionBody{ID: pr.ID, Code: pr.Code, DiscountPercent: pr.DiscountPercent,
 			ActivatedAt: pr.ActivatedAt, ExpiresAt: pr.ExpiresAt, Active: pr.ActiveAt(now)}

@@ -9,9 +9,16 @@ import (
 	"github.com/go-chi/chi/v5"
 )
 
+// Clock tells the time (ports.Clock, which this package does not import: the
+// API does not depend on the core's ports).
+type Clock interface{ Now() time.Time }
+
 // Options are what every service's router shares.
 type Options struct {
 	Log *slog.Logger
+	// Clock stamps health answers and says which promotions are active; the
+	// wall clock when nil.
+	Clock Clock
 	// APIKeys, when not empty, are required on every route but health checks
 	// and metrics.
 	APIKeys []string
@@ -51,6 +58,9 @@ type Check struct {
 // /customers/health, as in the original). The routes mount registers are
 // served both under /api/v1 and at the root.
 func newRouter(service, resource string, opts Options, mount func(r chi.Router)) http.Handler {
+	if opts.Clock == nil {
+		opts.Clock = wallClock{}
+	}
 	r := chi.NewRouter()
 	r.Use(withIDs, accessLog(opts.Log, opts.Observer), securityHeaders, cors(opts.CORSOrigins), authenticate(opts.APIKeys, opts.Log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -60,7 +70,7 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 		badRequest(w, r, http.StatusMethodNotAllowed, "route.method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
 	})
 	health := func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "service": service, "timestamp": time.Now().UTC()})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "service": service, "timestamp": opts.Clock.Now()})
 	}
 	ready := func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
@@ -99,3 +109,8 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 	}
 	return r
 }
+
+// wallClock is the clock of routers given none.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now().UTC() }

@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/devprovider"
 	"github.com/fintechlabs/customers/adapters/memory"
 	"github.com/fintechlabs/customers/adapters/rest"
-	"github.com/fintechlabs/customers/adapters/system"
+	"github.com/fintechlabs/customers/adapters/uuidv7"
 	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/core/notifier"
@@ -41,15 +42,15 @@ func newAPI(t *testing.T, opts rest.Options) api {
 		opts.CORSOrigins = []string{"*"}
 	}
 	cs, ps, ns := memory.New(), memory.New(), memory.New()
-	clock, ids := system.Clock{}, system.UUIDs{}
+	clk, ids := clock.UTC{}, uuidv7.Generator{}
 	box := devprovider.NewMemoryMailbox()
-	provider := devprovider.NewProvider(box, clock, quiet, devprovider.Options{})
+	provider := devprovider.NewProvider(box, clk, quiet, devprovider.Options{})
 	notificationOpts := opts
 	notificationOpts.Routes = []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox", Handler: devprovider.Handler(box, quiet)}}
 	return api{
-		customers:     rest.CustomerRouter(lifecycle.New(cs.Customers(), clock, ids, quiet), opts),
-		profiling:     rest.ProfilingRouter(profiler.New(ps.Profiles(), profiling.DefaultRules(), clock, ids, quiet), opts),
-		notifications: rest.NotificationsRouter(notifier.New(ns.Deliveries(), provider, provider, notification.Templates(), clock, ids, quiet), notificationOpts),
+		customers:     rest.CustomerRouter(lifecycle.New(cs.Customers(), clk, ids, quiet), opts),
+		profiling:     rest.ProfilingRouter(profiler.New(ps.Profiles(), profiling.DefaultRules(), clk, ids, quiet), opts),
+		notifications: rest.NotificationsRouter(notifier.New(ns.Deliveries(), provider, provider, notification.Templates(), clk, ids, quiet), notificationOpts),
 		customerStore: cs,
 	}
 }

@@ -11,7 +11,7 @@ import (
 // BenchmarkCreateACustomerWithItsEvents is one onboarding's write: the
 // customer, its first history entry and two outbox rows, in one transaction.
 func BenchmarkCreateACustomerWithItsEvents(b *testing.B) {
-	db := mustOpenDB(b, sqlite.CustomerSchema)
+	db := mustOpen(b, sqlite.OpenCustomers)
 	ctx := context.Background()
 	b.ReportAllocs()
 	i := 0

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -22,9 +23,22 @@ type Customers struct{ db *DB }
 
 var _ ports.Customers = (*Customers)(nil)
 
-// Customers returns the customer store of a database opened with
-// CustomerSchema.
-func (db *DB) Customers() *Customers { return &Customers{db: db} }
+// CustomerStore is the customer service's database: its customers, outbox and
+// inbox. Nothing else can be had from it.
+type CustomerStore struct{ *DB }
+
+// OpenCustomers opens (creating and migrating if needed) the customer service's
+// database at path.
+func OpenCustomers(ctx context.Context, path string, log *slog.Logger) (*CustomerStore, error) {
+	db, err := Open(ctx, path, CustomerSchema, log)
+	if err != nil {
+		return nil, err
+	}
+	return &CustomerStore{db}, nil
+}
+
+// Customers returns the store's customers.
+func (s *CustomerStore) Customers() *Customers { return &Customers{db: s.DB} }
 
 type customerRow struct {
 	ID                 string  `gorm:"column:id;primaryKey"`

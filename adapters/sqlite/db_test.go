@@ -29,7 +29,7 @@ func newCustomer(t testing.TB, id string) (*customer.Customer, []event.Event) {
 func TestReopeningKeepsDataAndPendingEventsAndMigratesOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "customer.db")
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path, sqlite.CustomerSchema, quiet)
+	db, err := sqlite.OpenCustomers(ctx, path, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestReopeningKeepsDataAndPendingEventsAndMigratesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	again, err := sqlite.Open(ctx, path, sqlite.CustomerSchema, quiet)
+	again, err := sqlite.OpenCustomers(ctx, path, quiet)
 	if err != nil {
 		t.Fatalf("reopening an up-to-date database: %v", err)
 	}
@@ -62,7 +62,7 @@ func TestReopeningKeepsDataAndPendingEventsAndMigratesOnce(t *testing.T) {
 }
 
 func TestAWriterWaitingForTheLockGivesUpWhenItsContextEnds(t *testing.T) {
-	db := mustOpenDB(t, sqlite.CustomerSchema)
+	db := mustOpen(t, sqlite.OpenCustomers)
 	ctx := context.Background()
 	c, events := newCustomer(t, "c1")
 	if err := db.Customers().Create(ctx, c, events); err != nil {
@@ -105,7 +105,7 @@ func TestOpeningFailsClearly(t *testing.T) {
 }
 
 func TestPruningKeepsUnpublishedEventsAndRecentHistory(t *testing.T) {
-	db := mustOpenDB(t, sqlite.CustomerSchema)
+	db := mustOpen(t, sqlite.OpenCustomers)
 	ctx := context.Background()
 	c, events := newCustomer(t, "c1")
 	if err := db.Customers().Create(ctx, c, events); err != nil {

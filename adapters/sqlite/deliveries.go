@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 
 	"gorm.io/gorm"
@@ -21,9 +22,22 @@ type Deliveries struct{ db *DB }
 
 var _ ports.Deliveries = (*Deliveries)(nil)
 
-// Deliveries returns the delivery log of a database opened with
-// NotificationsSchema.
-func (db *DB) Deliveries() *Deliveries { return &Deliveries{db: db} }
+// DeliveryStore is the notifications service's database: its deliveries, outbox and
+// inbox. Nothing else can be had from it.
+type DeliveryStore struct{ *DB }
+
+// OpenDeliveries opens (creating and migrating if needed) the notifications service's
+// database at path.
+func OpenDeliveries(ctx context.Context, path string, log *slog.Logger) (*DeliveryStore, error) {
+	db, err := Open(ctx, path, NotificationsSchema, log)
+	if err != nil {
+		return nil, err
+	}
+	return &DeliveryStore{db}, nil
+}
+
+// Deliveries returns the store's deliveries.
+func (s *DeliveryStore) Deliveries() *Deliveries { return &Deliveries{db: s.DB} }
 
 type deliveryRow struct {
 	Seq            int64  `gorm:"column:seq;primaryKey;autoIncrement"`

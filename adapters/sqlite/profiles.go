@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,9 +21,22 @@ type Profiles struct{ db *DB }
 
 var _ ports.Profiles = (*Profiles)(nil)
 
-// Profiles returns the profile store of a database opened with
-// ProfilingSchema.
-func (db *DB) Profiles() *Profiles { return &Profiles{db: db} }
+// ProfileStore is the profiling service's database: its profiles, outbox and
+// inbox. Nothing else can be had from it.
+type ProfileStore struct{ *DB }
+
+// OpenProfiles opens (creating and migrating if needed) the profiling service's
+// database at path.
+func OpenProfiles(ctx context.Context, path string, log *slog.Logger) (*ProfileStore, error) {
+	db, err := Open(ctx, path, ProfilingSchema, log)
+	if err != nil {
+		return nil, err
+	}
+	return &ProfileStore{db}, nil
+}
+
+// Profiles returns the store's profiles.
+func (s *ProfileStore) Profiles() *Profiles { return &Profiles{db: s.DB} }
 
 type profileRow struct {
 	CustomerID   string `gorm:"column:customer_id;primaryKey"`

@@ -13,10 +13,11 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// mustOpenDB opens a fresh database file in a temporary directory.
-func mustOpenDB(tb testing.TB, schema sqlite.Schema) *sqlite.DB {
+// mustOpen opens a fresh database file in a temporary directory with open
+// (sqlite.OpenCustomers, ...).
+func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Context, string, *slog.Logger) (S, error)) S {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), string(schema)+".db"), schema, quiet)
+	db, err := open(context.Background(), filepath.Join(tb.TempDir(), "service.db"), quiet)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -26,21 +27,21 @@ func mustOpenDB(tb testing.TB, schema sqlite.Schema) *sqlite.DB {
 
 func TestCustomersContract(t *testing.T) {
 	storetest.TestCustomers(t, func(t *testing.T) storetest.CustomerStore {
-		db := mustOpenDB(t, sqlite.CustomerSchema)
+		db := mustOpen(t, sqlite.OpenCustomers)
 		return storetest.CustomerStore{Customers: db.Customers(), Outbox: db.Outbox()}
 	})
 }
 
 func TestProfilesContract(t *testing.T) {
 	storetest.TestProfiles(t, func(t *testing.T) storetest.ProfileStore {
-		db := mustOpenDB(t, sqlite.ProfilingSchema)
+		db := mustOpen(t, sqlite.OpenProfiles)
 		return storetest.ProfileStore{Profiles: db.Profiles(), Outbox: db.Outbox()}
 	})
 }
 
 func TestDeliveriesContract(t *testing.T) {
 	storetest.TestDeliveries(t, func(t *testing.T) storetest.DeliveryStore {
-		db := mustOpenDB(t, sqlite.NotificationsSchema)
+		db := mustOpen(t, sqlite.OpenDeliveries)
 		return storetest.DeliveryStore{Deliveries: db.Deliveries(), Outbox: db.Outbox()}
 	})
 }

@@ -18,18 +18,19 @@ import (
 	"time"
 
 	"github.com/fintechlabs/customers/adapters/logging"
-	"github.com/fintechlabs/customers/apps/system"
+	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/apps/stack"
 	"github.com/fintechlabs/customers/test/stacktest"
 )
 
 // startStack starts the system on the embedded broker (or KAFKA_BROKERS).
-func startStack(b *testing.B) *system.Stack {
+func startStack(b *testing.B) *stack.Stack {
 	b.Helper()
 	env, _ := stacktest.Env("bench", b.TempDir())
 	env["LOG_LEVEL"] = "warn"
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	st, err := system.StartStack(ctx, system.MapEnv(env), logging.New(io.Discard, logging.Options{Format: logging.JSON}))
+	st, err := stack.Start(ctx, config.MapEnv(env), logging.New(io.Discard, logging.Options{Format: logging.JSON}))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func counter(b *testing.B, base, series string) int {
 // and the relays' bookkeeping per onboarding.
 func BenchmarkOnboardingThroughTheWholeSystem(b *testing.B) {
 	st := startStack(b)
-	customers := st.Services[system.Customer].URL()
+	customers := st.Services[config.Customer].URL()
 	sent := `kafka_messages_total{topic="notification.sent",outcome="handled"}`
 	profiled := `kafka_messages_total{topic="customer.profiled",outcome="handled"}`
 	run := time.Now().UnixNano()

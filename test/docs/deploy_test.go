@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	app "github.com/fintechlabs/customers/apps/system"
+	app "github.com/fintechlabs/customers/apps/config"
 )
 
 // compose is the part of a compose file these checks read.
@@ -185,8 +185,8 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 			if len(s.Command) != 1 {
 				t.Fatalf("command %v", s.Command)
 			}
-			if _, err := os.Stat("../../apps/" + s.Command[0] + "/main.go"); err != nil {
-				t.Errorf("command %v runs no binary of apps/", s.Command)
+			if _, err := os.Stat("../../cmd/" + s.Command[0] + "/main.go"); err != nil {
+				t.Errorf("command %v runs no binary of cmd/", s.Command)
 			}
 			if !slices.ContainsFunc(s.Volumes, func(v string) bool {
 				name, path, _ := strings.Cut(v, ":")
@@ -236,13 +236,13 @@ func TestTheDockerfileBuildsEveryBinaryAndRunsUnprivileged(t *testing.T) {
 	if !strings.Contains(df, "CGO_ENABLED=1") {
 		t.Error("SQLite needs cgo: CGO_ENABLED=1")
 	}
-	entries, err := os.ReadDir("../../apps")
+	entries, err := os.ReadDir("../../cmd")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if _, err := os.Stat("../../apps/" + e.Name() + "/main.go"); err == nil && !strings.Contains(df, "./apps/"+e.Name()) {
-			t.Errorf("the image does not build apps/%s", e.Name())
+		if _, err := os.Stat("../../cmd/" + e.Name() + "/main.go"); err == nil && !strings.Contains(df, "./cmd/"+e.Name()) {
+			t.Errorf("the image does not build cmd/%s", e.Name())
 		}
 	}
 	user := regexp.MustCompile(`(?m)^USER (\S+)`).FindStringSubmatch(runtimeStage)

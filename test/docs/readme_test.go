@@ -16,11 +16,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/devprovider"
 	"github.com/fintechlabs/customers/adapters/memory"
 	"github.com/fintechlabs/customers/adapters/rest"
-	"github.com/fintechlabs/customers/adapters/system"
-	app "github.com/fintechlabs/customers/apps/system"
+	"github.com/fintechlabs/customers/adapters/uuidv7"
+	app "github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/notification"
@@ -128,16 +129,16 @@ var routeRE = regexp.MustCompile("^\\| `(GET|POST) (/[^`?]*)")
 // README heading of its API section.
 func routers() map[string]http.Handler {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	clock, ids := system.Clock{}, system.UUIDs{}
+	clk, ids := clock.UTC{}, uuidv7.Generator{}
 	opts := rest.Options{Log: quiet}
 	withMailbox := opts
 	withMailbox.Routes = []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox",
 		Handler: devprovider.Handler(devprovider.NewMemoryMailbox(), quiet)}}
 	s := memory.New()
 	return map[string]http.Handler{
-		"### customer, port 3001":  rest.CustomerRouter(lifecycle.New(s.Customers(), clock, ids, quiet), opts),
-		"### profiling, port 3002": rest.ProfilingRouter(profiler.New(s.Profiles(), profiling.DefaultRules(), clock, ids, quiet), opts),
-		"### notifications, port 3003": rest.NotificationsRouter(notifier.New(s.Deliveries(), nil, nil, notification.Templates(), clock, ids, quiet),
+		"### customer, port 3001":  rest.CustomerRouter(lifecycle.New(s.Customers(), clk, ids, quiet), opts),
+		"### profiling, port 3002": rest.ProfilingRouter(profiler.New(s.Profiles(), profiling.DefaultRules(), clk, ids, quiet), opts),
+		"### notifications, port 3003": rest.NotificationsRouter(notifier.New(s.Deliveries(), nil, nil, notification.Templates(), clk, ids, quiet),
 			withMailbox),
 	}
 }

@@ -7,20 +7,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fintechlabs/customers/apps/system"
+	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/test/stacktest"
 )
 
 func TestEventsWaitInKafkaWhileAServiceIsDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := stack.Stop(ctx, system.Notifications); err != nil {
+	if err := stacktest.Stop(ctx, sys, config.Notifications); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
 	for range 3 {
 		ids = append(ids, onboard(t, ""))
 	}
-	if err := stack.Resume(ctx, system.Notifications); err != nil {
+	if err := stacktest.Resume(ctx, sys, config.Notifications, stackLog); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range ids {
@@ -32,11 +33,11 @@ func TestTheOutboxHoldsEventsThroughABrokerOutage(t *testing.T) {
 	if os.Getenv("KAFKA_BROKERS") != "" {
 		t.Skip("stops the embedded broker; an external cluster is not ours to stop")
 	}
-	stack.StopBroker()
+	stacktest.StopBroker(sys)
 	restarted := false
 	defer func() {
 		if !restarted {
-			_ = stack.StartBroker()
+			_ = stacktest.StartBroker(sys, stackLog)
 		}
 	}()
 	// The customer service keeps answering: the state change and its events
@@ -46,7 +47,7 @@ func TestTheOutboxHoldsEventsThroughABrokerOutage(t *testing.T) {
 	if r := do(t, "GET", customers()+"/readyz", ""); r.Status != http.StatusOK || r.str("status") != "degraded" || r.str("checks", "kafka") == "ok" {
 		t.Fatalf("readiness with the broker down = %d %s", r.Status, r.Raw)
 	}
-	if err := stack.StartBroker(); err != nil {
+	if err := stacktest.StartBroker(sys, stackLog); err != nil {
 		t.Fatal(err)
 	}
 	restarted = true

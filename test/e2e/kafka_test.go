@@ -9,10 +9,10 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
-	"github.com/fintechlabs/customers/apps/system"
+	"github.com/fintechlabs/customers/apps/config"
 )
 
-func brokers() []string { return strings.Split(stack.Brokers(), ",") }
+func brokers() []string { return strings.Split(sys.Brokers(), ",") }
 
 // partitionKeys returns one key per partition, as the publisher's hash
 // places them.
@@ -54,15 +54,15 @@ func poison(eventType, key string, kind int) kafkago.Message {
 }
 
 // consumers maps each consumed topic to the services that consume it.
-var consumers = map[string][]system.Kind{
-	"notification.sent":            {system.Customer},
-	"customer.profiled":            {system.Customer},
-	"customer.onboarded":           {system.Profiling, system.Notifications},
-	"customer.activated":           {system.Profiling, system.Notifications},
-	"customer.deactivated":         {system.Profiling, system.Notifications},
-	"customer.firstPayment":        {system.Profiling},
-	"customer.promoted":            {system.Profiling, system.Notifications},
-	"customer.promotion.activated": {system.Notifications},
+var consumers = map[string][]config.Kind{
+	"notification.sent":            {config.Customer},
+	"customer.profiled":            {config.Customer},
+	"customer.onboarded":           {config.Profiling, config.Notifications},
+	"customer.activated":           {config.Profiling, config.Notifications},
+	"customer.deactivated":         {config.Profiling, config.Notifications},
+	"customer.firstPayment":        {config.Profiling},
+	"customer.promoted":            {config.Profiling, config.Notifications},
+	"customer.promotion.activated": {config.Notifications},
 }
 
 func TestPoisonIsDeadLetteredWhileLaterMessagesStillFlow(t *testing.T) {
@@ -91,7 +91,7 @@ func TestPoisonIsDeadLetteredWhileLaterMessagesStillFlow(t *testing.T) {
 		want := map[string]bool{}
 		for _, key := range partitionKeys("poison-"+eventType+"-"+run, 3) {
 			for _, k := range kinds {
-				want[key+"@"+stack.Services[k].GroupID()] = true
+				want[key+"@"+sys.Services[k].GroupID()] = true
 			}
 		}
 		dead := kafkatest.ReadRecords(t, brokers(), topic(eventType)+".dlt", len(want), func(m kafkago.Message) bool {

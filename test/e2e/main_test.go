@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -17,12 +18,16 @@ import (
 	"time"
 
 	"github.com/fintechlabs/customers/adapters/logging"
-	"github.com/fintechlabs/customers/apps/system"
+	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/apps/stack"
 	"github.com/fintechlabs/customers/test/stacktest"
 )
 
 // stack is the system under test, shared by the tests of this package.
-var stack *system.Stack
+var sys *stack.Stack
+
+// stackLog receives the services' logs.
+var stackLog *slog.Logger
 
 // logFile receives the services' logs; printed when a test fails.
 var logFile string
@@ -57,7 +62,8 @@ func run(m *testing.M) int {
 	env["LOG_FORMAT"], env["LOG_LEVEL"] = "json", "debug"
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	stack, err = system.StartStack(ctx, system.MapEnv(env), logging.New(logs, logging.Options{Format: logging.JSON, Level: -4}))
+	stackLog = logging.New(logs, logging.Options{Format: logging.JSON, Level: -4})
+	sys, err = stack.Start(ctx, config.MapEnv(env), stackLog)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start the stack:", err)
 		dumpLogs()
@@ -66,7 +72,7 @@ func run(m *testing.M) int {
 	code := m.Run()
 	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), time.Minute)
 	defer cancelShutdown()
-	if err := stack.Shutdown(shutdownCtx); err != nil {
+	if err := sys.Shutdown(shutdownCtx); err != nil {
 		fmt.Fprintln(os.Stderr, "shutdown:", err)
 		code = 1
 	}
@@ -89,9 +95,9 @@ func dumpLogs() {
 	fmt.Fprintf(os.Stderr, "--- last %d log lines of the stack ---\n%s\n", len(lines), strings.Join(lines, "\n"))
 }
 
-func customers() string     { return stack.Services[system.Customer].URL() }
-func profiling() string     { return stack.Services[system.Profiling].URL() }
-func notifications() string { return stack.Services[system.Notifications].URL() }
+func customers() string     { return sys.Services[config.Customer].URL() }
+func profiling() string     { return sys.Services[config.Profiling].URL() }
+func notifications() string { return sys.Services[config.Notifications].URL() }
 
 // reply is a decoded HTTP response.
 type reply struct {

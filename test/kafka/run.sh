@@ -10,5 +10,5 @@ trap 'test/kafka/broker.sh stop' EXIT
 # shellcheck disable=SC1091
 source .cache/kafka-test/env
 echo "== testing against Apache Kafka $KAFKA_TEST_VERSION: PLAINTEXT $KAFKA_BROKERS, SASL $KAFKA_SASL_BROKERS"
-go test -race -count=1 -timeout 20m ./adapters/kafka/... ./apps/system/... ./test/e2e/...
+go test -race -count=1 -timeout 20m ./adapters/kafka/... ./apps/... ./test/e2e/...
 echo "== passed against Apache Kafka $KAFKA_TEST_VERSION"

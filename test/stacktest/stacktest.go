@@ -1,12 +1,19 @@
 // Package stacktest prepares the whole system for black-box tests and
-// benchmarks.
+// benchmarks, and holds what only tests do to it: stopping and resuming a
+// service, stopping and starting the embedded broker.
 package stacktest
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/fintechlabs/customers/adapters/broker"
+	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/apps/stack"
 )
 
 // Env returns the environment of a stack for a run named name ("e2e",
@@ -39,4 +46,41 @@ func Env(name, dataDir string) (env map[string]string, topicPrefix string) {
 		}
 	}
 	return env, topicPrefix
+}
+
+// Stop shuts one service of st down, as a crash or a deploy would; its
+// events wait in Kafka until Resume.
+func Stop(ctx context.Context, st *stack.Stack, kind config.Kind) error {
+	return st.Services[kind].Shutdown(ctx)
+}
+
+// Resume starts a stopped service of st again with the same configuration:
+// same database, same consumer group.
+func Resume(ctx context.Context, st *stack.Stack, kind config.Kind, log *slog.Logger) error {
+	svc, err := stack.Wiring[kind](ctx, st.Services[kind].Config(), log)
+	if err != nil {
+		return err
+	}
+	svc.Start()
+	st.Services[kind] = svc
+	return nil
+}
+
+// StopBroker stops st's embedded broker, as an outage would.
+func StopBroker(st *stack.Stack) {
+	if st.Broker != nil {
+		st.Broker.Close()
+		st.Broker = nil
+	}
+}
+
+// StartBroker starts st's embedded broker again on the same port with the
+// same data.
+func StartBroker(st *stack.Stack, log *slog.Logger) error {
+	b, err := broker.Start(st.BrokerOptions, log)
+	if err != nil {
+		return err
+	}
+	st.Broker = b
+	return nil
 }

@@ -1,33 +1,56 @@
-package system
+// Package stack runs the whole system in one process, as `make run` does:
+// an embedded Kafka broker unless KAFKA_BROKERS names a cluster, and the
+// customer, profiling and notifications services, each assembled by its
+// own composition root.
+package stack
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/fintechlabs/customers/adapters/broker"
+	"github.com/fintechlabs/customers/adapters/logging"
+	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/apps/customer"
+	"github.com/fintechlabs/customers/apps/notifications"
+	"github.com/fintechlabs/customers/apps/profiling"
+	"github.com/fintechlabs/customers/apps/runner"
 )
+
+// Wiring is each service's composition root, by kind.
+var Wiring = map[config.Kind]runner.Wire{
+	config.Customer:      customer.New,
+	config.Profiling:     profiling.New,
+	config.Notifications: notifications.New,
+}
 
 // Stack is the whole system in one process: optionally an embedded broker,
 // and the three services.
 type Stack struct {
 	Broker   *broker.Broker // nil when KAFKA_BROKERS names a cluster
-	Services map[Kind]*Service
-	brokers  string
-	brokerOp broker.Options
-	log      *slog.Logger
+	Services map[config.Kind]*runner.Service
+	// BrokerOptions start the embedded broker again on the same port with
+	// the same data.
+	BrokerOptions broker.Options
+	brokers       string
 }
 
 // StartStack starts the system. Without KAFKA_BROKERS it starts an embedded
 // broker on 127.0.0.1:EMBEDDED_KAFKA_PORT (9092), keeping its data under
 // DATA_DIR/kafka so that nothing is lost across restarts.
-func StartStack(ctx context.Context, env Env, log *slog.Logger) (st *Stack, err error) {
-	st = &Stack{Services: map[Kind]*Service{}, log: log}
+func Start(ctx context.Context, env config.Env, log *slog.Logger) (st *Stack, err error) {
+	st = &Stack{Services: map[config.Kind]*runner.Service{}}
 	defer func() {
 		if err != nil {
 			_ = st.Shutdown(context.WithoutCancel(ctx))
@@ -45,13 +68,13 @@ func StartStack(ctx context.Context, env Env, log *slog.Logger) (st *Stack, err 
 		if v, ok := env("DATA_DIR"); ok && v != "" {
 			dataDir = v
 		}
-		st.brokerOp = broker.Options{Port: port, DataDir: filepath.Join(dataDir, "kafka")}
-		if st.Broker, err = broker.Start(st.brokerOp, log); err != nil {
+		st.BrokerOptions = broker.Options{Port: port, DataDir: filepath.Join(dataDir, "kafka")}
+		if st.Broker, err = broker.Start(st.BrokerOptions, log); err != nil {
 			return st, fmt.Errorf("%w (is another broker on port %d? set KAFKA_BROKERS to use it)", err, port)
 		}
 		st.brokers = st.Broker.Addr()
 		_, p, _ := net.SplitHostPort(st.brokers)
-		st.brokerOp.Port, _ = strconv.Atoi(p) // a restart reuses the port picked for port 0
+		st.BrokerOptions.Port, _ = strconv.Atoi(p) // a restart reuses the port picked for port 0
 	}
 	withBrokers := func(k string) (string, bool) {
 		if k == "KAFKA_BROKERS" {
@@ -59,57 +82,21 @@ func StartStack(ctx context.Context, env Env, log *slog.Logger) (st *Stack, err 
 		}
 		return env(k)
 	}
-	for _, kind := range Kinds {
-		cfg, err := Load(kind, withBrokers, true)
+	for _, kind := range config.Kinds {
+		cfg, err := config.Load(kind, withBrokers, true)
 		if err != nil {
 			return st, err
 		}
-		svc, err := New(ctx, cfg, log)
+		svc, err := Wiring[kind](ctx, cfg, log)
 		if err != nil {
 			return st, fmt.Errorf("start %s: %w", kind, err)
 		}
 		st.Services[kind] = svc
 	}
-	for _, kind := range Kinds {
+	for _, kind := range config.Kinds {
 		st.Services[kind].Start()
 	}
 	return st, nil
-}
-
-// Stop shuts one service down; its events wait in Kafka until Resume.
-func (st *Stack) Stop(ctx context.Context, kind Kind) error {
-	return st.Services[kind].Shutdown(ctx)
-}
-
-// Resume starts a stopped service again with the same configuration: same
-// database, same consumer group.
-func (st *Stack) Resume(ctx context.Context, kind Kind) error {
-	svc, err := New(ctx, st.Services[kind].cfg, st.log)
-	if err != nil {
-		return err
-	}
-	svc.Start()
-	st.Services[kind] = svc
-	return nil
-}
-
-// StopBroker stops the embedded broker, as an outage would.
-func (st *Stack) StopBroker() {
-	if st.Broker != nil {
-		st.Broker.Close()
-		st.Broker = nil
-	}
-}
-
-// StartBroker starts the embedded broker again on the same port with the
-// same data.
-func (st *Stack) StartBroker() error {
-	b, err := broker.Start(st.brokerOp, st.log)
-	if err != nil {
-		return err
-	}
-	st.Broker = b
-	return nil
 }
 
 // Brokers returns the bootstrap servers the stack uses.
@@ -132,12 +119,8 @@ func (st *Stack) Failed() <-chan error {
 // Shutdown stops the services in reverse order, then the broker.
 func (st *Stack) Shutdown(ctx context.Context) error {
 	var errs []error
-	for i := len(Kinds) - 1; i >= 0; i-- {
-		if s, ok := st.Services[Kinds[i]]; ok {
-			if s.serveDone == nil {
-				s.closeResources()
-				continue
-			}
+	for i := len(config.Kinds) - 1; i >= 0; i-- {
+		if s, ok := st.Services[config.Kinds[i]]; ok {
 			errs = append(errs, s.Shutdown(ctx))
 		}
 	}
@@ -156,14 +139,14 @@ func (st *Stack) Banner() string {
 	} else {
 		fmt.Fprintf(&b, "  🔌 Kafka                %s\n", st.brokers)
 	}
-	for _, k := range Kinds {
+	for _, k := range config.Kinds {
 		if s, ok := st.Services[k]; ok {
 			fmt.Fprintf(&b, "  🌐 %s\n", s.Describe())
 		}
 	}
-	c := st.Services[Customer].URL()
-	p := st.Services[Profiling].URL()
-	n := st.Services[Notifications].URL()
+	c := st.Services[config.Customer].URL()
+	p := st.Services[config.Profiling].URL()
+	n := st.Services[config.Notifications].URL()
 	fmt.Fprintf(&b, `
   Try it:
     curl -s -X POST %[1]s/customers/onboard -H 'Content-Type: application/json' \
@@ -178,4 +161,39 @@ func (st *Stack) Banner() string {
 
 `, c, p, n)
 	return b.String()
+}
+
+// Main runs the whole system until SIGINT or SIGTERM, printing the banner
+// to out, and returns the exit code.
+func Main(out io.Writer) int {
+	env := config.Env(os.LookupEnv)
+	opts, err := config.LogOptions(env)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "❌", err)
+		return 2
+	}
+	log := logging.New(os.Stderr, opts)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := Start(ctx, env, log)
+	if err != nil {
+		log.Error("❌ start failed", "error", err)
+		return 1
+	}
+	fmt.Fprint(out, st.Banner())
+	code := 0
+	select {
+	case <-ctx.Done():
+	case err := <-st.Failed():
+		log.Error("❌ a service failed", "error", err)
+		code = 1
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := st.Shutdown(shutdownCtx); err != nil {
+		log.Error("❌ unclean shutdown", "error", err)
+		return 1
+	}
+	log.Info("👋 bye")
+	return code
 }

@@ -6,7 +6,7 @@ package main
 import (
 	"os"
 
-	"github.com/fintechlabs/customers/apps/system"
+	"github.com/fintechlabs/customers/apps/stack"
 )
 
-func main() { os.Exit(system.MainStack(os.Stdout)) }
+func main() { os.Exit(stack.Main(os.Stdout)) }

@@ -1,19 +1,18 @@
-package system_test
+package uuidv7_test
 
 import (
 	"sort"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/fintechlabs/customers/adapters/system"
+	"github.com/fintechlabs/customers/adapters/uuidv7"
 )
 
 func TestIDsAreUUIDv7AndSortByCreation(t *testing.T) {
 	var ids []string
 	for range 1000 {
-		ids = append(ids, system.UUIDs{}.NewID())
+		ids = append(ids, uuidv7.Generator{}.NewID())
 	}
 	if !sort.StringsAreSorted(ids) {
 		t.Fatal("UUIDv7 ids made in sequence should sort in sequence")
@@ -28,12 +27,5 @@ func TestIDsAreUUIDv7AndSortByCreation(t *testing.T) {
 			t.Fatalf("duplicate id %s", id)
 		}
 		seen[id] = true
-	}
-}
-
-func TestTheClockIsUTC(t *testing.T) {
-	now := system.Clock{}.Now()
-	if now.Location() != time.UTC || time.Since(now) > time.Minute {
-		t.Fatalf("Now() = %v", now)
 	}
 }

@@ -1,4 +1,4 @@
-package system_test
+package config_test
 
 import (
 	"log/slog"
@@ -7,20 +7,20 @@ import (
 	"time"
 
 	"github.com/fintechlabs/customers/adapters/logging"
-	"github.com/fintechlabs/customers/apps/system"
+	"github.com/fintechlabs/customers/apps/config"
 )
 
 func TestEachServiceHasTheOriginalDefaults(t *testing.T) {
 	tests := []struct {
-		kind                    system.Kind
+		kind                    config.Kind
 		addr, db, client, group string
 	}{
-		{system.Customer, ":3001", "data/customer.db", "service-customer", "customers-group"},
-		{system.Profiling, ":3002", "data/profiling.db", "service-profiling", "profiling-group"},
-		{system.Notifications, ":3003", "data/notifications.db", "service-notifications", "notifications-group"},
+		{config.Customer, ":3001", "data/customer.db", "service-customer", "customers-group"},
+		{config.Profiling, ":3002", "data/profiling.db", "service-profiling", "profiling-group"},
+		{config.Notifications, ":3003", "data/notifications.db", "service-notifications", "notifications-group"},
 	}
 	for _, tt := range tests {
-		cfg, err := system.Load(tt.kind, system.MapEnv(nil), false)
+		cfg, err := config.Load(tt.kind, config.MapEnv(nil), false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +41,7 @@ func TestEachServiceHasTheOriginalDefaults(t *testing.T) {
 }
 
 func TestVariablesOverrideDefaultsAndPrefixesWin(t *testing.T) {
-	env := system.MapEnv(map[string]string{
+	env := config.MapEnv(map[string]string{
 		"KAFKA_BROKERS": "k1:9092, k2:9092", "KAFKA_CLIENT_ID": "generic", "PROFILING_KAFKA_CLIENT_ID": "mine",
 		"KAFKA_GROUP_ID": "g", "PORT": "8080", "KAFKA_CONNECTION_TIMEOUT": "2500", "KAFKA_REQUEST_TIMEOUT": "30s",
 		"KAFKA_SESSION_TIMEOUT": "10000", "KAFKA_HEARTBEAT_INTERVAL": "1s", "KAFKA_REBALANCE_TIMEOUT": "20s",
@@ -51,7 +51,7 @@ func TestVariablesOverrideDefaultsAndPrefixesWin(t *testing.T) {
 		"KAFKA_SASL_PASSWORD": "pw", "RULES_FILE": "/etc/rules.json", "DELIVERY_FAILURE_RATE": "0.25",
 		"DEFAULT_CURRENCY": "ars",
 	})
-	cfg, err := system.Load(system.Profiling, env, false)
+	cfg, err := config.Load(config.Profiling, env, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +72,12 @@ func TestVariablesOverrideDefaultsAndPrefixesWin(t *testing.T) {
 }
 
 func TestInOneProcessServiceSpecificVariablesNeedTheirPrefix(t *testing.T) {
-	env := system.MapEnv(map[string]string{"PORT": "8080", "KAFKA_GROUP_ID": "shared", "CUSTOMER_PORT": "9001", "LOG_LEVEL": "warn"})
-	c, err := system.Load(system.Customer, env, true)
+	env := config.MapEnv(map[string]string{"PORT": "8080", "KAFKA_GROUP_ID": "shared", "CUSTOMER_PORT": "9001", "LOG_LEVEL": "warn"})
+	c, err := config.Load(config.Customer, env, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := system.Load(system.Profiling, env, true)
+	p, err := config.Load(config.Profiling, env, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,12 +90,12 @@ func TestInOneProcessServiceSpecificVariablesNeedTheirPrefix(t *testing.T) {
 }
 
 func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
-	env := system.MapEnv(map[string]string{
+	env := config.MapEnv(map[string]string{
 		"PORT": "eighty", "KAFKA_SESSION_TIMEOUT": "soon", "KAFKA_TLS": "maybe", "LOG_FORMAT": "xml", "LOG_LEVEL": "loud",
 		"DELIVERY_FAILURE_RATE": "2", "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_BROKERS": "no-port", "DELIVERY_LATENCY": "-5s",
 		"KAFKA_PARTITIONS": "x", "DELIVERY_FAILURE": "ignored", "RETENTION": "1h", "DEFAULT_CURRENCY": "euro",
 	})
-	_, err := system.Load(system.Notifications, env, false)
+	_, err := config.Load(config.Notifications, env, false)
 	if err == nil {
 		t.Fatal("a broken configuration loaded")
 	}
@@ -106,7 +106,7 @@ func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
 			t.Errorf("the error does not mention %s:\n%v", want, err)
 		}
 	}
-	if _, err := system.Load("billing", system.MapEnv(nil), false); err == nil {
+	if _, err := config.Load("billing", config.MapEnv(nil), false); err == nil {
 		t.Error("an unknown service loaded")
 	}
 }

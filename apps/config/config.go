@@ -1,7 +1,7 @@
 // Package system assembles the services: configuration from the
 // environment, one composition root per service (customer, profiling,
 // notifications), and the one-process stack that `make run` starts.
-package system
+package config
 
 import (
 	"fmt"

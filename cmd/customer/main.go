@@ -1,0 +1,13 @@
+// Command customer runs the customer service alone, against the Kafka cluster in
+// KAFKA_BROKERS. See the README's configuration table.
+package main
+
+import (
+	"os"
+
+	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/apps/customer"
+	"github.com/fintechlabs/customers/apps/runner"
+)
+
+func main() { os.Exit(runner.Main(config.Customer, customer.New)) }

@@ -1,0 +1,13 @@
+// Command profiling runs the profiling service alone, against the Kafka cluster in
+// KAFKA_BROKERS. See the README's configuration table.
+package main
+
+import (
+	"os"
+
+	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/apps/profiling"
+	"github.com/fintechlabs/customers/apps/runner"
+)
+
+func main() { os.Exit(runner.Main(config.Profiling, profiling.New)) }
