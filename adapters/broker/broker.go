@@ -67,7 +67,7 @@ func Start(opts Options, log *slog.Logger) (*Broker, error) {
 		return nil, fmt.Errorf("embedded Kafka broker has no listener")
 	}
 	b := &Broker{cluster: cluster, addr: addrs[0]}
-	log.Info("🔌 embedded Kafka broker listening", "addr", b.addr, "dataDir", opts.DataDir)
+	log.Info("embedded Kafka broker listening", "addr", b.addr, "dataDir", opts.DataDir)
 	return b, nil
 }
 

@@ -92,7 +92,7 @@ func (p *Provider) SendEmail(ctx context.Context, m ports.Email) (string, error)
 	if strings.HasSuffix(strings.ToLower(m.To), "@"+BounceDomain) {
 		return "", fault.Invalidf("the mailbox of %s does not exist", pii.Email(m.To).Masked())
 	}
-	return p.deliver(ctx, Mail{IdempotencyKey: m.ID, Channel: "email", Recipient: m.To, Subject: m.Subject, Body: m.Body}, "📧")
+	return p.deliver(ctx, Mail{IdempotencyKey: m.ID, Channel: "email", Recipient: m.To, Subject: m.Subject, Body: m.Body})
 }
 
 // SendSMS implements ports.SMSSender.
@@ -100,15 +100,15 @@ func (p *Provider) SendSMS(ctx context.Context, m ports.SMS) (string, error) {
 	if strings.HasPrefix(m.To, BouncePrefix) {
 		return "", fault.Invalidf("%s is not a reachable number", pii.Phone(m.To).Masked())
 	}
-	return p.deliver(ctx, Mail{IdempotencyKey: m.ID, Channel: "sms", Recipient: m.To, Body: m.Body}, "📱")
+	return p.deliver(ctx, Mail{IdempotencyKey: m.ID, Channel: "sms", Recipient: m.To, Body: m.Body})
 }
 
-func (p *Provider) deliver(ctx context.Context, m Mail, icon string) (string, error) {
+func (p *Provider) deliver(ctx context.Context, m Mail) (string, error) {
 	if p.opts.Latency > 0 && !backoff.Sleep(ctx, p.opts.Latency) {
 		return "", ctx.Err()
 	}
 	if p.opts.FailureRate > 0 && p.opts.Random() < p.opts.FailureRate {
-		p.log.WarnContext(ctx, icon+" simulated provider failure", "channel", m.Channel, "to", pii.MaskRecipient(m.Recipient))
+		p.log.WarnContext(ctx, "simulated provider failure", "channel", m.Channel, "to", pii.MaskRecipient(m.Recipient))
 		return "", fault.Unavailablef("the %s provider is unavailable (simulated failure)", m.Channel)
 	}
 	m.ProviderID = "dev_" + uuid.NewSHA1(uuid.NameSpaceOID, []byte(m.IdempotencyKey)).String()
@@ -118,10 +118,10 @@ func (p *Provider) deliver(ctx context.Context, m Mail, icon string) (string, er
 		return "", err
 	}
 	if fresh {
-		p.log.InfoContext(ctx, icon+" "+m.Channel+" delivered", "to", pii.MaskRecipient(m.Recipient),
+		p.log.InfoContext(ctx, "message delivered", "channel", m.Channel, "to", pii.MaskRecipient(m.Recipient),
 			"subject", m.Subject, "providerId", stored.ProviderID)
 	} else {
-		p.log.InfoContext(ctx, "♻️ duplicate "+m.Channel+" suppressed by idempotency key", "to", pii.MaskRecipient(m.Recipient),
+		p.log.InfoContext(ctx, "duplicate suppressed by idempotency key", "channel", m.Channel, "to", pii.MaskRecipient(m.Recipient),
 			"providerId", stored.ProviderID, "attempts", stored.Attempts)
 	}
 	return stored.ProviderID, nil

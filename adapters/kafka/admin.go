@@ -61,7 +61,7 @@ func (a *Admin) EnsureTopics(ctx context.Context, topics []string) error {
 	for attempt := 0; ; attempt++ {
 		missing, err := a.leaderless(ctx, topics)
 		if err == nil && len(missing) == 0 {
-			a.log.InfoContext(ctx, "🔌 Kafka topics ready", "topics", len(topics), "brokers", a.cfg.Brokers)
+			a.log.InfoContext(ctx, "Kafka topics ready", "topics", len(topics), "brokers", a.cfg.Brokers)
 			return nil
 		}
 		if !backoff.Sleep(ctx, (backoff.Policy{Min: 50 * time.Millisecond, Max: time.Second}).Delay(attempt)) {
@@ -155,7 +155,7 @@ func (a *Admin) WaitReachable(ctx context.Context) error {
 			return fmt.Errorf("kafka TLS certificate rejected for %v (check KAFKA_TLS_*): %w", a.cfg.Brokers, err)
 		}
 		if attempt == 0 {
-			a.log.WarnContext(ctx, "⏳ waiting for Kafka", "brokers", a.cfg.Brokers, "error", err)
+			a.log.WarnContext(ctx, "waiting for Kafka", "brokers", a.cfg.Brokers, "error", err)
 		}
 		if !backoff.Sleep(ctx, (backoff.Policy{Min: 100 * time.Millisecond, Max: 2 * time.Second}).Delay(attempt)) {
 			return fmt.Errorf("kafka at %v is unreachable: %w", a.cfg.Brokers, err)

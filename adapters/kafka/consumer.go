@@ -72,7 +72,7 @@ var errStopped = errors.New("consumer stopped")
 // Run consumes until ctx ends. The message in hand when ctx ends is still
 // finished and committed, unless it is waiting between retries.
 func (c *Consumer) Run(ctx context.Context) error {
-	c.log.InfoContext(ctx, "🔌 consumer started", "group", c.cfg.GroupID, "topics", c.reader.Config().GroupTopics)
+	c.log.InfoContext(ctx, "consumer started", "group", c.cfg.GroupID, "topics", c.reader.Config().GroupTopics)
 	fetchFailures := 0
 	for {
 		m, err := c.reader.FetchMessage(ctx)
@@ -82,7 +82,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 			wait := c.cfg.RetryBackoff.Delay(fetchFailures)
 			fetchFailures++
-			c.log.WarnContext(ctx, "⚠️ fetch failed, retrying", "error", err, "retryIn", wait)
+			c.log.WarnContext(ctx, "fetch failed, retrying", "error", err, "retryIn", wait)
 			if !backoff.Sleep(ctx, wait) {
 				return nil
 			}
@@ -100,7 +100,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		cancel()
 		if err != nil {
 			// The message will be delivered again; the inbox drops it.
-			c.log.WarnContext(ctx, "⚠️ offset commit failed", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)
+			c.log.WarnContext(ctx, "offset commit failed", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -114,23 +114,23 @@ func (c *Consumer) process(ctx context.Context, m kafkago.Message) error {
 	start := time.Now()
 	e, err := c.cfg.Decode(m)
 	if err != nil {
-		c.log.WarnContext(ctx, "☠️ undecodable message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)
+		c.log.WarnContext(ctx, "undecodable message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)
 		return c.deadLetter(ctx, m, err, 0, start)
 	}
 	hctx := trace.With(context.WithoutCancel(ctx), e.TraceParent.Child())
 	for attempt := 1; ; attempt++ {
 		err = c.attempt(hctx, e)
 		if err == nil {
-			c.log.InfoContext(hctx, "📥 event handled", "topic", e.Type, "eventId", e.ID, "key", e.Subject, "attempts", attempt)
+			c.log.InfoContext(hctx, "event handled", "topic", e.Type, "eventId", e.ID, "key", e.Subject, "attempts", attempt)
 			c.observe(m.Topic, OutcomeHandled, attempt, start)
 			return nil
 		}
 		if fault.KindOf(err).Permanent() || attempt >= c.cfg.MaxAttempts {
-			c.log.WarnContext(hctx, "☠️ event dead-lettered", "topic", m.Topic, "eventId", e.ID, "attempts", attempt, "error", err)
+			c.log.WarnContext(hctx, "event dead-lettered", "topic", m.Topic, "eventId", e.ID, "attempts", attempt, "error", err)
 			return c.deadLetter(ctx, m, err, attempt, start)
 		}
 		wait := c.cfg.RetryBackoff.Delay(attempt - 1)
-		c.log.WarnContext(hctx, "🔁 handling failed, retrying", "topic", m.Topic, "eventId", e.ID, "attempt", attempt, "retryIn", wait, "error", err)
+		c.log.WarnContext(hctx, "handling failed, retrying", "topic", m.Topic, "eventId", e.ID, "attempt", attempt, "retryIn", wait, "error", err)
 		if !backoff.Sleep(ctx, wait) {
 			return errStopped
 		}
@@ -144,7 +144,7 @@ func (c *Consumer) attempt(ctx context.Context, e event.Event) (err error) {
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
-			c.log.ErrorContext(ctx, "💥 handler panicked", "eventId", e.ID, "panic", r, "stack", string(debug.Stack()))
+			c.log.ErrorContext(ctx, "handler panicked", "eventId", e.ID, "panic", r, "stack", string(debug.Stack()))
 			err = fault.Wrap(fault.Internal, fmt.Errorf("panic: %v", r), "handler panicked")
 		}
 	}()
@@ -174,7 +174,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, cause erro
 			return nil
 		}
 		wait := c.cfg.RetryBackoff.Delay(try)
-		c.log.ErrorContext(ctx, "❌ dead-letter write failed, retrying", "topic", record.Topic, "error", err, "retryIn", wait)
+		c.log.ErrorContext(ctx, "dead-letter write failed, retrying", "topic", record.Topic, "error", err, "retryIn", wait)
 		if !backoff.Sleep(ctx, wait) {
 			return errStopped
 		}

@@ -11,7 +11,7 @@ import (
 // most are transient (a rebalance, a reconnect) and are retried.
 func errorLogger(log *slog.Logger) kafkago.Logger {
 	return kafkago.LoggerFunc(func(format string, args ...any) {
-		log.Warn("⚠️ kafka client: " + fmt.Sprintf(format, args...))
+		log.Warn("kafka client: " + fmt.Sprintf(format, args...))
 	})
 }
 

@@ -74,7 +74,7 @@ func (p *Publisher) Publish(ctx context.Context, msgs []event.Message) (int, err
 		return n, err
 	}
 	if refused != nil {
-		p.log.ErrorContext(ctx, "❌ publish refused", "error", refused)
+		p.log.ErrorContext(ctx, "publish refused", "error", refused)
 	}
 	return n, refused
 }
@@ -90,7 +90,7 @@ func (p *Publisher) write(ctx context.Context, msgs []event.Message) (int, error
 	err := p.w.WriteMessages(ctx, records...)
 	if err == nil {
 		for _, m := range msgs {
-			p.log.InfoContext(ctx, "📤 event published", "topic", m.Type, "eventId", m.ID, "key", m.Subject)
+			p.log.InfoContext(ctx, "event published", "topic", m.Type, "eventId", m.ID, "key", m.Subject)
 		}
 		return len(msgs), nil
 	}

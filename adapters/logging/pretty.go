@@ -69,7 +69,7 @@ func (h *pretty) Handle(_ context.Context, r slog.Record) error {
 	if service != "" {
 		h.paint(&b, cyan, "["+service+"] ")
 	}
-	b.WriteString(r.Message)
+	b.WriteString(marker(r) + r.Message)
 	b.Write(attrs.Bytes())
 	b.WriteByte('\n')
 	h.mu.Lock()

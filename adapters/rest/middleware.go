@@ -98,7 +98,7 @@ func accessLog(log *slog.Logger, obs Observer) func(http.Handler) http.Handler {
 					if p == http.ErrAbortHandler {
 						panic(p)
 					}
-					log.ErrorContext(r.Context(), "💥 handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					log.ErrorContext(r.Context(), "handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 					if rec.status == 0 {
 						writeProblem(rec, r, Problem{Status: http.StatusInternalServerError, Detail: "an unexpected error occurred; it has been logged"})
 					}
@@ -115,8 +115,8 @@ func accessLog(log *slog.Logger, obs Observer) func(http.Handler) http.Handler {
 					level = slog.LevelWarn
 				}
 				if !strings.HasSuffix(route, "/health") && route != "/healthz" && route != "/readyz" && route != "/metrics" {
-					log.Log(r.Context(), level, "🌐 "+r.Method+" "+route, "status", rec.status, "took", took.Round(time.Microsecond),
-						"requestId", requestID(r.Context()))
+					log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", rec.status,
+						"took", took.Round(time.Microsecond), "requestId", requestID(r.Context()))
 				}
 				if obs != nil {
 					obs.Request(r.Method, route, rec.status, took)

@@ -57,10 +57,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	switch kind {
 	case fault.Internal:
-		log.ErrorContext(r.Context(), "❌ request failed", "error", err, "path", r.URL.Path)
+		log.ErrorContext(r.Context(), "request failed", "error", err, "path", r.URL.Path)
 		p.Detail, p.Code = "an unexpected error occurred; it has been logged", ""
 	case fault.Unavailable:
-		log.WarnContext(r.Context(), "⚠️ dependency unavailable", "error", err, "path", r.URL.Path)
+		log.WarnContext(r.Context(), "dependency unavailable", "error", err, "path", r.URL.Path)
 		w.Header().Set("Retry-After", "5")
 	}
 	writeProblem(w, r, p)

@@ -131,7 +131,7 @@ func (db *DB) migrate(ctx context.Context, schema Schema, log *slog.Logger) erro
 		if err := db.apply(ctx, name, string(body)); err != nil {
 			return fmt.Errorf("apply migration %s: %w", name, err)
 		}
-		log.InfoContext(ctx, "🗄️ migration applied", "schema", schema, "migration", name)
+		log.InfoContext(ctx, "migration applied", "schema", schema, "migration", name)
 	}
 	return nil
 }

@@ -55,6 +55,6 @@ func ruleTable(file string, log *slog.Logger) (rules.Rules, error) {
 	if err != nil {
 		return rules.Rules{}, fmt.Errorf("profiling rules %s: %w", file, err)
 	}
-	log.Info("📏 profiling rules loaded", "file", file)
+	log.Info("profiling rules loaded", "file", file)
 	return table, nil
 }

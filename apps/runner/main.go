@@ -28,7 +28,7 @@ func Main(kind config.Kind, wire Wire) int {
 	defer stop()
 	svc, err := wire(ctx, cfg, log)
 	if err != nil {
-		log.Error("❌ start failed", "error", err)
+		log.Error("start failed", "error", err)
 		return 1
 	}
 	svc.Start()
@@ -36,13 +36,13 @@ func Main(kind config.Kind, wire Wire) int {
 	select {
 	case <-ctx.Done():
 	case err := <-svc.Served():
-		log.Error("❌ HTTP server failed", "error", err)
+		log.Error("HTTP server failed", "error", err)
 		code = 1
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := svc.Shutdown(shutdownCtx); err != nil {
-		log.Error("❌ unclean shutdown", "error", err)
+		log.Error("unclean shutdown", "error", err)
 		return 1
 	}
 	return code

@@ -124,7 +124,7 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if len(cfg.APIKeys) == 0 {
-		log.Warn("⚠️ API authentication is off: set API_KEYS to require a key")
+		log.Warn("API authentication is off: set API_KEYS to require a key")
 	}
 	ok = true
 	return s, nil
@@ -148,7 +148,7 @@ func (s *Service) Start() {
 		defer close(s.consumerDone)
 		defer s.consuming.Store(false)
 		if err := s.consumer.Run(consumerCtx); err != nil {
-			s.parts.Log.Error("❌ consumer stopped", "error", err)
+			s.parts.Log.Error("consumer stopped", "error", err)
 		}
 	}()
 	s.serveDone = make(chan error, 1)
@@ -159,7 +159,7 @@ func (s *Service) Start() {
 		}
 		s.serveDone <- err
 	}()
-	s.parts.Log.Info("🚀 service started", "http", s.URL(), "brokers", s.parts.Config.Kafka.Brokers)
+	s.parts.Log.Info("service started", "http", s.URL(), "brokers", s.parts.Config.Kafka.Brokers)
 }
 
 // prune deletes, every hour, published events and handled event ids older
@@ -170,9 +170,9 @@ func (s *Service) prune(ctx context.Context) {
 	for {
 		n, err := s.parts.Store.Prune(ctx, s.parts.Clock.Now().Add(-s.parts.Config.Retention))
 		if err != nil && ctx.Err() == nil {
-			s.parts.Log.Warn("⚠️ pruning the outbox and inbox failed", "error", err)
+			s.parts.Log.Warn("pruning the outbox and inbox failed", "error", err)
 		} else if n > 0 {
-			s.parts.Log.Info("🧹 pruned old outbox and inbox rows", "rows", n)
+			s.parts.Log.Info("pruned old outbox and inbox rows", "rows", n)
 		}
 		select {
 		case <-ctx.Done():
@@ -230,7 +230,7 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	}
 	var errs []error
 	log := s.parts.Log
-	log.Info("🛑 shutting down")
+	log.Info("shutting down")
 	if err := s.server.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("http: %w", err))
 	}
@@ -248,13 +248,13 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	if n, err := s.relay.Drain(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("flush outbox: %w", err))
 	} else if n > 0 {
-		log.Info("📤 outbox flushed", "events", n)
+		log.Info("outbox flushed", "events", n)
 	}
 	s.closeResources()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%s shutdown: %w", s.parts.Name, err)
 	}
-	log.Info("👋 stopped")
+	log.Info("stopped")
 	return nil
 }
 
@@ -263,7 +263,7 @@ func (s *Service) closeResources() {
 		log := s.parts.Log
 		if s.consumer != nil {
 			if err := s.consumer.Close(); err != nil {
-				log.Warn("⚠️ closing the consumer", "error", err)
+				log.Warn("closing the consumer", "error", err)
 			}
 		}
 		if s.pub != nil {

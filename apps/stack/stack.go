@@ -177,7 +177,7 @@ func Main(out io.Writer) int {
 	defer stop()
 	st, err := Start(ctx, env, log)
 	if err != nil {
-		log.Error("❌ start failed", "error", err)
+		log.Error("start failed", "error", err)
 		return 1
 	}
 	fmt.Fprint(out, st.Banner())
@@ -185,15 +185,15 @@ func Main(out io.Writer) int {
 	select {
 	case <-ctx.Done():
 	case err := <-st.Failed():
-		log.Error("❌ a service failed", "error", err)
+		log.Error("a service failed", "error", err)
 		code = 1
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := st.Shutdown(shutdownCtx); err != nil {
-		log.Error("❌ unclean shutdown", "error", err)
+		log.Error("unclean shutdown", "error", err)
 		return 1
 	}
-	log.Info("👋 bye")
+	log.Info("bye")
 	return code
 }

@@ -53,7 +53,7 @@ func (s *Service) applyProfile(ctx context.Context, eventID string, p event.Prof
 		now := s.clock.Now()
 		happened, err := c.ApplyRecommendation(now, tier, reason)
 		if errors.Is(err, customer.ErrNotActive) {
-			s.log.InfoContext(ctx, "⏭️ recommendation not applied: customer is not active",
+			s.log.InfoContext(ctx, "recommendation not applied: customer is not active",
 				"customerId", c.ID, "status", c.Status, "recommendedTier", tier)
 			return nil, nil
 		}
@@ -63,11 +63,11 @@ func (s *Service) applyProfile(ctx context.Context, eventID string, p event.Prof
 		return s.events.New(ctx, now, payloads(c, now, happened)...), nil
 	})
 	if errors.Is(err, customer.ErrNotFound) {
-		s.log.WarnContext(ctx, "⚠️ profile for an unknown customer ignored", "customerId", p.CustomerID)
+		s.log.WarnContext(ctx, "profile for an unknown customer ignored", "customerId", p.CustomerID)
 		return s.customers.MarkHandled(ctx, eventID)
 	}
 	if err == nil {
-		s.log.InfoContext(ctx, "📈 profile applied", "customerId", c.ID, "tier", c.Tier, "score", p.Profile.Score)
+		s.log.InfoContext(ctx, "profile applied", "customerId", c.ID, "tier", c.Tier, "score", p.Profile.Score)
 	}
 	return err
 }
@@ -79,7 +79,7 @@ func (s *Service) recordNotification(ctx context.Context, eventID string, n even
 		return s.customers.MarkHandled(ctx, eventID)
 	}
 	if _, err := s.customers.Get(ctx, n.CustomerID); errors.Is(err, customer.ErrNotFound) {
-		s.log.WarnContext(ctx, "⚠️ notification for an unknown customer ignored", "customerId", n.CustomerID)
+		s.log.WarnContext(ctx, "notification for an unknown customer ignored", "customerId", n.CustomerID)
 		return s.customers.MarkHandled(ctx, eventID)
 	} else if err != nil {
 		return err

@@ -68,7 +68,7 @@ func (s *Service) Onboard(ctx context.Context, r customer.Registration) (custome
 	if err := s.customers.Create(ctx, c, s.events.New(ctx, now, payloads(c, now, happened)...)); err != nil {
 		return customer.Customer{}, err
 	}
-	s.log.InfoContext(ctx, "🆕 customer onboarded", "customerId", c.ID, "email", c.Email)
+	s.log.InfoContext(ctx, "customer onboarded", "customerId", c.ID, "email", c.Email)
 	return *c, nil
 }
 
@@ -141,7 +141,7 @@ func (s *Service) change(ctx context.Context, id string, transition func(*custom
 	if err != nil {
 		return customer.Customer{}, err
 	}
-	s.log.InfoContext(ctx, "🔁 customer changed", "customerId", c.ID, "status", c.Status, "tier", c.Tier, "version", c.Version)
+	s.log.InfoContext(ctx, "customer changed", "customerId", c.ID, "status", c.Status, "tier", c.Tier, "version", c.Version)
 	return c, nil
 }
 

@@ -103,12 +103,12 @@ func (s *Service) send(ctx context.Context, d *notification.Delivery) error {
 	switch {
 	case err == nil:
 		d.Status, d.ProviderID = notification.Sent, id
-		s.log.InfoContext(ctx, "📨 "+string(d.Channel)+" sent", "deliveryId", d.ID, "to", pii.MaskRecipient(d.Recipient),
+		s.log.InfoContext(ctx, "message sent", "channel", d.Channel, "deliveryId", d.ID, "to", pii.MaskRecipient(d.Recipient),
 			"template", d.Template, "customerId", d.CustomerID)
 		return nil
 	case fault.KindOf(err).Permanent():
 		d.Status, d.Error = notification.Failed, err.Error()
-		s.log.WarnContext(ctx, "⚠️ "+string(d.Channel)+" refused", "deliveryId", d.ID, "to", pii.MaskRecipient(d.Recipient), "error", err)
+		s.log.WarnContext(ctx, "message refused", "channel", d.Channel, "deliveryId", d.ID, "to", pii.MaskRecipient(d.Recipient), "error", err)
 		return nil
 	}
 	return err

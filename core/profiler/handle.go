@@ -58,7 +58,7 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 	if err != nil {
 		return ports.IgnoreHandled(err)
 	}
-	s.log.InfoContext(ctx, "🧮 profile updated", "customerId", p.CustomerID, "trigger", e.Type,
+	s.log.InfoContext(ctx, "profile updated", "customerId", p.CustomerID, "trigger", e.Type,
 		"score", p.Evaluation.Score, "recommendedTier", p.Evaluation.RecommendedTier)
 	return nil
 }

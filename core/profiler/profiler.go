@@ -95,7 +95,7 @@ func (s *Service) Promote(ctx context.Context, r profiling.PromoteRequest) (prof
 	if err != nil {
 		return profiling.Decision{}, err
 	}
-	s.log.InfoContext(ctx, "🧮 customer profiled", "customerId", p.CustomerID, "score", p.Evaluation.Score,
+	s.log.InfoContext(ctx, "customer profiled", "customerId", p.CustomerID, "score", p.Evaluation.Score,
 		"recommendedTier", p.Evaluation.RecommendedTier, "promote", promoted)
 	return profiling.Decision{Profile: p, Promoted: promoted}, nil
 }

@@ -63,14 +63,14 @@ func (r *Relay) Run(ctx context.Context) {
 		if err != nil {
 			wait := r.opts.Backoff.Delay(failures)
 			failures++
-			r.log.WarnContext(ctx, "⚠️ outbox not published, retrying", "error", err, "retryIn", wait, "failures", failures)
+			r.log.WarnContext(ctx, "outbox not published, retrying", "error", err, "retryIn", wait, "failures", failures)
 			if !backoff.Sleep(ctx, wait) {
 				return
 			}
 			continue
 		}
 		if failures > 0 {
-			r.log.InfoContext(ctx, "🔌 outbox publishing again", "after", failures)
+			r.log.InfoContext(ctx, "outbox publishing again", "after", failures)
 			failures = 0
 		}
 		select {
@@ -102,7 +102,7 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 				return total, err
 			}
 			total += n
-			r.log.DebugContext(ctx, "📤 outbox published", "messages", n)
+			r.log.DebugContext(ctx, "outbox published", "messages", n)
 		}
 		if err != nil {
 			return total, err
