@@ -10,28 +10,60 @@ import (
 	"github.com/fintechlabs/customers/core/profiling"
 )
 
-// Customers stores customers, their history, their notification history,
-// the events the customer service emits (outbox) and the ids of the events
-// it has handled (inbox).
+// Transactor runs units of work. The writes that stores make with the
+// context fn receives join one transaction, which commits when fn returns
+// nil and rolls back whole when it returns an error: a handled event's inbox
+// entry, the state it changed and the events it caused commit together.
+type Transactor interface {
+	Transact(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Inbox records the events a service has handled, so that a redelivered one
+// has no second effect.
+type Inbox interface {
+	// Claim records eventID as handled, in the unit of work of ctx. Errors:
+	// ErrAlreadyHandled when it was handled before: the unit of work must
+	// stop, its effect happened already.
+	Claim(ctx context.Context, eventID string) error
+
+	// Handled reports whether eventID was handled.
+	Handled(ctx context.Context, eventID string) (bool, error)
+}
+
+// HandleOnce runs fn in a unit of work that first claims eventID in the
+// inbox. An event handled before is skipped without error.
+func HandleOnce(ctx context.Context, tx Transactor, inbox Inbox, eventID string, fn func(ctx context.Context) error) error {
+	return IgnoreHandled(tx.Transact(ctx, func(ctx context.Context) error {
+		if err := inbox.Claim(ctx, eventID); err != nil {
+			return err
+		}
+		return fn(ctx)
+	}))
+}
+
+// Customers is the repository of the customer aggregate, with the history
+// entries and events its changes cause (outbox).
 type Customers interface {
-	// Create stores a new customer with its history and events in one
+	// Create stores a new customer with its history and events, in one
 	// transaction. Errors: customer.ErrEmailTaken (fault.Conflict) when the
 	// email belongs to another customer.
 	Create(ctx context.Context, c *customer.Customer, events []event.Event) error
 
 	// Update loads customer id, calls change, and commits the changed
-	// customer, its new history entries, the events change returns and, when
-	// handled is not empty, the handled event id, all in one transaction. A
-	// change that leaves the version alone saves only the handled id. The
-	// updated customer is returned. Errors: customer.ErrNotFound; whatever
-	// change returns (nothing is saved); ErrAlreadyHandled when handled was
-	// handled before (change is not called); fault.Conflict when another
-	// writer changed the customer meanwhile.
-	Update(ctx context.Context, id, handled string, change func(*customer.Customer) ([]event.Event, error)) (customer.Customer, error)
+	// customer, its new history entries and the events change returns, in
+	// one transaction (the unit of work of ctx, if any). A change that
+	// leaves the version alone saves nothing. The updated customer is
+	// returned. Errors: customer.ErrNotFound; whatever change returns
+	// (nothing is saved); fault.Conflict when another writer changed the
+	// customer meanwhile.
+	Update(ctx context.Context, id string, change func(*customer.Customer) ([]event.Event, error)) (customer.Customer, error)
 
 	// Get returns one customer. Errors: customer.ErrNotFound.
 	Get(ctx context.Context, id string) (customer.Customer, error)
+}
 
+// CustomerViews are the customer service's read models.
+type CustomerViews interface {
 	// List returns customers matching f in id order (which is creation
 	// order: ids are UUIDv7), starting after w.After, at most w.Limit.
 	List(ctx context.Context, f customer.Filter, w page.Window) (customer.Page, error)
@@ -40,50 +72,41 @@ type Customers interface {
 	// customer.ErrNotFound.
 	History(ctx context.Context, id string) ([]customer.Change, error)
 
-	// AddNotification records a notification in a customer's history and
-	// marks event handled, in one transaction. Errors: ErrAlreadyHandled.
-	AddNotification(ctx context.Context, customerID string, n customer.Notification, handled string) error
-
-	// MarkHandled records that an event was handled with no effect.
-	// Errors: ErrAlreadyHandled.
-	MarkHandled(ctx context.Context, handled string) error
-
 	// Notifications returns a customer's notifications, newest first.
 	// Errors: customer.ErrNotFound.
 	Notifications(ctx context.Context, customerID string) ([]customer.Notification, error)
+
+	// AddNotification records a notification in a customer's history, in
+	// the unit of work of ctx, if any. The same notification twice is kept
+	// once. Errors: customer.ErrNotFound.
+	AddNotification(ctx context.Context, customerID string, n customer.Notification) error
 }
 
-// Profiles stores profiles with the profiling service's outbox and inbox.
+// Profiles stores profiles with the profiling service's outbox.
 type Profiles interface {
 	// Get returns a customer's profile. Errors: profiling.ErrNotFound.
 	Get(ctx context.Context, customerID string) (profiling.Profile, error)
 
 	// Save loads the profile of customerID (a new empty one, Version 0, if
-	// there is none), calls change, and commits the profile, the events
-	// change returns and, when handled is not empty, the handled event id, in
-	// one transaction. The saved profile is returned. Errors: whatever change
-	// returns (nothing is saved); ErrAlreadyHandled (change is not called);
+	// there is none), calls change, and commits the profile and the events
+	// change returns, in one transaction (the unit of work of ctx, if any).
+	// change must advance the profile's version (profiling.Profile.Touch);
+	// the store saves it only over the version it loaded. The saved profile
+	// is returned. Errors: whatever change returns (nothing is saved);
 	// fault.Conflict when another writer saved the profile meanwhile.
-	Save(ctx context.Context, customerID, handled string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error)
+	Save(ctx context.Context, customerID string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error)
 }
 
-// Deliveries stores the delivery log with the notifications service's outbox
-// and inbox.
+// Deliveries stores the delivery log with the notifications service's
+// outbox.
 type Deliveries interface {
-	// Handled reports whether an event was already handled.
-	Handled(ctx context.Context, eventID string) (bool, error)
-
 	// Get returns one delivery. Errors: fault.NotFound.
 	Get(ctx context.Context, id string) (notification.Delivery, error)
 
 	// Record stores a delivery (replacing a failed one with the same id)
-	// with its events and, when handled is not empty, the handled event id,
-	// in one transaction. Errors: ErrAlreadyHandled.
-	Record(ctx context.Context, d notification.Delivery, events []event.Event, handled string) error
-
-	// MarkHandled records that an event was handled.
-	// Errors: ErrAlreadyHandled.
-	MarkHandled(ctx context.Context, handled string) error
+	// with its events, in one transaction (the unit of work of ctx, if
+	// any).
+	Record(ctx context.Context, d notification.Delivery, events []event.Event) error
 
 	// List returns deliveries matching q, newest first.
 	List(ctx context.Context, q notification.Query, w page.Window) (notification.Page, error)

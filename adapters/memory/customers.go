@@ -23,17 +23,20 @@ func newCustomers() customers {
 		history: map[string][]customer.Change{}, notifications: map[string][]customer.Notification{}}
 }
 
-// Customers returns the store as ports.Customers.
-func (s *Store) Customers() ports.Customers { return customerStore{s} }
+// Customers returns the store as ports.Customers and ports.CustomerViews.
+func (s *Store) Customers() CustomerStore { return customerStore{s} }
+
+// CustomerStore is the customer repository with its read models.
+type CustomerStore interface {
+	ports.Customers
+	ports.CustomerViews
+}
 
 type customerStore struct{ s *Store }
 
-var _ ports.Customers = customerStore{}
-
-func (c customerStore) Create(_ context.Context, cu *customer.Customer, events []event.Event) error {
+func (c customerStore) Create(ctx context.Context, cu *customer.Customer, events []event.Event) error {
 	s := c.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.enter(ctx)()
 	key := strings.ToLower(string(cu.Email))
 	if _, taken := s.emails[key]; taken {
 		return customer.ErrEmailTaken
@@ -47,13 +50,9 @@ func (c customerStore) Create(_ context.Context, cu *customer.Customer, events [
 	return nil
 }
 
-func (c customerStore) Update(_ context.Context, id, handled string, change func(*customer.Customer) ([]event.Event, error)) (customer.Customer, error) {
+func (c customerStore) Update(ctx context.Context, id string, change func(*customer.Customer) ([]event.Event, error)) (customer.Customer, error) {
 	s := c.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if handled != "" && s.inbox[handled] {
-		return customer.Customer{}, ports.ErrAlreadyHandled
-	}
+	defer s.enter(ctx)()
 	stored, ok := s.customers.byID[id]
 	if !ok {
 		return customer.Customer{}, customer.ErrNotFound.With(id, nil)
@@ -66,7 +65,6 @@ func (c customerStore) Update(_ context.Context, id, handled string, change func
 	if err := s.addEvents(events); err != nil {
 		return customer.Customer{}, err
 	}
-	_ = s.markHandled(handled) // checked above, under the same lock
 	if cu.Version != stored.Version {
 		s.history[id] = append(s.history[id], cu.Changes()...)
 		s.customers.byID[id] = cu.Saved()
@@ -74,9 +72,8 @@ func (c customerStore) Update(_ context.Context, id, handled string, change func
 	return cu.Saved(), nil
 }
 
-func (c customerStore) Get(_ context.Context, id string) (customer.Customer, error) {
-	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
+func (c customerStore) Get(ctx context.Context, id string) (customer.Customer, error) {
+	defer c.s.enter(ctx)()
 	cu, ok := c.s.customers.byID[id]
 	if !ok {
 		return customer.Customer{}, customer.ErrNotFound.With(id, nil)
@@ -84,9 +81,8 @@ func (c customerStore) Get(_ context.Context, id string) (customer.Customer, err
 	return cu.Saved(), nil
 }
 
-func (c customerStore) List(_ context.Context, f customer.Filter, w page.Window) (customer.Page, error) {
-	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
+func (c customerStore) List(ctx context.Context, f customer.Filter, w page.Window) (customer.Page, error) {
+	defer c.s.enter(ctx)()
 	var all []customer.Customer
 	for _, cu := range c.s.customers.byID {
 		if (f.Status == "" || cu.Status == f.Status) && (f.Tier == "" || cu.Tier == f.Tier) && cu.ID > w.After {
@@ -101,26 +97,20 @@ func (c customerStore) List(_ context.Context, f customer.Filter, w page.Window)
 	return customer.Page{Customers: items, Next: next}, nil
 }
 
-func (c customerStore) History(_ context.Context, id string) ([]customer.Change, error) {
-	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
+func (c customerStore) History(ctx context.Context, id string) ([]customer.Change, error) {
+	defer c.s.enter(ctx)()
 	if _, ok := c.s.customers.byID[id]; !ok {
 		return nil, customer.ErrNotFound.With(id, nil)
 	}
 	return append([]customer.Change{}, c.s.history[id]...), nil
 }
 
-func (c customerStore) AddNotification(_ context.Context, customerID string, n customer.Notification, handled string) error {
+func (c customerStore) AddNotification(ctx context.Context, customerID string, n customer.Notification) error {
 	s := c.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if handled != "" && s.inbox[handled] {
-		return ports.ErrAlreadyHandled
-	}
+	defer s.enter(ctx)()
 	if _, ok := s.customers.byID[customerID]; !ok {
 		return customer.ErrNotFound.With(customerID, nil)
 	}
-	_ = s.markHandled(handled)
 	for _, existing := range s.notifications[customerID] {
 		if existing.ID == n.ID {
 			return nil
@@ -130,13 +120,8 @@ func (c customerStore) AddNotification(_ context.Context, customerID string, n c
 	return nil
 }
 
-func (c customerStore) MarkHandled(ctx context.Context, handled string) error {
-	return c.s.MarkHandled(ctx, handled)
-}
-
-func (c customerStore) Notifications(_ context.Context, customerID string) ([]customer.Notification, error) {
-	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
+func (c customerStore) Notifications(ctx context.Context, customerID string) ([]customer.Notification, error) {
+	defer c.s.enter(ctx)()
 	if _, ok := c.s.customers.byID[customerID]; !ok {
 		return nil, customer.ErrNotFound.With(customerID, nil)
 	}

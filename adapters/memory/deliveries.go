@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
@@ -23,17 +22,8 @@ type deliveryStore struct{ s *Store }
 
 var _ ports.Deliveries = deliveryStore{}
 
-func (d deliveryStore) Handled(ctx context.Context, id string) (bool, error) {
-	return d.s.Handled(ctx, id)
-}
-
-func (d deliveryStore) MarkHandled(ctx context.Context, id string) error {
-	return d.s.MarkHandled(ctx, id)
-}
-
-func (d deliveryStore) Get(_ context.Context, id string) (notification.Delivery, error) {
-	d.s.mu.Lock()
-	defer d.s.mu.Unlock()
+func (d deliveryStore) Get(ctx context.Context, id string) (notification.Delivery, error) {
+	defer d.s.enter(ctx)()
 	i, ok := d.s.deliveries.byID[id]
 	if !ok {
 		return notification.Delivery{}, fault.NotFoundf("notification %s not found", id)
@@ -41,17 +31,12 @@ func (d deliveryStore) Get(_ context.Context, id string) (notification.Delivery,
 	return d.s.deliveries.log[i], nil
 }
 
-func (d deliveryStore) Record(_ context.Context, del notification.Delivery, events []event.Event, handled string) error {
+func (d deliveryStore) Record(ctx context.Context, del notification.Delivery, events []event.Event) error {
 	s := d.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if handled != "" && s.inbox[handled] {
-		return ports.ErrAlreadyHandled
-	}
+	defer s.enter(ctx)()
 	if err := s.addEvents(events); err != nil {
 		return err
 	}
-	_ = s.markHandled(handled)
 	if i, ok := s.deliveries.byID[del.ID]; ok {
 		s.deliveries.log[i] = del
 		return nil
@@ -61,18 +46,15 @@ func (d deliveryStore) Record(_ context.Context, del notification.Delivery, even
 	return nil
 }
 
-func (d deliveryStore) List(_ context.Context, q notification.Query, w page.Window) (notification.Page, error) {
-	d.s.mu.Lock()
-	defer d.s.mu.Unlock()
+func (d deliveryStore) List(ctx context.Context, q notification.Query, w page.Window) (notification.Page, error) {
+	defer d.s.enter(ctx)()
 	before := len(d.s.deliveries.log) + 1
-	if w.After != "" {
-		n, err := strconv.Atoi(w.After)
-		if err != nil {
-			var bad fault.Fields
-			bad.Add("cursor", "is not a cursor this API returned")
-			return notification.Page{}, bad.Err("invalid page request")
-		}
-		before = n
+	n, ok, err := w.AfterNumber()
+	if err != nil {
+		return notification.Page{}, err
+	}
+	if ok {
+		before = int(n)
 	}
 	type item struct {
 		seq int
@@ -85,7 +67,7 @@ func (d deliveryStore) List(_ context.Context, q notification.Query, w page.Wind
 			found = append(found, item{i + 1, del})
 		}
 	}
-	found, next := page.Next(found, w, func(it item) string { return strconv.Itoa(it.seq) })
+	found, next := page.Next(found, w, func(it item) string { return page.NumberKey(int64(it.seq)) })
 	out := notification.Page{Next: next, Deliveries: make([]notification.Delivery, len(found))}
 	for i, it := range found {
 		out.Deliveries[i] = it.d

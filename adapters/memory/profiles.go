@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"time"
 
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/profiling"
@@ -22,9 +21,8 @@ type profileStore struct{ s *Store }
 
 var _ ports.Profiles = profileStore{}
 
-func (p profileStore) Get(_ context.Context, id string) (profiling.Profile, error) {
-	p.s.mu.Lock()
-	defer p.s.mu.Unlock()
+func (p profileStore) Get(ctx context.Context, id string) (profiling.Profile, error) {
+	defer p.s.enter(ctx)()
 	pr, ok := p.s.profiles.byID[id]
 	if !ok {
 		return profiling.Profile{}, profiling.ErrNotFound.With(id, nil)
@@ -32,32 +30,25 @@ func (p profileStore) Get(_ context.Context, id string) (profiling.Profile, erro
 	return clone(pr), nil
 }
 
-func (p profileStore) Save(_ context.Context, id, handled string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error) {
+func (p profileStore) Save(ctx context.Context, id string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error) {
 	s := p.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if handled != "" && s.inbox[handled] {
-		return profiling.Profile{}, ports.ErrAlreadyHandled
-	}
+	defer s.enter(ctx)()
 	pr, ok := s.profiles.byID[id]
 	if !ok {
 		pr = profiling.Profile{CustomerID: id}
 	}
+	before := pr.Version
 	pr = clone(pr)
 	events, err := change(&pr)
 	if err != nil {
 		return profiling.Profile{}, err
 	}
+	if pr.Version == before {
+		return pr, nil
+	}
 	if err := s.addEvents(events); err != nil {
 		return profiling.Profile{}, err
 	}
-	_ = s.markHandled(handled)
-	now := time.Now().UTC()
-	if pr.Version == 0 {
-		pr.CreatedAt = now
-	}
-	pr.UpdatedAt = now
-	pr.Version++
 	s.profiles.byID[id] = clone(pr)
 	return pr, nil
 }

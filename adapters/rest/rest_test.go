@@ -48,9 +48,9 @@ func newAPI(t *testing.T, opts rest.Options) api {
 	notificationOpts := opts
 	notificationOpts.Routes = []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox", Handler: devprovider.Handler(box, quiet)}}
 	return api{
-		customers:     rest.CustomerRouter(lifecycle.New(cs.Customers(), clk, ids, quiet), opts),
-		profiling:     rest.ProfilingRouter(profiler.New(ps.Profiles(), profiling.DefaultRules(), clk, ids, quiet), opts),
-		notifications: rest.NotificationsRouter(notifier.New(ns.Deliveries(), provider, provider, notification.Templates(), clk, ids, quiet), notificationOpts),
+		customers:     rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: cs.Customers(), Views: cs.Customers(), Inbox: cs.Inbox(), Tx: cs}, clk, ids, quiet), opts),
+		profiling:     rest.ProfilingRouter(profiler.New(profiler.Storage{Profiles: ps.Profiles(), Inbox: ps.Inbox(), Tx: ps}, profiling.DefaultRules(), clk, ids, quiet), opts),
+		notifications: rest.NotificationsRouter(notifier.New(notifier.Storage{Deliveries: ns.Deliveries(), Inbox: ns.Inbox(), Tx: ns}, provider, provider, notification.Templates(), clk, ids, quiet), notificationOpts),
 		customerStore: cs,
 	}
 }

@@ -21,7 +21,10 @@ import (
 // Customers implements ports.Customers.
 type Customers struct{ db *DB }
 
-var _ ports.Customers = (*Customers)(nil)
+var (
+	_ ports.Customers     = (*Customers)(nil)
+	_ ports.CustomerViews = (*Customers)(nil)
+)
 
 // CustomerStore is the customer service's database: its customers, outbox and
 // inbox. Nothing else can be had from it.
@@ -29,8 +32,8 @@ type CustomerStore struct{ *DB }
 
 // OpenCustomers opens (creating and migrating if needed) the customer service's
 // database at path.
-func OpenCustomers(ctx context.Context, path string, log *slog.Logger) (*CustomerStore, error) {
-	db, err := Open(ctx, path, CustomerSchema, log)
+func OpenCustomers(ctx context.Context, path string, clock ports.Clock, log *slog.Logger) (*CustomerStore, error) {
+	db, err := Open(ctx, path, CustomerSchema, clock, log)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +56,7 @@ type customerRow struct {
 	Language           string  `gorm:"column:language"`
 	Status             string  `gorm:"column:status"`
 	Tier               string  `gorm:"column:tier"`
-	CreatedAt          int64   `gorm:"column:created_at"`
+	CreatedAt          int64   `gorm:"column:created_at;autoCreateTime:false"`
 	ActivatedAt        *int64  `gorm:"column:activated_at"`
 	DeactivatedAt      *int64  `gorm:"column:deactivated_at"`
 	FirstPaymentAt     *int64  `gorm:"column:first_payment_at"`
@@ -110,12 +113,9 @@ func (s *Customers) Create(ctx context.Context, c *customer.Customer, events []e
 }
 
 // Update implements ports.Customers.
-func (s *Customers) Update(ctx context.Context, id, handled string, change func(*customer.Customer) ([]event.Event, error)) (customer.Customer, error) {
+func (s *Customers) Update(ctx context.Context, id string, change func(*customer.Customer) ([]event.Event, error)) (customer.Customer, error) {
 	var out customer.Customer
 	err := s.db.write(ctx, func(t *tx) error {
-		if err := t.markHandled(handled); err != nil {
-			return err
-		}
 		c, err := getCustomer(t.DB, id)
 		if err != nil {
 			return err
@@ -178,7 +178,7 @@ func getCustomer(g *gorm.DB, id string) (customer.Customer, error) {
 	return row.toCustomer(), nil
 }
 
-// List implements ports.Customers.
+// List implements ports.CustomerViews.
 func (s *Customers) List(ctx context.Context, f customer.Filter, w page.Window) (customer.Page, error) {
 	q := s.db.read(ctx).Model(&customerRow{})
 	if f.Status != "" {
@@ -202,7 +202,7 @@ func (s *Customers) List(ctx context.Context, f customer.Filter, w page.Window) 
 	return out, nil
 }
 
-// History implements ports.Customers.
+// History implements ports.CustomerViews.
 func (s *Customers) History(ctx context.Context, id string) ([]customer.Change, error) {
 	if err := s.exists(ctx, id); err != nil {
 		return nil, err
@@ -219,12 +219,9 @@ func (s *Customers) History(ctx context.Context, id string) ([]customer.Change, 
 	return out, nil
 }
 
-// AddNotification implements ports.Customers.
-func (s *Customers) AddNotification(ctx context.Context, customerID string, n customer.Notification, handled string) error {
+// AddNotification implements ports.CustomerViews.
+func (s *Customers) AddNotification(ctx context.Context, customerID string, n customer.Notification) error {
 	return s.db.write(ctx, func(t *tx) error {
-		if err := t.markHandled(handled); err != nil {
-			return err
-		}
 		err := t.Create(&notificationRow{ID: n.ID, CustomerID: customerID, EventID: n.EventID, Channel: n.Channel,
 			Template: n.Template, Recipient: n.Recipient, Subject: n.Subject, Status: n.Status, SentAt: nanos(n.SentAt)}).Error
 		switch {
@@ -237,12 +234,7 @@ func (s *Customers) AddNotification(ctx context.Context, customerID string, n cu
 	})
 }
 
-// MarkHandled implements ports.Customers.
-func (s *Customers) MarkHandled(ctx context.Context, handled string) error {
-	return s.db.MarkHandled(ctx, handled)
-}
-
-// Notifications implements ports.Customers.
+// Notifications implements ports.CustomerViews.
 func (s *Customers) Notifications(ctx context.Context, customerID string) ([]customer.Notification, error) {
 	if err := s.exists(ctx, customerID); err != nil {
 		return nil, err

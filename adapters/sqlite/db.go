@@ -21,6 +21,8 @@ import (
 	gormsqlite "gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/fintechlabs/customers/ports"
 )
 
 //go:embed migrations
@@ -46,12 +48,13 @@ type DB struct {
 	writes chan struct{}
 	// committed wakes the outbox relay after a commit that added events.
 	committed chan struct{}
+	clock     ports.Clock
 }
 
 // Open opens (creating if needed) the database file at path and brings its
 // schema up to date. The busy timeout covers other processes opening the
 // same file; within the process, writes queue on DB.
-func Open(ctx context.Context, path string, schema Schema, log *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, path string, schema Schema, clock ports.Clock, log *slog.Logger) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
@@ -70,7 +73,7 @@ func Open(ctx context.Context, path string, schema Schema, log *slog.Logger) (*D
 		// Our statements are few and run constantly: prepare each once.
 		PrepareStmt: true,
 		Logger:      logger.Discard,
-		NowFunc:     func() time.Time { return time.Now().UTC() },
+		NowFunc:     clock.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -82,7 +85,7 @@ func Open(ctx context.Context, path string, schema Schema, log *slog.Logger) (*D
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gorm: g, sql: sqlDB, writes: make(chan struct{}, 1), committed: make(chan struct{}, 1)}
+	db := &DB{gorm: g, sql: sqlDB, writes: make(chan struct{}, 1), committed: make(chan struct{}, 1), clock: clock}
 	if err := db.migrate(ctx, schema, log); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -148,15 +151,28 @@ func (db *DB) apply(ctx context.Context, name, script string) error {
 	if _, err := tx.ExecContext(ctx, script); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", name, time.Now().UnixNano()); err != nil {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", name, db.clock.Now().UnixNano()); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-// write runs fn in a write transaction, one at a time, and wakes the relay
-// after a commit that added outbox rows.
+// Transact implements ports.Transactor: the writes made with the context fn
+// receives join one transaction, committed when fn returns nil.
+func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context) error) error {
+	return db.write(ctx, func(t *tx) error { return fn(context.WithValue(ctx, txKey{db}, t)) })
+}
+
+// txKey finds a unit of work of db in a context.
+type txKey struct{ db *DB }
+
+// write runs fn in the unit of work of ctx, or else in a write transaction
+// of its own, one at a time; it wakes the relay after a commit that added
+// outbox rows.
 func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
+	if t, ok := ctx.Value(txKey{db}).(*tx); ok {
+		return fn(t)
+	}
 	select {
 	case db.writes <- struct{}{}:
 	case <-ctx.Done():
@@ -180,8 +196,14 @@ func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
 	return nil
 }
 
-// read returns a handle for queries outside a transaction.
-func (db *DB) read(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ctx) }
+// read returns a handle for queries: the unit of work of ctx, so that it
+// sees its own writes, or else one outside any transaction.
+func (db *DB) read(ctx context.Context) *gorm.DB {
+	if t, ok := ctx.Value(txKey{db}).(*tx); ok {
+		return t.DB
+	}
+	return db.gorm.WithContext(ctx)
+}
 
 // tx is a write transaction that counts the outbox rows it adds.
 type tx struct {

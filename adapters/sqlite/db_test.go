@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
@@ -29,7 +30,7 @@ func newCustomer(t testing.TB, id string) (*customer.Customer, []event.Event) {
 func TestReopeningKeepsDataAndPendingEventsAndMigratesOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "customer.db")
 	ctx := context.Background()
-	db, err := sqlite.OpenCustomers(ctx, path, quiet)
+	db, err := sqlite.OpenCustomers(ctx, path, clock.UTC{}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +42,7 @@ func TestReopeningKeepsDataAndPendingEventsAndMigratesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	again, err := sqlite.OpenCustomers(ctx, path, quiet)
+	again, err := sqlite.OpenCustomers(ctx, path, clock.UTC{}, quiet)
 	if err != nil {
 		t.Fatalf("reopening an up-to-date database: %v", err)
 	}
@@ -71,7 +72,7 @@ func TestAWriterWaitingForTheLockGivesUpWhenItsContextEnds(t *testing.T) {
 	holding, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		_, err := db.Customers().Update(ctx, "c1", "", func(*customer.Customer) ([]event.Event, error) {
+		_, err := db.Customers().Update(ctx, "c1", func(*customer.Customer) ([]event.Event, error) {
 			close(holding)
 			<-release
 			return nil, nil
@@ -81,7 +82,7 @@ func TestAWriterWaitingForTheLockGivesUpWhenItsContextEnds(t *testing.T) {
 	<-holding
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	err := db.MarkHandled(short, "evt-1")
+	err := db.Inbox().Claim(short, "evt-1")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a queued write = %v, want the context's deadline", err)
 	}
@@ -89,17 +90,17 @@ func TestAWriterWaitingForTheLockGivesUpWhenItsContextEnds(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkHandled(ctx, "evt-1"); err != nil {
+	if err := db.Inbox().Claim(ctx, "evt-1"); err != nil {
 		t.Fatalf("the given-up write must have left no trace: %v", err)
 	}
 }
 
 func TestOpeningFailsClearly(t *testing.T) {
 	ctx := context.Background()
-	if _, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), sqlite.Schema("billing"), quiet); err == nil {
+	if _, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), sqlite.Schema("billing"), clock.UTC{}, quiet); err == nil {
 		t.Fatal("an unknown schema opened")
 	}
-	if _, err := sqlite.Open(ctx, "/proc/nope/x.db", sqlite.CustomerSchema, quiet); err == nil {
+	if _, err := sqlite.Open(ctx, "/proc/nope/x.db", sqlite.CustomerSchema, clock.UTC{}, quiet); err == nil {
 		t.Fatal("an impossible path opened")
 	}
 }
@@ -115,7 +116,7 @@ func TestPruningKeepsUnpublishedEventsAndRecentHistory(t *testing.T) {
 	if err := db.Outbox().MarkPublished(ctx, []int64{pending[0].Seq}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkHandled(ctx, "evt-old"); err != nil {
+	if err := db.Inbox().Claim(ctx, "evt-old"); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := db.Prune(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
@@ -129,7 +130,7 @@ func TestPruningKeepsUnpublishedEventsAndRecentHistory(t *testing.T) {
 	if len(left) != 1 || left[0].Seq != pending[1].Seq {
 		t.Fatalf("an unpublished event was pruned: %+v", left)
 	}
-	if err := db.MarkHandled(ctx, "evt-old"); err != nil {
+	if err := db.Inbox().Claim(ctx, "evt-old"); err != nil {
 		t.Fatalf("the pruned inbox entry should be gone: %v", err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strconv"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -28,8 +27,8 @@ type DeliveryStore struct{ *DB }
 
 // OpenDeliveries opens (creating and migrating if needed) the notifications service's
 // database at path.
-func OpenDeliveries(ctx context.Context, path string, log *slog.Logger) (*DeliveryStore, error) {
-	db, err := Open(ctx, path, NotificationsSchema, log)
+func OpenDeliveries(ctx context.Context, path string, clock ports.Clock, log *slog.Logger) (*DeliveryStore, error) {
+	db, err := Open(ctx, path, NotificationsSchema, clock, log)
 	if err != nil {
 		return nil, err
 	}
@@ -54,20 +53,10 @@ type deliveryRow struct {
 	ProviderID     string `gorm:"column:provider_id"`
 	CauseEventID   string `gorm:"column:cause_event_id"`
 	CauseEventType string `gorm:"column:cause_event_type"`
-	CreatedAt      int64  `gorm:"column:created_at"`
+	CreatedAt      int64  `gorm:"column:created_at;autoCreateTime:false"`
 }
 
 func (deliveryRow) TableName() string { return "deliveries" }
-
-// Handled implements ports.Deliveries.
-func (s *Deliveries) Handled(ctx context.Context, eventID string) (bool, error) {
-	return s.db.Handled(ctx, eventID)
-}
-
-// MarkHandled implements ports.Deliveries.
-func (s *Deliveries) MarkHandled(ctx context.Context, eventID string) error {
-	return s.db.MarkHandled(ctx, eventID)
-}
 
 // Get implements ports.Deliveries.
 func (s *Deliveries) Get(ctx context.Context, id string) (notification.Delivery, error) {
@@ -84,11 +73,8 @@ func (s *Deliveries) Get(ctx context.Context, id string) (notification.Delivery,
 
 // Record implements ports.Deliveries. A delivery with the same id replaces
 // the stored one (a failed attempt being retried) and keeps its position.
-func (s *Deliveries) Record(ctx context.Context, d notification.Delivery, events []event.Event, handled string) error {
+func (s *Deliveries) Record(ctx context.Context, d notification.Delivery, events []event.Event) error {
 	return s.db.write(ctx, func(t *tx) error {
-		if err := t.markHandled(handled); err != nil {
-			return err
-		}
 		row := toDeliveryRow(d)
 		err := t.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "id"}},
@@ -111,20 +97,18 @@ func (s *Deliveries) List(ctx context.Context, q notification.Query, w page.Wind
 	if q.Channel != "" {
 		db = db.Where("channel = ?", string(q.Channel))
 	}
-	if w.After != "" {
-		seq, err := strconv.ParseInt(w.After, 10, 64)
-		if err != nil {
-			var bad fault.Fields
-			bad.Add("cursor", "is not a cursor this API returned")
-			return notification.Page{}, bad.Err("invalid page request")
-		}
+	seq, ok, err := w.AfterNumber()
+	if err != nil {
+		return notification.Page{}, err
+	}
+	if ok {
 		db = db.Where("seq < ?", seq)
 	}
 	var rows []deliveryRow
 	if err := db.Order("seq DESC").Limit(w.Limit + 1).Find(&rows).Error; err != nil {
 		return notification.Page{}, storageError("list deliveries", err)
 	}
-	rows, next := page.Next(rows, w, func(r deliveryRow) string { return strconv.FormatInt(r.Seq, 10) })
+	rows, next := page.Next(rows, w, func(r deliveryRow) string { return page.NumberKey(r.Seq) })
 	out := notification.Page{Deliveries: make([]notification.Delivery, len(rows)), Next: next}
 	for i, r := range rows {
 		out.Deliveries[i] = r.toDelivery()

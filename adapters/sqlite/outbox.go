@@ -58,30 +58,30 @@ func (t *tx) addEvents(events []event.Event) error {
 	return nil
 }
 
-// markHandled records an event id in the inbox, or returns
-// ports.ErrAlreadyHandled when it is there already. An empty id is a no-op.
-func (t *tx) markHandled(eventID string) error {
-	if eventID == "" {
-		return nil
-	}
-	err := t.Create(&inboxRow{EventID: eventID, HandledAt: time.Now().UnixNano()}).Error
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return ports.ErrAlreadyHandled
-	}
-	return storageError("record handled event", err)
+// Inbox implements ports.Inbox.
+type Inbox struct{ db *DB }
+
+var _ ports.Inbox = (*Inbox)(nil)
+
+// Inbox returns the database's inbox.
+func (db *DB) Inbox() *Inbox { return &Inbox{db: db} }
+
+// Claim implements ports.Inbox.
+func (in *Inbox) Claim(ctx context.Context, eventID string) error {
+	return in.db.write(ctx, func(t *tx) error {
+		err := t.Create(&inboxRow{EventID: eventID, HandledAt: in.db.clock.Now().UnixNano()}).Error
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return ports.ErrAlreadyHandled
+		}
+		return storageError("record handled event", err)
+	})
 }
 
-// Handled reports whether an event id is in the inbox.
-func (db *DB) Handled(ctx context.Context, eventID string) (bool, error) {
+// Handled implements ports.Inbox.
+func (in *Inbox) Handled(ctx context.Context, eventID string) (bool, error) {
 	var n int64
-	err := db.read(ctx).Model(&inboxRow{}).Where("event_id = ?", eventID).Count(&n).Error
+	err := in.db.read(ctx).Model(&inboxRow{}).Where("event_id = ?", eventID).Count(&n).Error
 	return n > 0, storageError("read inbox", err)
-}
-
-// MarkHandled records an event that was handled with no other effect.
-// Errors: ports.ErrAlreadyHandled.
-func (db *DB) MarkHandled(ctx context.Context, eventID string) error {
-	return db.write(ctx, func(t *tx) error { return t.markHandled(eventID) })
 }
 
 // Outbox is the relay's view of the outbox.
@@ -118,7 +118,7 @@ func (o *Outbox) MarkPublished(ctx context.Context, seqs []int64) error {
 		return nil
 	}
 	return o.db.write(ctx, func(t *tx) error {
-		err := t.Model(&outboxRow{}).Where("seq IN ?", seqs).Update("published_at", time.Now().UnixNano()).Error
+		err := t.Model(&outboxRow{}).Where("seq IN ?", seqs).Update("published_at", o.db.clock.Now().UnixNano()).Error
 		return storageError("mark outbox published", err)
 	})
 }

@@ -27,8 +27,8 @@ type ProfileStore struct{ *DB }
 
 // OpenProfiles opens (creating and migrating if needed) the profiling service's
 // database at path.
-func OpenProfiles(ctx context.Context, path string, log *slog.Logger) (*ProfileStore, error) {
-	db, err := Open(ctx, path, ProfilingSchema, log)
+func OpenProfiles(ctx context.Context, path string, clock ports.Clock, log *slog.Logger) (*ProfileStore, error) {
+	db, err := Open(ctx, path, ProfilingSchema, clock, log)
 	if err != nil {
 		return nil, err
 	}
@@ -49,8 +49,8 @@ type profileRow struct {
 	Tier         string `gorm:"column:tier"`
 	Status       string `gorm:"column:status"`
 	Evaluation   []byte `gorm:"column:evaluation"`
-	CreatedAt    int64  `gorm:"column:created_at"`
-	UpdatedAt    int64  `gorm:"column:updated_at"`
+	CreatedAt    int64  `gorm:"column:created_at;autoCreateTime:false"`
+	UpdatedAt    int64  `gorm:"column:updated_at;autoUpdateTime:false"`
 	Version      int64  `gorm:"column:version"`
 }
 
@@ -134,12 +134,9 @@ func (s *Profiles) Get(ctx context.Context, customerID string) (profiling.Profil
 }
 
 // Save implements ports.Profiles.
-func (s *Profiles) Save(ctx context.Context, customerID, handled string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error) {
+func (s *Profiles) Save(ctx context.Context, customerID string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error) {
 	var out profiling.Profile
 	err := s.db.write(ctx, func(t *tx) error {
-		if err := t.markHandled(handled); err != nil {
-			return err
-		}
 		p, err := loadProfile(t.DB, customerID)
 		if err != nil {
 			return err
@@ -149,11 +146,10 @@ func (s *Profiles) Save(ctx context.Context, customerID, handled string, change 
 		if err != nil {
 			return err
 		}
-		now := time.Now().UTC()
-		if before == 0 {
-			p.CreatedAt = now
+		if p.Version == before {
+			out = p
+			return nil
 		}
-		p.UpdatedAt, p.Version = now, before+1
 		row, err := toProfileRow(&p)
 		if err != nil {
 			return err

@@ -7,17 +7,19 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/adapters/storetest"
+	"github.com/fintechlabs/customers/ports"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // mustOpen opens a fresh database file in a temporary directory with open
 // (sqlite.OpenCustomers, ...).
-func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Context, string, *slog.Logger) (S, error)) S {
+func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Context, string, ports.Clock, *slog.Logger) (S, error)) S {
 	tb.Helper()
-	db, err := open(context.Background(), filepath.Join(tb.TempDir(), "service.db"), quiet)
+	db, err := open(context.Background(), filepath.Join(tb.TempDir(), "service.db"), clock.UTC{}, quiet)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -28,20 +30,21 @@ func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Con
 func TestCustomersContract(t *testing.T) {
 	storetest.TestCustomers(t, func(t *testing.T) storetest.CustomerStore {
 		db := mustOpen(t, sqlite.OpenCustomers)
-		return storetest.CustomerStore{Customers: db.Customers(), Outbox: db.Outbox()}
+		return storetest.CustomerStore{Customers: db.Customers(), Views: db.Customers(), Outbox: db.Outbox(),
+			Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
 	})
 }
 
 func TestProfilesContract(t *testing.T) {
 	storetest.TestProfiles(t, func(t *testing.T) storetest.ProfileStore {
 		db := mustOpen(t, sqlite.OpenProfiles)
-		return storetest.ProfileStore{Profiles: db.Profiles(), Outbox: db.Outbox()}
+		return storetest.ProfileStore{Profiles: db.Profiles(), Outbox: db.Outbox(), Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
 	})
 }
 
 func TestDeliveriesContract(t *testing.T) {
 	storetest.TestDeliveries(t, func(t *testing.T) storetest.DeliveryStore {
 		db := mustOpen(t, sqlite.OpenDeliveries)
-		return storetest.DeliveryStore{Deliveries: db.Deliveries(), Outbox: db.Outbox()}
+		return storetest.DeliveryStore{Deliveries: db.Deliveries(), Outbox: db.Outbox(), Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
 	})
 }

@@ -19,7 +19,9 @@ import (
 // CustomerStore is what the customer contract needs from an implementation.
 type CustomerStore struct {
 	Customers ports.Customers
+	Views     ports.CustomerViews
 	Outbox    ports.Outbox
+	Units
 }
 
 func onboarded(id string) event.Data {
@@ -59,9 +61,9 @@ func create(t *testing.T, s CustomerStore, f event.Factory, id string) *customer
 }
 
 // activate changes a stored customer through Update.
-func activate(t *testing.T, s CustomerStore, f event.Factory, id, handled string) (customer.Customer, error) {
+func activate(t *testing.T, s CustomerStore, f event.Factory, id string) (customer.Customer, error) {
 	t.Helper()
-	return s.Customers.Update(ctx(t), id, handled, func(c *customer.Customer) ([]event.Event, error) {
+	return s.Customers.Update(ctx(t), id, func(c *customer.Customer) ([]event.Event, error) {
 		happened, err := c.Activate(now.Add(time.Minute), "kyc")
 		return f.New(ctx(t), now, published(c, happened)...), err
 	})
@@ -78,7 +80,7 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("read back\n%+v\nwant\n%+v", got, want)
 		}
-		h, err := s.Customers.History(ctx(t), "c1")
+		h, err := s.Views.History(ctx(t), "c1")
 		mustNot(t, err, "History")
 		if len(h) != 1 || h[0].Action != customer.ActionOnboard || !h[0].At.Equal(now) {
 			t.Fatalf("history = %+v", h)
@@ -110,11 +112,11 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		s := open(t)
 		_, err := s.Customers.Get(ctx(t), "nobody")
 		wantErr(t, err, customer.ErrNotFound, "Get")
-		_, err = s.Customers.History(ctx(t), "nobody")
+		_, err = s.Views.History(ctx(t), "nobody")
 		wantErr(t, err, customer.ErrNotFound, "History")
-		_, err = s.Customers.Notifications(ctx(t), "nobody")
+		_, err = s.Views.Notifications(ctx(t), "nobody")
 		wantErr(t, err, customer.ErrNotFound, "Notifications")
-		_, err = s.Customers.Update(ctx(t), "nobody", "", func(*customer.Customer) ([]event.Event, error) {
+		_, err = s.Customers.Update(ctx(t), "nobody", func(*customer.Customer) ([]event.Event, error) {
 			t.Fatal("change called for an unknown customer")
 			return nil, nil
 		})
@@ -124,7 +126,7 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 	t.Run("an update commits the change, its history and its events together", func(t *testing.T) {
 		s, f := open(t), factory("service-customer")
 		create(t, s, f, "c1")
-		got, err := activate(t, s, f, "c1", "")
+		got, err := activate(t, s, f, "c1")
 		mustNot(t, err, "Update")
 		if got.Status != customer.Active || got.Version != 2 || len(got.Changes()) != 0 {
 			t.Fatalf("returned %+v", got)
@@ -133,7 +135,7 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		if stored.Status != customer.Active || !stored.ActivatedAt.Equal(now.Add(time.Minute)) || stored.Version != 2 {
 			t.Fatalf("stored %+v", stored)
 		}
-		h, _ := s.Customers.History(ctx(t), "c1")
+		h, _ := s.Views.History(ctx(t), "c1")
 		if len(h) != 2 || h[1].To != "active" || h[1].Reason != "kyc" || h[1].Version != 2 {
 			t.Fatalf("history = %+v", h)
 		}
@@ -145,11 +147,11 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 	t.Run("a payment survives the round trip", func(t *testing.T) {
 		s, f := open(t), factory("service-customer")
 		create(t, s, f, "c1")
-		_, err := activate(t, s, f, "c1", "")
+		_, err := activate(t, s, f, "c1")
 		mustNot(t, err, "activate")
 		p, err := customer.ParsePayment(customer.PaymentRequest{Amount: "1500.50", Currency: "EUR", Method: "bank_transfer", Description: "top-up"})
 		mustNot(t, err, "ParsePayment")
-		_, err = s.Customers.Update(ctx(t), "c1", "", func(c *customer.Customer) ([]event.Event, error) {
+		_, err = s.Customers.Update(ctx(t), "c1", func(c *customer.Customer) ([]event.Event, error) {
 			happened, err := c.RecordFirstPayment(now, p)
 			return f.New(ctx(t), now, published(c, happened)...), err
 		})
@@ -162,10 +164,10 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		}
 	})
 
-	t.Run("a refused change saves nothing, not even the handled id", func(t *testing.T) {
+	t.Run("a refused change saves nothing", func(t *testing.T) {
 		s, f := open(t), factory("service-customer")
 		create(t, s, f, "c1")
-		_, err := s.Customers.Update(ctx(t), "c1", "evt-x", func(c *customer.Customer) ([]event.Event, error) {
+		_, err := s.Customers.Update(ctx(t), "c1", func(c *customer.Customer) ([]event.Event, error) {
 			happened, err := c.Promote(now, "", "", customer.Manual) // onboarded: refused
 			return f.New(ctx(t), now, published(c, happened)...), err
 		})
@@ -174,40 +176,41 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		if got.Version != 1 || got.Tier != customer.Basic || len(pendingIDs(t, s.Outbox)) != 2 {
 			t.Fatalf("a refused change left traces: %+v", got)
 		}
-		if _, err := activate(t, s, f, "c1", "evt-x"); err != nil {
-			t.Fatalf("the handled id of a refused change must stay free: %v", err)
-		}
 	})
 
-	t.Run("an event is handled once", func(t *testing.T) {
+	t.Run("a change that changes nothing saves nothing", func(t *testing.T) {
 		s, f := open(t), factory("service-customer")
 		create(t, s, f, "c1")
-		_, err := activate(t, s, f, "c1", "evt-1")
-		mustNot(t, err, "first delivery")
-		calls := 0
-		_, err = s.Customers.Update(ctx(t), "c1", "evt-1", func(*customer.Customer) ([]event.Event, error) {
-			calls++
-			return nil, nil
-		})
-		wantErr(t, err, ports.ErrAlreadyHandled, "second delivery")
-		if calls != 0 {
-			t.Fatal("change was called for a handled event")
-		}
-		wantErr(t, s.Customers.MarkHandled(ctx(t), "evt-1"), ports.ErrAlreadyHandled, "MarkHandled of a handled event")
-		mustNot(t, s.Customers.MarkHandled(ctx(t), "evt-2"), "MarkHandled")
-		wantErr(t, s.Customers.MarkHandled(ctx(t), "evt-2"), ports.ErrAlreadyHandled, "MarkHandled twice")
-	})
-
-	t.Run("a change that changes nothing records only the handled id", func(t *testing.T) {
-		s, f := open(t), factory("service-customer")
-		create(t, s, f, "c1")
-		got, err := s.Customers.Update(ctx(t), "c1", "evt-1", func(*customer.Customer) ([]event.Event, error) { return nil, nil })
+		got, err := s.Customers.Update(ctx(t), "c1", func(*customer.Customer) ([]event.Event, error) { return nil, nil })
 		mustNot(t, err, "Update")
-		h, _ := s.Customers.History(ctx(t), "c1")
+		h, _ := s.Views.History(ctx(t), "c1")
 		if got.Version != 1 || len(h) != 1 || len(pendingIDs(t, s.Outbox)) != 2 {
 			t.Fatalf("a no-op change left traces: version %d, history %d", got.Version, len(h))
 		}
-		wantErr(t, s.Customers.MarkHandled(ctx(t), "evt-1"), ports.ErrAlreadyHandled, "the no-op's event")
+	})
+
+	t.Run("a change and its claim commit together", func(t *testing.T) {
+		TestUnitsOfWork(t, func(t *testing.T) Units {
+			s, f := open(t), factory("service-customer")
+			create(t, s, f, "c1")
+			u := s.Units
+			u.Write = func(c context.Context, n int) error {
+				_, err := s.Customers.Update(c, "c1", func(cu *customer.Customer) ([]event.Event, error) {
+					happened, err := cu.Promote(now, "", fmt.Sprint("write ", n), customer.Manual)
+					if errors.Is(err, customer.ErrNotActive) {
+						happened, err = cu.Activate(now, fmt.Sprint("write ", n))
+					}
+					return f.New(c, now, published(cu, happened)...), err
+				})
+				return err
+			}
+			u.Written = func(c context.Context) int {
+				got, err := s.Customers.Get(c, "c1")
+				mustNot(t, err, "Get")
+				return int(got.Version - 1)
+			}
+			return u
+		})
 	})
 
 	t.Run("lists filter by status and tier and page in creation order", func(t *testing.T) {
@@ -216,10 +219,10 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 			create(t, s, f, fmt.Sprintf("c%d", i))
 		}
 		for _, id := range []string{"c1", "c3", "c5"} {
-			_, err := activate(t, s, f, id, "")
+			_, err := activate(t, s, f, id)
 			mustNot(t, err, "activate")
 		}
-		_, err := s.Customers.Update(ctx(t), "c3", "", func(c *customer.Customer) ([]event.Event, error) {
+		_, err := s.Customers.Update(ctx(t), "c3", func(c *customer.Customer) ([]event.Event, error) {
 			happened, err := c.Promote(now, customer.VIP, "", customer.Manual)
 			return f.New(ctx(t), now, published(c, happened)...), err
 		})
@@ -227,7 +230,7 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		var seen []string
 		w := page.Window{Limit: 3}
 		for pages := 0; ; pages++ {
-			p, err := s.Customers.List(ctx(t), customer.Filter{}, w)
+			p, err := s.Views.List(ctx(t), customer.Filter{}, w)
 			mustNot(t, err, "List")
 			for _, c := range p.Customers {
 				seen = append(seen, c.ID)
@@ -244,14 +247,14 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		if strings.Join(seen, ",") != "c0,c1,c2,c3,c4,c5,c6" {
 			t.Fatalf("pages gave %v", seen)
 		}
-		active, err := s.Customers.List(ctx(t), customer.Filter{Status: customer.Active}, page.Window{Limit: 10})
+		active, err := s.Views.List(ctx(t), customer.Filter{Status: customer.Active}, page.Window{Limit: 10})
 		mustNot(t, err, "List active")
-		vip, err := s.Customers.List(ctx(t), customer.Filter{Status: customer.Active, Tier: customer.VIP}, page.Window{Limit: 10})
+		vip, err := s.Views.List(ctx(t), customer.Filter{Status: customer.Active, Tier: customer.VIP}, page.Window{Limit: 10})
 		mustNot(t, err, "List active vip")
 		if len(active.Customers) != 3 || active.Next != "" || len(vip.Customers) != 1 || vip.Customers[0].ID != "c3" {
 			t.Fatalf("filters: active %d, vip %+v", len(active.Customers), vip.Customers)
 		}
-		exact, err := s.Customers.List(ctx(t), customer.Filter{Status: customer.Active}, page.Window{Limit: 3})
+		exact, err := s.Views.List(ctx(t), customer.Filter{Status: customer.Active}, page.Window{Limit: 3})
 		mustNot(t, err, "List exactly a page")
 		if len(exact.Customers) != 3 || exact.Next != "" {
 			t.Fatalf("a full last page must not offer a next page: %+v", exact.Next)
@@ -264,30 +267,28 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		for i, tpl := range []string{"welcome", "account-activated"} {
 			n := customer.Notification{ID: fmt.Sprintf("n%d", i), EventID: fmt.Sprintf("evt-%d", i), Channel: "email",
 				Template: tpl, Recipient: "ana.c1@example.es", Subject: "s", Status: "sent", SentAt: now.Add(time.Duration(i) * time.Second)}
-			mustNot(t, s.Customers.AddNotification(ctx(t), "c1", n, n.EventID), "AddNotification")
+			mustNot(t, s.Views.AddNotification(ctx(t), "c1", n), "AddNotification")
 		}
 		again := customer.Notification{ID: "n0", EventID: "evt-9", SentAt: now}
-		mustNot(t, s.Customers.AddNotification(ctx(t), "c1", again, "evt-9"), "the same notification from another event")
-		wantErr(t, s.Customers.AddNotification(ctx(t), "c1", again, "evt-1"), ports.ErrAlreadyHandled, "a handled event")
+		mustNot(t, s.Views.AddNotification(ctx(t), "c1", again), "the same notification from another event")
 		stray := customer.Notification{ID: "n9", EventID: "evt-10", SentAt: now}
-		wantErr(t, s.Customers.AddNotification(ctx(t), "nobody", stray, "evt-10"), customer.ErrNotFound, "an unknown customer")
-		ns, err := s.Customers.Notifications(ctx(t), "c1")
+		wantErr(t, s.Views.AddNotification(ctx(t), "nobody", stray), customer.ErrNotFound, "an unknown customer")
+		ns, err := s.Views.Notifications(ctx(t), "c1")
 		mustNot(t, err, "Notifications")
 		if len(ns) != 2 || ns[0].Template != "account-activated" || ns[1].Template != "welcome" || !ns[1].SentAt.Equal(now) || ns[1].EventID != "evt-0" {
 			t.Fatalf("notifications = %+v", ns)
 		}
-		mustNot(t, s.Customers.MarkHandled(ctx(t), "evt-10"), "a failed AddNotification must not mark its event")
 	})
 
 	t.Run("concurrent updates of one customer all apply, one after the other", func(t *testing.T) {
 		s, f := open(t), factory("service-customer")
 		create(t, s, f, "c1")
-		_, err := activate(t, s, f, "c1", "")
+		_, err := activate(t, s, f, "c1")
 		mustNot(t, err, "activate")
 		errs := make(chan error, 2)
 		for _, tier := range []customer.Tier{customer.Premium, customer.VIP} {
 			go func() {
-				_, err := s.Customers.Update(context.Background(), "c1", "", func(c *customer.Customer) ([]event.Event, error) {
+				_, err := s.Customers.Update(context.Background(), "c1", func(c *customer.Customer) ([]event.Event, error) {
 					happened, err := c.Promote(now, tier, "", customer.Manual)
 					return f.New(context.Background(), now, published(c, happened)...), err
 				})

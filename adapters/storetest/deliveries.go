@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
@@ -19,6 +20,7 @@ import (
 type DeliveryStore struct {
 	Deliveries ports.Deliveries
 	Outbox     ports.Outbox
+	Units
 }
 
 func sampleDelivery(id, customerID string, ch notification.Channel, at time.Time) notification.Delivery {
@@ -30,28 +32,25 @@ func sampleDelivery(id, customerID string, ch notification.Channel, at time.Time
 	}
 }
 
-// TestDeliveries runs the ports.Deliveries contract and the development
-// mailbox's. open returns an empty store.
+// TestDeliveries runs the ports.Deliveries contract. open returns an empty
+// store.
 func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
 	t.Run("a recorded delivery reads back whole with its events", func(t *testing.T) {
 		s, f := open(t), factory("service-notifications")
 		d := sampleDelivery("d1", "c1", notification.Email, now)
 		sent := f.New(ctx(t), now, event.NotificationSent{NotificationID: "d1", Channel: "email", Recipient: "ana@example.es", Status: "sent", Timestamp: now})
-		mustNot(t, s.Deliveries.Record(ctx(t), d, sent, "evt-d1"), "Record")
+		mustNot(t, s.Deliveries.Record(ctx(t), d, sent), "Record")
 		got, err := s.Deliveries.Get(ctx(t), "d1")
 		mustNot(t, err, "Get")
 		if !reflect.DeepEqual(got, d) {
 			t.Fatalf("read back\n%+v\nwant\n%+v", got, d)
-		}
-		if handled, err := s.Deliveries.Handled(ctx(t), "evt-d1"); err != nil || !handled {
-			t.Fatalf("Handled = %v, %v", handled, err)
 		}
 		if ids := pendingIDs(t, s.Outbox); len(ids) != 1 {
 			t.Fatalf("outbox = %v", ids)
 		}
 		adHoc := sampleDelivery("d2", "", notification.SMS, now)
 		adHoc.Cause, adHoc.Template, adHoc.Subject = nil, "", ""
-		mustNot(t, s.Deliveries.Record(ctx(t), adHoc, nil, ""), "Record ad hoc")
+		mustNot(t, s.Deliveries.Record(ctx(t), adHoc, nil), "Record ad hoc")
 		if got, _ := s.Deliveries.Get(ctx(t), "d2"); !reflect.DeepEqual(got, adHoc) {
 			t.Fatalf("ad-hoc read back %+v", got)
 		}
@@ -68,9 +67,9 @@ func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
 		s := open(t)
 		failed := sampleDelivery("d1", "c1", notification.Email, now)
 		failed.Status, failed.Error, failed.ProviderID = notification.Failed, "down", ""
-		mustNot(t, s.Deliveries.Record(ctx(t), failed, nil, ""), "record failure")
-		mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery("d2", "c1", notification.Email, now), nil, ""), "record another")
-		mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery("d1", "c1", notification.Email, now.Add(time.Second)), nil, ""), "record retry")
+		mustNot(t, s.Deliveries.Record(ctx(t), failed, nil), "record failure")
+		mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery("d2", "c1", notification.Email, now), nil), "record another")
+		mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery("d1", "c1", notification.Email, now.Add(time.Second)), nil), "record retry")
 		got, _ := s.Deliveries.Get(ctx(t), "d1")
 		if got.Status != notification.Sent || got.Error != "" {
 			t.Fatalf("retry not stored: %+v", got)
@@ -82,18 +81,20 @@ func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
 		}
 	})
 
-	t.Run("an event is handled once", func(t *testing.T) {
-		s := open(t)
-		mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery("d1", "c1", notification.Email, now), nil, "evt-1"), "first")
-		wantErr(t, s.Deliveries.Record(ctx(t), sampleDelivery("d2", "c1", notification.Email, now), nil, "evt-1"), ports.ErrAlreadyHandled, "second")
-		if _, err := s.Deliveries.Get(ctx(t), "d2"); fault.KindOf(err) != fault.NotFound {
-			t.Fatal("a delivery recorded with a handled event was kept")
-		}
-		wantErr(t, s.Deliveries.MarkHandled(ctx(t), "evt-1"), ports.ErrAlreadyHandled, "MarkHandled")
-		mustNot(t, s.Deliveries.MarkHandled(ctx(t), "evt-2"), "MarkHandled")
-		if handled, _ := s.Deliveries.Handled(ctx(t), "evt-3"); handled {
-			t.Fatal("an unseen event is handled")
-		}
+	t.Run("a delivery and its claim commit together", func(t *testing.T) {
+		TestUnitsOfWork(t, func(t *testing.T) Units {
+			s := open(t)
+			u := s.Units
+			u.Write = func(c context.Context, n int) error {
+				return s.Deliveries.Record(c, sampleDelivery(fmt.Sprint("d", n), "c1", notification.Email, now), nil)
+			}
+			u.Written = func(c context.Context) int {
+				p, err := s.Deliveries.List(c, notification.Query{}, page.Window{Limit: 10})
+				mustNot(t, err, "List")
+				return len(p.Deliveries)
+			}
+			return u
+		})
 	})
 
 	t.Run("lists are newest first, filtered and paged", func(t *testing.T) {
@@ -106,7 +107,7 @@ func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
 			if i == 6 {
 				who = "c2"
 			}
-			mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery(fmt.Sprintf("d%d", i), who, ch, now.Add(time.Duration(i)*time.Second)), nil, ""), "Record")
+			mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery(fmt.Sprintf("d%d", i), who, ch, now.Add(time.Duration(i)*time.Second)), nil), "Record")
 		}
 		var seen []string
 		w := page.Window{Limit: 2}
@@ -141,7 +142,7 @@ func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
 		n := 0
 		TestOutbox(t, s.Outbox, func(t *testing.T, events []event.Event) {
 			n++
-			mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery(fmt.Sprintf("o%d", n), "c1", notification.Email, now), events, ""), "Record")
+			mustNot(t, s.Deliveries.Record(ctx(t), sampleDelivery(fmt.Sprintf("o%d", n), "c1", notification.Email, now), events), "Record")
 		})
 	})
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"testing"
@@ -16,6 +17,7 @@ import (
 type ProfileStore struct {
 	Profiles ports.Profiles
 	Outbox   ports.Outbox
+	Units
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -34,10 +36,11 @@ func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 
 	t.Run("a saved profile reads back whole, promotions included", func(t *testing.T) {
 		s, f := open(t), factory("service-profiling")
-		saved, err := s.Profiles.Save(ctx(t), "c1", "evt-1", func(p *profiling.Profile) ([]event.Event, error) {
+		saved, err := s.Profiles.Save(ctx(t), "c1", func(p *profiling.Profile) ([]event.Event, error) {
 			if p.CustomerID != "c1" || p.Version != 0 || p.Customer != nil {
 				t.Fatalf("a new profile should be empty: %+v", p)
 			}
+			p.Touch(now)
 			p.ApplySnapshot(snapshot)
 			p.State(profiling.Update{Income: ptr(int64(7_500_000)), CreditScore: ptr(720)})
 			p.GrantFirstPaymentBonus("promo-1", rules, now)
@@ -45,12 +48,13 @@ func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 			return f.New(ctx(t), now, onboarded("c1"), onboarded("c1")), nil
 		})
 		mustNot(t, err, "Save")
-		if saved.Version != 1 || saved.CreatedAt.IsZero() || saved.UpdatedAt.Before(saved.CreatedAt) {
+		if saved.Version != 1 || !saved.CreatedAt.Equal(now) || !saved.UpdatedAt.Equal(now) {
 			t.Fatalf("saved = %+v", saved)
 		}
 		got, err := s.Profiles.Get(ctx(t), "c1")
 		mustNot(t, err, "Get")
 		if !reflect.DeepEqual(got.Facts, saved.Facts) || !reflect.DeepEqual(got.Evaluation, saved.Evaluation) ||
+			got.Version != 1 || !got.CreatedAt.Equal(now) || !got.UpdatedAt.Equal(now) ||
 			!reflect.DeepEqual(got.Promotions, saved.Promotions) || !reflect.DeepEqual(got.Customer, saved.Customer) {
 			t.Fatalf("read back\n%+v\nwant\n%+v", got, saved)
 		}
@@ -66,7 +70,8 @@ func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 	t.Run("each save bumps the version and keeps earlier promotions", func(t *testing.T) {
 		s := open(t)
 		for i := range 3 {
-			p, err := s.Profiles.Save(ctx(t), "c1", "", func(p *profiling.Profile) ([]event.Event, error) {
+			p, err := s.Profiles.Save(ctx(t), "c1", func(p *profiling.Profile) ([]event.Event, error) {
+				p.Touch(now.Add(time.Duration(i) * time.Second))
 				if i == 1 {
 					p.GrantFirstPaymentBonus("promo-1", rules, now)
 				}
@@ -79,7 +84,8 @@ func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 			}
 		}
 		got, _ := s.Profiles.Get(ctx(t), "c1")
-		if len(got.Promotions) != 1 || *got.Facts.Age != 32 || !got.Promotions[0].ExpiresAt.Equal(now.AddDate(0, 0, 30)) {
+		if len(got.Promotions) != 1 || *got.Facts.Age != 32 || !got.Promotions[0].ExpiresAt.Equal(now.AddDate(0, 0, 30)) ||
+			!got.CreatedAt.Equal(now) || !got.UpdatedAt.Equal(now.Add(2*time.Second)) {
 			t.Fatalf("profile = %+v", got)
 		}
 	})
@@ -87,26 +93,49 @@ func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 	t.Run("a refused change saves nothing", func(t *testing.T) {
 		s := open(t)
 		boom := errors.New("refused")
-		_, err := s.Profiles.Save(ctx(t), "c1", "evt-1", func(p *profiling.Profile) ([]event.Event, error) {
+		_, err := s.Profiles.Save(ctx(t), "c1", func(p *profiling.Profile) ([]event.Event, error) {
+			p.Touch(now)
 			p.State(profiling.Update{Age: ptr(30)})
 			return nil, boom
 		})
 		wantErr(t, err, boom, "Save")
 		_, err = s.Profiles.Get(ctx(t), "c1")
 		wantErr(t, err, profiling.ErrNotFound, "Get after a refused first save")
-		_, err = s.Profiles.Save(ctx(t), "c1", "evt-1", func(*profiling.Profile) ([]event.Event, error) { return nil, nil })
-		mustNot(t, err, "the refused change's event id must stay free")
 	})
 
-	t.Run("an event is handled once", func(t *testing.T) {
+	t.Run("a change that leaves the version alone saves nothing", func(t *testing.T) {
 		s := open(t)
-		_, err := s.Profiles.Save(ctx(t), "c1", "evt-1", func(*profiling.Profile) ([]event.Event, error) { return nil, nil })
-		mustNot(t, err, "first delivery")
-		_, err = s.Profiles.Save(ctx(t), "c1", "evt-1", func(*profiling.Profile) ([]event.Event, error) {
-			t.Fatal("change called for a handled event")
-			return nil, nil
+		_, err := s.Profiles.Save(ctx(t), "c1", func(p *profiling.Profile) ([]event.Event, error) {
+			p.State(profiling.Update{Age: ptr(30)})
+			return []event.Event{}, nil
 		})
-		wantErr(t, err, ports.ErrAlreadyHandled, "second delivery")
+		mustNot(t, err, "Save")
+		_, err = s.Profiles.Get(ctx(t), "c1")
+		wantErr(t, err, profiling.ErrNotFound, "Get after an untouched save")
+	})
+
+	t.Run("a save and its claim commit together", func(t *testing.T) {
+		TestUnitsOfWork(t, func(t *testing.T) Units {
+			s := open(t)
+			u := s.Units
+			u.Write = func(c context.Context, n int) error {
+				_, err := s.Profiles.Save(c, "c1", func(p *profiling.Profile) ([]event.Event, error) {
+					p.Touch(now)
+					p.State(profiling.Update{Age: ptr(30 + n)})
+					return nil, nil
+				})
+				return err
+			}
+			u.Written = func(c context.Context) int {
+				p, err := s.Profiles.Get(c, "c1")
+				if errors.Is(err, profiling.ErrNotFound) {
+					return 0
+				}
+				mustNot(t, err, "Get")
+				return int(p.Version)
+			}
+			return u
+		})
 	})
 
 	t.Run("concurrent saves of one profile all apply", func(t *testing.T) {
@@ -114,7 +143,8 @@ func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 		errs := make(chan error, 8)
 		for range 8 {
 			go func() {
-				_, err := s.Profiles.Save(ctx(t), "c1", "", func(p *profiling.Profile) ([]event.Event, error) {
+				_, err := s.Profiles.Save(ctx(t), "c1", func(p *profiling.Profile) ([]event.Event, error) {
+					p.Touch(now)
 					p.State(profiling.Update{CreditScore: ptr(700)})
 					return nil, nil
 				})
@@ -133,7 +163,10 @@ func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 	t.Run("the outbox keeps commit order", func(t *testing.T) {
 		s := open(t)
 		TestOutbox(t, s.Outbox, func(t *testing.T, events []event.Event) {
-			_, err := s.Profiles.Save(ctx(t), "c1", "", func(*profiling.Profile) ([]event.Event, error) { return events, nil })
+			_, err := s.Profiles.Save(ctx(t), "c1", func(p *profiling.Profile) ([]event.Event, error) {
+				p.Touch(now)
+				return events, nil
+			})
 			mustNot(t, err, "Save")
 		})
 	})

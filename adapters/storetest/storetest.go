@@ -116,3 +116,64 @@ func TestOutbox(t *testing.T, o ports.Outbox, add func(t *testing.T, events []ev
 		t.Fatalf("after publishing two, pending = %v", rest)
 	}
 }
+
+// Units are a store's unit of work and inbox, with a write of the store's
+// own to make inside one and a count of those writes that are visible.
+type Units struct {
+	Tx    ports.Transactor
+	Inbox ports.Inbox
+	// Write makes one write of the store with ctx: n numbers it.
+	Write func(ctx context.Context, n int) error
+	// Written counts the writes that are visible.
+	Written func(ctx context.Context) int
+}
+
+// TestUnitsOfWork runs the ports.Transactor and ports.Inbox contract: an
+// event's claim and its effect commit together or not at all, and an event
+// is handled once.
+func TestUnitsOfWork(t *testing.T, open func(t *testing.T) Units) {
+	t.Run("a claim and the writes of its unit commit together", func(t *testing.T) {
+		u := open(t)
+		runs := 0
+		err := ports.HandleOnce(ctx(t), u.Tx, u.Inbox, "evt-1", func(c context.Context) error {
+			runs++
+			return u.Write(c, 1)
+		})
+		mustNot(t, err, "HandleOnce")
+		if handled, err := u.Inbox.Handled(ctx(t), "evt-1"); err != nil || !handled || u.Written(ctx(t)) != 1 {
+			t.Fatalf("after the unit: handled %v (%v), %d writes", handled, err, u.Written(ctx(t)))
+		}
+		err = ports.HandleOnce(ctx(t), u.Tx, u.Inbox, "evt-1", func(c context.Context) error {
+			runs++
+			return u.Write(c, 2)
+		})
+		mustNot(t, err, "HandleOnce again")
+		if runs != 1 || u.Written(ctx(t)) != 1 {
+			t.Fatalf("a handled event ran %d times, %d writes", runs, u.Written(ctx(t)))
+		}
+	})
+
+	t.Run("a unit that fails leaves neither its claim nor its writes", func(t *testing.T) {
+		u := open(t)
+		boom := errors.New("boom")
+		err := u.Tx.Transact(ctx(t), func(c context.Context) error {
+			mustNot(t, u.Inbox.Claim(c, "evt-1"), "Claim")
+			mustNot(t, u.Write(c, 1), "Write")
+			return boom
+		})
+		wantErr(t, err, boom, "Transact")
+		if handled, _ := u.Inbox.Handled(ctx(t), "evt-1"); handled || u.Written(ctx(t)) != 0 {
+			t.Fatalf("a failed unit left traces: handled %v, %d writes", handled, u.Written(ctx(t)))
+		}
+		mustNot(t, u.Inbox.Claim(ctx(t), "evt-1"), "the claim of a failed unit must stay free")
+	})
+
+	t.Run("a claim outside a unit commits at once and only once", func(t *testing.T) {
+		u := open(t)
+		mustNot(t, u.Inbox.Claim(ctx(t), "evt-2"), "Claim")
+		wantErr(t, u.Inbox.Claim(ctx(t), "evt-2"), ports.ErrAlreadyHandled, "Claim twice")
+		if handled, err := u.Inbox.Handled(ctx(t), "evt-3"); err != nil || handled {
+			t.Fatalf("an unseen event: handled %v, %v", handled, err)
+		}
+	})
+}

@@ -20,11 +20,11 @@ import (
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Service, error) {
 	log = log.With("service", lifecycle.Source)
 
-	store, err := sqlite.OpenCustomers(ctx, cfg.Database, log)
+	store, err := sqlite.OpenCustomers(ctx, cfg.Database, clock.UTC{}, log)
 	if err != nil {
 		return nil, err
 	}
-	svc := lifecycle.New(store.Customers(), clock.UTC{}, uuidv7.Generator{}, log,
+	svc := lifecycle.New(lifecycle.Storage{Customers: store.Customers(), Views: store.Customers(), Inbox: store.Inbox(), Tx: store}, clock.UTC{}, uuidv7.Generator{}, log,
 		lifecycle.WithDefaultCurrency(cfg.DefaultCurrency))
 
 	return runner.New(ctx, runner.Parts{

@@ -24,7 +24,7 @@ import (
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Service, error) {
 	log = log.With("service", notifier.Source)
 
-	store, err := sqlite.OpenDeliveries(ctx, cfg.Database, log)
+	store, err := sqlite.OpenDeliveries(ctx, cfg.Database, clock.UTC{}, log)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Serv
 	}
 	provider := devprovider.NewProvider(box, clock.UTC{}, log,
 		devprovider.Options{Latency: cfg.DeliveryLatency, FailureRate: cfg.DeliveryFailureRate})
-	svc := notifier.New(store.Deliveries(), provider, provider, notification.Templates(), clock.UTC{}, uuidv7.Generator{}, log)
+	svc := notifier.New(notifier.Storage{Deliveries: store.Deliveries(), Inbox: store.Inbox(), Tx: store}, provider, provider, notification.Templates(), clock.UTC{}, uuidv7.Generator{}, log)
 
 	return runner.New(ctx, runner.Parts{
 		Name: notifier.Source, Config: cfg, Log: log, Clock: clock.UTC{},

@@ -27,11 +27,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Serv
 	if err != nil {
 		return nil, err
 	}
-	store, err := sqlite.OpenProfiles(ctx, cfg.Database, log)
+	store, err := sqlite.OpenProfiles(ctx, cfg.Database, clock.UTC{}, log)
 	if err != nil {
 		return nil, err
 	}
-	svc := profiler.New(store.Profiles(), table, clock.UTC{}, uuidv7.Generator{}, log)
+	svc := profiler.New(profiler.Storage{Profiles: store.Profiles(), Inbox: store.Inbox(), Tx: store}, table, clock.UTC{}, uuidv7.Generator{}, log)
 
 	return runner.New(ctx, runner.Parts{
 		Name: profiler.Source, Config: cfg, Log: log, Clock: clock.UTC{},

@@ -25,31 +25,30 @@ var Emits = []string{
 func (s *Service) Handle(ctx context.Context, e event.Event) error {
 	switch d := e.Data.(type) {
 	case event.Profiled:
-		return ports.IgnoreHandled(s.applyProfile(ctx, e.ID, d))
+		if !d.Promote {
+			return nil // asks for nothing: no write at all, so handling it again changes nothing either
+		}
+		tier, err := customer.ParseTier(d.Profile.RecommendedTier)
+		if err != nil {
+			return fault.Invalidf("profile recommends tier %q: %v", d.Profile.RecommendedTier, err)
+		}
+		return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(ctx context.Context) error { return s.applyProfile(ctx, d, tier) })
 	case event.NotificationSent:
-		return ports.IgnoreHandled(s.recordNotification(ctx, e.ID, d))
+		return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(ctx context.Context) error { return s.recordNotification(ctx, e.ID, d) })
 	}
 	return fault.Invalidf("the customer service does not consume %s", e.Type)
 }
 
-// applyProfile promotes a customer when profiling recommends a higher tier.
-// A profile that asks for nothing needs no write at all: handling it again
-// changes nothing either. A recommendation for a customer who is not
-// active, or who is unknown (a profile requested for an id the customer
-// service never issued), is recorded as handled and changes nothing.
-func (s *Service) applyProfile(ctx context.Context, eventID string, p event.Profiled) error {
-	if !p.Promote {
-		return nil
-	}
-	tier, err := customer.ParseTier(p.Profile.RecommendedTier)
-	if err != nil {
-		return fault.Invalidf("profile recommends tier %q: %v", p.Profile.RecommendedTier, err)
-	}
+// applyProfile promotes a customer to the tier profiling recommends, if it
+// is higher. A recommendation for a customer who is not active, or who is
+// unknown (a profile requested for an id the customer service never
+// issued), is recorded as handled and changes nothing.
+func (s *Service) applyProfile(ctx context.Context, p event.Profiled, tier customer.Tier) error {
 	reason := p.Reason
 	if reason == "" {
 		reason = "profiling recommends " + string(tier)
 	}
-	c, err := s.customers.Update(ctx, p.CustomerID, eventID, func(c *customer.Customer) ([]event.Event, error) {
+	c, err := s.customers.Update(ctx, p.CustomerID, func(c *customer.Customer) ([]event.Event, error) {
 		now := s.clock.Now()
 		happened, err := c.ApplyRecommendation(now, tier, reason)
 		if errors.Is(err, customer.ErrNotActive) {
@@ -64,7 +63,7 @@ func (s *Service) applyProfile(ctx context.Context, eventID string, p event.Prof
 	})
 	if errors.Is(err, customer.ErrNotFound) {
 		s.log.WarnContext(ctx, "profile for an unknown customer ignored", "customerId", p.CustomerID)
-		return s.customers.MarkHandled(ctx, eventID)
+		return nil
 	}
 	if err == nil {
 		s.log.InfoContext(ctx, "profile applied", "customerId", c.ID, "tier", c.Tier, "score", p.Profile.Score)
@@ -76,16 +75,16 @@ func (s *Service) applyProfile(ctx context.Context, eventID string, p event.Prof
 // Messages to recipients who are not customers are recorded as handled only.
 func (s *Service) recordNotification(ctx context.Context, eventID string, n event.NotificationSent) error {
 	if n.CustomerID == "" {
-		return s.customers.MarkHandled(ctx, eventID)
+		return nil
 	}
 	if _, err := s.customers.Get(ctx, n.CustomerID); errors.Is(err, customer.ErrNotFound) {
 		s.log.WarnContext(ctx, "notification for an unknown customer ignored", "customerId", n.CustomerID)
-		return s.customers.MarkHandled(ctx, eventID)
+		return nil
 	} else if err != nil {
 		return err
 	}
-	return s.customers.AddNotification(ctx, n.CustomerID, customer.Notification{
+	return s.views.AddNotification(ctx, n.CustomerID, customer.Notification{
 		ID: n.NotificationID, EventID: eventID, Channel: n.Channel, Template: n.Template,
 		Recipient: n.Recipient, Subject: n.Subject, Status: n.Status, SentAt: n.Timestamp,
-	}, eventID)
+	})
 }

@@ -30,6 +30,9 @@ const DefaultCurrency = "EUR"
 // Service runs the customer use cases.
 type Service struct {
 	customers       ports.Customers
+	views           ports.CustomerViews
+	inbox           ports.Inbox
+	tx              ports.Transactor
 	clock           ports.Clock
 	events          event.Factory
 	log             *slog.Logger
@@ -45,10 +48,19 @@ func WithDefaultCurrency(currency string) Option {
 	return func(s *Service) { s.defaultCurrency = currency }
 }
 
+// Storage is where the customer service keeps its data.
+type Storage struct {
+	Customers ports.Customers
+	Views     ports.CustomerViews
+	Inbox     ports.Inbox
+	Tx        ports.Transactor
+}
+
 // New returns a Service.
-func New(customers ports.Customers, clock ports.Clock, ids ports.IDGenerator, log *slog.Logger, opts ...Option) *Service {
+func New(store Storage, clock ports.Clock, ids ports.IDGenerator, log *slog.Logger, opts ...Option) *Service {
 	s := &Service{
-		customers: customers, clock: clock, log: log, defaultCurrency: DefaultCurrency,
+		customers: store.Customers, views: store.Views, inbox: store.Inbox, tx: store.Tx,
+		clock: clock, log: log, defaultCurrency: DefaultCurrency,
 		events: event.Factory{Source: Source, NewID: ids.NewID},
 	}
 	for _, o := range opts {
@@ -130,7 +142,7 @@ func (s *Service) Promote(ctx context.Context, id, tier, reason string) (custome
 
 // change runs a transition requested over the API and logs its events.
 func (s *Service) change(ctx context.Context, id string, transition func(*customer.Customer, time.Time) ([]customer.Event, error)) (customer.Customer, error) {
-	c, err := s.customers.Update(ctx, id, "", func(c *customer.Customer) ([]event.Event, error) {
+	c, err := s.customers.Update(ctx, id, func(c *customer.Customer) ([]event.Event, error) {
 		now := s.clock.Now()
 		happened, err := transition(c, now)
 		if err != nil {
@@ -171,16 +183,16 @@ func (s *Service) List(ctx context.Context, status, tier string, p page.Request)
 	if err := bad.Err("invalid customer query"); err != nil {
 		return customer.Page{}, err
 	}
-	return s.customers.List(ctx, f, w)
+	return s.views.List(ctx, f, w)
 }
 
 // History returns a customer's status history. Errors: customer.ErrNotFound.
 func (s *Service) History(ctx context.Context, id string) ([]customer.Change, error) {
-	return s.customers.History(ctx, id)
+	return s.views.History(ctx, id)
 }
 
 // Notifications returns the messages sent to a customer. Errors:
 // customer.ErrNotFound.
 func (s *Service) Notifications(ctx context.Context, id string) ([]customer.Notification, error) {
-	return s.customers.Notifications(ctx, id)
+	return s.views.Notifications(ctx, id)
 }

@@ -26,13 +26,34 @@ var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 type fixture struct {
 	svc       *lifecycle.Service
 	customers *mocks.MockCustomers
+	views     *mocks.MockCustomerViews
+	inbox     *mocks.MockInbox
 }
 
 func setup(t *testing.T) fixture {
 	t.Helper()
-	customers := mocks.NewMockCustomers(gomock.NewController(t))
+	ctrl := gomock.NewController(t)
+	f := fixture{customers: mocks.NewMockCustomers(ctrl), views: mocks.NewMockCustomerViews(ctrl), inbox: mocks.NewMockInbox(ctrl)}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return fixture{svc: lifecycle.New(customers, clockAt(t, now), ids(t), log), customers: customers}
+	store := lifecycle.Storage{Customers: f.customers, Views: f.views, Inbox: f.inbox, Tx: inline(t)}
+	f.svc = lifecycle.New(store, clockAt(t, now), ids(t), log)
+	return f
+}
+
+// inline is a unit of work that runs its function as it is: what commits
+// together is the stores' contract (adapters/storetest), not the use
+// cases'.
+func inline(t *testing.T) *mocks.MockTransactor {
+	t.Helper()
+	tx := mocks.NewMockTransactor(gomock.NewController(t))
+	tx.EXPECT().Transact(gomock.Any(), gomock.Any()).DoAndReturn(
+		func(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }).AnyTimes()
+	return tx
+}
+
+// claims expects the event to be claimed in the inbox, with result err.
+func (f fixture) claims(eventID string, err error) {
+	f.inbox.EXPECT().Claim(gomock.Any(), eventID).Return(err)
 }
 
 // clockAt is a clock stopped at at.
@@ -65,9 +86,9 @@ func existing(t *testing.T, status customer.Status, tier customer.Tier) *custome
 
 // update makes Customers.Update run the change against c, as a repository
 // would, and captures the events it would commit.
-func (f fixture) update(c *customer.Customer, handled string, committed *[]event.Event) {
-	f.customers.EXPECT().Update(gomock.Any(), c.ID, handled, gomock.Any()).DoAndReturn(
-		func(_ context.Context, _, _ string, change func(*customer.Customer) ([]event.Event, error)) (customer.Customer, error) {
+func (f fixture) update(c *customer.Customer, committed *[]event.Event) {
+	f.customers.EXPECT().Update(gomock.Any(), c.ID, gomock.Any()).DoAndReturn(
+		func(_ context.Context, _ string, change func(*customer.Customer) ([]event.Event, error)) (customer.Customer, error) {
 			copy := *c
 			events, err := change(&copy)
 			if err != nil {
@@ -201,7 +222,7 @@ func TestTransitionsRequestedOverTheAPI(t *testing.T) {
 			f := setup(t)
 			c := existing(t, tt.status, tt.tier)
 			var committed []event.Event
-			f.update(c, "", &committed)
+			f.update(c, &committed)
 			got, err := tt.call(f.svc)
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("error = %v, want %v", err, tt.err)
@@ -232,9 +253,10 @@ func TestAPaymentWithoutCurrencyIsInTheDefaultCurrency(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := setup(t)
-			f.svc = lifecycle.New(f.customers, clockAt(t, now), ids(t), slog.New(slog.NewTextHandler(io.Discard, nil)), tt.opts...)
+			store := lifecycle.Storage{Customers: f.customers, Views: f.views, Inbox: f.inbox, Tx: inline(t)}
+			f.svc = lifecycle.New(store, clockAt(t, now), ids(t), slog.New(slog.NewTextHandler(io.Discard, nil)), tt.opts...)
 			var committed []event.Event
-			f.update(existing(t, customer.Active, customer.Basic), "", &committed)
+			f.update(existing(t, customer.Active, customer.Basic), &committed)
 			c, err := f.svc.RecordFirstPayment(context.Background(), "c1", customer.PaymentRequest{Amount: "100"})
 			if err != nil {
 				t.Fatal(err)
@@ -282,10 +304,10 @@ func TestReadsComeFromStorage(t *testing.T) {
 	f := setup(t)
 	c := existing(t, customer.Active, customer.Basic)
 	f.customers.EXPECT().Get(gomock.Any(), "c1").Return(*c, nil)
-	f.customers.EXPECT().List(gomock.Any(), customer.Filter{Status: customer.Active, Tier: customer.VIP}, page.Window{Limit: 5}).
+	f.views.EXPECT().List(gomock.Any(), customer.Filter{Status: customer.Active, Tier: customer.VIP}, page.Window{Limit: 5}).
 		Return(customer.Page{Customers: []customer.Customer{*c}}, nil)
-	f.customers.EXPECT().History(gomock.Any(), "c1").Return(c.Changes(), nil)
-	f.customers.EXPECT().Notifications(gomock.Any(), "c9").Return(nil, customer.ErrNotFound)
+	f.views.EXPECT().History(gomock.Any(), "c1").Return(c.Changes(), nil)
+	f.views.EXPECT().Notifications(gomock.Any(), "c9").Return(nil, customer.ErrNotFound)
 
 	if got, err := f.svc.Get(context.Background(), "c1"); err != nil || got.ID != "c1" {
 		t.Fatalf("Get = %+v, %v", got, err)
@@ -329,7 +351,8 @@ func TestApplyingProfilesFromProfiling(t *testing.T) {
 			f := setup(t)
 			c := existing(t, tt.status, tt.tier)
 			var committed []event.Event
-			f.update(c, "evt-1", &committed)
+			f.claims("evt-1", nil)
+			f.update(c, &committed)
 			if err := f.svc.Handle(context.Background(), tt.event); err != nil {
 				t.Fatal(err)
 			}
@@ -355,8 +378,8 @@ func TestProfilesThatAskForNothingTouchNothing(t *testing.T) {
 
 func TestAProfileForAnUnknownCustomerIsMarkedHandled(t *testing.T) {
 	f := setup(t)
-	f.customers.EXPECT().Update(gomock.Any(), "c1", "evt-1", gomock.Any()).Return(customer.Customer{}, customer.ErrNotFound)
-	f.customers.EXPECT().MarkHandled(gomock.Any(), "evt-1").Return(nil)
+	f.claims("evt-1", nil)
+	f.customers.EXPECT().Update(gomock.Any(), "c1", gomock.Any()).Return(customer.Customer{}, customer.ErrNotFound)
 	if err := f.svc.Handle(context.Background(), profiled(true, "vip")); err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +387,7 @@ func TestAProfileForAnUnknownCustomerIsMarkedHandled(t *testing.T) {
 
 func TestARedeliveredEventHasNoSecondEffect(t *testing.T) {
 	f := setup(t)
-	f.customers.EXPECT().Update(gomock.Any(), "c1", "evt-1", gomock.Any()).Return(customer.Customer{}, ports.ErrAlreadyHandled)
+	f.claims("evt-1", ports.ErrAlreadyHandled) // and no Update
 	if err := f.svc.Handle(context.Background(), profiled(true, "vip")); err != nil {
 		t.Fatalf("a duplicate should be skipped quietly, got %v", err)
 	}
@@ -387,7 +410,8 @@ func TestPoisonAndFailuresWhileHandling(t *testing.T) {
 	t.Run("a storage failure is returned for retry", func(t *testing.T) {
 		f := setup(t)
 		boom := errors.New("disk")
-		f.customers.EXPECT().Update(gomock.Any(), "c1", "evt-1", gomock.Any()).Return(customer.Customer{}, boom)
+		f.claims("evt-1", nil)
+		f.customers.EXPECT().Update(gomock.Any(), "c1", gomock.Any()).Return(customer.Customer{}, boom)
 		if err := f.svc.Handle(context.Background(), profiled(true, "vip")); !errors.Is(err, boom) {
 			t.Fatalf("error = %v", err)
 		}
@@ -396,7 +420,8 @@ func TestPoisonAndFailuresWhileHandling(t *testing.T) {
 		f := setup(t)
 		c := existing(t, customer.Active, customer.Basic)
 		var committed []event.Event
-		f.update(c, "evt-1", &committed)
+		f.claims("evt-1", nil)
+		f.update(c, &committed)
 		e := profiled(true, "vip")
 		p := e.Data.(event.Profiled)
 		p.Reason = "bad\x00reason"
@@ -414,11 +439,12 @@ func sent(customerID string) event.Event {
 
 func TestNotificationsAreRecordedInTheCustomersHistory(t *testing.T) {
 	f := setup(t)
+	f.claims("evt-1", nil)
 	f.customers.EXPECT().Get(gomock.Any(), "c1").Return(*existing(t, customer.Active, customer.Basic), nil)
-	f.customers.EXPECT().AddNotification(gomock.Any(), "c1", customer.Notification{
+	f.views.EXPECT().AddNotification(gomock.Any(), "c1", customer.Notification{
 		ID: "n1", EventID: "evt-1", Channel: "email", Template: "welcome", Recipient: "ana@example.es",
 		Subject: "Hola", Status: "sent", SentAt: now,
-	}, "evt-1").Return(nil)
+	}).Return(nil)
 	if err := f.svc.Handle(context.Background(), sent("c1")); err != nil {
 		t.Fatal(err)
 	}
@@ -427,15 +453,15 @@ func TestNotificationsAreRecordedInTheCustomersHistory(t *testing.T) {
 func TestNotificationsForUnknownRecipientsAreOnlyMarkedHandled(t *testing.T) {
 	t.Run("no customer id", func(t *testing.T) {
 		f := setup(t)
-		f.customers.EXPECT().MarkHandled(gomock.Any(), "evt-1").Return(nil)
+		f.claims("evt-1", nil)
 		if err := f.svc.Handle(context.Background(), sent("")); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("a customer id nobody issued", func(t *testing.T) {
 		f := setup(t)
+		f.claims("evt-1", nil)
 		f.customers.EXPECT().Get(gomock.Any(), "customer_1234567890").Return(customer.Customer{}, customer.ErrNotFound)
-		f.customers.EXPECT().MarkHandled(gomock.Any(), "evt-1").Return(ports.ErrAlreadyHandled)
 		if err := f.svc.Handle(context.Background(), sent("customer_1234567890")); err != nil {
 			t.Fatal(err)
 		}
@@ -443,6 +469,7 @@ func TestNotificationsForUnknownRecipientsAreOnlyMarkedHandled(t *testing.T) {
 	t.Run("a failing lookup is returned for retry", func(t *testing.T) {
 		f := setup(t)
 		boom := errors.New("disk")
+		f.claims("evt-1", nil)
 		f.customers.EXPECT().Get(gomock.Any(), "c1").Return(customer.Customer{}, boom)
 		if err := f.svc.Handle(context.Background(), sent("c1")); !errors.Is(err, boom) {
 			t.Fatalf("error = %v", err)

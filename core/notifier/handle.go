@@ -19,7 +19,7 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 	if !ok {
 		return fault.Invalidf("the notifications service does not consume %s", e.Type)
 	}
-	if done, err := s.deliveries.Handled(ctx, e.ID); err != nil || done {
+	if done, err := s.inbox.Handled(ctx, e.ID); err != nil || done {
 		return err
 	}
 	tpl, err := s.templates.Get(job.Template)
@@ -27,26 +27,28 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 		return err
 	}
 	for i, ch := range job.Channels {
-		handled := ""
-		if i == len(job.Channels)-1 {
-			handled = e.ID
-		}
-		if err := s.deliver(ctx, e, job, tpl, ch, handled); err != nil {
-			return ports.IgnoreHandled(err)
+		if err := s.deliver(ctx, e, job, tpl, ch, i == len(job.Channels)-1); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func (s *Service) deliver(ctx context.Context, e event.Event, job notification.Job, tpl notification.Template, ch notification.Channel, handled string) error {
+// deliver sends job's message on ch, unless an earlier attempt sent it, and
+// records the delivery; with the last channel's, the event is marked
+// handled in the same unit of work.
+func (s *Service) deliver(ctx context.Context, e event.Event, job notification.Job, tpl notification.Template, ch notification.Channel, last bool) error {
+	commit := func(ctx context.Context, record func(ctx context.Context) error) error {
+		if !last {
+			return record(ctx)
+		}
+		return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, record)
+	}
 	id := deliveryID(e.ID, string(ch))
 	prior, err := s.deliveries.Get(ctx, id)
 	switch {
 	case err == nil && prior.Status == notification.Sent:
-		if handled == "" {
-			return nil
-		}
-		return s.deliveries.MarkHandled(ctx, handled)
+		return commit(ctx, func(context.Context) error { return nil })
 	case err != nil && fault.KindOf(err) != fault.NotFound:
 		return err
 	}
@@ -66,5 +68,5 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 	} else if err := s.send(ctx, &d); err != nil {
 		return err
 	}
-	return s.deliveries.Record(ctx, d, s.sentEvents(ctx, d), handled)
+	return commit(ctx, func(ctx context.Context) error { return s.deliveries.Record(ctx, d, s.sentEvents(ctx, d)) })
 }

@@ -35,6 +35,8 @@ var deliveryIDs = uuid.MustParse("6f1c0b8e-58a4-4d8a-9a47-3c9b1d7e2f10")
 // Service runs the notification use cases.
 type Service struct {
 	deliveries ports.Deliveries
+	inbox      ports.Inbox
+	tx         ports.Transactor
 	email      ports.EmailSender
 	sms        ports.SMSSender
 	templates  *notification.Registry
@@ -43,11 +45,18 @@ type Service struct {
 	log        *slog.Logger
 }
 
+// Storage is where the notifications service keeps its data.
+type Storage struct {
+	Deliveries ports.Deliveries
+	Inbox      ports.Inbox
+	Tx         ports.Transactor
+}
+
 // New returns a Service.
-func New(deliveries ports.Deliveries, email ports.EmailSender, sms ports.SMSSender, templates *notification.Registry,
+func New(store Storage, email ports.EmailSender, sms ports.SMSSender, templates *notification.Registry,
 	clock ports.Clock, ids ports.IDGenerator, log *slog.Logger) *Service {
-	return &Service{deliveries: deliveries, email: email, sms: sms, templates: templates, clock: clock, log: log,
-		events: event.Factory{Source: Source, NewID: ids.NewID}}
+	return &Service{deliveries: store.Deliveries, inbox: store.Inbox, tx: store.Tx, email: email, sms: sms,
+		templates: templates, clock: clock, log: log, events: event.Factory{Source: Source, NewID: ids.NewID}}
 }
 
 // Templates returns the template registry.

@@ -26,8 +26,11 @@ var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 type fixture struct {
 	svc        *notifier.Service
 	deliveries *mocks.MockDeliveries
-	email      *mocks.MockEmailSender
-	sms        *mocks.MockSMSSender
+	inbox      *mocks.MockInbox
+	// claimErr is what claiming an event in the inbox returns.
+	claimErr *error
+	email    *mocks.MockEmailSender
+	sms      *mocks.MockSMSSender
 }
 
 func setup(t *testing.T) fixture {
@@ -38,11 +41,27 @@ func setup(t *testing.T) fixture {
 	ids := mocks.NewMockIDGenerator(ctrl)
 	n := 0
 	ids.EXPECT().NewID().DoAndReturn(func() string { n++; return fmt.Sprintf("id-%d", n) }).AnyTimes()
-	f := fixture{deliveries: mocks.NewMockDeliveries(ctrl), email: mocks.NewMockEmailSender(ctrl), sms: mocks.NewMockSMSSender(ctrl)}
-	f.svc = notifier.New(f.deliveries, f.email, f.sms, notification.Templates(), clock, ids,
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f := fixture{deliveries: mocks.NewMockDeliveries(ctrl), inbox: mocks.NewMockInbox(ctrl), claimErr: new(error),
+		email: mocks.NewMockEmailSender(ctrl), sms: mocks.NewMockSMSSender(ctrl)}
+	// A unit of work runs its function as it is, remembering the event it
+	// claimed, so that a test sees which record committed with the claim.
+	tx := mocks.NewMockTransactor(ctrl)
+	tx.EXPECT().Transact(gomock.Any(), gomock.Any()).DoAndReturn(func(ctx context.Context, fn func(context.Context) error) error {
+		return fn(context.WithValue(ctx, claimKey{}, new(string)))
+	}).AnyTimes()
+	f.inbox.EXPECT().Claim(gomock.Any(), gomock.Any()).DoAndReturn(func(ctx context.Context, id string) error {
+		if *f.claimErr == nil {
+			*ctx.Value(claimKey{}).(*string) = id
+		}
+		return *f.claimErr
+	}).AnyTimes()
+	store := notifier.Storage{Deliveries: f.deliveries, Inbox: f.inbox, Tx: tx}
+	f.svc = notifier.New(store, f.email, f.sms, notification.Templates(), clock, ids, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return f
 }
+
+// claimKey holds, in a unit of work's context, the event it claimed.
+type claimKey struct{}
 
 var notFound = fault.NotFoundf("delivery not found")
 
@@ -55,7 +74,8 @@ func consumed(d event.Data) event.Event {
 	return event.Event{Metadata: event.Metadata{ID: "evt-1", Type: d.Topic(), Subject: "c1"}, Data: d}
 }
 
-// recorded captures what Record commits.
+// recorded captures what Record commits, and the event claimed in the same
+// unit of work ("" when none).
 type recorded struct {
 	delivery notification.Delivery
 	events   []event.Event
@@ -63,8 +83,12 @@ type recorded struct {
 }
 
 func (f fixture) expectRecord(into *[]recorded, err error) *gomock.Call {
-	return f.deliveries.EXPECT().Record(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
-		func(_ context.Context, d notification.Delivery, events []event.Event, handled string) error {
+	return f.deliveries.EXPECT().Record(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+		func(ctx context.Context, d notification.Delivery, events []event.Event) error {
+			handled := ""
+			if claimed, ok := ctx.Value(claimKey{}).(*string); ok {
+				handled = *claimed
+			}
 			*into = append(*into, recorded{d, events, handled})
 			return err
 		})
@@ -73,7 +97,7 @@ func (f fixture) expectRecord(into *[]recorded, err error) *gomock.Call {
 func TestOnboardingSendsTheWelcomeEmailAndReportsIt(t *testing.T) {
 	f := setup(t)
 	var recs []recorded
-	f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
 	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
 	var sent ports.Email
 	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m ports.Email) (string, error) {
@@ -103,7 +127,7 @@ func TestOnboardingSendsTheWelcomeEmailAndReportsIt(t *testing.T) {
 func TestActivationSendsEmailThenSMSAndMarksTheEventWithTheLast(t *testing.T) {
 	f := setup(t)
 	var recs []recorded
-	f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
 	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound).Times(2)
 	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
 	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m ports.SMS) (string, error) {
@@ -128,7 +152,7 @@ func TestARetryAfterAPartialFailureSendsOnlyWhatIsMissing(t *testing.T) {
 	// First attempt: the email goes out, the SMS provider is down.
 	f := setup(t)
 	var recs []recorded
-	f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
 	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound).Times(2)
 	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
 	down := fault.Unavailablef("sms gateway down")
@@ -145,7 +169,7 @@ func TestARetryAfterAPartialFailureSendsOnlyWhatIsMissing(t *testing.T) {
 	// Second attempt: the email is already sent and must not go out again.
 	f2 := setup(t)
 	emailDelivery := recs[0].delivery
-	f2.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f2.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
 	f2.deliveries.EXPECT().Get(gomock.Any(), emailDelivery.ID).Return(emailDelivery, nil)
 	f2.deliveries.EXPECT().Get(gomock.Any(), gomock.Not(emailDelivery.ID)).Return(notification.Delivery{}, notFound)
 	f2.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("s-1", nil)
@@ -161,9 +185,9 @@ func TestARetryAfterAPartialFailureSendsOnlyWhatIsMissing(t *testing.T) {
 
 func TestAnEventWhoseMessagesAllWentOutIsMarkedHandled(t *testing.T) {
 	f := setup(t)
-	f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
 	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{Status: notification.Sent}, nil)
-	f.deliveries.EXPECT().MarkHandled(gomock.Any(), "evt-1").Return(ports.ErrAlreadyHandled)
+	*f.claimErr = ports.ErrAlreadyHandled // a concurrent duplicate claimed it first: not an error
 	if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: envelope("+34600111222")})); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +195,7 @@ func TestAnEventWhoseMessagesAllWentOutIsMarkedHandled(t *testing.T) {
 
 func TestAHandledEventSendsNothing(t *testing.T) {
 	f := setup(t) // no sender call expected
-	f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(true, nil)
+	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(true, nil)
 	if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: envelope("+34600111222")})); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +205,7 @@ func TestMessagesThatCannotEverBeSentAreRecordedAsFailed(t *testing.T) {
 	t.Run("an SMS to a customer without a valid phone", func(t *testing.T) {
 		f := setup(t)
 		var recs []recorded
-		f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+		f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
 		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound).Times(2)
 		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
 		f.expectRecord(&recs, nil).Times(2)
@@ -197,7 +221,7 @@ func TestMessagesThatCannotEverBeSentAreRecordedAsFailed(t *testing.T) {
 	t.Run("an email the provider refuses for good", func(t *testing.T) {
 		f := setup(t)
 		var recs []recorded
-		f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+		f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
 		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
 		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", fault.Invalidf("mailbox does not exist"))
 		f.expectRecord(&recs, nil)
@@ -221,14 +245,14 @@ func TestHandlingErrors(t *testing.T) {
 	})
 	t.Run("a failing inbox lookup is returned", func(t *testing.T) {
 		f := setup(t)
-		f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, boom)
+		f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, boom)
 		if err := f.svc.Handle(context.Background(), onboarded); !errors.Is(err, boom) {
 			t.Fatalf("error = %v", err)
 		}
 	})
 	t.Run("a failing delivery lookup is returned", func(t *testing.T) {
 		f := setup(t)
-		f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+		f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
 		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, boom)
 		if err := f.svc.Handle(context.Background(), onboarded); !errors.Is(err, boom) {
 			t.Fatalf("error = %v", err)
@@ -237,12 +261,12 @@ func TestHandlingErrors(t *testing.T) {
 	t.Run("a concurrent duplicate that wins the race is not an error", func(t *testing.T) {
 		f := setup(t)
 		var recs []recorded
-		f.deliveries.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+		f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
 		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
 		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
-		f.expectRecord(&recs, ports.ErrAlreadyHandled)
-		if err := f.svc.Handle(context.Background(), onboarded); err != nil {
-			t.Fatal(err)
+		*f.claimErr = ports.ErrAlreadyHandled
+		if err := f.svc.Handle(context.Background(), onboarded); err != nil || len(recs) != 0 {
+			t.Fatalf("error %v, recorded %+v", err, recs)
 		}
 	})
 }

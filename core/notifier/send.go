@@ -34,7 +34,7 @@ func (s *Service) Send(ctx context.Context, r notification.Request) (notificatio
 	if err := s.send(ctx, &d); err != nil {
 		return notification.Outcome{}, fault.Wrap(fault.Unavailable, err, "the "+string(d.Channel)+" provider is unavailable; try again later")
 	}
-	if err := s.deliveries.Record(ctx, d, s.sentEvents(ctx, d), ""); err != nil {
+	if err := s.deliveries.Record(ctx, d, s.sentEvents(ctx, d)); err != nil {
 		return notification.Outcome{}, err
 	}
 	if d.Status == notification.Failed {

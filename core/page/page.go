@@ -4,6 +4,7 @@ package page
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
 
 	"github.com/fintechlabs/customers/core/fault"
@@ -63,4 +64,24 @@ func Next[T any](items []T, w Window, key func(T) string) ([]T, string) {
 	}
 	items = items[:w.Limit]
 	return items, Cursor(key(items[len(items)-1]))
+}
+
+// NumberKey is the sort key of an item ordered by a sequence number, for
+// Next.
+func NumberKey(n int64) string { return strconv.FormatInt(n, 10) }
+
+// AfterNumber reads the sequence number a cursor of NumberKey keys
+// continues after; ok is false on the first page. Errors: fault.Invalid
+// naming the cursor, for a key that is no number (a forged cursor).
+func (w Window) AfterNumber() (n int64, ok bool, err error) {
+	if w.After == "" {
+		return 0, false, nil
+	}
+	n, err = strconv.ParseInt(w.After, 10, 64)
+	if err != nil {
+		var bad fault.Fields
+		bad.Add("cursor", "is not a cursor this API returned")
+		return 0, false, bad.Err("invalid page request")
+	}
+	return n, true, nil
 }

@@ -40,3 +40,20 @@ func TestNextTrimsTheLookAheadItem(t *testing.T) {
 		t.Fatalf("last page: got %v, %q", items, next)
 	}
 }
+
+func TestNumberKeysRoundTripAndForgedOnesAreRefused(t *testing.T) {
+	w, err := page.Request{Cursor: page.Cursor(page.NumberKey(42))}.Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok, err := w.AfterNumber(); n != 42 || !ok || err != nil {
+		t.Fatalf("AfterNumber = %d, %v, %v", n, ok, err)
+	}
+	if _, ok, err := (page.Window{}).AfterNumber(); ok || err != nil {
+		t.Fatalf("the first page: %v, %v", ok, err)
+	}
+	forged, _ := page.Request{Cursor: page.Cursor("not-a-number")}.Parse()
+	if _, _, err := forged.AfterNumber(); fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("a forged cursor: %v", err)
+	}
+}

@@ -34,15 +34,24 @@ var Emits = []string{event.TopicProfiled, event.TopicPromotionActivated}
 // Service runs the profiling use cases.
 type Service struct {
 	profiles ports.Profiles
+	inbox    ports.Inbox
+	tx       ports.Transactor
 	rules    profiling.Rules
 	clock    ports.Clock
 	events   event.Factory
 	log      *slog.Logger
 }
 
+// Storage is where the profiling service keeps its data.
+type Storage struct {
+	Profiles ports.Profiles
+	Inbox    ports.Inbox
+	Tx       ports.Transactor
+}
+
 // New returns a Service applying rules.
-func New(profiles ports.Profiles, rules profiling.Rules, clock ports.Clock, ids ports.IDGenerator, log *slog.Logger) *Service {
-	return &Service{profiles: profiles, rules: rules, clock: clock, log: log,
+func New(store Storage, rules profiling.Rules, clock ports.Clock, ids ports.IDGenerator, log *slog.Logger) *Service {
+	return &Service{profiles: store.Profiles, inbox: store.Inbox, tx: store.Tx, rules: rules, clock: clock, log: log,
 		events: event.Factory{Source: Source, NewID: ids.NewID}}
 }
 
@@ -66,8 +75,9 @@ func (s *Service) Promote(ctx context.Context, r profiling.PromoteRequest) (prof
 		return profiling.Decision{}, err
 	}
 	var promoted bool
-	p, err := s.profiles.Save(ctx, r.CustomerID, "", func(p *profiling.Profile) ([]event.Event, error) {
+	p, err := s.profiles.Save(ctx, r.CustomerID, func(p *profiling.Profile) ([]event.Event, error) {
 		now := s.clock.Now()
+		p.Touch(now)
 		p.State(u)
 		p.Evaluate(s.rules, now)
 		promoted = p.Evaluation.Promotes()

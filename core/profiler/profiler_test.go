@@ -28,6 +28,7 @@ func ptr[T any](v T) *T { return &v }
 type fixture struct {
 	svc      *profiler.Service
 	profiles *mocks.MockProfiles
+	inbox    *mocks.MockInbox
 	stored   *profiling.Profile // what storage holds for c1
 	saved    []event.Event      // events of the last committed Save
 }
@@ -40,23 +41,33 @@ func setup(t *testing.T) *fixture {
 	ids := mocks.NewMockIDGenerator(ctrl)
 	n := 0
 	ids.EXPECT().NewID().DoAndReturn(func() string { n++; return fmt.Sprintf("id-%d", n) }).AnyTimes()
-	f := &fixture{profiles: mocks.NewMockProfiles(ctrl), stored: &profiling.Profile{CustomerID: "c1"}}
-	f.svc = profiler.New(f.profiles, profiling.DefaultRules(), clock, ids, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f := &fixture{profiles: mocks.NewMockProfiles(ctrl), inbox: mocks.NewMockInbox(ctrl), stored: &profiling.Profile{CustomerID: "c1"}}
+	tx := mocks.NewMockTransactor(ctrl)
+	tx.EXPECT().Transact(gomock.Any(), gomock.Any()).DoAndReturn(
+		func(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }).AnyTimes()
+	store := profiler.Storage{Profiles: f.profiles, Inbox: f.inbox, Tx: tx}
+	f.svc = profiler.New(store, profiling.DefaultRules(), clock, ids, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return f
 }
 
 // expectSave makes Profiles.Save run the change on a copy of the stored
-// profile and commit it, as a repository would.
-func (f *fixture) expectSave(handled string) {
-	f.profiles.EXPECT().Save(gomock.Any(), "c1", handled, gomock.Any()).DoAndReturn(
-		func(_ context.Context, _, _ string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error) {
+// profile and commit it, as a repository would, after the inbox claimed
+// the event it handles ("" for a request over the API).
+func (f *fixture) expectSave(claim string) {
+	if claim != "" {
+		f.inbox.EXPECT().Claim(gomock.Any(), claim).Return(nil)
+	}
+	f.profiles.EXPECT().Save(gomock.Any(), "c1", gomock.Any()).DoAndReturn(
+		func(_ context.Context, _ string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error) {
 			p := *f.stored
 			p.Promotions = append([]profiling.Promotion(nil), f.stored.Promotions...)
 			events, err := change(&p)
 			if err != nil {
 				return profiling.Profile{}, err
 			}
-			p.Version++
+			if p.Version != f.stored.Version+1 || !p.UpdatedAt.Equal(now) {
+				return profiling.Profile{}, fmt.Errorf("the change did not touch the profile: version %d", p.Version)
+			}
 			*f.stored, f.saved = p, events
 			return p, nil
 		})
@@ -148,7 +159,7 @@ func TestPromoteRequestsAreValidatedBeforeAnythingIsSaved(t *testing.T) {
 func TestStorageFailuresOnPromoteAreReturned(t *testing.T) {
 	f := setup(t)
 	boom := errors.New("disk")
-	f.profiles.EXPECT().Save(gomock.Any(), "c1", "", gomock.Any()).Return(profiling.Profile{}, boom)
+	f.profiles.EXPECT().Save(gomock.Any(), "c1", gomock.Any()).Return(profiling.Profile{}, boom)
 	if _, err := f.svc.Promote(context.Background(), profiling.PromoteRequest{CustomerID: "c1"}); !errors.Is(err, boom) {
 		t.Fatalf("error = %v", err)
 	}
@@ -275,14 +286,13 @@ func TestAnActivationPromotesAnEligibleCustomer(t *testing.T) {
 func TestHandlingFailures(t *testing.T) {
 	t.Run("a redelivered event is skipped", func(t *testing.T) {
 		f := setup(t)
-		f.profiles.EXPECT().Save(gomock.Any(), "c1", "evt-1", gomock.Any()).Return(profiling.Profile{}, ports.ErrAlreadyHandled)
+		f.inbox.EXPECT().Claim(gomock.Any(), "evt-1").Return(ports.ErrAlreadyHandled) // and no Save
 		if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: snapshot(1, "onboarded", false)})); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("a snapshot with an unknown tier is poison", func(t *testing.T) {
-		f := setup(t)
-		f.expectSave("evt-1")
+		f := setup(t) // refused before anything is claimed or saved
 		env := snapshot(1, "onboarded", false)
 		env.Customer.Tier = "gold"
 		err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: env}))
@@ -299,7 +309,8 @@ func TestHandlingFailures(t *testing.T) {
 	t.Run("a storage failure is returned for retry", func(t *testing.T) {
 		f := setup(t)
 		boom := errors.New("disk")
-		f.profiles.EXPECT().Save(gomock.Any(), "c1", "evt-1", gomock.Any()).Return(profiling.Profile{}, boom)
+		f.inbox.EXPECT().Claim(gomock.Any(), "evt-1").Return(nil)
+		f.profiles.EXPECT().Save(gomock.Any(), "c1", gomock.Any()).Return(profiling.Profile{}, boom)
 		if err := f.svc.Handle(context.Background(), consumed(event.Promoted{Envelope: snapshot(1, "active", false)})); !errors.Is(err, boom) {
 			t.Fatalf("error = %v", err)
 		}

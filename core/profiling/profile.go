@@ -54,6 +54,17 @@ type Snapshot struct {
 	Version int64
 }
 
+// Touch marks the profile changed at now: its version goes up by one, and
+// a new profile (version 0) is created at now. Every change to be saved
+// calls it once; stores save a profile only over the version they loaded.
+func (p *Profile) Touch(now time.Time) {
+	if p.Version == 0 {
+		p.CreatedAt = now
+	}
+	p.UpdatedAt = now
+	p.Version++
+}
+
 // ErrNotFound is returned for a customer profiling has never seen.
 var ErrNotFound = fault.New(fault.NotFound, "profile.not_found", "profile not found")
 

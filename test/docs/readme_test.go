@@ -136,9 +136,9 @@ func routers() map[string]http.Handler {
 		Handler: devprovider.Handler(devprovider.NewMemoryMailbox(), quiet)}}
 	s := memory.New()
 	return map[string]http.Handler{
-		"### customer, port 3001":  rest.CustomerRouter(lifecycle.New(s.Customers(), clk, ids, quiet), opts),
-		"### profiling, port 3002": rest.ProfilingRouter(profiler.New(s.Profiles(), profiling.DefaultRules(), clk, ids, quiet), opts),
-		"### notifications, port 3003": rest.NotificationsRouter(notifier.New(s.Deliveries(), nil, nil, notification.Templates(), clk, ids, quiet),
+		"### customer, port 3001":  rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: s.Customers(), Views: s.Customers(), Inbox: s.Inbox(), Tx: s}, clk, ids, quiet), opts),
+		"### profiling, port 3002": rest.ProfilingRouter(profiler.New(profiler.Storage{Profiles: s.Profiles(), Inbox: s.Inbox(), Tx: s}, profiling.DefaultRules(), clk, ids, quiet), opts),
+		"### notifications, port 3003": rest.NotificationsRouter(notifier.New(notifier.Storage{Deliveries: s.Deliveries(), Inbox: s.Inbox(), Tx: s}, nil, nil, notification.Templates(), clk, ids, quiet),
 			withMailbox),
 	}
 }
