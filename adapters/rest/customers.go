@@ -53,12 +53,10 @@ func (h *customerHandler) onboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := h.svc.Onboard(r.Context(), customer.Registration(req))
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
+	if err == nil {
+		w.Header().Set("Location", "/api/v1/customers/"+c.ID)
 	}
-	w.Header().Set("Location", "/api/v1/customers/"+c.ID)
-	writeJSON(w, http.StatusCreated, changed(c, "Customer onboarded successfully"))
+	respond(w, r, h.opts.Log, http.StatusCreated, c, err, changed("Customer onboarded successfully"))
 }
 
 // statusRequest is the body of an activation or a deactivation: ours
@@ -101,7 +99,7 @@ func (h *customerHandler) statusChange(change func(ctx context.Context, id, reas
 			return
 		}
 		c, err := change(r.Context(), req.CustomerID, reason)
-		h.reply(w, r, c, err, message)
+		respond(w, r, h.opts.Log, http.StatusOK, c, err, changed(message))
 	}
 }
 
@@ -121,13 +119,12 @@ func (h *customerHandler) firstPayment(w http.ResponseWriter, r *http.Request) {
 	c, err := h.svc.RecordFirstPayment(r.Context(), req.CustomerID, customer.PaymentRequest{
 		Amount: string(req.Amount.decimal), Currency: req.Currency, Method: req.PaymentMethod, Description: req.Description,
 	})
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	body := changed(c, "First payment recorded successfully")
-	body["payment"] = originalPayment(c)
-	writeJSON(w, http.StatusOK, body)
+	respond(w, r, h.opts.Log, http.StatusOK, c, err, func(c customer.Customer) changedBody {
+		body := changed("First payment recorded successfully")(c)
+		payment := originalPayment(c)
+		body.Payment = &payment
+		return body
+	})
 }
 
 // originalPaymentBody is the payment as the original's first-payment answer
@@ -178,24 +175,14 @@ func (h *customerHandler) promote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := h.svc.Promote(r.Context(), id, req.NewTier, req.Reason)
-	h.reply(w, r, c, err, "Customer promoted to "+string(c.Tier))
-}
-
-func (h *customerHandler) reply(w http.ResponseWriter, r *http.Request, c customer.Customer, err error, message string) {
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, changed(c, message))
+	respond(w, r, h.opts.Log, http.StatusOK, c, err, func(c customer.Customer) changedBody {
+		return changed("Customer promoted to " + string(c.Tier))(c)
+	})
 }
 
 func (h *customerHandler) get(w http.ResponseWriter, r *http.Request) {
 	c, err := h.svc.Get(r.Context(), chi.URLParam(r, "customerId"))
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, customerJSON(c))
+	respond(w, r, h.opts.Log, http.StatusOK, c, err, customerJSON)
 }
 
 func (h *customerHandler) list(w http.ResponseWriter, r *http.Request) {
@@ -205,37 +192,31 @@ func (h *customerHandler) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := h.svc.List(r.Context(), q.Get("status"), q.Get("tier"), p)
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"customers": each(res.Customers, customerJSON), "nextCursor": res.Next})
+	respond(w, r, h.opts.Log, http.StatusOK, res, err, func(res customer.Page) customerListBody {
+		return customerListBody{Customers: each(res.Customers, customerJSON), NextCursor: res.Next}
+	})
 }
 
 func (h *customerHandler) history(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "customerId")
 	changes, err := h.svc.History(r.Context(), id)
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"customerId": id, "history": each(changes, func(ch customer.Change) historyBody {
-		return historyBody{Action: string(ch.Action), From: ch.From, To: ch.To, Reason: ch.Reason,
-			Source: string(ch.Source), At: ch.At, Version: ch.Version}
-	})})
+	respond(w, r, h.opts.Log, http.StatusOK, changes, err, func(changes []customer.Change) historyListBody {
+		return historyListBody{CustomerID: id, History: each(changes, func(ch customer.Change) historyBody {
+			return historyBody{Action: string(ch.Action), From: ch.From, To: ch.To, Reason: ch.Reason,
+				Source: string(ch.Source), At: ch.At, Version: ch.Version}
+		})}
+	})
 }
 
 func (h *customerHandler) notifications(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "customerId")
 	ns, err := h.svc.Notifications(r.Context(), id)
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"customerId": id, "notifications": each(ns, func(n customer.Notification) customerNotificationBody {
-		return customerNotificationBody{ID: n.ID, Channel: n.Channel, Template: n.Template, Recipient: n.Recipient,
-			Subject: n.Subject, Status: n.Status, SentAt: n.SentAt, EventID: n.EventID}
-	})})
+	respond(w, r, h.opts.Log, http.StatusOK, ns, err, func(ns []customer.Notification) customerNotificationsBody {
+		return customerNotificationsBody{CustomerID: id, Notifications: each(ns, func(n customer.Notification) customerNotificationBody {
+			return customerNotificationBody{ID: n.ID, Channel: n.Channel, Template: n.Template, Recipient: n.Recipient,
+				Subject: n.Subject, Status: n.Status, SentAt: n.SentAt, EventID: n.EventID}
+		})}
+	})
 }
 
 // requireID answers 422 when a customer id is missing.
@@ -317,9 +298,36 @@ type customerNotificationBody struct {
 	EventID   string    `json:"eventId"`
 }
 
-// changed is the original's success body plus the customer.
-func changed(c customer.Customer, message string) map[string]any {
-	return map[string]any{"success": true, "customerId": c.ID, "message": message, "customer": customerJSON(c)}
+// changedBody is the original's success body plus the customer (and, for
+// a first payment, the original's payment).
+type changedBody struct {
+	Success    bool                 `json:"success"`
+	CustomerID string               `json:"customerId"`
+	Message    string               `json:"message"`
+	Customer   customerBody         `json:"customer"`
+	Payment    *originalPaymentBody `json:"payment,omitempty"`
+}
+
+// changed builds the answer to a change with message.
+func changed(message string) func(customer.Customer) changedBody {
+	return func(c customer.Customer) changedBody {
+		return changedBody{Success: true, CustomerID: c.ID, Message: message, Customer: customerJSON(c)}
+	}
+}
+
+type customerListBody struct {
+	Customers  []customerBody `json:"customers"`
+	NextCursor string         `json:"nextCursor"`
+}
+
+type historyListBody struct {
+	CustomerID string        `json:"customerId"`
+	History    []historyBody `json:"history"`
+}
+
+type customerNotificationsBody struct {
+	CustomerID    string                     `json:"customerId"`
+	Notifications []customerNotificationBody `json:"notifications"`
 }
 
 func customerJSON(c customer.Customer) customerBody {

@@ -100,29 +100,40 @@ func (h *notificationHandler) send(w http.ResponseWriter, r *http.Request, toFie
 	}
 	req.IdempotencyKey = key
 	out, err := h.svc.Send(r.Context(), req)
-	if err != nil {
-		if e, ok := fault.As(err); ok && toField != "to" {
-			for i := range e.Fields {
-				if e.Fields[i].Field == "to" {
-					e.Fields[i].Field = toField
-				}
+	if e, ok := fault.As(err); ok && toField != "to" {
+		for i := range e.Fields {
+			if e.Fields[i].Field == "to" {
+				e.Fields[i].Field = toField
 			}
 		}
-		writeError(w, r, h.opts.Log, err)
-		return
 	}
 	status := http.StatusCreated
-	if out.Replayed {
-		status = http.StatusOK
-		w.Header().Set("Idempotent-Replayed", "true")
+	if err == nil {
+		if out.Replayed {
+			status = http.StatusOK
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		w.Header().Set("Location", "/api/v1/notifications/"+out.Delivery.ID)
 	}
-	d := out.Delivery
-	w.Header().Set("Location", "/api/v1/notifications/"+d.ID)
-	writeJSON(w, status, map[string]any{
-		"success": true, "notificationId": d.ID, "messageId": d.ID, "recipient": d.Recipient, "customerId": d.CustomerID,
-		"message":      strings.ToUpper(string(d.Channel[:1])) + string(d.Channel[1:]) + " sent successfully",
-		"notification": deliveryJSON(d),
-	})
+	respond(w, r, h.opts.Log, status, out.Delivery, err, sentJSON)
+}
+
+// sentBody is the original's answer to a send ({success, messageId,
+// recipient, message}) plus the delivery.
+type sentBody struct {
+	Success        bool         `json:"success"`
+	NotificationID string       `json:"notificationId"`
+	MessageID      string       `json:"messageId"`
+	Recipient      string       `json:"recipient"`
+	CustomerID     string       `json:"customerId"`
+	Message        string       `json:"message"`
+	Notification   deliveryBody `json:"notification"`
+}
+
+func sentJSON(d notification.Delivery) sentBody {
+	return sentBody{Success: true, NotificationID: d.ID, MessageID: d.ID, Recipient: d.Recipient, CustomerID: d.CustomerID,
+		Message:      strings.ToUpper(string(d.Channel[:1])) + string(d.Channel[1:]) + " sent successfully",
+		Notification: deliveryJSON(d)}
 }
 
 func (h *notificationHandler) list(w http.ResponseWriter, r *http.Request) {
@@ -132,20 +143,23 @@ func (h *notificationHandler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	res, err := h.svc.List(r.Context(), q.Get("customerId"), q.Get("channel"), p)
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"notifications": each(res.Deliveries, deliveryJSON), "nextCursor": res.Next})
+	respond(w, r, h.opts.Log, http.StatusOK, res, err, func(res notification.Page) deliveryListBody {
+		return deliveryListBody{Notifications: each(res.Deliveries, deliveryJSON), NextCursor: res.Next}
+	})
 }
 
 func (h *notificationHandler) get(w http.ResponseWriter, r *http.Request) {
 	d, err := h.svc.Get(r.Context(), chi.URLParam(r, "notificationId"))
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, deliveryJSON(d))
+	respond(w, r, h.opts.Log, http.StatusOK, d, err, deliveryJSON)
+}
+
+type deliveryListBody struct {
+	Notifications []deliveryBody `json:"notifications"`
+	NextCursor    string         `json:"nextCursor"`
+}
+
+type templateListBody struct {
+	Templates []templateBody `json:"templates"`
 }
 
 type templateBody struct {
@@ -172,7 +186,7 @@ func (h *notificationHandler) templates(w http.ResponseWriter, _ *http.Request) 
 		out[i] = templateBody{Name: t.Name, Channels: []string{"email", "sms"}, Keys: t.Keys(), Texts: texts}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	writeJSON(w, http.StatusOK, map[string]any{"templates": out})
+	writeJSON(w, http.StatusOK, templateListBody{Templates: out})
 }
 
 type deliveryBody struct {

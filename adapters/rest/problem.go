@@ -91,6 +91,17 @@ func badRequest(w http.ResponseWriter, r *http.Request, status int, code, detail
 	writeProblem(w, r, Problem{Status: status, Code: code, Detail: detail, Errors: fields})
 }
 
+// respond answers with status and the body build makes of v, or with the
+// problem err describes. build runs only on success, so no answer is ever
+// made from the zero value a failed call returns.
+func respond[T, B any](w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, v T, err error, build func(T) B) {
+	if err != nil {
+		writeError(w, r, log, err)
+		return
+	}
+	writeJSON(w, status, build(v))
+}
+
 // writeJSON sends v with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)

@@ -74,19 +74,30 @@ func (h *profileHandler) promote(w http.ResponseWriter, r *http.Request) {
 		CustomerID: req.CustomerID, Facts: statement(req.Age, req.Income, req.CreditScore, req.IsFirstPayment),
 		NewTier: req.NewTier, Reason: req.Reason,
 	})
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	ev := res.Profile.Evaluation
-	message := "Customer profiled: no promotion due"
-	if res.Promoted {
-		message = "Customer profiled: promotion to " + string(ev.RecommendedTier) + " requested"
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"success": true, "customerId": res.Profile.CustomerID, "message": message, "promoted": res.Promoted,
-		"profile": h.profileJSON(res.Profile),
+	respond(w, r, h.opts.Log, http.StatusOK, res, err, func(d profiling.Decision) promotedBody {
+		message := "Customer profiled: no promotion due"
+		if d.Promoted {
+			message = "Customer profiled: promotion to " + string(d.Profile.Evaluation.RecommendedTier) + " requested"
+		}
+		return promotedBody{Success: true, CustomerID: d.Profile.CustomerID, Message: message, Promoted: d.Promoted,
+			Profile: h.profileJSON(d.Profile)}
 	})
+}
+
+// promotedBody is the original's answer to POST /profiling/promote plus the
+// profile.
+type promotedBody struct {
+	Success    bool        `json:"success"`
+	CustomerID string      `json:"customerId"`
+	Message    string      `json:"message"`
+	Promoted   bool        `json:"promoted"`
+	Profile    profileBody `json:"profile"`
+}
+
+type dryRunBody struct {
+	DryRun     bool           `json:"dryRun"`
+	CustomerID string         `json:"customerId"`
+	Evaluation evaluationBody `json:"evaluation"`
 }
 
 func (h *profileHandler) evaluate(w http.ResponseWriter, r *http.Request) {
@@ -95,20 +106,14 @@ func (h *profileHandler) evaluate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev, err := h.svc.Evaluate(r.Context(), req.CustomerID, statement(req.Age, req.Income, req.CreditScore, req.IsFirstPayment))
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"dryRun": true, "customerId": req.CustomerID, "evaluation": evaluationJSON(ev)})
+	respond(w, r, h.opts.Log, http.StatusOK, ev, err, func(ev profiling.Evaluation) dryRunBody {
+		return dryRunBody{DryRun: true, CustomerID: req.CustomerID, Evaluation: evaluationJSON(ev)}
+	})
 }
 
 func (h *profileHandler) get(w http.ResponseWriter, r *http.Request) {
 	p, err := h.svc.Get(r.Context(), chi.URLParam(r, "customerId"))
-	if err != nil {
-		writeError(w, r, h.opts.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, h.profileJSON(p))
+	respond(w, r, h.opts.Log, http.StatusOK, p, err, h.profileJSON)
 }
 
 func (h *profileHandler) rules(w http.ResponseWriter, _ *http.Request) {

@@ -70,7 +70,7 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 		badRequest(w, r, http.StatusMethodNotAllowed, "route.method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
 	})
 	health := func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "service": service, "timestamp": opts.Clock.Now()})
+		writeJSON(w, http.StatusOK, healthBody{Status: "ok", Service: service, Timestamp: opts.Clock.Now()})
 	}
 	ready := func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
@@ -91,7 +91,7 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 		if code != http.StatusOK {
 			w.Header().Set("Retry-After", "5")
 		}
-		writeJSON(w, code, map[string]any{"status": status, "service": service, "checks": checks})
+		writeJSON(w, code, readyBody{Status: status, Service: service, Checks: checks})
 	}
 	routes := func(r chi.Router) {
 		r.Get("/"+resource+"/health", health)
@@ -114,3 +114,16 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now().UTC() }
+
+// healthBody is the original's health answer.
+type healthBody struct {
+	Status    string    `json:"status"`
+	Service   string    `json:"service"`
+	Timestamp time.Time `json:"timestamp"`
+}
+
+type readyBody struct {
+	Status  string            `json:"status"`
+	Service string            `json:"service"`
+	Checks  map[string]string `json:"checks"`
+}

@@ -51,3 +51,15 @@ func timeOf(t *time.Time) time.Time {
 	}
 	return *t
 }
+
+// convert maps a slice, keeping nil nil and empty empty.
+func convert[T, U any](xs []T, f func(T) U) []U {
+	if xs == nil {
+		return nil
+	}
+	out := make([]U, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}

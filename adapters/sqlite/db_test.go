@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/profiling"
 )
 
 var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -132,5 +134,41 @@ func TestPruningKeepsUnpublishedEventsAndRecentHistory(t *testing.T) {
 	}
 	if err := db.Inbox().Claim(ctx, "evt-old"); err != nil {
 		t.Fatalf("the pruned inbox entry should be gone: %v", err)
+	}
+}
+
+func TestEvaluationsStoredBeforeTheirDocumentTypesStillRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "profiling.db")
+	ctx := context.Background()
+	store, err := sqlite.OpenProfiles(ctx, path, clock.UTC{}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	_, err = store.Profiles().Save(ctx, "c1", func(p *profiling.Profile) ([]event.Event, error) {
+		p.Touch(now)
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	// The shape earlier versions wrote: the domain types' Go field names.
+	old := `{"eligible":true,"score":55,"recommendations":[{"Code":"upgrade-tier","Message":"Upgrade"}],` +
+		`"reasons":[{"Rule":"age","Points":15,"Detail":"age 35"}]}`
+	if _, err := raw.Exec("UPDATE profiles SET evaluation = ? WHERE customer_id = 'c1'", old); err != nil {
+		t.Fatal(err)
+	}
+	p, err := store.Profiles().Get(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := p.Evaluation
+	if len(ev.Recommendations) != 1 || ev.Recommendations[0].Code != "upgrade-tier" || len(ev.Reasons) != 1 || ev.Reasons[0].Points != 15 {
+		t.Fatalf("evaluation = %+v", ev)
 	}
 }

@@ -70,14 +70,28 @@ func (promotionRow) TableName() string { return "promotions" }
 // evaluationDoc is how an evaluation is stored: a JSON document, since it is
 // always read and written whole.
 type evaluationDoc struct {
-	Eligible        bool                       `json:"eligible"`
-	Score           int                        `json:"score"`
-	Segment         string                     `json:"segment"`
-	CurrentTier     string                     `json:"currentTier"`
-	RecommendedTier string                     `json:"recommendedTier"`
-	Recommendations []profiling.Recommendation `json:"recommendations"`
-	Reasons         []profiling.Reason         `json:"reasons"`
-	EvaluatedAt     time.Time                  `json:"evaluatedAt"`
+	Eligible        bool                `json:"eligible"`
+	Score           int                 `json:"score"`
+	Segment         string              `json:"segment"`
+	CurrentTier     string              `json:"currentTier"`
+	RecommendedTier string              `json:"recommendedTier"`
+	Recommendations []recommendationDoc `json:"recommendations"`
+	Reasons         []reasonDoc         `json:"reasons"`
+	EvaluatedAt     time.Time           `json:"evaluatedAt"`
+}
+
+// recommendationDoc and reasonDoc are stored with names of their own.
+// (Rows written before they existed have "Code", "Message", "Rule"...:
+// JSON names match whatever their case, so those still read.)
+type recommendationDoc struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type reasonDoc struct {
+	Rule   string `json:"rule"`
+	Points int    `json:"points"`
+	Detail string `json:"detail"`
 }
 
 // snapshotDoc is how the newest customer snapshot is stored: a JSON
@@ -202,8 +216,9 @@ func toProfileRow(p *profiling.Profile) (*profileRow, error) {
 	ev := p.Evaluation
 	doc, err := json.Marshal(evaluationDoc{
 		Eligible: ev.Eligible, Score: ev.Score, Segment: ev.Segment, CurrentTier: string(ev.CurrentTier),
-		RecommendedTier: string(ev.RecommendedTier), Recommendations: ev.Recommendations, Reasons: ev.Reasons,
-		EvaluatedAt: ev.EvaluatedAt,
+		RecommendedTier: string(ev.RecommendedTier), EvaluatedAt: ev.EvaluatedAt,
+		Recommendations: convert(ev.Recommendations, func(r profiling.Recommendation) recommendationDoc { return recommendationDoc(r) }),
+		Reasons:         convert(ev.Reasons, func(r profiling.Reason) reasonDoc { return reasonDoc(r) }),
 	})
 	if err != nil {
 		return nil, fault.Wrap(fault.Internal, err, "encode evaluation")
@@ -235,7 +250,9 @@ func (r profileRow) toProfile(promos []promotionRow) (profiling.Profile, error) 
 			Tier: customer.Tier(r.Tier), Status: customer.Status(r.Status)},
 		Evaluation: profiling.Evaluation{Eligible: doc.Eligible, Score: doc.Score, Segment: doc.Segment,
 			CurrentTier: customer.Tier(doc.CurrentTier), RecommendedTier: customer.Tier(doc.RecommendedTier),
-			Recommendations: doc.Recommendations, Reasons: doc.Reasons, EvaluatedAt: doc.EvaluatedAt},
+			EvaluatedAt:     doc.EvaluatedAt,
+			Recommendations: convert(doc.Recommendations, func(r recommendationDoc) profiling.Recommendation { return profiling.Recommendation(r) }),
+			Reasons:         convert(doc.Reasons, func(r reasonDoc) profiling.Reason { return profiling.Reason(r) })},
 	}
 	if r.BirthDate != "" {
 		p.Facts.BirthDate, _ = time.Parse(customer.DateLayout, r.BirthDate) // written by toProfileRow in this layout

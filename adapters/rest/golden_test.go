@@ -1,0 +1,103 @@
+package rest_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/fintechlabs/customers/adapters/devprovider"
+	"github.com/fintechlabs/customers/adapters/memory"
+	"github.com/fintechlabs/customers/adapters/rest"
+	"github.com/fintechlabs/customers/core/customer"
+	"github.com/fintechlabs/customers/core/lifecycle"
+	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/core/notifier"
+	"github.com/fintechlabs/customers/core/profiler"
+	"github.com/fintechlabs/customers/core/profiling"
+	"github.com/fintechlabs/customers/test/golden"
+)
+
+type stoppedClock struct{ at time.Time }
+
+func (c stoppedClock) Now() time.Time { return c.at }
+
+// sequence hands out ids that sort like UUIDv7s: id-0001, id-0002...
+type sequence struct{ n int }
+
+func (s *sequence) NewID() string {
+	s.n++
+	return fmt.Sprintf("00000000-0000-7000-8000-%012d", s.n)
+}
+
+// TestTheAnswersArePinned pins every kind of answer of the three APIs, made
+// by the real routers over in-memory stores with a stopped clock and
+// predictable ids: the REST contract cannot change by accident, and it
+// cannot change with the published events, which have types of their own.
+func TestTheAnswersArePinned(t *testing.T) {
+	clk, ids := stoppedClock{time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}, &sequence{}
+	cs, ps, ns := memory.New(), memory.New(), memory.New()
+	box := devprovider.NewMemoryMailbox()
+	provider := devprovider.NewProvider(box, clk, quiet, devprovider.Options{})
+	opts := rest.Options{Log: quiet, Clock: clk, CORSOrigins: []string{"*"}}
+	customers := rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: cs.Customers(), Views: cs.Customers(),
+		Inbox: cs.Inbox(), Tx: cs}, clk, ids, quiet), opts)
+	profiles := rest.ProfilingRouter(profiler.New(profiler.Storage{Profiles: ps.Profiles(), Inbox: ps.Inbox(), Tx: ps},
+		profiling.DefaultRules(), clk, ids, quiet), opts)
+	notifications := rest.NotificationsRouter(notifier.New(notifier.Storage{Deliveries: ns.Deliveries(), Inbox: ns.Inbox(), Tx: ns},
+		provider, provider, notification.Templates(), clk, ids, quiet), opts)
+
+	id := "00000000-0000-7000-8000-000000000001"
+	// The customer's notification history is fed by notification.sent.
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		name, method, path, body string
+		router                   http.Handler
+		before                   func()
+	}{
+		{"customer-onboarded", "POST", "/api/v1/customers/onboard", `{"firstName":"Juan","lastName":"Pérez","email":"juan@example.com",` +
+			`"phone":"+34600111222","documentType":"DNI","documentNumber":"12345678Z","birthDate":"1990-05-17"}`, customers, nil},
+		{"customer-activated", "POST", "/api/v1/customers/activate", `{"customerId":"` + id + `","activationReason":"KYC ok"}`, customers, nil},
+		{"customer-first-payment", "POST", "/api/v1/customers/first-payment", `{"customerId":"` + id + `","amount":100.5}`, customers, nil},
+		{"customer-promoted", "POST", "/api/v1/customers/promote/" + id, ``, customers, nil},
+		{"customer", "GET", "/api/v1/customers/" + id, ``, customers, nil},
+		{"customer-list", "GET", "/api/v1/customers?limit=1", ``, customers, nil},
+		{"customer-history", "GET", "/api/v1/customers/" + id + "/history", ``, customers, nil},
+		{"customer-notifications", "GET", "/api/v1/customers/" + id + "/notifications", ``, customers, func() {
+			must(cs.Customers().AddNotification(context.Background(), id, customer.Notification{ID: "n1", EventID: "e1",
+				Channel: "email", Template: "welcome", Recipient: "juan@example.com", Subject: "¡Bienvenido/a, Juan Pérez!",
+				Status: "sent", SentAt: clk.at}))
+		}},
+		{"customer-not-found", "GET", "/api/v1/customers/nobody", ``, customers, nil},
+		{"customer-invalid", "POST", "/api/v1/customers/onboard", `{"name":"","email":"nope","phone":"12"}`, customers, nil},
+		{"customer-health", "GET", "/api/v1/customers/health", ``, customers, nil},
+		{"profile-promoted", "POST", "/api/v1/profiling/promote", `{"customerId":"c-42","age":28,"income":75000,"creditScore":720,` +
+			`"isFirstPayment":true,"newTier":"vip","reason":"High value customer"}`, profiles, nil},
+		{"profile", "GET", "/api/v1/profiling/c-42", ``, profiles, nil},
+		{"profile-dry-run", "POST", "/api/v1/profiling/evaluate", `{"age":40,"creditScore":810}`, profiles, nil},
+		{"notification-email", "POST", "/api/v1/notifications/email", `{"customerId":"c-42","to":"juan@example.com",` +
+			`"subject":"Hola {{name}}","template":"welcome-template","data":{"name":"Juan","code":1234}}`, notifications, nil},
+		{"notification-sms", "POST", "/api/v1/notifications/sms", `{"to":"+34600111222","message":"Tu código es {{code}}",` +
+			`"template":"verification-sms","data":{"code":"123456"}}`, notifications, nil},
+		{"notification-list", "GET", "/api/v1/notifications?customerId=c-42", ``, notifications, nil},
+	}
+	for _, s := range steps {
+		if s.before != nil {
+			s.before()
+		}
+		r := call(t, s.router, s.method, s.path, s.body,
+			"X-Request-ID", "req-"+s.name, "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+		if r.status >= 500 {
+			t.Fatalf("%s: %d %s", s.name, r.status, r.raw)
+		}
+		answer := json.RawMessage(r.raw)
+		golden.JSON(t, s.name, map[string]any{"status": r.status, "body": answer})
+	}
+}
