@@ -50,47 +50,41 @@ func TestTheAnswersArePinned(t *testing.T) {
 		provider, provider, notification.Templates(), clk, ids, quiet), opts)
 
 	id := "00000000-0000-7000-8000-000000000001"
-	// The customer's notification history is fed by notification.sent.
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	steps := []struct {
 		name, method, path, body string
 		router                   http.Handler
-		before                   func()
 	}{
 		{"customer-onboarded", "POST", "/api/v1/customers/onboard", `{"firstName":"Juan","lastName":"Pérez","email":"juan@example.com",` +
-			`"phone":"+34600111222","documentType":"DNI","documentNumber":"12345678Z","birthDate":"1990-05-17"}`, customers, nil},
-		{"customer-activated", "POST", "/api/v1/customers/activate", `{"customerId":"` + id + `","activationReason":"KYC ok"}`, customers, nil},
-		{"customer-first-payment", "POST", "/api/v1/customers/first-payment", `{"customerId":"` + id + `","amount":100.5}`, customers, nil},
-		{"customer-promoted", "POST", "/api/v1/customers/promote/" + id, ``, customers, nil},
-		{"customer", "GET", "/api/v1/customers/" + id, ``, customers, nil},
-		{"customer-list", "GET", "/api/v1/customers?limit=1", ``, customers, nil},
-		{"customer-history", "GET", "/api/v1/customers/" + id + "/history", ``, customers, nil},
-		{"customer-notifications", "GET", "/api/v1/customers/" + id + "/notifications", ``, customers, func() {
-			must(cs.Customers().AddNotification(context.Background(), id, customer.Notification{ID: "n1", EventID: "e1",
-				Channel: "email", Template: "welcome", Recipient: "juan@example.com", Subject: "¡Bienvenido/a, Juan Pérez!",
-				Status: "sent", SentAt: clk.at}))
-		}},
-		{"customer-not-found", "GET", "/api/v1/customers/nobody", ``, customers, nil},
-		{"customer-invalid", "POST", "/api/v1/customers/onboard", `{"name":"","email":"nope","phone":"12"}`, customers, nil},
-		{"customer-health", "GET", "/api/v1/customers/health", ``, customers, nil},
+			`"phone":"+34600111222","documentType":"DNI","documentNumber":"12345678Z","birthDate":"1990-05-17"}`, customers},
+		{"customer-activated", "POST", "/api/v1/customers/activate", `{"customerId":"` + id + `","activationReason":"KYC ok"}`, customers},
+		{"customer-first-payment", "POST", "/api/v1/customers/first-payment", `{"customerId":"` + id + `","amount":100.5}`, customers},
+		{"customer-promoted", "POST", "/api/v1/customers/promote/" + id, ``, customers},
+		{"customer", "GET", "/api/v1/customers/" + id, ``, customers},
+		{"customer-list", "GET", "/api/v1/customers?limit=1", ``, customers},
+		{"customer-history", "GET", "/api/v1/customers/" + id + "/history", ``, customers},
+		{"customer-notifications", "GET", "/api/v1/customers/" + id + "/notifications", ``, customers},
+		{"customer-not-found", "GET", "/api/v1/customers/nobody", ``, customers},
+		{"customer-invalid", "POST", "/api/v1/customers/onboard", `{"name":"","email":"nope","phone":"12"}`, customers},
+		{"customer-health", "GET", "/api/v1/customers/health", ``, customers},
 		{"profile-promoted", "POST", "/api/v1/profiling/promote", `{"customerId":"c-42","age":28,"income":75000,"creditScore":720,` +
-			`"isFirstPayment":true,"newTier":"vip","reason":"High value customer"}`, profiles, nil},
-		{"profile", "GET", "/api/v1/profiling/c-42", ``, profiles, nil},
-		{"profile-dry-run", "POST", "/api/v1/profiling/evaluate", `{"age":40,"creditScore":810}`, profiles, nil},
+			`"isFirstPayment":true,"newTier":"vip","reason":"High value customer"}`, profiles},
+		{"profile", "GET", "/api/v1/profiling/c-42", ``, profiles},
+		{"profile-dry-run", "POST", "/api/v1/profiling/evaluate", `{"age":40,"creditScore":810}`, profiles},
 		{"notification-email", "POST", "/api/v1/notifications/email", `{"customerId":"c-42","to":"juan@example.com",` +
-			`"subject":"Hola {{name}}","template":"welcome-template","data":{"name":"Juan","code":1234}}`, notifications, nil},
+			`"subject":"Hola {{name}}","template":"welcome-template","data":{"name":"Juan","code":1234}}`, notifications},
 		{"notification-sms", "POST", "/api/v1/notifications/sms", `{"to":"+34600111222","message":"Tu código es {{code}}",` +
-			`"template":"verification-sms","data":{"code":"123456"}}`, notifications, nil},
-		{"notification-list", "GET", "/api/v1/notifications?customerId=c-42", ``, notifications, nil},
+			`"template":"verification-sms","data":{"code":"123456"}}`, notifications},
+		{"notification-list", "GET", "/api/v1/notifications?customerId=c-42", ``, notifications},
 	}
 	for _, s := range steps {
-		if s.before != nil {
-			s.before()
+		if s.name == "customer-notifications" {
+			// The customer's notification history is fed by notification.sent.
+			err := cs.Customers().AddNotification(context.Background(), id, customer.Notification{ID: "n1", EventID: "e1",
+				Channel: "email", Template: "welcome", Recipient: "juan@example.com", Subject: "¡Bienvenido/a, Juan Pérez!",
+				Status: "sent", SentAt: clk.at})
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 		r := call(t, s.router, s.method, s.path, s.body,
 			"X-Request-ID", "req-"+s.name, "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")

@@ -1,6 +1,7 @@
 package rest_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,21 +106,6 @@ func (r response) str(path ...string) string {
 		return string(b)
 	}
 	return ""
-}
-
-func jsonNumber(f float64) string {
-	b, _ := json.Marshal(f)
-	return string(b)
-}
-
-// fields returns the field names of a problem's errors.
-func (r response) fields() []string {
-	var out []string
-	errs, _ := r.body["errors"].([]any)
-	for _, e := range errs {
-		out = append(out, e.(map[string]any)["field"].(string))
-	}
-	return out
 }
 
 func onboard(t *testing.T, a api, body string) string {
@@ -240,79 +227,76 @@ func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
 	tests := []struct {
 		name        string
 		h           http.Handler
-		method      string
+		method      string // POST when empty
 		path, body  string
-		contentType string
+		contentType string // application/json when empty
 		status      int
-		code        string
-		field       string
+		code        string // the problem's code, when it has one
+		field       string // a field the problem names, if any
 	}{
-		{"malformed JSON", a.customers, "POST", "/customers/onboard", `{"name":`, "", 400, "request.malformed", ""},
-		{"a syntax error", a.customers, "POST", "/customers/onboard", `{"name" "x"}`, "", 400, "request.malformed", ""},
-		{"an unknown field", a.customers, "POST", "/customers/onboard", `{"name":"A","email":"a@example.com","phone":"+1234567890","admin":true}`, "", 400, "request.malformed", "admin"},
-		{"a wrong type", a.customers, "POST", "/customers/onboard", `{"name":"A","email":5,"phone":"+1234567890"}`, "", 400, "request.malformed", "email"},
-		{"an array instead of an object", a.customers, "POST", "/customers/onboard", `[1,2]`, "", 400, "request.malformed", ""},
-		{"two JSON values", a.customers, "POST", "/customers/activate", `{"customerId":"x"}{"customerId":"y"}`, "", 400, "request.malformed", ""},
-		{"an empty body", a.customers, "POST", "/customers/onboard", ``, "", 400, "request.body_required", ""},
-		{"a body that is not JSON", a.customers, "POST", "/customers/onboard", juan, "text/plain", 415, "request.content_type", ""},
-		{"an oversized body", a.customers, "POST", "/customers/onboard", big, "", 413, "request.too_large", ""},
-		{"an invalid email", a.customers, "POST", "/customers/onboard", `{"name":"A","email":"nope","phone":"+1234567890"}`, "", 422, "validation", "email"},
-		{"a duplicate email", a.customers, "POST", "/customers/onboard", juan, "", 409, "customer.email_taken", ""},
-		{"a missing customer id", a.customers, "POST", "/customers/activate", `{}`, "", 422, "validation", "customerId"},
-		{"an unknown customer", a.customers, "POST", "/customers/activate", `{"customerId":"1234567890"}`, "", 404, "customer.not_found", ""},
-		{"an impossible transition", a.customers, "POST", "/customers/activate", `{"customerId":"` + id + `"}`, "", 409, "customer.already_active", ""},
-		{"a payment with too many decimals", a.customers, "POST", "/customers/first-payment", `{"customerId":"` + id + `","amount":10.005,"currency":"EUR"}`, "", 422, "validation", "amount"},
-		{"a payment in exponent form", a.customers, "POST", "/customers/first-payment", `{"customerId":"` + id + `","amount":1e3,"currency":"EUR"}`, "", 422, "validation", "amount"},
-		{"a payment amount of the wrong type", a.customers, "POST", "/customers/first-payment", `{"customerId":"` + id + `","amount":true,"currency":"EUR"}`, "", 400, "request.malformed", "amount"},
-		{"a promotion whose body contradicts its path", a.customers, "POST", "/customers/promote/" + id, `{"customerId":"other"}`, "", 400, "request.id_mismatch", "customerId"},
-		{"a promotion to an unknown tier", a.customers, "POST", "/customers/promote/" + id, `{"newTier":"gold"}`, "", 422, "validation", "tier"},
-		{"a non-numeric page size", a.customers, "GET", "/customers?limit=ten", ``, "", 400, "request.malformed", "limit"},
-		{"a page size over 100", a.customers, "GET", "/customers?limit=1000", ``, "", 422, "validation", "limit"},
-		{"an unknown status filter", a.customers, "GET", "/customers?status=zombie", ``, "", 422, "validation", "status"},
-		{"a forged cursor", a.customers, "GET", "/customers?cursor=abc", ``, "", 422, "validation", "cursor"},
-		{"an unknown route", a.customers, "GET", "/customers/x/y/z", ``, "", 404, "route.not_found", ""},
-		{"a wrong method", a.customers, "DELETE", "/customers", ``, "", 405, "route.method_not_allowed", ""},
-		{"an out-of-range credit score", a.profiling, "POST", "/profiling/promote", `{"customerId":"c","creditScore":900}`, "", 422, "validation", "creditScore"},
-		{"an age given as text", a.profiling, "POST", "/profiling/promote", `{"customerId":"c","age":"28"}`, "", 400, "request.malformed", "age"},
-		{"a manual tier for a minor", a.profiling, "POST", "/profiling/promote", `{"customerId":"c","age":16,"newTier":"premium"}`, "", 409, "profile.not_eligible", ""},
-		{"an unknown profile", a.profiling, "GET", "/profiling/nobody", ``, "", 404, "profile.not_found", ""},
-		{"template data that is an object", a.notifications, "POST", "/notifications/email", `{"to":"a@example.com","template":"welcome","data":{"customerName":{"first":"A"}}}`, "", 400, "request.malformed", "data.customerName"},
-		{"two recipients", a.notifications, "POST", "/notifications/email", `{"to":"a@example.com","email":"b@example.com","template":"welcome"}`, "", 400, "request.ambiguous", "email"},
-		{"a bad address given as email", a.notifications, "POST", "/notifications/email", `{"email":"nope","template":"welcome","data":{"customerName":"A"}}`, "", 422, "validation", "email"},
-		{"missing template data", a.notifications, "POST", "/notifications/email", `{"to":"a@example.com","template":"welcome"}`, "", 422, "validation", "data.customerName"},
-		{"an SMS without text", a.notifications, "POST", "/notifications/sms", `{"to":"+1234567890"}`, "", 422, "validation", "message"},
-		{"an SMS to a bad number given as phone", a.notifications, "POST", "/notifications/sms", `{"phone":"12","message":"x"}`, "", 422, "validation", "phone"},
-		{"an email the provider refuses", a.notifications, "POST", "/notifications/email", `{"to":"a@bounce.example","subject":"s","body":"b"}`, "", 422, "notification.refused", ""},
-		{"an unknown notification", a.notifications, "GET", "/notifications/nope", ``, "", 404, "", ""},
-		{"an unknown channel filter", a.notifications, "GET", "/notifications?channel=fax", ``, "", 422, "validation", "channel"},
+		{name: "malformed JSON", h: a.customers, path: "/customers/onboard", body: `{"name":`, status: 400, code: "request.malformed"},
+		{name: "a syntax error", h: a.customers, path: "/customers/onboard", body: `{"name" "x"}`, status: 400, code: "request.malformed"},
+		{name: "an unknown field", h: a.customers, path: "/customers/onboard", body: `{"name":"A","email":"a@example.com","phone":"+1234567890","admin":true}`, status: 400, code: "request.malformed", field: "admin"},
+		{name: "a wrong type", h: a.customers, path: "/customers/onboard", body: `{"name":"A","email":5,"phone":"+1234567890"}`, status: 400, code: "request.malformed", field: "email"},
+		{name: "an array instead of an object", h: a.customers, path: "/customers/onboard", body: `[1,2]`, status: 400, code: "request.malformed"},
+		{name: "two JSON values", h: a.customers, path: "/customers/activate", body: `{"customerId":"x"}{"customerId":"y"}`, status: 400, code: "request.malformed"},
+		{name: "an empty body", h: a.customers, path: "/customers/onboard", status: 400, code: "request.body_required"},
+		{name: "a body that is not JSON", h: a.customers, path: "/customers/onboard", body: juan, contentType: "text/plain", status: 415, code: "request.content_type"},
+		{name: "an oversized body", h: a.customers, path: "/customers/onboard", body: big, status: 413, code: "request.too_large"},
+		{name: "an invalid email", h: a.customers, path: "/customers/onboard", body: `{"name":"A","email":"nope","phone":"+1234567890"}`, status: 422, code: "validation", field: "email"},
+		{name: "a duplicate email", h: a.customers, path: "/customers/onboard", body: juan, status: 409, code: "customer.email_taken"},
+		{name: "a missing customer id", h: a.customers, path: "/customers/activate", body: `{}`, status: 422, code: "validation", field: "customerId"},
+		{name: "an unknown customer", h: a.customers, path: "/customers/activate", body: `{"customerId":"1234567890"}`, status: 404, code: "customer.not_found"},
+		{name: "an impossible transition", h: a.customers, path: "/customers/activate", body: `{"customerId":"` + id + `"}`, status: 409, code: "customer.already_active"},
+		{name: "a payment with too many decimals", h: a.customers, path: "/customers/first-payment", body: `{"customerId":"` + id + `","amount":10.005,"currency":"EUR"}`, status: 422, code: "validation", field: "amount"},
+		{name: "a payment in exponent form", h: a.customers, path: "/customers/first-payment", body: `{"customerId":"` + id + `","amount":1e3,"currency":"EUR"}`, status: 422, code: "validation", field: "amount"},
+		{name: "a payment amount of the wrong type", h: a.customers, path: "/customers/first-payment", body: `{"customerId":"` + id + `","amount":true,"currency":"EUR"}`, status: 400, code: "request.malformed", field: "amount"},
+		{name: "a promotion whose body contradicts its path", h: a.customers, path: "/customers/promote/" + id, body: `{"customerId":"other"}`, status: 400, code: "request.id_mismatch", field: "customerId"},
+		{name: "a promotion to an unknown tier", h: a.customers, path: "/customers/promote/" + id, body: `{"newTier":"gold"}`, status: 422, code: "validation", field: "tier"},
+		{name: "a non-numeric page size", h: a.customers, method: "GET", path: "/customers?limit=ten", status: 400, code: "request.malformed", field: "limit"},
+		{name: "a page size over 100", h: a.customers, method: "GET", path: "/customers?limit=1000", status: 422, code: "validation", field: "limit"},
+		{name: "an unknown status filter", h: a.customers, method: "GET", path: "/customers?status=zombie", status: 422, code: "validation", field: "status"},
+		{name: "a forged cursor", h: a.customers, method: "GET", path: "/customers?cursor=abc", status: 422, code: "validation", field: "cursor"},
+		{name: "an unknown route", h: a.customers, method: "GET", path: "/customers/x/y/z", status: 404, code: "route.not_found"},
+		{name: "a wrong method", h: a.customers, method: "DELETE", path: "/customers", status: 405, code: "route.method_not_allowed"},
+		{name: "an out-of-range credit score", h: a.profiling, path: "/profiling/promote", body: `{"customerId":"c","creditScore":900}`, status: 422, code: "validation", field: "creditScore"},
+		{name: "an age given as text", h: a.profiling, path: "/profiling/promote", body: `{"customerId":"c","age":"28"}`, status: 400, code: "request.malformed", field: "age"},
+		{name: "a manual tier for a minor", h: a.profiling, path: "/profiling/promote", body: `{"customerId":"c","age":16,"newTier":"premium"}`, status: 409, code: "profile.not_eligible"},
+		{name: "an unknown profile", h: a.profiling, method: "GET", path: "/profiling/nobody", status: 404, code: "profile.not_found"},
+		{name: "template data that is an object", h: a.notifications, path: "/notifications/email", body: `{"to":"a@example.com","template":"welcome","data":{"customerName":{"first":"A"}}}`, status: 400, code: "request.malformed", field: "data.customerName"},
+		{name: "two recipients", h: a.notifications, path: "/notifications/email", body: `{"to":"a@example.com","email":"b@example.com","template":"welcome"}`, status: 400, code: "request.ambiguous", field: "email"},
+		{name: "a bad address given as email", h: a.notifications, path: "/notifications/email", body: `{"email":"nope","template":"welcome","data":{"customerName":"A"}}`, status: 422, code: "validation", field: "email"},
+		{name: "missing template data", h: a.notifications, path: "/notifications/email", body: `{"to":"a@example.com","template":"welcome"}`, status: 422, code: "validation", field: "data.customerName"},
+		{name: "an SMS without text", h: a.notifications, path: "/notifications/sms", body: `{"to":"+1234567890"}`, status: 422, code: "validation", field: "message"},
+		{name: "an SMS to a bad number given as phone", h: a.notifications, path: "/notifications/sms", body: `{"phone":"12","message":"x"}`, status: 422, code: "validation", field: "phone"},
+		{name: "an email the provider refuses", h: a.notifications, path: "/notifications/email", body: `{"to":"a@bounce.example","subject":"s","body":"b"}`, status: 422, code: "notification.refused"},
+		{name: "an unknown notification", h: a.notifications, method: "GET", path: "/notifications/nope", status: 404},
+		{name: "an unknown channel filter", h: a.notifications, method: "GET", path: "/notifications?channel=fax", status: 422, code: "validation", field: "channel"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := call(t, a.customers, "GET", "/customers/"+id, "").raw
-			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
-			ct := tt.contentType
-			if ct == "" {
-				ct = "application/json"
-			}
+			method, ct := cmp.Or(tt.method, "POST"), cmp.Or(tt.contentType, "application/json")
+			req := httptest.NewRequest(method, tt.path, strings.NewReader(tt.body))
 			req.Header.Set("Content-Type", ct)
 			rec := httptest.NewRecorder()
 			tt.h.ServeHTTP(rec, req)
-			var p map[string]any
+			var p rest.Problem
 			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
-				t.Fatalf("not JSON: %s", rec.Body.String())
+				t.Fatalf("not a problem: %s", rec.Body.String())
 			}
-			r := response{status: rec.Code, body: p, raw: rec.Body.String()}
-			if r.status != tt.status || rec.Header().Get("Content-Type") != "application/problem+json" {
-				t.Fatalf("status %d (%s), want %d problem: %s", r.status, rec.Header().Get("Content-Type"), tt.status, r.raw)
+			if rec.Code != tt.status || p.Status != tt.status || rec.Header().Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("status %d (%s), want %d problem: %s", rec.Code, rec.Header().Get("Content-Type"), tt.status, rec.Body)
 			}
-			if tt.code != "" && r.str("code") != tt.code {
-				t.Fatalf("code %q, want %q: %s", r.str("code"), tt.code, r.raw)
+			if tt.code != "" && p.Code != tt.code {
+				t.Fatalf("code %q, want %q: %s", p.Code, tt.code, rec.Body)
 			}
-			if tt.field != "" && !contains(r.fields(), tt.field) {
-				t.Fatalf("fields %v lack %q: %s", r.fields(), tt.field, r.raw)
+			if tt.field != "" && !slices.ContainsFunc(p.Errors, func(e rest.FieldError) bool { return e.Field == tt.field }) {
+				t.Fatalf("the problem does not name %q: %s", tt.field, rec.Body)
 			}
-			if r.str("status") != jsonNumber(float64(tt.status)) || r.str("title") == "" || r.str("detail") == "" || r.str("instance") != tt.path[:indexOr(tt.path, '?')] || r.str("requestId") == "" || r.str("traceId") == "" {
-				t.Fatalf("incomplete problem: %s", r.raw)
+			path, _, _ := strings.Cut(tt.path, "?")
+			if p.Title == "" || p.Detail == "" || p.Instance != path || p.RequestID == "" || p.TraceID == "" {
+				t.Fatalf("incomplete problem: %s", rec.Body)
 			}
 			if after := call(t, a.customers, "GET", "/customers/"+id, "").raw; after != before {
 				t.Fatalf("a refused request changed the customer:\n%s\n%s", before, after)
@@ -323,22 +307,6 @@ func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
 	if n := len(list.body["customers"].([]any)); n != 1 {
 		t.Fatalf("refused onboardings stored customers: %d", n)
 	}
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
-func indexOr(s string, c byte) int {
-	if i := strings.IndexByte(s, c); i >= 0 {
-		return i
-	}
-	return len(s)
 }
 
 func TestProfilingOverHTTP(t *testing.T) {
