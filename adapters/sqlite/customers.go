@@ -33,11 +33,7 @@ type CustomerStore struct{ *DB }
 // OpenCustomers opens (creating and migrating if needed) the customer service's
 // database at path.
 func OpenCustomers(ctx context.Context, path string, clock ports.Clock, log *slog.Logger) (*CustomerStore, error) {
-	db, err := Open(ctx, path, CustomerSchema, clock, log)
-	if err != nil {
-		return nil, err
-	}
-	return &CustomerStore{db}, nil
+	return openStore(ctx, path, CustomerSchema, clock, log, func(db *DB) *CustomerStore { return &CustomerStore{db} })
 }
 
 // Customers returns the store's customers.

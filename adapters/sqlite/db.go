@@ -93,6 +93,17 @@ func Open(ctx context.Context, path string, schema Schema, clock ports.Clock, lo
 	return db, nil
 }
 
+// openStore opens the database of schema and wraps it in a service's store
+// type.
+func openStore[S any](ctx context.Context, path string, schema Schema, clock ports.Clock, log *slog.Logger, wrap func(*DB) S) (S, error) {
+	db, err := Open(ctx, path, schema, clock, log)
+	if err != nil {
+		var none S
+		return none, err
+	}
+	return wrap(db), nil
+}
+
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
 

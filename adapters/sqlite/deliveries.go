@@ -28,11 +28,7 @@ type DeliveryStore struct{ *DB }
 // OpenDeliveries opens (creating and migrating if needed) the notifications service's
 // database at path.
 func OpenDeliveries(ctx context.Context, path string, clock ports.Clock, log *slog.Logger) (*DeliveryStore, error) {
-	db, err := Open(ctx, path, NotificationsSchema, clock, log)
-	if err != nil {
-		return nil, err
-	}
-	return &DeliveryStore{db}, nil
+	return openStore(ctx, path, NotificationsSchema, clock, log, func(db *DB) *DeliveryStore { return &DeliveryStore{db} })
 }
 
 // Deliveries returns the store's deliveries.

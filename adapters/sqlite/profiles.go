@@ -28,11 +28,7 @@ type ProfileStore struct{ *DB }
 // OpenProfiles opens (creating and migrating if needed) the profiling service's
 // database at path.
 func OpenProfiles(ctx context.Context, path string, clock ports.Clock, log *slog.Logger) (*ProfileStore, error) {
-	db, err := Open(ctx, path, ProfilingSchema, clock, log)
-	if err != nil {
-		return nil, err
-	}
-	return &ProfileStore{db}, nil
+	return openStore(ctx, path, ProfilingSchema, clock, log, func(db *DB) *ProfileStore { return &ProfileStore{db} })
 }
 
 // Profiles returns the store's profiles.
