@@ -53,10 +53,11 @@ type Config struct {
 	// crash redelivers at most one interval's messages, which the services'
 	// inboxes turn into no-ops.
 	CommitInterval time.Duration
-	// MaxAttempts is how often a message whose handling fails transiently
-	// is tried before it is dead-lettered.
+	// MaxAttempts is how often a message whose handler panics is tried
+	// before it is dead-lettered. Infrastructure faults are retried without
+	// limit (see Consumer).
 	MaxAttempts int
-	// RetryBackoff spaces those attempts.
+	// RetryBackoff spaces retries: capped, exponential, jittered.
 	RetryBackoff backoff.Policy
 
 	// TLS, when not nil, encrypts connections. SASL, when not nil,

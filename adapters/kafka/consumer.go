@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -19,8 +21,8 @@ import (
 )
 
 // Handler applies one event. It must be idempotent: a message is delivered
-// at least once. Its error's fault.Kind decides between retry (Internal,
-// Unavailable) and dead-letter (any other kind).
+// at least once. Its error's class decides what happens to the message (see
+// Consumer).
 type Handler func(ctx context.Context, e event.Event) error
 
 // Observer is told what happens to each message, by event type; metrics
@@ -36,33 +38,57 @@ type Outcome string
 const (
 	OutcomeHandled      Outcome = "handled"
 	OutcomeDeadLettered Outcome = "dead_lettered"
+	// OutcomePanicked is a message dead-lettered because its handler
+	// panicked on every attempt: a bug to fix, then redrive.
+	OutcomePanicked Outcome = "panicked"
 )
 
-// Consumer reads a service's topics as one consumer group.
+// Hold is a partition that waits on a message it cannot handle yet.
+type Hold struct {
+	Topic     string
+	Partition int
+	Offset    int64
+	Since     time.Time
+	Reason    string
+}
+
+// Consumer reads a service's topics as one consumer group. Each partition
+// assigned to it is read on its own, so that a message that has to wait
+// holds its partition only, and a partition's messages keep their order.
+// What happens to a message that fails depends on the class of the failure:
+//
+//   - a fault of the message itself (undecodable, breaking the contract,
+//     refused for good: any fault.Kind that is Permanent) goes to the
+//     dead-letter topic at once;
+//   - a panic is a bug: the message is tried MaxAttempts times, then
+//     dead-lettered with its own outcome;
+//   - anything else is an infrastructure fault (a provider or the database
+//     unavailable, a timeout) and is never dead-lettered: it is retried with
+//     capped exponential backoff and no attempt limit, and its partition is
+//     held meanwhile (see Held). So is a message of a newer schema, which an
+//     upgraded consumer will read.
+//
+// A message's offset is committed only after it was handled or
+// dead-lettered.
 type Consumer struct {
 	cfg    Config
-	reader *kafkago.Reader
-	dlt    *kafkago.Writer
+	topics []string
 	handle Handler
 	obs    Observer
 	log    *slog.Logger
+	dlt    *kafkago.Writer
+
+	mu    sync.Mutex
+	group *kafkago.ConsumerGroup
+	held  map[string]Hold // by topic/partition
 }
 
 // NewConsumer returns a consumer of topics (before any prefix) for
 // cfg.GroupID. Messages that cannot be handled go to "<topic>.dlt"; create
 // those topics first (see DeadLetterTopics).
 func NewConsumer(cfg Config, topics []string, handle Handler, obs Observer, log *slog.Logger) *Consumer {
-	return &Consumer{
-		cfg: cfg, handle: handle, obs: obs, log: log, dlt: newWriter(cfg, log),
-		reader: kafkago.NewReader(kafkago.ReaderConfig{
-			Brokers: cfg.Brokers, GroupID: cfg.GroupID, GroupTopics: cfg.topics(topics), Dialer: cfg.dialer(),
-			StartOffset: kafkago.FirstOffset, MinBytes: 1, MaxBytes: cfg.MaxBytesPerPartition, MaxWait: 250 * time.Millisecond,
-			HeartbeatInterval: cfg.HeartbeatInterval, SessionTimeout: cfg.SessionTimeout, RebalanceTimeout: cfg.RebalanceTimeout,
-			JoinGroupBackoff: time.Second, CommitInterval: cfg.CommitInterval, ReadLagInterval: -1,
-			ReadBackoffMin: 50 * time.Millisecond, ReadBackoffMax: time.Second,
-			Logger: debugLogger(log), ErrorLogger: errorLogger(log),
-		}),
-	}
+	return &Consumer{cfg: cfg, topics: cfg.topics(topics), handle: handle, obs: obs, log: log,
+		dlt: newWriter(cfg, log), held: map[string]Hold{}}
 }
 
 // errStopped means the consumer stopped before a message's fate was
@@ -72,80 +98,224 @@ var errStopped = errors.New("consumer stopped")
 // Run consumes until ctx ends. The message in hand when ctx ends is still
 // finished and committed, unless it is waiting between retries.
 func (c *Consumer) Run(ctx context.Context) error {
-	c.log.InfoContext(ctx, "consumer started", "group", c.cfg.GroupID, "topics", c.reader.Config().GroupTopics)
-	fetchFailures := 0
-	for {
-		m, err := c.reader.FetchMessage(ctx)
+	group, err := kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{
+		ID: c.cfg.GroupID, Brokers: c.cfg.Brokers, Dialer: c.cfg.dialer(), Topics: c.topics,
+		HeartbeatInterval: c.cfg.HeartbeatInterval, SessionTimeout: c.cfg.SessionTimeout, RebalanceTimeout: c.cfg.RebalanceTimeout,
+		JoinGroupBackoff: time.Second, StartOffset: kafkago.FirstOffset, Timeout: c.cfg.RequestTimeout,
+		Logger: debugLogger(c.log), ErrorLogger: errorLogger(c.log),
+	})
+	if err != nil {
+		return fmt.Errorf("consumer group %s: %w", c.cfg.GroupID, err)
+	}
+	c.mu.Lock()
+	c.group = group
+	c.mu.Unlock()
+	c.log.InfoContext(ctx, "consumer started", "group", c.cfg.GroupID, "topics", c.topics)
+	var partitions sync.WaitGroup
+	for failures := 0; ctx.Err() == nil; {
+		gen, err := group.Next(ctx)
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, io.EOF) {
-				return nil
+			if ctx.Err() != nil || errors.Is(err, kafkago.ErrGroupClosed) {
+				break
+			}
+			wait := c.cfg.RetryBackoff.Delay(failures)
+			failures++
+			c.log.WarnContext(ctx, "joining the consumer group failed, retrying", "error", err, "retryIn", wait)
+			backoff.Sleep(ctx, wait)
+			continue
+		}
+		failures = 0
+		for topic, assigned := range gen.Assignments {
+			for _, p := range assigned {
+				partitions.Add(1)
+				gen.Start(func(genCtx context.Context) {
+					defer partitions.Done()
+					c.consume(ctx, genCtx, gen, topic, p.ID, p.Offset)
+				})
+			}
+		}
+	}
+	partitions.Wait()
+	return nil
+}
+
+// consume reads one partition from offset until ctx (the consumer's) or
+// genCtx (the group generation's) ends, committing after the work.
+func (c *Consumer) consume(ctx, genCtx context.Context, gen *kafkago.Generation, topic string, partition int, offset int64) {
+	stop, cancel := context.WithCancel(genCtx)
+	defer cancel()
+	defer context.AfterFunc(ctx, cancel)()
+	r := kafkago.NewReader(kafkago.ReaderConfig{
+		Brokers: c.cfg.Brokers, Topic: topic, Partition: partition, Dialer: c.cfg.dialer(),
+		MinBytes: 1, MaxBytes: c.cfg.MaxBytesPerPartition, MaxWait: 250 * time.Millisecond,
+		ReadBackoffMin: 50 * time.Millisecond, ReadBackoffMax: time.Second, ReadLagInterval: -1,
+		Logger: debugLogger(c.log), ErrorLogger: errorLogger(c.log),
+	})
+	defer c.closeQuietly(r)
+	if err := r.SetOffset(offset); err != nil {
+		c.log.ErrorContext(ctx, "cannot start reading a partition", "topic", topic, "partition", partition, "error", err)
+		return
+	}
+	done, committed := int64(-1), int64(-1)
+	commit := func() {
+		if done == committed {
+			return
+		}
+		if err := gen.CommitOffsets(map[string]map[int]int64{topic: {partition: done + 1}}); err != nil {
+			// The messages will be delivered again; the inbox drops them.
+			c.log.WarnContext(ctx, "offset commit failed", "topic", topic, "partition", partition, "offset", done, "error", err)
+			return
+		}
+		committed = done
+	}
+	defer commit()
+	for fetchFailures := 0; ; {
+		fetchCtx, cancelFetch := stop, context.CancelFunc(func() {})
+		if c.cfg.CommitInterval > 0 && done != committed {
+			// Wait at most one commit interval, then commit what is done.
+			fetchCtx, cancelFetch = context.WithTimeout(stop, c.cfg.CommitInterval)
+		}
+		m, err := r.FetchMessage(fetchCtx)
+		cancelFetch()
+		if err != nil {
+			switch {
+			case stop.Err() != nil || errors.Is(err, io.EOF):
+				return
+			case errors.Is(err, context.DeadlineExceeded):
+				commit()
+				continue
 			}
 			wait := c.cfg.RetryBackoff.Delay(fetchFailures)
 			fetchFailures++
-			c.log.WarnContext(ctx, "fetch failed, retrying", "error", err, "retryIn", wait)
-			if !backoff.Sleep(ctx, wait) {
-				return nil
+			c.log.WarnContext(ctx, "fetch failed, retrying", "topic", topic, "partition", partition, "error", err, "retryIn", wait)
+			if !backoff.Sleep(stop, wait) {
+				return
 			}
 			continue
 		}
 		fetchFailures = 0
-		if err := c.process(ctx, m); err != nil {
-			return nil // errStopped: leave the message for the next run
+		if err := c.process(stop, m); err != nil {
+			return // errStopped: leave the message for the next run
 		}
-		// Commit even when ctx ended meanwhile: the work is done. With a
-		// commit interval this only queues the offset; the reader flushes
-		// it on its ticker and when it closes.
-		commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.RequestTimeout)
-		err = c.reader.CommitMessages(commitCtx, m)
-		cancel()
-		if err != nil {
-			// The message will be delivered again; the inbox drops it.
-			c.log.WarnContext(ctx, "offset commit failed", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)
+		done = m.Offset
+		if c.cfg.CommitInterval == 0 {
+			commit()
 		}
-		if ctx.Err() != nil {
-			return nil
+		if stop.Err() != nil {
+			return
 		}
 	}
 }
 
 // process settles one message: handled, or dead-lettered. It returns
-// errStopped only when ctx ended before either happened.
-func (c *Consumer) process(ctx context.Context, m kafkago.Message) error {
+// errStopped only when stop ended before either happened.
+func (c *Consumer) process(stop context.Context, m kafkago.Message) error {
 	start := time.Now()
-	e, err := c.cfg.Decode(m)
-	if err != nil {
-		c.log.WarnContext(ctx, "undecodable message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)
-		return c.deadLetter(ctx, m, err, 0, start)
-	}
-	hctx := trace.With(context.WithoutCancel(ctx), e.TraceParent.Child())
-	for attempt := 1; ; attempt++ {
-		err = c.attempt(hctx, e)
+	defer c.release(m)
+	var e event.Event
+	for try := 0; ; try++ {
+		var err error
+		e, err = c.cfg.Decode(m)
 		if err == nil {
+			break
+		}
+		if fault.KindOf(err).Permanent() {
+			c.log.WarnContext(stop, "undecodable message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)
+			return c.deadLetter(stop, m, err, 0, OutcomeDeadLettered, start)
+		}
+		// A newer schema: wait for an upgraded consumer.
+		if !c.wait(stop, m, err, try) {
+			return errStopped
+		}
+	}
+	hctx := trace.With(context.WithoutCancel(stop), e.TraceParent.Child())
+	for attempt, waits := 1, 0; ; attempt++ {
+		err := c.attempt(hctx, e)
+		var p *panicked
+		switch {
+		case err == nil:
 			c.log.InfoContext(hctx, "event handled", "topic", e.Type, "eventId", e.ID, "key", e.Subject, "attempts", attempt)
 			c.observe(m.Topic, OutcomeHandled, attempt, start)
 			return nil
-		}
-		if fault.KindOf(err).Permanent() || attempt >= c.cfg.MaxAttempts {
+		case errors.As(err, &p) && attempt >= c.cfg.MaxAttempts:
+			c.log.ErrorContext(hctx, "event dead-lettered: its handler panics", "topic", m.Topic, "eventId", e.ID, "attempts", attempt, "error", err)
+			return c.deadLetter(stop, m, err, attempt, OutcomePanicked, start)
+		case errors.As(err, &p):
+			wait := c.cfg.RetryBackoff.Delay(attempt - 1)
+			c.log.WarnContext(hctx, "handler panicked, retrying", "topic", m.Topic, "eventId", e.ID, "attempt", attempt, "retryIn", wait)
+			if !backoff.Sleep(stop, wait) {
+				return errStopped
+			}
+		case fault.KindOf(err).Permanent():
 			c.log.WarnContext(hctx, "event dead-lettered", "topic", m.Topic, "eventId", e.ID, "attempts", attempt, "error", err)
-			return c.deadLetter(ctx, m, err, attempt, start)
-		}
-		wait := c.cfg.RetryBackoff.Delay(attempt - 1)
-		c.log.WarnContext(hctx, "handling failed, retrying", "topic", m.Topic, "eventId", e.ID, "attempt", attempt, "retryIn", wait, "error", err)
-		if !backoff.Sleep(ctx, wait) {
-			return errStopped
+			return c.deadLetter(stop, m, err, attempt, OutcomeDeadLettered, start)
+		default:
+			if !c.wait(stop, m, err, waits) {
+				return errStopped
+			}
+			waits++
 		}
 	}
 }
 
+// wait holds m's partition for the try-th time because of err, and sleeps
+// the backoff; it reports false when stop ended first.
+func (c *Consumer) wait(stop context.Context, m kafkago.Message, err error, try int) bool {
+	delay := c.cfg.RetryBackoff.Delay(try)
+	key := m.Topic + "/" + strconv.Itoa(m.Partition)
+	c.mu.Lock()
+	h, already := c.held[key]
+	if !already {
+		h = Hold{Topic: c.cfg.eventType(m.Topic), Partition: m.Partition, Offset: m.Offset, Since: time.Now()}
+	}
+	h.Reason = err.Error()
+	c.held[key] = h
+	c.mu.Unlock()
+	if !already {
+		c.log.WarnContext(stop, "partition held: the message cannot be handled yet", "topic", m.Topic, "partition", m.Partition,
+			"offset", m.Offset, "error", err, "retryIn", delay)
+	}
+	return backoff.Sleep(stop, delay)
+}
+
+// release ends the hold of m's partition, if any.
+func (c *Consumer) release(m kafkago.Message) {
+	key := m.Topic + "/" + strconv.Itoa(m.Partition)
+	c.mu.Lock()
+	h, ok := c.held[key]
+	delete(c.held, key)
+	c.mu.Unlock()
+	if ok {
+		c.log.Info("partition released", "topic", m.Topic, "partition", m.Partition, "heldFor", time.Since(h.Since).Round(time.Millisecond))
+	}
+}
+
+// Held lists the partitions that wait on a message, oldest first.
+func (c *Consumer) Held() []Hold {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Hold, 0, len(c.held))
+	for _, h := range c.held {
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Since.Before(out[j].Since) })
+	return out
+}
+
+// panicked is a handler panic, a bug.
+type panicked struct{ value any }
+
+func (p *panicked) Error() string { return fmt.Sprintf("handler panicked: %v", p.value) }
+
 // attempt runs the handler once, with a timeout, turning a panic into an
-// internal error so one bad message cannot take the service down.
+// error so one bad message cannot take the service down.
 func (c *Consumer) attempt(ctx context.Context, e event.Event) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.HandlerTimeout)
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
 			c.log.ErrorContext(ctx, "handler panicked", "eventId", e.ID, "panic", r, "stack", string(debug.Stack()))
-			err = fault.Wrap(fault.Internal, fmt.Errorf("panic: %v", r), "handler panicked")
+			err = &panicked{r}
 		}
 	}()
 	return c.handle(ctx, e)
@@ -154,7 +324,12 @@ func (c *Consumer) attempt(ctx context.Context, e event.Event) (err error) {
 // deadLetter copies m to its dead-letter topic with the reason in headers,
 // retrying until the broker takes it: the offset must not be committed
 // before the message is safe somewhere.
-func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, cause error, attempts int, start time.Time) error {
+func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, cause error, attempts int, outcome Outcome, start time.Time) error {
+	kind := fault.KindOf(cause).String()
+	var p *panicked
+	if errors.As(cause, &p) {
+		kind = "panic"
+	}
 	headers := append([]kafkago.Header{}, m.Headers...)
 	headers = append(headers,
 		kafkago.Header{Key: "dlt-original-topic", Value: []byte(m.Topic)},
@@ -162,7 +337,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, cause erro
 		kafkago.Header{Key: "dlt-original-offset", Value: []byte(strconv.FormatInt(m.Offset, 10))},
 		kafkago.Header{Key: "dlt-consumer-group", Value: []byte(c.cfg.GroupID)},
 		kafkago.Header{Key: "dlt-error", Value: []byte(cause.Error())},
-		kafkago.Header{Key: "dlt-error-kind", Value: []byte(fault.KindOf(cause).String())},
+		kafkago.Header{Key: "dlt-error-kind", Value: []byte(kind)},
 		kafkago.Header{Key: "dlt-attempts", Value: []byte(strconv.Itoa(attempts))},
 		kafkago.Header{Key: "dlt-failed-at", Value: []byte(time.Now().UTC().Format(time.RFC3339Nano))},
 	)
@@ -170,7 +345,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, cause erro
 	for try := 0; ; try++ {
 		err := c.dlt.WriteMessages(context.WithoutCancel(ctx), record)
 		if err == nil {
-			c.observe(m.Topic, OutcomeDeadLettered, attempts, start)
+			c.observe(m.Topic, outcome, attempts, start)
 			return nil
 		}
 		wait := c.cfg.RetryBackoff.Delay(try)
@@ -189,11 +364,32 @@ func (c *Consumer) observe(topic string, o Outcome, attempts int, start time.Tim
 	}
 }
 
+func (c *Consumer) closeQuietly(r *kafkago.Reader) {
+	done := make(chan struct{})
+	go func() {
+		_ = r.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(c.cfg.RequestTimeout):
+	}
+}
+
 // Close leaves the group and closes the connections. kafka-go's Close can
 // hang on a broker that went away, so it gives up after the request timeout.
 func (c *Consumer) Close() error {
+	c.mu.Lock()
+	group := c.group
+	c.mu.Unlock()
 	done := make(chan error, 1)
-	go func() { done <- errors.Join(c.reader.Close(), c.dlt.Close()) }()
+	go func() {
+		var err error
+		if group != nil {
+			err = group.Close()
+		}
+		done <- errors.Join(err, c.dlt.Close())
+	}()
 	select {
 	case err := <-done:
 		return err

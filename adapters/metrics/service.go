@@ -33,7 +33,7 @@ func NewService() *Service {
 		reg:         reg,
 		requests:    reg.Counter("http_requests_total", "HTTP requests by route and status.", "method", "route", "status"),
 		reqLatency:  reg.Histogram("http_request_duration_seconds", "HTTP request latency.", latencyBuckets, "method", "route"),
-		handled:     reg.Counter("kafka_messages_total", "Consumed messages by topic and outcome (handled, dead_lettered).", "topic", "outcome"),
+		handled:     reg.Counter("kafka_messages_total", "Consumed messages by topic and outcome (handled, dead_lettered, panicked).", "topic", "outcome"),
 		attempts:    reg.Counter("kafka_handle_attempts_total", "Handling attempts, retries included.", "topic"),
 		handleTime:  reg.Histogram("kafka_message_duration_seconds", "Time from fetch to settling a message.", latencyBuckets, "topic"),
 		published:   reg.Counter("events_published_total", "Events published to Kafka by topic.", "topic"),
@@ -55,6 +55,19 @@ func (s *Service) Handler() http.Handler { return s.reg }
 func (s *Service) Request(method, route string, status int, took time.Duration) {
 	s.requests.Inc(method, route, strconv.Itoa(status))
 	s.reqLatency.Observe(took.Seconds(), method, route)
+}
+
+// HeldPartitions reports, on each scrape, how many partitions wait on a
+// message they cannot handle yet and for how long the oldest has waited.
+func (s *Service) HeldPartitions(held func() (count int, oldest time.Duration)) {
+	s.reg.GaugeFunc("kafka_held_partitions", "Partitions held by a message that cannot be handled yet.", func() float64 {
+		n, _ := held()
+		return float64(n)
+	})
+	s.reg.GaugeFunc("kafka_held_partition_max_age_seconds", "How long the oldest held partition has waited.", func() float64 {
+		_, oldest := held()
+		return oldest.Seconds()
+	})
 }
 
 // Handled records a consumed message (kafka.Observer).

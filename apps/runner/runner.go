@@ -111,6 +111,13 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 	s.pub = kafka.NewPublisher(cfg.Kafka, parts.Emits, log)
 	s.relay = relay.New(parts.Outbox, m.Publisher(s.pub), log, relay.Options{})
 	s.consumer = kafka.NewConsumer(cfg.Kafka, parts.Consumes, parts.Handle, m, log)
+	m.HeldPartitions(func() (int, time.Duration) {
+		held := s.consumer.Held()
+		if len(held) == 0 {
+			return 0, 0
+		}
+		return len(held), parts.Clock.Now().Sub(held[0].Since)
+	})
 
 	var err error
 	if s.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
@@ -214,6 +221,11 @@ func (s *Service) checks() []rest.Check {
 		{Name: "consumer", Probe: func(context.Context) error {
 			if !s.consuming.Load() {
 				return errors.New("not running")
+			}
+			if held := s.consumer.Held(); len(held) > 0 {
+				h := held[0]
+				return fmt.Errorf("%d partition(s) held; %s/%d since %s at offset %d: %s", len(held), h.Topic, h.Partition,
+					h.Since.UTC().Format(time.RFC3339), h.Offset, h.Reason)
 			}
 			return nil
 		}},

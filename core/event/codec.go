@@ -64,10 +64,16 @@ func decodeAs[T Data](payload []byte) (Data, error) {
 	return v, nil
 }
 
-// Decode parses and validates a message. Every failure is fault.Invalid: a
-// message that cannot be decoded now never will be, so consumers dead-letter
-// it. Unknown payload fields are tolerated, so producers can add fields
-// before consumers know them.
+// ErrNewerSchema is the error of a message whose payload schema is newer
+// than this code knows: a producer was upgraded first. It is no fault of
+// the message, so it is not poison: the consumer waits for an upgraded
+// version of itself.
+var ErrNewerSchema = fault.New(fault.Unavailable, "event.newer_schema", "the event's schema is newer than this service reads")
+
+// Decode parses and validates a message. Every failure but ErrNewerSchema
+// is fault.Invalid: a message that cannot be decoded now never will be, so
+// consumers dead-letter it. Unknown payload fields are tolerated, so
+// producers can add fields before consumers know them.
 func Decode(m Message) (Event, error) {
 	entry, ok := catalog[m.Type]
 	switch {
@@ -78,7 +84,7 @@ func Decode(m Message) (Event, error) {
 	case m.Version < 1:
 		return undecodable("%s %s: schema version %d is not a version", m.Type, m.ID, m.Version)
 	case m.Version > entry.version:
-		return undecodable("%s %s: schema version %d is newer than %d", m.Type, m.ID, m.Version, entry.version)
+		return Event{}, ErrNewerSchema.With(fmt.Sprintf("%s %s: schema version %d is newer than %d", m.Type, m.ID, m.Version, entry.version), nil)
 	}
 	data, err := entry.decode(m.Payload)
 	if err != nil {
