@@ -2,8 +2,8 @@ package event_test
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
