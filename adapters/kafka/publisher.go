@@ -40,10 +40,13 @@ func NewPublisher(cfg Config, topics []string, log *slog.Logger) *Publisher {
 // on one partition, whichever client wrote them), explicit topics only.
 func newWriter(cfg Config, log *slog.Logger) *kafkago.Writer {
 	return &kafkago.Writer{
-		Addr:                   kafkago.TCP(cfg.Brokers...),
-		Balancer:               kafkago.Murmur2Balancer{},
-		RequiredAcks:           kafkago.RequireAll,
-		BatchTimeout:           cfg.BatchTimeout,
+		Addr:         kafkago.TCP(cfg.Brokers...),
+		Balancer:     kafkago.Murmur2Balancer{},
+		RequiredAcks: kafkago.RequireAll,
+		BatchTimeout: cfg.BatchTimeout,
+		// At least the relay's batch (500), whose bytes the relay bounds
+		// under BatchBytes (1 MiB): each partition's share of one publish is
+		// one produce request, which lands whole or not at all.
 		BatchSize:              1000,
 		MaxAttempts:            5,
 		WriteBackoffMin:        50 * time.Millisecond,

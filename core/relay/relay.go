@@ -19,6 +19,13 @@ import (
 type Options struct {
 	// Batch is the most messages sent in one publish (default 500).
 	Batch int
+	// MaxBytes bounds the payload bytes of one publish (default 512 KiB;
+	// a publish carries at least one message). Kept under the producer's
+	// and the broker's batch limits (1 MiB), each partition's share of a
+	// publish travels as one produce request, which lands whole or not at
+	// all: a failed part can never let a later event of its partition
+	// overtake it.
+	MaxBytes int
 	// Poll is how often the outbox is checked without a wake-up
 	// (default 1s).
 	Poll time.Duration
@@ -38,6 +45,9 @@ type Relay struct {
 func New(outbox ports.Outbox, pub ports.Publisher, log *slog.Logger, opts Options) *Relay {
 	if opts.Batch <= 0 {
 		opts.Batch = 500
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = 512 << 10
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second
@@ -91,6 +101,10 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 		if err != nil || len(pending) == 0 {
 			return total, err
 		}
+		more := len(pending) == r.opts.Batch
+		if n := r.withinBytes(pending); n < len(pending) {
+			pending, more = pending[:n], true
+		}
 		msgs := make([]event.Message, len(pending))
 		seqs := make([]int64, len(pending))
 		for i, p := range pending {
@@ -107,8 +121,21 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		if len(pending) < r.opts.Batch {
+		if !more {
 			return total, nil
 		}
 	}
+}
+
+// withinBytes returns how many of pending, from the first, fit in
+// MaxBytes of payload; at least one.
+func (r *Relay) withinBytes(pending []ports.Pending) int {
+	size := 0
+	for i, p := range pending {
+		size += len(p.Message.Payload)
+		if size > r.opts.MaxBytes && i > 0 {
+			return i
+		}
+	}
+	return len(pending)
 }

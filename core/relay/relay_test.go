@@ -61,6 +61,37 @@ func TestDrainPublishesEverythingInBatchesInCommitOrder(t *testing.T) {
 	}
 }
 
+func TestDrainKeepsEachPublishWithinItsByteBound(t *testing.T) {
+	ctrl := gomock.NewController(t)
+	outbox, pub := mocks.NewMockOutbox(ctrl), mocks.NewMockPublisher(ctrl)
+	big := func(from, n int) []ports.Pending {
+		p := pending(from, n)
+		for i := range p {
+			p[i].Message.Payload = make([]byte, 400)
+		}
+		return p
+	}
+	var sizes []int
+	publish := func(_ context.Context, m []event.Message) (int, error) {
+		sizes = append(sizes, len(m))
+		return len(m), nil
+	}
+	gomock.InOrder(
+		// Three pending messages of 400 bytes, 1000 allowed: two go, then
+		// the third, read again, goes alone.
+		outbox.EXPECT().Pending(gomock.Any(), 10).Return(big(1, 3), nil),
+		pub.EXPECT().Publish(gomock.Any(), gomock.Any()).DoAndReturn(publish),
+		outbox.EXPECT().MarkPublished(gomock.Any(), []int64{1, 2}).Return(nil),
+		outbox.EXPECT().Pending(gomock.Any(), 10).Return(big(3, 1), nil),
+		pub.EXPECT().Publish(gomock.Any(), gomock.Any()).DoAndReturn(publish),
+		outbox.EXPECT().MarkPublished(gomock.Any(), []int64{3}).Return(nil),
+	)
+	n, err := relay.New(outbox, pub, quiet, relay.Options{Batch: 10, MaxBytes: 1000}).Drain(context.Background())
+	if err != nil || n != 3 || fmt.Sprint(sizes) != "[2 1]" {
+		t.Fatalf("Drain = %d, %v; publishes of %v", n, err, sizes)
+	}
+}
+
 func TestDrainMarksOnlyWhatThePublisherConfirmed(t *testing.T) {
 	ctrl := gomock.NewController(t)
 	outbox, pub := mocks.NewMockOutbox(ctrl), mocks.NewMockPublisher(ctrl)
