@@ -32,8 +32,8 @@ type CustomerStore struct{ *DB }
 
 // OpenCustomers opens (creating and migrating if needed) the customer service's
 // database at path.
-func OpenCustomers(ctx context.Context, path string, clock ports.Clock, log *slog.Logger) (*CustomerStore, error) {
-	return openStore(ctx, path, CustomerSchema, clock, log, func(db *DB) *CustomerStore { return &CustomerStore{db} })
+func OpenCustomers(ctx context.Context, path string, opts Options, log *slog.Logger) (*CustomerStore, error) {
+	return openStore(ctx, path, CustomerSchema, opts, log, func(db *DB) *CustomerStore { return &CustomerStore{db} })
 }
 
 // Customers returns the store's customers.

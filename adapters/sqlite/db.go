@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	gormsqlite "gorm.io/driver/sqlite"
@@ -49,18 +50,72 @@ type DB struct {
 	// committed wakes the outbox relay after a commit that added events.
 	committed chan struct{}
 	clock     ports.Clock
+	lock      *os.File
+}
+
+// Durability is SQLite's synchronous setting in WAL mode.
+type Durability string
+
+// Durabilities.
+const (
+	// Full syncs the log at every commit: a committed transaction survives
+	// a power loss. The default.
+	Full Durability = "full"
+	// Normal syncs at checkpoints only: a process crash loses nothing, but
+	// a power loss or an operating-system crash can lose the transactions
+	// committed since the last checkpoint, whose answers and events may
+	// already have gone out. About twice the write throughput.
+	Normal Durability = "normal"
+)
+
+// ParseDurability validates s ("" is Full).
+func ParseDurability(s string) (Durability, error) {
+	switch d := Durability(strings.ToLower(strings.TrimSpace(s))); d {
+	case "", Full:
+		return Full, nil
+	case Normal:
+		return Normal, nil
+	}
+	return "", fmt.Errorf("SQLite durability %q is not full or normal", s)
+}
+
+// Options tune a database.
+type Options struct {
+	// Clock stamps bookkeeping rows (inbox, outbox, migrations).
+	Clock ports.Clock
+	// Durability is Full when empty.
+	Durability Durability
 }
 
 // Open opens (creating if needed) the database file at path and brings its
-// schema up to date. The busy timeout covers other processes opening the
-// same file; within the process, writes queue on DB.
-func Open(ctx context.Context, path string, schema Schema, clock ports.Clock, log *slog.Logger) (*DB, error) {
+// schema up to date. One process at a time may open a file: it relays the
+// outbox, and two relays would publish it twice. Within the process, writes
+// queue on DB.
+func Open(ctx context.Context, path string, schema Schema, opts Options, log *slog.Logger) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
+	lock, err := lockFile(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := open(ctx, path, schema, opts, log)
+	if err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	db.lock = lock
+	return db, nil
+}
+
+func open(ctx context.Context, path string, schema Schema, opts Options, log *slog.Logger) (*DB, error) {
+	durability, err := ParseDurability(string(opts.Durability))
+	if err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "NORMAL")
+	q.Set("_synchronous", strings.ToUpper(string(durability)))
 	q.Set("_busy_timeout", "5000")
 	q.Set("_foreign_keys", "on")
 	// BEGIN IMMEDIATE takes the write lock at the start, so two
@@ -73,7 +128,7 @@ func Open(ctx context.Context, path string, schema Schema, clock ports.Clock, lo
 		// Our statements are few and run constantly: prepare each once.
 		PrepareStmt: true,
 		Logger:      logger.Discard,
-		NowFunc:     clock.Now,
+		NowFunc:     opts.Clock.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -85,7 +140,7 @@ func Open(ctx context.Context, path string, schema Schema, clock ports.Clock, lo
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gorm: g, sql: sqlDB, writes: make(chan struct{}, 1), committed: make(chan struct{}, 1), clock: clock}
+	db := &DB{gorm: g, sql: sqlDB, writes: make(chan struct{}, 1), committed: make(chan struct{}, 1), clock: opts.Clock}
 	if err := db.migrate(ctx, schema, log); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -95,8 +150,8 @@ func Open(ctx context.Context, path string, schema Schema, clock ports.Clock, lo
 
 // openStore opens the database of schema and wraps it in a service's store
 // type.
-func openStore[S any](ctx context.Context, path string, schema Schema, clock ports.Clock, log *slog.Logger, wrap func(*DB) S) (S, error) {
-	db, err := Open(ctx, path, schema, clock, log)
+func openStore[S any](ctx context.Context, path string, schema Schema, opts Options, log *slog.Logger, wrap func(*DB) S) (S, error) {
+	db, err := Open(ctx, path, schema, opts, log)
 	if err != nil {
 		var none S
 		return none, err
@@ -104,8 +159,32 @@ func openStore[S any](ctx context.Context, path string, schema Schema, clock por
 	return wrap(db), nil
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close closes the database and lets another process open it.
+func (db *DB) Close() error {
+	err := db.sql.Close()
+	if db.lock != nil {
+		err = errors.Join(err, db.lock.Close()) // closing releases the lock
+	}
+	return err
+}
+
+// lockFile takes an exclusive lock on path's lock file, or says which
+// process holds it.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("open the lock of %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path + ".lock")
+		_ = f.Close()
+		return nil, fmt.Errorf("the database %s is in use by another process (%s): a SQLite database serves one process, "+
+			"which relays its outbox; stop the other one, or run replicas on a server database", path, strings.TrimSpace(string(holder)))
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(fmt.Sprintf("pid %d\n", os.Getpid())), 0)
+	return f, nil
+}
 
 // Ping checks the database answers; used by readiness probes.
 func (db *DB) Ping(ctx context.Context) error {
@@ -127,45 +206,53 @@ func (db *DB) migrate(ctx context.Context, schema Schema, log *slog.Logger) erro
 	if err != nil || len(files) == 0 {
 		return fmt.Errorf("no migrations for schema %q", schema)
 	}
+	common, err := fs.Glob(migrations, "migrations/common*.sql")
+	if err != nil {
+		return fmt.Errorf("list common migrations: %w", err)
+	}
 	sort.Strings(files)
-	files = append([]string{"migrations/common.sql"}, files...)
+	sort.Strings(common) // common.sql, then common_0002_..., in order
+	files = append(common, files...)
 	for _, f := range files {
 		name := strings.TrimPrefix(f, "migrations/")
-		var n int
-		if err := db.sql.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE name = ?", name).Scan(&n); err != nil {
-			return fmt.Errorf("read schema_migrations: %w", err)
-		}
-		if n > 0 {
-			continue
-		}
 		body, err := migrations.ReadFile(f)
 		if err != nil {
 			return fmt.Errorf("read migration %s: %w", name, err)
 		}
-		if err := db.apply(ctx, name, string(body)); err != nil {
+		applied, err := db.apply(ctx, name, string(body))
+		if err != nil {
 			return fmt.Errorf("apply migration %s: %w", name, err)
 		}
-		log.InfoContext(ctx, "migration applied", "schema", schema, "migration", name)
+		if applied {
+			log.InfoContext(ctx, "migration applied", "schema", schema, "migration", name)
+		}
 	}
 	return nil
 }
 
-// apply runs one migration file and records it, in one transaction. It goes
-// through database/sql, not gorm: gorm prepares statements, and a prepared
-// statement runs only the first statement of a multi-statement file.
-func (db *DB) apply(ctx context.Context, name, script string) error {
+// apply runs one migration file and records it, in one transaction, unless
+// it is recorded already. The check is inside the transaction, which takes
+// the write lock at its start (BEGIN IMMEDIATE): two openers cannot both
+// apply it. It goes through database/sql, not gorm: gorm prepares
+// statements, and a prepared statement runs only the first statement of a
+// multi-statement file.
+func (db *DB) apply(ctx context.Context, name, script string) (bool, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE name = ?", name).Scan(&n); err != nil || n > 0 {
+		return false, err
+	}
 	if _, err := tx.ExecContext(ctx, script); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", name, db.clock.Now().UnixNano()); err != nil {
-		return err
+		return false, err
 	}
-	return tx.Commit()
+	return true, tx.Commit()
 }
 
 // Transact implements ports.Transactor: the writes made with the context fn

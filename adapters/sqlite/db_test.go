@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +35,7 @@ func newCustomer(t testing.TB, id string) (*customer.Customer, []event.Event) {
 func TestReopeningKeepsDataAndPendingEventsAndMigratesOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "customer.db")
 	ctx := context.Background()
-	db, err := sqlite.OpenCustomers(ctx, path, clock.UTC{}, quiet)
+	db, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +47,7 @@ func TestReopeningKeepsDataAndPendingEventsAndMigratesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	again, err := sqlite.OpenCustomers(ctx, path, clock.UTC{}, quiet)
+	again, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
 	if err != nil {
 		t.Fatalf("reopening an up-to-date database: %v", err)
 	}
@@ -99,10 +102,10 @@ func TestAWriterWaitingForTheLockGivesUpWhenItsContextEnds(t *testing.T) {
 
 func TestOpeningFailsClearly(t *testing.T) {
 	ctx := context.Background()
-	if _, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), sqlite.Schema("billing"), clock.UTC{}, quiet); err == nil {
+	if _, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), sqlite.Schema("billing"), sqlite.Options{Clock: clock.UTC{}}, quiet); err == nil {
 		t.Fatal("an unknown schema opened")
 	}
-	if _, err := sqlite.Open(ctx, "/proc/nope/x.db", sqlite.CustomerSchema, clock.UTC{}, quiet); err == nil {
+	if _, err := sqlite.Open(ctx, "/proc/nope/x.db", sqlite.CustomerSchema, sqlite.Options{Clock: clock.UTC{}}, quiet); err == nil {
 		t.Fatal("an impossible path opened")
 	}
 }
@@ -140,7 +143,7 @@ func TestPruningKeepsUnpublishedEventsAndRecentHistory(t *testing.T) {
 func TestEvaluationsStoredBeforeTheirDocumentTypesStillRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "profiling.db")
 	ctx := context.Background()
-	store, err := sqlite.OpenProfiles(ctx, path, clock.UTC{}, quiet)
+	store, err := sqlite.OpenProfiles(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,5 +173,117 @@ func TestEvaluationsStoredBeforeTheirDocumentTypesStillRead(t *testing.T) {
 	ev := p.Evaluation
 	if len(ev.Recommendations) != 1 || ev.Recommendations[0].Code != "upgrade-tier" || len(ev.Reasons) != 1 || ev.Reasons[0].Points != 15 {
 		t.Fatalf("evaluation = %+v", ev)
+	}
+}
+
+func TestPruningDeletesInBatchesThroughIndexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "customer.db")
+	ctx := context.Background()
+	db, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const n = 2500 // more than two batches
+	c, _ := newCustomer(t, "c1")
+	f := event.Factory{Source: "test", NewID: func() string { return fmt.Sprint("evt-", time.Now().UnixNano()) }}
+	env := event.Envelope{CustomerID: "c1", Customer: event.Customer{ID: "c1", Version: 1}, Timestamp: now}
+	var events []event.Event
+	for i := range n {
+		e := f.New(ctx, now, event.Onboarded{Envelope: env})[0]
+		e.ID = fmt.Sprint("evt-", i)
+		events = append(events, e)
+	}
+	if err := db.Customers().Create(ctx, c, events); err != nil {
+		t.Fatal(err)
+	}
+	err = db.Transact(ctx, func(ctx context.Context) error {
+		for i := range n {
+			if err := db.Inbox().Claim(ctx, fmt.Sprint("in-", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := db.Outbox().Pending(ctx, n)
+	if err != nil || len(pending) != n {
+		t.Fatalf("pending %d, %v", len(pending), err)
+	}
+	seqs := make([]int64, n)
+	for i, p := range pending {
+		seqs[i] = p.Seq
+	}
+	if err := db.Outbox().MarkPublished(ctx, seqs); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := db.Prune(ctx, time.Now().Add(time.Hour))
+	if err != nil || gone != 2*n {
+		t.Fatalf("Prune = %d, %v; want %d", gone, err, 2*n)
+	}
+	raw, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for query, index := range map[string]string{
+		"SELECT seq FROM outbox WHERE published_at < 1":           "outbox_published",
+		"SELECT event_id FROM inbox WHERE handled_at < 1 LIMIT 1": "inbox_handled",
+	} {
+		var plan strings.Builder
+		rows, err := raw.Query("EXPLAIN QUERY PLAN " + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(detail)
+		}
+		rows.Close()
+		if !strings.Contains(plan.String(), index) {
+			t.Errorf("%s does not use %s: %s", query, index, plan.String())
+		}
+	}
+}
+
+func TestASecondOpenerOfTheSameFileIsRefusedAndSaysWhy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "customer.db")
+	ctx := context.Background()
+	first, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
+	if err == nil || !strings.Contains(err.Error(), "in use by another process") || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Fatalf("a second opener: %v", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}, Durability: sqlite.Normal}, quiet)
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	_ = again.Close()
+}
+
+func TestDurabilityIsFullUnlessSaidOtherwise(t *testing.T) {
+	for in, want := range map[string]sqlite.Durability{"": sqlite.Full, "FULL": sqlite.Full, " normal ": sqlite.Normal} {
+		if got, err := sqlite.ParseDurability(in); err != nil || got != want {
+			t.Errorf("ParseDurability(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := sqlite.ParseDurability("off"); err == nil {
+		t.Error("synchronous=off accepted")
+	}
+	if _, err := sqlite.OpenCustomers(context.Background(), filepath.Join(t.TempDir(), "x.db"),
+		sqlite.Options{Clock: clock.UTC{}, Durability: "off"}, quiet); err == nil {
+		t.Error("a database opened with synchronous=off")
 	}
 }

@@ -27,8 +27,8 @@ type DeliveryStore struct{ *DB }
 
 // OpenDeliveries opens (creating and migrating if needed) the notifications service's
 // database at path.
-func OpenDeliveries(ctx context.Context, path string, clock ports.Clock, log *slog.Logger) (*DeliveryStore, error) {
-	return openStore(ctx, path, NotificationsSchema, clock, log, func(db *DB) *DeliveryStore { return &DeliveryStore{db} })
+func OpenDeliveries(ctx context.Context, path string, opts Options, log *slog.Logger) (*DeliveryStore, error) {
+	return openStore(ctx, path, NotificationsSchema, opts, log, func(db *DB) *DeliveryStore { return &DeliveryStore{db} })
 }
 
 // Deliveries returns the store's deliveries.

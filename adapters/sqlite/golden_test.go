@@ -36,7 +36,7 @@ func TestTheStoredRowsArePinned(t *testing.T) {
 
 	t.Run("customer", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "customer.db")
-		store, err := sqlite.OpenCustomers(ctx, path, stoppedClock{}, quiet)
+		store, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: stoppedClock{}}, quiet)
 		mustDo(t, err)
 		defer store.Close()
 		c, _, err := customer.New("c1", customer.Registration{FirstName: "Ana", LastName: "López", Email: "ana@example.es",
@@ -63,7 +63,7 @@ func TestTheStoredRowsArePinned(t *testing.T) {
 
 	t.Run("profiling", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "profiling.db")
-		store, err := sqlite.OpenProfiles(ctx, path, stoppedClock{}, quiet)
+		store, err := sqlite.OpenProfiles(ctx, path, sqlite.Options{Clock: stoppedClock{}}, quiet)
 		mustDo(t, err)
 		defer store.Close()
 		rules := profiling.DefaultRules()
@@ -84,7 +84,7 @@ func TestTheStoredRowsArePinned(t *testing.T) {
 
 	t.Run("notifications", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "notifications.db")
-		store, err := sqlite.OpenDeliveries(ctx, path, stoppedClock{}, quiet)
+		store, err := sqlite.OpenDeliveries(ctx, path, sqlite.Options{Clock: stoppedClock{}}, quiet)
 		mustDo(t, err)
 		defer store.Close()
 		mustDo(t, store.Deliveries().Record(ctx, notification.Delivery{ID: "d1", CustomerID: "c1", Channel: notification.Email,

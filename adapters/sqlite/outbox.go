@@ -134,21 +134,38 @@ func (o *Outbox) PendingCount(ctx context.Context) (int64, error) {
 	return n, storageError("count outbox", err)
 }
 
+// pruneBatch is how many rows one pruning transaction deletes: the write
+// lock is held only briefly, so requests and consumers are not kept waiting.
+const pruneBatch = 1000
+
 // Prune deletes outbox rows published before cutoff and inbox entries
-// handled before it, and reports how many rows went. Keep cutoff further
-// back than the broker's retention: an event still in Kafka can still be
-// redelivered, and its inbox entry is what makes the redelivery harmless.
+// handled before it, in small transactions, and reports how many rows went.
+// Keep cutoff further back than the broker's retention: an event still in
+// Kafka can still be redelivered, and its inbox entry is what makes the
+// redelivery harmless.
 func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
-	var n int64
-	err := db.write(ctx, func(t *tx) error {
-		res := t.Where("published_at IS NOT NULL AND published_at < ?", cutoff.UnixNano()).Delete(&outboxRow{})
-		if res.Error != nil {
-			return storageError("prune outbox", res.Error)
+	before := cutoff.UnixNano()
+	steps := []struct{ what, sql string }{
+		{"prune outbox", "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < ? LIMIT ?)"},
+		{"prune inbox", "DELETE FROM inbox WHERE event_id IN (SELECT event_id FROM inbox WHERE handled_at < ? LIMIT ?)"},
+	}
+	var total int64
+	for _, step := range steps {
+		for {
+			var n int64
+			err := db.write(ctx, func(t *tx) error {
+				res := t.Exec(step.sql, before, pruneBatch)
+				n = res.RowsAffected
+				return storageError(step.what, res.Error)
+			})
+			if err != nil {
+				return total, err
+			}
+			total += n
+			if n < pruneBatch {
+				break
+			}
 		}
-		n = res.RowsAffected
-		res = t.Where("handled_at < ?", cutoff.UnixNano()).Delete(&inboxRow{})
-		n += res.RowsAffected
-		return storageError("prune inbox", res.Error)
-	})
-	return n, err
+	}
+	return total, nil
 }

@@ -27,8 +27,8 @@ type ProfileStore struct{ *DB }
 
 // OpenProfiles opens (creating and migrating if needed) the profiling service's
 // database at path.
-func OpenProfiles(ctx context.Context, path string, clock ports.Clock, log *slog.Logger) (*ProfileStore, error) {
-	return openStore(ctx, path, ProfilingSchema, clock, log, func(db *DB) *ProfileStore { return &ProfileStore{db} })
+func OpenProfiles(ctx context.Context, path string, opts Options, log *slog.Logger) (*ProfileStore, error) {
+	return openStore(ctx, path, ProfilingSchema, opts, log, func(db *DB) *ProfileStore { return &ProfileStore{db} })
 }
 
 // Profiles returns the store's profiles.

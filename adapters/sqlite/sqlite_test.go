@@ -10,16 +10,15 @@ import (
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/adapters/storetest"
-	"github.com/fintechlabs/customers/ports"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // mustOpen opens a fresh database file in a temporary directory with open
 // (sqlite.OpenCustomers, ...).
-func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Context, string, ports.Clock, *slog.Logger) (S, error)) S {
+func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Context, string, sqlite.Options, *slog.Logger) (S, error)) S {
 	tb.Helper()
-	db, err := open(context.Background(), filepath.Join(tb.TempDir(), "service.db"), clock.UTC{}, quiet)
+	db, err := open(context.Background(), filepath.Join(tb.TempDir(), "service.db"), sqlite.Options{Clock: clock.UTC{}}, quiet)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/logging"
+	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/money"
 )
@@ -62,7 +63,10 @@ type Config struct {
 	Addr string
 	// Database is the SQLite file.
 	Database string
-	Kafka    kafka.Config
+	// Durability is SQLite's synchronous setting: full (the default) or
+	// normal.
+	Durability sqlite.Durability
+	Kafka      kafka.Config
 	// Log shapes the logs.
 	Log logging.Options
 	// APIKeys, when set, are required on every API call but health checks.
@@ -105,6 +109,11 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 	}
 	dataDir := r.str("DATA_DIR", "data", false)
 	cfg.Database = r.str("DATABASE_PATH", filepath.Join(dataDir, string(kind)+".db"), true)
+	durability, err := sqlite.ParseDurability(r.str("SQLITE_SYNCHRONOUS", string(sqlite.Full), false))
+	if err != nil {
+		r.problems = append(r.problems, "SQLITE_SYNCHRONOUS: "+err.Error())
+	}
+	cfg.Durability = durability
 
 	k := kafka.Defaults(r.str("KAFKA_CLIENT_ID", d.clientID, true), r.str("KAFKA_GROUP_ID", d.group, true))
 	k.Brokers = r.list("KAFKA_BROKERS", []string{"localhost:9092"})

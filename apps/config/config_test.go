@@ -34,7 +34,7 @@ func TestEachServiceHasTheOriginalDefaults(t *testing.T) {
 			t.Errorf("%s: kafka defaults %+v differ from the original module's", tt.kind, k)
 		}
 		if cfg.Log.Format != logging.Auto || cfg.Log.Level != slog.LevelInfo || cfg.Log.NoColor || len(cfg.APIKeys) != 0 ||
-			cfg.CORSOrigins[0] != "*" || cfg.DefaultCurrency != "EUR" {
+			cfg.CORSOrigins[0] != "*" || cfg.DefaultCurrency != "EUR" || cfg.Durability != "full" {
 			t.Errorf("%s: %+v", tt.kind, cfg)
 		}
 	}
@@ -49,7 +49,7 @@ func TestVariablesOverrideDefaultsAndPrefixesWin(t *testing.T) {
 		"API_KEYS": "a, b", "CORS_ORIGINS": "https://backoffice.example", "LOG_FORMAT": "json", "LOG_LEVEL": "debug",
 		"DATA_DIR": "/var/lib/customers", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SASL_USERNAME": "svc",
 		"KAFKA_SASL_PASSWORD": "pw", "RULES_FILE": "/etc/rules.json", "DELIVERY_FAILURE_RATE": "0.25",
-		"DEFAULT_CURRENCY": "ars",
+		"DEFAULT_CURRENCY": "ars", "SQLITE_SYNCHRONOUS": "normal",
 	})
 	cfg, err := config.Load(config.Profiling, env, false)
 	if err != nil {
@@ -66,7 +66,7 @@ func TestVariablesOverrideDefaultsAndPrefixesWin(t *testing.T) {
 	}
 	if k.SASL == nil || k.SASL.Name() != "SCRAM-SHA-512" || cfg.Database != "/var/lib/customers/profiling.db" ||
 		strings.Join(cfg.APIKeys, ",") != "a,b" || cfg.Log.Format != logging.JSON || cfg.Log.Level != slog.LevelDebug ||
-		cfg.RulesFile != "/etc/rules.json" || cfg.DeliveryFailureRate != 0.25 || cfg.DefaultCurrency != "ARS" {
+		cfg.RulesFile != "/etc/rules.json" || cfg.DeliveryFailureRate != 0.25 || cfg.DefaultCurrency != "ARS" || cfg.Durability != "normal" {
 		t.Fatalf("cfg = %+v", cfg)
 	}
 }
@@ -93,7 +93,7 @@ func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
 	env := config.MapEnv(map[string]string{
 		"PORT": "eighty", "KAFKA_SESSION_TIMEOUT": "soon", "KAFKA_TLS": "maybe", "LOG_FORMAT": "xml", "LOG_LEVEL": "loud",
 		"DELIVERY_FAILURE_RATE": "2", "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_BROKERS": "no-port", "DELIVERY_LATENCY": "-5s",
-		"KAFKA_PARTITIONS": "x", "DELIVERY_FAILURE": "ignored", "RETENTION": "1h", "DEFAULT_CURRENCY": "euro",
+		"KAFKA_PARTITIONS": "x", "DELIVERY_FAILURE": "ignored", "RETENTION": "1h", "DEFAULT_CURRENCY": "euro", "SQLITE_SYNCHRONOUS": "off",
 	})
 	_, err := config.Load(config.Notifications, env, false)
 	if err == nil {
@@ -101,7 +101,7 @@ func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
 	}
 	for _, want := range []string{"PORT=\"eighty\"", "KAFKA_SESSION_TIMEOUT", "KAFKA_TLS", "log format", "log level",
 		"DELIVERY_FAILURE_RATE", "username and a password", `"no-port" must be host:port`, "DELIVERY_LATENCY", "KAFKA_PARTITIONS",
-		"RETENTION", "DEFAULT_CURRENCY"} {
+		"RETENTION", "DEFAULT_CURRENCY", "SQLITE_SYNCHRONOUS"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not mention %s:\n%v", want, err)
 		}

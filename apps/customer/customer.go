@@ -20,7 +20,7 @@ import (
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Service, error) {
 	log = log.With("service", lifecycle.Source)
 
-	store, err := sqlite.OpenCustomers(ctx, cfg.Database, clock.UTC{}, log)
+	store, err := sqlite.OpenCustomers(ctx, cfg.Database, sqlite.Options{Clock: clock.UTC{}, Durability: cfg.Durability}, log)
 	if err != nil {
 		return nil, err
 	}

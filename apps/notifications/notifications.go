@@ -24,7 +24,7 @@ import (
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Service, error) {
 	log = log.With("service", notifier.Source)
 
-	store, err := sqlite.OpenDeliveries(ctx, cfg.Database, clock.UTC{}, log)
+	store, err := sqlite.OpenDeliveries(ctx, cfg.Database, sqlite.Options{Clock: clock.UTC{}, Durability: cfg.Durability}, log)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Serv
 	if err != nil {
 		return nil, err
 	}
-	store, err := sqlite.OpenProfiles(ctx, cfg.Database, clock.UTC{}, log)
+	store, err := sqlite.OpenProfiles(ctx, cfg.Database, sqlite.Options{Clock: clock.UTC{}, Durability: cfg.Durability}, log)
 	if err != nil {
 		return nil, err
 	}
