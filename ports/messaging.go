@@ -37,6 +37,14 @@ type SMSSender interface {
 	SendSMS(ctx context.Context, m SMS) (string, error)
 }
 
+// IdempotentSender is implemented by senders whose provider honours
+// idempotency keys: a message handed over twice with one ID is delivered
+// once. Only through such a sender is a message that may or may not have
+// gone out (a crash between the send and its record) sent again.
+type IdempotentSender interface {
+	HonoursIdempotencyKeys() bool
+}
+
 // Pending is an outbox entry waiting to be published.
 type Pending struct {
 	Seq     int64 // commit order

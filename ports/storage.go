@@ -108,6 +108,11 @@ type Deliveries interface {
 	// any).
 	Record(ctx context.Context, d notification.Delivery, events []event.Event) error
 
+	// Intend records d as pending, in a transaction of its own, before it
+	// is handed to the provider: after a crash, the pending delivery tells
+	// that the provider may have it.
+	Intend(ctx context.Context, d notification.Delivery) error
+
 	// List returns deliveries matching q, newest first.
 	List(ctx context.Context, q notification.Query, w page.Window) (notification.Page, error)
 }

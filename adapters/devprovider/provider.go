@@ -87,6 +87,10 @@ func NewProvider(box Mailbox, clock ports.Clock, log *slog.Logger, opts Options)
 	return &Provider{box: box, clock: clock, opts: opts, log: log}
 }
 
+// HonoursIdempotencyKeys implements ports.IdempotentSender: the mailbox
+// keeps one message per key.
+func (p *Provider) HonoursIdempotencyKeys() bool { return true }
+
 // SendEmail implements ports.EmailSender.
 func (p *Provider) SendEmail(ctx context.Context, m ports.Email) (string, error) {
 	if strings.HasSuffix(strings.ToLower(m.To), "@"+BounceDomain) {

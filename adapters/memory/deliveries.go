@@ -31,6 +31,11 @@ func (d deliveryStore) Get(ctx context.Context, id string) (notification.Deliver
 	return d.s.deliveries.log[i], nil
 }
 
+func (d deliveryStore) Intend(ctx context.Context, del notification.Delivery) error {
+	del.Status = notification.Pending
+	return d.Record(ctx, del, nil)
+}
+
 func (d deliveryStore) Record(ctx context.Context, del notification.Delivery, events []event.Event) error {
 	s := d.s
 	defer s.enter(ctx)()

@@ -84,6 +84,12 @@ func (s *Deliveries) Record(ctx context.Context, d notification.Delivery, events
 	})
 }
 
+// Intend implements ports.Deliveries.
+func (s *Deliveries) Intend(ctx context.Context, d notification.Delivery) error {
+	d.Status = notification.Pending
+	return s.Record(ctx, d, nil)
+}
+
 // List implements ports.Deliveries.
 func (s *Deliveries) List(ctx context.Context, q notification.Query, w page.Window) (notification.Page, error) {
 	db := s.db.read(ctx).Model(&deliveryRow{})

@@ -56,6 +56,21 @@ func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
 		}
 	})
 
+	t.Run("an intent is pending until the delivery is recorded", func(t *testing.T) {
+		s := open(t)
+		d := sampleDelivery("d1", "c1", notification.Email, now)
+		mustNot(t, s.Deliveries.Intend(ctx(t), d), "Intend")
+		got, err := s.Deliveries.Get(ctx(t), "d1")
+		mustNot(t, err, "Get")
+		if got.Status != notification.Pending || len(pendingIDs(t, s.Outbox)) != 0 {
+			t.Fatalf("after the intent: %+v", got)
+		}
+		mustNot(t, s.Deliveries.Record(ctx(t), d, nil), "Record")
+		if got, _ := s.Deliveries.Get(ctx(t), "d1"); got.Status != notification.Sent {
+			t.Fatalf("after the record: %+v", got)
+		}
+	})
+
 	t.Run("an unknown delivery is not found", func(t *testing.T) {
 		_, err := open(t).Deliveries.Get(ctx(t), "nope")
 		if fault.KindOf(err) != fault.NotFound {

@@ -175,8 +175,17 @@ type Status string
 
 // Statuses.
 const (
-	Sent   Status = "sent"
-	Failed Status = "failed"
+	// Pending: about to be handed to the provider (an intent); a pending
+	// delivery found later means the process stopped in between.
+	Pending Status = "pending"
+	Sent    Status = "sent"
+	Failed  Status = "failed"
+	// Unknown: a pending delivery found after a crash, for a provider that
+	// cannot tell whether it sent it. Never sent blindly: an operator
+	// checks with the provider.
+	Unknown Status = "unknown"
+	// Skipped: not sent, and why is in Error (a stale event).
+	Skipped Status = "skipped"
 )
 
 // Cause names the event a delivery answers.

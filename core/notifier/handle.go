@@ -47,8 +47,16 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 	id := deliveryID(e.ID, string(ch))
 	prior, err := s.deliveries.Get(ctx, id)
 	switch {
-	case err == nil && prior.Status == notification.Sent:
-		return commit(ctx, func(context.Context) error { return nil })
+	case err == nil && prior.Status == notification.Pending && !s.resendable(ch):
+		// The process stopped between handing this message to a provider
+		// that cannot tell whether it got it, and recording the outcome.
+		// Sending again might send twice: an operator decides.
+		prior.Status = notification.Unknown
+		prior.Error = "the service stopped while the " + string(ch) + " provider had it; check with the provider whether it went out"
+		s.log.WarnContext(ctx, "delivery outcome unknown", "deliveryId", id, "channel", ch)
+		return commit(ctx, func(ctx context.Context) error { return s.deliveries.Record(ctx, prior, nil) })
+	case err == nil && prior.Status != notification.Pending && prior.Status != notification.Failed:
+		return commit(ctx, func(context.Context) error { return nil }) // settled before
 	case err != nil && fault.KindOf(err) != fault.NotFound:
 		return err
 	}
@@ -65,8 +73,27 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 	if err != nil {
 		d.Recipient = job.Recipient(ch)
 		d.Status, d.Error = notification.Failed, err.Error()
-	} else if err := s.send(ctx, &d); err != nil {
-		return err
+	} else {
+		// The intent commits before the provider is called, so that a crash
+		// in between leaves a trace (see above); with the same id, a resend
+		// through a provider that honours keys delivers once.
+		if err := s.deliveries.Intend(ctx, d); err != nil {
+			return err
+		}
+		if err := s.send(ctx, &d); err != nil {
+			return err
+		}
 	}
 	return commit(ctx, func(ctx context.Context) error { return s.deliveries.Record(ctx, d, s.sentEvents(ctx, d)) })
+}
+
+// resendable reports whether a message on ch may be handed to its provider
+// again under the same idempotency key.
+func (s *Service) resendable(ch notification.Channel) bool {
+	var sender any = s.email
+	if ch == notification.SMS {
+		sender = s.sms
+	}
+	keyed, ok := sender.(ports.IdempotentSender)
+	return ok && keyed.HonoursIdempotencyKeys()
 }

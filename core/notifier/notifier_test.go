@@ -29,11 +29,20 @@ type fixture struct {
 	inbox      *mocks.MockInbox
 	// claimErr is what claiming an event in the inbox returns.
 	claimErr *error
-	email    *mocks.MockEmailSender
-	sms      *mocks.MockSMSSender
+	// intents are the deliveries recorded as pending, in order.
+	intents *[]notification.Delivery
+	email   *mocks.MockEmailSender
+	sms     *mocks.MockSMSSender
 }
 
 func setup(t *testing.T) fixture {
+	t.Helper()
+	return setupWith(t, false)
+}
+
+// setupWith builds the fixture; with keyed, the email provider honours
+// idempotency keys.
+func setupWith(t *testing.T, keyed bool) fixture {
 	t.Helper()
 	ctrl := gomock.NewController(t)
 	clock := mocks.NewMockClock(ctrl)
@@ -42,7 +51,8 @@ func setup(t *testing.T) fixture {
 	n := 0
 	ids.EXPECT().NewID().DoAndReturn(func() string { n++; return fmt.Sprintf("id-%d", n) }).AnyTimes()
 	f := fixture{deliveries: mocks.NewMockDeliveries(ctrl), inbox: mocks.NewMockInbox(ctrl), claimErr: new(error),
-		email: mocks.NewMockEmailSender(ctrl), sms: mocks.NewMockSMSSender(ctrl)}
+		intents: new([]notification.Delivery),
+		email:   mocks.NewMockEmailSender(ctrl), sms: mocks.NewMockSMSSender(ctrl)}
 	// A unit of work runs its function as it is, remembering the event it
 	// claimed, so that a test sees which record committed with the claim.
 	tx := mocks.NewMockTransactor(ctrl)
@@ -55,10 +65,23 @@ func setup(t *testing.T) fixture {
 		}
 		return *f.claimErr
 	}).AnyTimes()
+	f.deliveries.EXPECT().Intend(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, d notification.Delivery) error {
+		*f.intents = append(*f.intents, d)
+		return nil
+	}).AnyTimes()
 	store := notifier.Storage{Deliveries: f.deliveries, Inbox: f.inbox, Tx: tx}
-	f.svc = notifier.New(store, f.email, f.sms, notification.Templates(), clock, ids, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var email ports.EmailSender = f.email
+	if keyed {
+		email = keyedEmail{f.email}
+	}
+	f.svc = notifier.New(store, email, f.sms, notification.Templates(), clock, ids, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return f
 }
+
+// keyedEmail is an email sender whose provider honours idempotency keys.
+type keyedEmail struct{ *mocks.MockEmailSender }
+
+func (keyedEmail) HonoursIdempotencyKeys() bool { return true }
 
 // claimKey holds, in a unit of work's context, the event it claimed.
 type claimKey struct{}
@@ -181,6 +204,64 @@ func TestARetryAfterAPartialFailureSendsOnlyWhatIsMissing(t *testing.T) {
 	if len(recs2) != 1 || recs2[0].delivery.Channel != notification.SMS || recs2[0].handled != "evt-1" {
 		t.Fatalf("recorded = %+v", recs2)
 	}
+}
+
+func TestTheIntentIsRecordedBeforeTheProviderHasTheMessage(t *testing.T) {
+	f := setup(t)
+	var recs []recorded
+	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m ports.Email) (string, error) {
+		if len(*f.intents) != 1 || (*f.intents)[0].ID != m.ID || (*f.intents)[0].Status != "" {
+			t.Fatalf("the provider got %s before its intent was recorded: %+v", m.ID, *f.intents)
+		}
+		return "e-1", nil
+	})
+	f.expectRecord(&recs, nil)
+	if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: envelope("+34600111222")})); err != nil {
+		t.Fatal(err)
+	}
+	if recs[0].delivery.Status != notification.Sent || recs[0].handled != "evt-1" {
+		t.Fatalf("recorded %+v", recs[0])
+	}
+}
+
+func TestAPendingDeliveryFoundAfterACrashIsNeverSentBlindly(t *testing.T) {
+	pending := func(f fixture) {
+		f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, id string) (notification.Delivery, error) {
+			return notification.Delivery{ID: id, Channel: notification.Email, Status: notification.Pending}, nil
+		})
+	}
+	t.Run("a provider that honours keys gets it again under the same key", func(t *testing.T) {
+		f := setupWith(t, true)
+		pending(f)
+		var sent ports.Email
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m ports.Email) (string, error) {
+			sent = m
+			return "e-1", nil
+		})
+		var recs []recorded
+		f.expectRecord(&recs, nil)
+		if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: envelope("+34600111222")})); err != nil {
+			t.Fatal(err)
+		}
+		if sent.ID != recs[0].delivery.ID || recs[0].delivery.Status != notification.Sent {
+			t.Fatalf("resent %q, recorded %+v", sent.ID, recs[0])
+		}
+	})
+	t.Run("any other provider is not called: the delivery is marked unknown", func(t *testing.T) {
+		f := setup(t) // no SendEmail expected: a call fails the test
+		pending(f)
+		var recs []recorded
+		f.expectRecord(&recs, nil)
+		if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: envelope("+34600111222")})); err != nil {
+			t.Fatal(err)
+		}
+		if d := recs[0].delivery; d.Status != notification.Unknown || d.Error == "" || recs[0].handled != "evt-1" || recs[0].events != nil {
+			t.Fatalf("recorded %+v", recs[0])
+		}
+	})
 }
 
 func TestAnEventWhoseMessagesAllWentOutIsMarkedHandled(t *testing.T) {

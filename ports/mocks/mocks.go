@@ -434,6 +434,20 @@ func (mr *MockDeliveriesMockRecorder) Get(ctx, id any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockDeliveries)(nil).Get), ctx, id)
 }
 
+// Intend mocks base method.
+func (m *MockDeliveries) Intend(ctx context.Context, d notification.Delivery) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Intend", ctx, d)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Intend indicates an expected call of Intend.
+func (mr *MockDeliveriesMockRecorder) Intend(ctx, d any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Intend", reflect.TypeOf((*MockDeliveries)(nil).Intend), ctx, d)
+}
+
 // List mocks base method.
 func (m *MockDeliveries) List(ctx context.Context, q notification.Query, w page.Window) (notification.Page, error) {
 	m.ctrl.T.Helper()
