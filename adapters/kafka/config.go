@@ -75,7 +75,7 @@ func Defaults(clientID, groupID string) Config {
 		SessionTimeout: 45 * time.Second, HeartbeatInterval: 5 * time.Second, RebalanceTimeout: 90 * time.Second,
 		MaxBytesPerPartition: 2 << 20,
 		Partitions:           3, ReplicationFactor: 1,
-		BatchTimeout: time.Millisecond, CommitInterval: 250 * time.Millisecond, HandlerTimeout: 30 * time.Second,
+		BatchTimeout: time.Millisecond, CommitInterval: 250 * time.Millisecond, HandlerTimeout: 10 * time.Second,
 		MaxAttempts: 5, RetryBackoff: backoff.Policy{Min: 100 * time.Millisecond, Max: 2 * time.Second},
 	}
 }

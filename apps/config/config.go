@@ -164,6 +164,10 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 		r.problems = append(r.problems, "RETENTION must be at least 24h: handled event ids must outlive redeliveries")
 	}
 	cfg.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 20*time.Second)
+	if cfg.ShutdownTimeout <= k.HandlerTimeout {
+		r.problems = append(r.problems, fmt.Sprintf("SHUTDOWN_TIMEOUT (%s) must be longer than KAFKA_HANDLER_TIMEOUT (%s): "+
+			"a shutdown lets the message in hand finish", cfg.ShutdownTimeout, k.HandlerTimeout))
+	}
 	cfg.StartupTimeout = r.duration("STARTUP_TIMEOUT", 60*time.Second)
 	if len(r.problems) > 0 {
 		return Config{}, fmt.Errorf("invalid %s configuration:\n  - %s", kind, strings.Join(r.problems, "\n  - "))

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -22,6 +23,7 @@ type compose struct {
 }
 
 type service struct {
+	StopGrace   string            `yaml:"stop_grace_period"`
 	Image       string            `yaml:"image"`
 	Build       any               `yaml:"build"`
 	Command     []string          `yaml:"command"`
@@ -194,6 +196,12 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 				return declared && path == env["DATA_DIR"]
 			}) {
 				t.Errorf("the SQLite files in DATA_DIR %q are not on a declared volume: %v", env["DATA_DIR"], s.Volumes)
+			}
+			grace, err := time.ParseDuration(s.StopGrace)
+			cfg, _ := app.Load(tt.kind, app.MapEnv(env), false)
+			if err != nil || grace <= cfg.ShutdownTimeout || cfg.ShutdownTimeout <= cfg.Kafka.HandlerTimeout {
+				t.Errorf("stop_grace_period %q, shutdown %s, handler %s: want handler < shutdown < grace",
+					s.StopGrace, cfg.ShutdownTimeout, cfg.Kafka.HandlerTimeout)
 			}
 			if s.DependsOn["kafka"].Condition != "service_healthy" {
 				t.Error("the service should wait for a healthy kafka")
