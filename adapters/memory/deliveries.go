@@ -11,8 +11,9 @@ import (
 )
 
 type deliveries struct {
-	log  []notification.Delivery // in insertion order; index+1 is the sequence
-	byID map[string]int
+	log      []notification.Delivery // in insertion order; index+1 is the sequence
+	byID     map[string]int
+	versions map[string]int64 // newest announced snapshot version, by customer/fact
 }
 
 // Deliveries returns the store as ports.Deliveries.
@@ -78,4 +79,16 @@ func (d deliveryStore) List(ctx context.Context, q notification.Query, w page.Wi
 		out.Deliveries[i] = it.d
 	}
 	return out, nil
+}
+
+func (d deliveryStore) NewestVersion(ctx context.Context, customerID string, fact notification.Fact) (int64, error) {
+	defer d.s.enter(ctx)()
+	return d.s.deliveries.versions[customerID+"/"+string(fact)], nil
+}
+
+func (d deliveryStore) SawVersion(ctx context.Context, customerID string, fact notification.Fact, version int64) error {
+	defer d.s.enter(ctx)()
+	key := customerID + "/" + string(fact)
+	d.s.deliveries.versions[key] = max(d.s.deliveries.versions[key], version)
+	return nil
 }

@@ -35,7 +35,7 @@ func New() *Store {
 	return &Store{
 		inbox: map[string]bool{}, published: map[int64]bool{}, committed: make(chan struct{}, 1),
 		customers: newCustomers(), profiles: profiles{byID: map[string]profileEntry{}},
-		deliveries: deliveries{byID: map[string]int{}},
+		deliveries: deliveries{byID: map[string]int{}, versions: map[string]int64{}},
 	}
 }
 
@@ -79,6 +79,7 @@ type state struct {
 	profiles      map[string]profileEntry
 	deliveryLog   []notification.Delivery
 	deliveryIndex map[string]int
+	versions      map[string]int64
 }
 
 // snapshot copies the state; callers hold the lock. Slices kept in maps
@@ -89,6 +90,7 @@ func (s *Store) snapshot() state {
 		byID: maps.Clone(s.customers.byID), emails: maps.Clone(s.emails), history: maps.Clone(s.history),
 		notifications: maps.Clone(s.notifications), profiles: maps.Clone(s.profiles.byID),
 		deliveryLog: slices.Clone(s.deliveries.log), deliveryIndex: maps.Clone(s.deliveries.byID),
+		versions: maps.Clone(s.deliveries.versions),
 	}
 }
 
@@ -96,7 +98,7 @@ func (s *Store) restore(st state) {
 	s.inbox, s.outbox, s.seq = st.inbox, st.outbox, st.seq
 	s.customers.byID, s.emails, s.history, s.notifications = st.byID, st.emails, st.history, st.notifications
 	s.profiles.byID = st.profiles
-	s.deliveries.log, s.deliveries.byID = st.deliveryLog, st.deliveryIndex
+	s.deliveries.log, s.deliveries.byID, s.deliveries.versions = st.deliveryLog, st.deliveryIndex, st.versions
 }
 
 // Inbox returns the store's inbox.

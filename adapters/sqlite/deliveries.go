@@ -142,3 +142,25 @@ func (r deliveryRow) toDelivery() notification.Delivery {
 	}
 	return d
 }
+
+// NewestVersion implements ports.Deliveries.
+func (s *Deliveries) NewestVersion(ctx context.Context, customerID string, fact notification.Fact) (int64, error) {
+	var v []int64
+	err := s.db.read(ctx).Raw("SELECT version FROM customer_versions WHERE customer_id = ? AND fact = ?", customerID, string(fact)).Scan(&v).Error
+	if err != nil {
+		return 0, storageError("read customer version", err)
+	}
+	if len(v) == 0 {
+		return 0, nil
+	}
+	return v[0], nil
+}
+
+// SawVersion implements ports.Deliveries.
+func (s *Deliveries) SawVersion(ctx context.Context, customerID string, fact notification.Fact, version int64) error {
+	return s.db.write(ctx, func(t *tx) error {
+		err := t.Exec(`INSERT INTO customer_versions (customer_id, fact, version) VALUES (?, ?, ?)
+			ON CONFLICT (customer_id, fact) DO UPDATE SET version = max(version, excluded.version)`, customerID, string(fact), version).Error
+		return storageError("record customer version", err)
+	})
+}

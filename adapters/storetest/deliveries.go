@@ -71,6 +71,23 @@ func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
 		}
 	})
 
+	t.Run("the newest customer version only goes up", func(t *testing.T) {
+		s := open(t)
+		for _, v := range []int64{2, 5, 3} {
+			mustNot(t, s.Deliveries.SawVersion(ctx(t), "c1", notification.StatusFact, v), "SawVersion")
+		}
+		mustNot(t, s.Deliveries.SawVersion(ctx(t), "c1", notification.TierFact, 4), "SawVersion")
+		if v, err := s.Deliveries.NewestVersion(ctx(t), "c1", notification.StatusFact); err != nil || v != 5 {
+			t.Fatalf("NewestVersion = %d, %v", v, err)
+		}
+		if v, err := s.Deliveries.NewestVersion(ctx(t), "c1", notification.TierFact); err != nil || v != 4 {
+			t.Fatalf("facts are apart: tier %d, %v", v, err)
+		}
+		if v, err := s.Deliveries.NewestVersion(ctx(t), "c2", notification.StatusFact); err != nil || v != 0 {
+			t.Fatalf("an unseen customer: %d, %v", v, err)
+		}
+	})
+
 	t.Run("an unknown delivery is not found", func(t *testing.T) {
 		_, err := open(t).Deliveries.Get(ctx(t), "nope")
 		if fault.KindOf(err) != fault.NotFound {

@@ -2,6 +2,7 @@ package notifier
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
@@ -21,6 +22,18 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 	}
 	if done, err := s.inbox.Handled(ctx, e.ID); err != nil || done {
 		return err
+	}
+	if job.Fact != "" && job.Version > 0 {
+		// Topics are ordered apart: an activation can arrive after the
+		// deactivation that followed it. Its message would be stale.
+		newest, err := s.deliveries.NewestVersion(ctx, job.CustomerID, job.Fact)
+		if err != nil {
+			return err
+		}
+		if job.Version < newest {
+			return s.skip(ctx, e, job, fmt.Sprintf("stale: announces the %s of the customer's version %d, and version %d was announced already",
+				job.Fact, job.Version, newest))
+		}
 	}
 	tpl, err := s.templates.Get(job.Template)
 	if err != nil {
@@ -42,7 +55,12 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 		if !last {
 			return record(ctx)
 		}
-		return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, record)
+		return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(ctx context.Context) error {
+			if err := record(ctx); err != nil || job.Fact == "" || job.Version == 0 {
+				return err
+			}
+			return s.deliveries.SawVersion(ctx, job.CustomerID, job.Fact, job.Version)
+		})
 	}
 	id := deliveryID(e.ID, string(ch))
 	prior, err := s.deliveries.Get(ctx, id)
@@ -85,6 +103,25 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 		}
 	}
 	return commit(ctx, func(ctx context.Context) error { return s.deliveries.Record(ctx, d, s.sentEvents(ctx, d)) })
+}
+
+// skip records each of job's messages as skipped, with reason, and the
+// event as handled: nothing is sent.
+func (s *Service) skip(ctx context.Context, e event.Event, job notification.Job, reason string) error {
+	s.log.InfoContext(ctx, "stale event skipped", "eventId", e.ID, "topic", e.Type, "customerId", job.CustomerID, "reason", reason)
+	return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(ctx context.Context) error {
+		for _, ch := range job.Channels {
+			d := notification.Delivery{
+				ID: deliveryID(e.ID, string(ch)), CustomerID: job.CustomerID, Channel: ch, Recipient: job.Recipient(ch),
+				Template: job.Template, Language: job.Language, Status: notification.Skipped, Error: reason,
+				Cause: &notification.Cause{EventID: e.ID, EventType: e.Type}, CreatedAt: s.clock.Now(),
+			}
+			if err := s.deliveries.Record(ctx, d, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // resendable reports whether a message on ch may be handed to its provider

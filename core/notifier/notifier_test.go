@@ -31,8 +31,12 @@ type fixture struct {
 	claimErr *error
 	// intents are the deliveries recorded as pending, in order.
 	intents *[]notification.Delivery
-	email   *mocks.MockEmailSender
-	sms     *mocks.MockSMSSender
+	// newest is the newest customer version handled, and saw the versions
+	// recorded as handled.
+	newest *int64
+	saw    *[]int64
+	email  *mocks.MockEmailSender
+	sms    *mocks.MockSMSSender
 }
 
 func setup(t *testing.T) fixture {
@@ -51,8 +55,8 @@ func setupWith(t *testing.T, keyed bool) fixture {
 	n := 0
 	ids.EXPECT().NewID().DoAndReturn(func() string { n++; return fmt.Sprintf("id-%d", n) }).AnyTimes()
 	f := fixture{deliveries: mocks.NewMockDeliveries(ctrl), inbox: mocks.NewMockInbox(ctrl), claimErr: new(error),
-		intents: new([]notification.Delivery),
-		email:   mocks.NewMockEmailSender(ctrl), sms: mocks.NewMockSMSSender(ctrl)}
+		intents: new([]notification.Delivery), newest: new(int64), saw: new([]int64),
+		email: mocks.NewMockEmailSender(ctrl), sms: mocks.NewMockSMSSender(ctrl)}
 	// A unit of work runs its function as it is, remembering the event it
 	// claimed, so that a test sees which record committed with the claim.
 	tx := mocks.NewMockTransactor(ctrl)
@@ -64,6 +68,12 @@ func setupWith(t *testing.T, keyed bool) fixture {
 			*ctx.Value(claimKey{}).(*string) = id
 		}
 		return *f.claimErr
+	}).AnyTimes()
+	f.deliveries.EXPECT().NewestVersion(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+		func(context.Context, string, notification.Fact) (int64, error) { return *f.newest, nil }).AnyTimes()
+	f.deliveries.EXPECT().SawVersion(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, _ string, _ notification.Fact, v int64) error {
+		*f.saw = append(*f.saw, v)
+		return nil
 	}).AnyTimes()
 	f.deliveries.EXPECT().Intend(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, d notification.Delivery) error {
 		*f.intents = append(*f.intents, d)
@@ -262,6 +272,54 @@ func TestAPendingDeliveryFoundAfterACrashIsNeverSentBlindly(t *testing.T) {
 			t.Fatalf("recorded %+v", recs[0])
 		}
 	})
+}
+
+func TestAMessageCausedByAnOlderSnapshotIsSkippedNotSent(t *testing.T) {
+	f := setup(t) // no sender call expected
+	*f.newest = 3 // the deactivation (version 3) was handled first
+	var recs []recorded
+	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.expectRecord(&recs, nil).Times(2)
+	activation := consumed(event.Activated{Envelope: envelope("+34600111222")}) // version 2
+	if err := f.svc.Handle(context.Background(), activation); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if r.delivery.Status != notification.Skipped || !strings.Contains(r.delivery.Error, "stale") || r.events != nil || r.handled != "evt-1" {
+			t.Fatalf("recorded %+v", r)
+		}
+	}
+}
+
+func TestAWelcomeOrABonusIsNeverStale(t *testing.T) {
+	f := setup(t)
+	*f.newest = 9
+	var recs []recorded
+	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
+	f.expectRecord(&recs, nil)
+	if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: envelope("+34600111222")})); err != nil {
+		t.Fatal(err)
+	}
+	if recs[0].delivery.Status != notification.Sent || len(*f.saw) != 0 {
+		t.Fatalf("recorded %+v, versions remembered %v", recs[0], *f.saw)
+	}
+}
+
+func TestTheNewestVersionIsRememberedWithTheEvent(t *testing.T) {
+	f := setup(t)
+	var recs []recorded
+	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
+	f.expectRecord(&recs, nil)
+	if err := f.svc.Handle(context.Background(), consumed(event.Deactivated{Envelope: envelope("+34600111222"), Reason: "r"})); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(*f.saw) != "[2]" {
+		t.Fatalf("versions remembered: %v", *f.saw)
+	}
 }
 
 func TestAnEventWhoseMessagesAllWentOutIsMarkedHandled(t *testing.T) {

@@ -22,13 +22,14 @@ func plan(d event.Data) (notification.Job, bool) {
 	case event.Onboarded:
 		return job(e.Envelope, notification.Welcome, nil, notification.Email), true
 	case event.Activated:
-		return job(e.Envelope, notification.AccountActivated, nil, notification.Email, notification.SMS), true
+		return announce(notification.StatusFact, job(e.Envelope, notification.AccountActivated, nil, notification.Email, notification.SMS)), true
 	case event.Deactivated:
-		return job(e.Envelope, notification.AccountDeactivated, map[string]string{"reason": e.Reason}, notification.Email), true
+		return announce(notification.StatusFact,
+			job(e.Envelope, notification.AccountDeactivated, map[string]string{"reason": e.Reason}, notification.Email)), true
 	case event.Promoted:
-		return job(e.Envelope, notification.Promotion, map[string]string{
+		return announce(notification.TierFact, job(e.Envelope, notification.Promotion, map[string]string{
 			"previousTier": e.PreviousTier, "newTier": e.NewTier, "reason": e.Reason,
-		}, notification.Email), true
+		}, notification.Email)), true
 	case event.PromotionActivated:
 		return job(e.Envelope, notification.FirstPaymentBonus, map[string]string{
 			"discountPercent": strconv.Itoa(e.Promotion.DiscountPercent),
@@ -37,6 +38,12 @@ func plan(d event.Data) (notification.Job, bool) {
 		}, notification.Email), true
 	}
 	return notification.Job{}, false
+}
+
+// announce marks j as announcing fact.
+func announce(fact notification.Fact, j notification.Job) notification.Job {
+	j.Fact = fact
+	return j
 }
 
 func job(env event.Envelope, template string, data map[string]string, channels ...notification.Channel) notification.Job {
@@ -50,6 +57,6 @@ func job(env event.Envelope, template string, data map[string]string, channels .
 	}
 	return notification.Job{
 		CustomerID: env.CustomerID, Email: env.Customer.Email, Phone: env.Customer.Phone,
-		Language: lang, Template: template, Channels: channels, Data: all,
+		Language: lang, Template: template, Channels: channels, Data: all, Version: env.Customer.Version,
 	}
 }

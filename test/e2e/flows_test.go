@@ -5,6 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
 )
 
 func TestOnboardingWelcomesAndProfilesTheCustomer(t *testing.T) {
@@ -137,5 +141,58 @@ func TestCustomersAreListedAndPaged(t *testing.T) {
 	}
 	if seen != 3 {
 		t.Fatalf("paging found %d of 3 new customers", seen)
+	}
+}
+
+// TestAnActivationArrivingAfterTheDeactivationIsNotAnnounced: activated and
+// deactivated are different topics, so their order is not guaranteed. An
+// activation handled after the deactivation that followed it must not tell
+// the customer their account is active.
+func TestAnActivationArrivingAfterTheDeactivationIsNotAnnounced(t *testing.T) {
+	id := onboard(t, "")
+	post(t, customers()+"/customers/activate", `{"customerId":"`+id+`"}`)
+	notificationsOf(t, id, "account-activated@email")
+	activated := kafkatest.ReadRecords(t, brokers(), topic("customer.activated"), 1, func(m kafkago.Message) bool { return string(m.Key) == id })[0]
+	post(t, customers()+"/customers/deactivate", `{"customerId":"`+id+`","reason":"fraud review"}`)
+	notificationsOf(t, id, "account-deactivated@email")
+
+	// The same activation, delivered late as a new event.
+	late := kafkago.Message{Topic: activated.Topic, Key: activated.Key, Value: activated.Value}
+	for _, h := range activated.Headers {
+		if h.Key == "ce_id" {
+			h.Value = []byte("late-" + id)
+		}
+		late.Headers = append(late.Headers, h)
+	}
+	kafkatest.WriteRecords(t, brokers(), late)
+	var skipped []map[string]any
+	eventually(t, "the late activation to be recorded as skipped", func() (bool, string) {
+		r := do(t, "GET", notifications()+"/notifications?customerId="+id, "")
+		skipped = skipped[:0]
+		for _, d := range r.list("notifications") {
+			if d["status"] == "skipped" {
+				skipped = append(skipped, d)
+			}
+		}
+		return len(skipped) == 2, r.Raw
+	})
+	for _, d := range skipped {
+		if d["template"] != "account-activated" || !strings.Contains(fmt.Sprint(d["error"]), "stale") {
+			t.Fatalf("skipped = %v", d)
+		}
+	}
+	email := skipped[0]["recipient"]
+	if skipped[0]["channel"] != "email" {
+		email = skipped[1]["recipient"]
+	}
+	box := do(t, "GET", notifications()+"/notifications/mailbox?to="+fmt.Sprint(email), "")
+	activations := 0
+	for _, m := range box.list("mailbox") {
+		if strings.Contains(fmt.Sprint(m["subject"]), "activada") {
+			activations++
+		}
+	}
+	if activations != 1 {
+		t.Fatalf("the activation email went out %d times: %s", activations, box.Raw)
 	}
 }
