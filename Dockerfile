@@ -8,7 +8,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/ \
-      ./cmd/customer ./cmd/profiling ./cmd/notifications ./cmd/stack ./cmd/healthcheck
+      ./cmd/customer ./cmd/profiling ./cmd/notifications ./cmd/stack ./cmd/healthcheck ./cmd/dlt
 
 # Runtime stage: glibc for the cgo binary, no shell, a non-root user.
 FROM gcr.io/distroless/base-debian12:nonroot AS runtime

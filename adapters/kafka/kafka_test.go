@@ -538,3 +538,46 @@ func (o *observer) get(out kafka.Outcome) int {
 	defer o.mu.Unlock()
 	return o.outcomes[out]
 }
+
+// TestDeadLettersAreListedAndRedrivenOnceTheCauseIsFixed: a message refused
+// for good (a bug, say) is dead-lettered; after the fix, the operator lists
+// the dead letters and replays them, and the consumer handles them.
+func TestDeadLettersAreListedAndRedrivenOnceTheCauseIsFixed(t *testing.T) {
+	e := setup(t)
+	id := kafkatest.Name("redrive")
+	bad := onboarded(t, id, 1, "")
+	publish(t, e, bad)
+	var fixed atomic.Bool
+	h := &recorder{fail: func(ev event.Event, _ int) error {
+		if !fixed.Load() {
+			return fault.Invalidf("customer.tier is not known")
+		}
+		return nil
+	}}
+	start(t, e, h.handle, nil)
+	dead := kafka.NewDeadLetters(e.cfg, quiet)
+	var letters []kafka.DeadLetter
+	waitFor(t, "the dead letter", func() bool {
+		var err error
+		letters, err = dead.List(context.Background(), e.typ)
+		return err == nil && len(letters) == 1
+	})
+	l := letters[0]
+	if l.Topic != e.typ || l.Group != e.cfg.GroupID || l.Kind != "invalid" || !strings.Contains(l.Error, "tier") ||
+		l.Attempts != 1 || l.FailedAt.IsZero() || string(l.Key) != id || kafkatest.Header(kafkago.Message{Headers: l.Headers}, "ce_id") != bad.ID {
+		t.Fatalf("dead letter = %+v", l)
+	}
+	for _, h := range l.Headers {
+		if strings.HasPrefix(h.Key, "dlt-") {
+			t.Fatalf("the replay would carry %s", h.Key)
+		}
+	}
+	fixed.Store(true)
+	if n, err := dead.Replay(context.Background(), letters); err != nil || n != 1 {
+		t.Fatalf("Replay = %d, %v", n, err)
+	}
+	waitFor(t, "the replayed message", func() bool { return h.count() == 1 })
+	if h.seen[0].ID != bad.ID {
+		t.Fatalf("handled %+v", h.seen[0])
+	}
+}

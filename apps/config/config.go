@@ -115,7 +115,41 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 	}
 	cfg.Durability = durability
 
-	k := kafka.Defaults(r.str("KAFKA_CLIENT_ID", d.clientID, true), r.str("KAFKA_GROUP_ID", d.group, true))
+	cfg.Kafka = r.kafka(r.str("KAFKA_CLIENT_ID", d.clientID, true), r.str("KAFKA_GROUP_ID", d.group, true))
+
+	cfg.Log = r.logOptions()
+	cfg.APIKeys = r.list("API_KEYS", nil)
+	cfg.CORSOrigins = r.list("CORS_ORIGINS", []string{"*"})
+	cfg.RulesFile = r.str("RULES_FILE", "", false)
+	currency, err := money.ParseCurrency(r.str("DEFAULT_CURRENCY", lifecycle.DefaultCurrency, false))
+	if err != nil {
+		r.problems = append(r.problems, "DEFAULT_CURRENCY "+err.Error())
+	}
+	cfg.DefaultCurrency = currency
+	cfg.DeliveryLatency = r.duration("DELIVERY_LATENCY", 0)
+	cfg.DeliveryFailureRate = r.float("DELIVERY_FAILURE_RATE", 0)
+	if cfg.DeliveryFailureRate < 0 || cfg.DeliveryFailureRate > 1 {
+		r.problems = append(r.problems, "DELIVERY_FAILURE_RATE must be between 0 and 1")
+	}
+	cfg.Retention = r.duration("RETENTION", 30*24*time.Hour)
+	if cfg.Retention < 24*time.Hour {
+		r.problems = append(r.problems, "RETENTION must be at least 24h: handled event ids must outlive redeliveries")
+	}
+	cfg.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 20*time.Second)
+	if cfg.ShutdownTimeout <= cfg.Kafka.HandlerTimeout {
+		r.problems = append(r.problems, fmt.Sprintf("SHUTDOWN_TIMEOUT (%s) must be longer than KAFKA_HANDLER_TIMEOUT (%s): "+
+			"a shutdown lets the message in hand finish", cfg.ShutdownTimeout, cfg.Kafka.HandlerTimeout))
+	}
+	cfg.StartupTimeout = r.duration("STARTUP_TIMEOUT", 60*time.Second)
+	if len(r.problems) > 0 {
+		return Config{}, fmt.Errorf("invalid %s configuration:\n  - %s", kind, strings.Join(r.problems, "\n  - "))
+	}
+	return cfg, nil
+}
+
+// kafka reads the KAFKA_ variables.
+func (r *reader) kafka(clientID, groupID string) kafka.Config {
+	k := kafka.Defaults(clientID, groupID)
 	k.Brokers = r.list("KAFKA_BROKERS", []string{"localhost:9092"})
 	k.TopicPrefix = r.str("KAFKA_TOPIC_PREFIX", "", false)
 	k.ConnectionTimeout = r.duration("KAFKA_CONNECTION_TIMEOUT", k.ConnectionTimeout)
@@ -143,36 +177,18 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 	if err := k.Validate(); err != nil {
 		r.problems = append(r.problems, err.Error())
 	}
-	cfg.Kafka = k
+	return k
+}
 
-	cfg.Log = r.logOptions()
-	cfg.APIKeys = r.list("API_KEYS", nil)
-	cfg.CORSOrigins = r.list("CORS_ORIGINS", []string{"*"})
-	cfg.RulesFile = r.str("RULES_FILE", "", false)
-	currency, err := money.ParseCurrency(r.str("DEFAULT_CURRENCY", lifecycle.DefaultCurrency, false))
-	if err != nil {
-		r.problems = append(r.problems, "DEFAULT_CURRENCY "+err.Error())
-	}
-	cfg.DefaultCurrency = currency
-	cfg.DeliveryLatency = r.duration("DELIVERY_LATENCY", 0)
-	cfg.DeliveryFailureRate = r.float("DELIVERY_FAILURE_RATE", 0)
-	if cfg.DeliveryFailureRate < 0 || cfg.DeliveryFailureRate > 1 {
-		r.problems = append(r.problems, "DELIVERY_FAILURE_RATE must be between 0 and 1")
-	}
-	cfg.Retention = r.duration("RETENTION", 30*24*time.Hour)
-	if cfg.Retention < 24*time.Hour {
-		r.problems = append(r.problems, "RETENTION must be at least 24h: handled event ids must outlive redeliveries")
-	}
-	cfg.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 20*time.Second)
-	if cfg.ShutdownTimeout <= k.HandlerTimeout {
-		r.problems = append(r.problems, fmt.Sprintf("SHUTDOWN_TIMEOUT (%s) must be longer than KAFKA_HANDLER_TIMEOUT (%s): "+
-			"a shutdown lets the message in hand finish", cfg.ShutdownTimeout, k.HandlerTimeout))
-	}
-	cfg.StartupTimeout = r.duration("STARTUP_TIMEOUT", 60*time.Second)
+// LoadKafka reads the Kafka settings alone, for tools such as the
+// dead-letter command, which act as clientID.
+func LoadKafka(env Env, clientID string) (kafka.Config, error) {
+	r := reader{env: env}
+	k := r.kafka(clientID, clientID)
 	if len(r.problems) > 0 {
-		return Config{}, fmt.Errorf("invalid %s configuration:\n  - %s", kind, strings.Join(r.problems, "\n  - "))
+		return kafka.Config{}, fmt.Errorf("invalid Kafka configuration:\n  - %s", strings.Join(r.problems, "\n  - "))
 	}
-	return cfg, nil
+	return k, nil
 }
 
 // logOptions reads LOG_FORMAT, LOG_LEVEL and NO_COLOR.

@@ -1,0 +1,171 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/fintechlabs/customers/core/event"
+)
+
+// DeadLetter is a record a consumer could not handle, as its dead-letter
+// topic keeps it: the original record and why it failed.
+type DeadLetter struct {
+	// Where it came from.
+	Topic     string // the event type, without any topic prefix
+	Partition int
+	Offset    int64
+	Group     string // the consumer group that gave up on it
+	// Why.
+	Error    string
+	Kind     string // invalid, panic...
+	Attempts int
+	FailedAt time.Time
+	// Where it is now: the dead-letter topic's partition and offset.
+	Letter Position
+	// The original record.
+	Key, Value []byte
+	Headers    []kafkago.Header
+}
+
+// Position is a record's place in a topic.
+type Position struct {
+	Partition int
+	Offset    int64
+}
+
+// DeadLetters reads the dead-letter topics and redrives their records: an
+// operator lists what failed, fixes the cause (a bug, a missing customer),
+// and replays the records to their original topics. Replaying is safe: the
+// consumers' inboxes skip what they handled already.
+type DeadLetters struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// NewDeadLetters returns the dead letters of the cluster in cfg.
+func NewDeadLetters(cfg Config, log *slog.Logger) *DeadLetters {
+	return &DeadLetters{cfg: cfg, log: log}
+}
+
+// List returns the dead letters of eventType, oldest failure first.
+func (d *DeadLetters) List(ctx context.Context, eventType string) ([]DeadLetter, error) {
+	topic := d.cfg.topic(eventType) + event.DeadLetterSuffix
+	conn, err := d.cfg.dialer().DialContext(ctx, "tcp", d.cfg.Brokers[0])
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", d.cfg.Brokers[0], err)
+	}
+	partitions, err := conn.ReadPartitions(topic)
+	_ = conn.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read the partitions of %s: %w", topic, err)
+	}
+	var out []DeadLetter
+	for _, p := range partitions {
+		letters, err := d.read(ctx, topic, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, letters...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].FailedAt.Before(out[j].FailedAt) })
+	return out, nil
+}
+
+// read returns every record of one partition of a dead-letter topic, as it
+// stands now.
+func (d *DeadLetters) read(ctx context.Context, topic string, partition int) ([]DeadLetter, error) {
+	leader, err := d.cfg.dialer().DialLeader(ctx, "tcp", d.cfg.Brokers[0], topic, partition)
+	if err != nil {
+		return nil, fmt.Errorf("dial the leader of %s/%d: %w", topic, partition, err)
+	}
+	first, last, err := leader.ReadOffsets()
+	_ = leader.Close()
+	if err != nil || first == last {
+		return nil, err
+	}
+	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: d.cfg.Brokers, Topic: topic, Partition: partition, Dialer: d.cfg.dialer(),
+		MinBytes: 1, MaxBytes: d.cfg.MaxBytesPerPartition, MaxWait: 250 * time.Millisecond, ReadLagInterval: -1})
+	defer r.Close()
+	if err := r.SetOffset(first); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.RequestTimeout)
+	defer cancel()
+	var out []DeadLetter
+	for {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read %s/%d: %w", topic, partition, err)
+		}
+		out = append(out, d.letter(m))
+		if m.Offset >= last-1 {
+			return out, nil
+		}
+	}
+}
+
+// letter reads a dead-letter record's headers.
+func (d *DeadLetters) letter(m kafkago.Message) DeadLetter {
+	l := DeadLetter{Letter: Position{Partition: m.Partition, Offset: m.Offset}, Key: m.Key, Value: m.Value}
+	for _, h := range m.Headers {
+		v := string(h.Value)
+		switch h.Key {
+		case "dlt-original-topic":
+			l.Topic = d.cfg.eventType(v)
+		case "dlt-original-partition":
+			l.Partition, _ = strconv.Atoi(v)
+		case "dlt-original-offset":
+			l.Offset, _ = strconv.ParseInt(v, 10, 64)
+		case "dlt-consumer-group":
+			l.Group = v
+		case "dlt-error":
+			l.Error = v
+		case "dlt-error-kind":
+			l.Kind = v
+		case "dlt-attempts":
+			l.Attempts, _ = strconv.Atoi(v)
+		case "dlt-failed-at":
+			l.FailedAt, _ = time.Parse(time.RFC3339Nano, v)
+		default:
+			if !strings.HasPrefix(h.Key, "dlt-") {
+				l.Headers = append(l.Headers, h)
+			}
+		}
+	}
+	return l
+}
+
+// Replay writes letters back to their original topics, as they were
+// first written (key, value and headers, without the dead-letter ones), and
+// returns how many it wrote. The consumers get them again; what a consumer
+// handled already, its inbox skips (a record of the original system keeps
+// its derived id, since its bytes are the same).
+func (d *DeadLetters) Replay(ctx context.Context, letters []DeadLetter) (int, error) {
+	if len(letters) == 0 {
+		return 0, nil
+	}
+	records := make([]kafkago.Message, len(letters))
+	for i, l := range letters {
+		if l.Topic == "" {
+			return 0, errors.New("a dead letter without its original topic cannot be replayed")
+		}
+		records[i] = kafkago.Message{Topic: d.cfg.topic(l.Topic), Key: l.Key, Value: l.Value, Headers: l.Headers}
+	}
+	w := newWriter(d.cfg, d.log)
+	defer w.Close()
+	if err := w.WriteMessages(ctx, records...); err != nil {
+		return 0, fmt.Errorf("replay %d dead letters: %w", len(records), err)
+	}
+	for _, l := range letters {
+		d.log.InfoContext(ctx, "dead letter replayed", "topic", l.Topic, "partition", l.Partition, "offset", l.Offset, "group", l.Group)
+	}
+	return len(records), nil
+}
