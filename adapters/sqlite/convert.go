@@ -1,7 +1,10 @@
 package sqlite
 
 import (
+	"errors"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/fintechlabs/customers/core/fault"
 )
@@ -33,6 +36,16 @@ func fromOptNanos(n *int64) time.Time {
 func internal(err error) error {
 	if _, ok := fault.As(err); ok {
 		return err
+	}
+	var sq sqlite3.Error
+	if errors.As(err, &sq) {
+		switch sq.Code {
+		case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen:
+			// The database is there but cannot take the work now (another
+			// process holds it, the disk is full): an infrastructure fault,
+			// which callers retry and API clients are told to retry.
+			return fault.Wrap(fault.Unavailable, err, "the database is unavailable")
+		}
 	}
 	return fault.Wrap(fault.Internal, err, "storage failure")
 }

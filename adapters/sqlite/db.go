@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	gormsqlite "gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -282,6 +283,10 @@ func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
 		t.DB = g
 		return fn(t)
 	})
+	var sq sqlite3.Error
+	if errors.As(err, &sq) {
+		return storageError("write", err) // BEGIN or COMMIT failed: busy, locked, full...
+	}
 	if err != nil {
 		return err
 	}

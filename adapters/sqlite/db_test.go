@@ -15,6 +15,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/profiling"
 )
 
@@ -285,5 +286,35 @@ func TestDurabilityIsFullUnlessSaidOtherwise(t *testing.T) {
 	if _, err := sqlite.OpenCustomers(context.Background(), filepath.Join(t.TempDir(), "x.db"),
 		sqlite.Options{Clock: clock.UTC{}, Durability: "off"}, quiet); err == nil {
 		t.Error("a database opened with synchronous=off")
+	}
+}
+
+func TestALockedDatabaseIsUnavailableNotBroken(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "customer.db")
+	ctx := context.Background()
+	db, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Another connection (a backup, a curious operator) holds the write
+	// lock longer than the busy timeout.
+	other, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, "ROLLBACK") //nolint:errcheck // the test ends
+	err = db.Inbox().Claim(ctx, "evt-1")
+	if fault.KindOf(err) != fault.Unavailable {
+		t.Fatalf("a locked database: %v (kind %v), want unavailable", err, fault.KindOf(err))
 	}
 }
