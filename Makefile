@@ -2,11 +2,14 @@
 SHELL := /bin/bash
 GO    ?= go
 PKGS  := ./...
+# make test leaves the fault suite to make test-faults: it stops brokers and
+# kills processes, and takes minutes.
+TEST_PKGS = $(shell $(GO) list ./... | grep -v /test/faults)
 # Packages whose coverage `make cover` checks (90% each).
 CORE_PKGS := $(shell $(GO) list ./core/... 2>/dev/null)
 FUZZTIME ?= 10s
 
-.PHONY: run test test-kafka bench lint fmt vet staticcheck mocks mocks-check cover fuzz tidy build
+.PHONY: run test test-faults test-kafka bench lint fmt vet staticcheck mocks mocks-check cover fuzz tidy build
 
 ## run: the whole system in one process on an embedded Kafka broker (127.0.0.1:9092), SQLite under ./data
 run:
@@ -18,7 +21,11 @@ build:
 
 ## test: run every test (unit, adapter, end-to-end) with the race detector
 test:
-	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(TEST_PKGS)
+
+## test-faults: the fault scenarios (a)-(h) against the running system; prints offered, welcomed, dead-lettered, duplicated
+test-faults:
+	$(GO) test -count=1 -v -timeout 20m ./test/faults
 
 ## test-kafka: the Kafka adapter and end-to-end tests against a real Apache Kafka 4.x (from Maven Central)
 test-kafka:

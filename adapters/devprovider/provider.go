@@ -9,9 +9,12 @@ package devprovider
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,16 +65,31 @@ type Options struct {
 	// FailureRate is the chance (0 to 1) that a send fails as if the
 	// provider were down; the caller should retry.
 	FailureRate float64
+	// OutageFile, when set, names a file whose presence makes every send
+	// fail as if the provider were down: touch it to start an outage,
+	// remove it to end one.
+	OutageFile string
+	// BugFile, when set, names a file whose presence makes every send
+	// panic: a bug in a release, whose messages end dead-lettered until
+	// the bug is fixed (the file removed) and they are redriven.
+	BugFile string
+	// CrashAfter, when positive, stops the process right after the
+	// provider accepted that many messages, before the caller can record
+	// the delivery: a crash between a send and its record, for fault tests.
+	CrashAfter int
 	// Random may be replaced in tests.
 	Random func() float64
+	// Exit stops the process (os.Exit); replaced in tests.
+	Exit func(code int)
 }
 
 // Provider implements ports.EmailSender and ports.SMSSender.
 type Provider struct {
-	box   Mailbox
-	clock ports.Clock
-	opts  Options
-	log   *slog.Logger
+	box      Mailbox
+	clock    ports.Clock
+	opts     Options
+	log      *slog.Logger
+	accepted atomic.Int64
 }
 
 var (
@@ -83,6 +101,9 @@ var (
 func NewProvider(box Mailbox, clock ports.Clock, log *slog.Logger, opts Options) *Provider {
 	if opts.Random == nil {
 		opts.Random = rand.Float64
+	}
+	if opts.Exit == nil {
+		opts.Exit = os.Exit
 	}
 	return &Provider{box: box, clock: clock, opts: opts, log: log}
 }
@@ -111,6 +132,12 @@ func (p *Provider) deliver(ctx context.Context, m Mail) (string, error) {
 	if p.opts.Latency > 0 && !backoff.Sleep(ctx, p.opts.Latency) {
 		return "", ctx.Err()
 	}
+	if exists(p.opts.BugFile) {
+		panic(fmt.Sprintf("a simulated bug in the %s provider (%s exists)", m.Channel, p.opts.BugFile))
+	}
+	if exists(p.opts.OutageFile) {
+		return "", fault.Unavailablef("the %s provider is down (%s exists)", m.Channel, p.opts.OutageFile)
+	}
 	if p.opts.FailureRate > 0 && p.opts.Random() < p.opts.FailureRate {
 		p.log.WarnContext(ctx, "simulated provider failure", "channel", m.Channel, "to", pii.MaskRecipient(m.Recipient))
 		return "", fault.Unavailablef("the %s provider is unavailable (simulated failure)", m.Channel)
@@ -121,6 +148,10 @@ func (p *Provider) deliver(ctx context.Context, m Mail) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if n := p.accepted.Add(1); p.opts.CrashAfter > 0 && n == int64(p.opts.CrashAfter) {
+		p.log.ErrorContext(ctx, "crashing on purpose after a send", "accepted", n)
+		p.opts.Exit(137)
+	}
 	if fresh {
 		p.log.InfoContext(ctx, "message delivered", "channel", m.Channel, "to", pii.MaskRecipient(m.Recipient),
 			"subject", m.Subject, "providerId", stored.ProviderID)
@@ -129,4 +160,13 @@ func (p *Provider) deliver(ctx context.Context, m Mail) (string, error) {
 			"providerId", stored.ProviderID, "attempts", stored.Attempts)
 	}
 	return stored.ProviderID, nil
+}
+
+// exists reports whether the fault file name, if any, is there.
+func exists(name string) bool {
+	if name == "" {
+		return false
+	}
+	_, err := os.Stat(name)
+	return err == nil
 }

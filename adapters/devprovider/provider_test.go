@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -192,5 +193,64 @@ func TestTheHandlerSaysWhenTheMailboxIsUnavailable(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Content-Type") != "application/problem+json" ||
 		rec.Header().Get("Retry-After") == "" {
 		t.Fatalf("%d %v %s", rec.Code, rec.Header(), rec.Body)
+	}
+}
+
+func TestAnOutageLastsWhileItsFileExists(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "provider-down")
+	p := devprovider.NewProvider(devprovider.NewMemoryMailbox(), fixedClock{}, quiet, devprovider.Options{OutageFile: file})
+	if _, err := p.SendSMS(context.Background(), ports.SMS{ID: "d1", To: "+34600111222", Body: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SendSMS(context.Background(), ports.SMS{ID: "d2", To: "+34600111222", Body: "x"}); fault.KindOf(err) != fault.Unavailable {
+		t.Fatalf("during the outage: %v", err)
+	}
+	_ = os.Remove(file)
+	if _, err := p.SendSMS(context.Background(), ports.SMS{ID: "d2", To: "+34600111222", Body: "x"}); err != nil {
+		t.Fatalf("after the outage: %v", err)
+	}
+}
+
+func TestABugLastsWhileItsFileExists(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "provider-bug")
+	box := devprovider.NewMemoryMailbox()
+	p := devprovider.NewProvider(box, fixedClock{}, quiet, devprovider.Options{BugFile: file})
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("a send while the bug file exists must panic")
+			}
+		}()
+		_, _ = p.SendSMS(context.Background(), ports.SMS{ID: "d1", To: "+34600111222", Body: "x"})
+	}()
+	if mail, _ := box.List(context.Background(), "", 10); len(mail) != 0 {
+		t.Fatalf("a panicking send must not deliver: %v", mail)
+	}
+	_ = os.Remove(file)
+	if _, err := p.SendSMS(context.Background(), ports.SMS{ID: "d1", To: "+34600111222", Body: "x"}); err != nil {
+		t.Fatalf("after the fix: %v", err)
+	}
+}
+
+func TestACrashIsInjectedAfterTheNthAcceptedMessage(t *testing.T) {
+	box := devprovider.NewMemoryMailbox()
+	var code int
+	p := devprovider.NewProvider(box, fixedClock{}, quiet, devprovider.Options{CrashAfter: 2, Exit: func(c int) { code = c }})
+	for i, id := range []string{"d1", "d2"} {
+		if _, err := p.SendSMS(context.Background(), ports.SMS{ID: id, To: "+34600111222", Body: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[int]int{0: 0, 1: 137}[i]; code != want {
+			t.Fatalf("after %d sends, exit code %d", i+1, code)
+		}
+	}
+	if mail, _ := box.List(context.Background(), "", 10); len(mail) != 2 {
+		t.Fatalf("the crash must come after the provider kept the message: %v", mail)
 	}
 }

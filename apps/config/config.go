@@ -82,6 +82,12 @@ type Config struct {
 	// and SMS provider of the notifications service.
 	DeliveryLatency     time.Duration
 	DeliveryFailureRate float64
+	// DeliveryOutageFile, DeliveryBugFile and DeliveryCrashAfter inject
+	// faults into the development provider: an outage or a panicking bug
+	// while their file exists, a crash after that many accepted messages.
+	DeliveryOutageFile string
+	DeliveryBugFile    string
+	DeliveryCrashAfter int
 	// Retention is how long published events and handled event ids are
 	// kept; it must outlast the broker's retention.
 	Retention time.Duration
@@ -131,6 +137,9 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 	if cfg.DeliveryFailureRate < 0 || cfg.DeliveryFailureRate > 1 {
 		r.problems = append(r.problems, "DELIVERY_FAILURE_RATE must be between 0 and 1")
 	}
+	cfg.DeliveryOutageFile = r.str("DELIVERY_OUTAGE_FILE", "", false)
+	cfg.DeliveryBugFile = r.str("DELIVERY_BUG_FILE", "", false)
+	cfg.DeliveryCrashAfter = r.int("DELIVERY_CRASH_AFTER", 0, false)
 	cfg.Retention = r.duration("RETENTION", 30*24*time.Hour)
 	if cfg.Retention < 24*time.Hour {
 		r.problems = append(r.problems, "RETENTION must be at least 24h: handled event ids must outlive redeliveries")

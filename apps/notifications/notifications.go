@@ -35,8 +35,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Serv
 		_ = store.Close()
 		return nil, err
 	}
-	provider := devprovider.NewProvider(box, clock.UTC{}, log,
-		devprovider.Options{Latency: cfg.DeliveryLatency, FailureRate: cfg.DeliveryFailureRate})
+	provider := devprovider.NewProvider(box, clock.UTC{}, log, devprovider.Options{Latency: cfg.DeliveryLatency,
+		FailureRate: cfg.DeliveryFailureRate, OutageFile: cfg.DeliveryOutageFile, BugFile: cfg.DeliveryBugFile, CrashAfter: cfg.DeliveryCrashAfter})
 	svc := notifier.New(notifier.Storage{Deliveries: store.Deliveries(), Inbox: store.Inbox(), Tx: store}, provider, provider, notification.Templates(), clock.UTC{}, uuidv7.Generator{}, log)
 
 	return runner.New(ctx, runner.Parts{
