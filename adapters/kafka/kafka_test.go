@@ -444,25 +444,52 @@ func TestAnInfrastructureFaultHoldsOnlyItsPartitionUntilItClears(t *testing.T) {
 func TestANewerSchemaWaitsInsteadOfBeingDeadLettered(t *testing.T) {
 	e := setup(t)
 	id := kafkatest.Name("newer")
-	m := onboarded(t, id, 1, "")
-	m.Version = event.SchemaVersion(event.TopicOnboarded) + 1
-	publish(t, e, m)
+	newer := onboarded(t, id, 2, "")
+	newer.Version = event.SchemaVersion(event.TopicOnboarded) + 1
+	// One key, so one partition: the event after the newer one waits too.
+	publish(t, e, onboarded(t, id, 1, ""), newer, onboarded(t, id, 3, ""))
 	h := &recorder{}
 	c := kafka.NewConsumer(e.cfg, []string{e.typ}, h.handle, nil, quiet)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
+	var held []kafka.Hold
 	waitFor(t, "the partition to be held", func() bool {
-		held := c.Held()
+		held = c.Held()
 		return len(held) == 1 && strings.Contains(held[0].Reason, "newer")
 	})
 	cancel()
 	<-done
 	_ = c.Close()
-	if h.count() != 0 {
-		t.Fatalf("a newer schema reached the handler: %v", h.seen)
+	if h.count() != 1 || h.seen[0].Data.(event.Onboarded).Customer.Version != 1 {
+		t.Fatalf("handled %v, want only the event before the newer one", h.seen)
 	}
 	assertNoDeadLetters(t, e)
+	// Nothing is committed past it, so an upgraded consumer starts there.
+	if got := committed(t, e, held[0].Partition); got != held[0].Offset {
+		t.Fatalf("the group committed offset %d, the held record is at %d", got, held[0].Offset)
+	}
+}
+
+// committed returns the offset the test's group committed for partition.
+func committed(t *testing.T, e env, partition int) int64 {
+	t.Helper()
+	client := &kafkago.Client{Addr: kafkago.TCP(e.cfg.Brokers...), Timeout: 10 * time.Second}
+	resp, err := client.OffsetFetch(context.Background(), &kafkago.OffsetFetchRequest{
+		GroupID: e.cfg.GroupID, Topics: map[string][]int{e.topic: {partition}}})
+	if err != nil || resp.Error != nil {
+		t.Fatalf("offset fetch: %v %v", err, resp)
+	}
+	for _, p := range resp.Topics[e.topic] {
+		if p.Partition == partition {
+			if p.Error != nil {
+				t.Fatal(p.Error)
+			}
+			return p.CommittedOffset
+		}
+	}
+	t.Fatalf("no offset for partition %d", partition)
+	return 0
 }
 
 // assertNoDeadLetters checks that the test's dead-letter topic is empty.

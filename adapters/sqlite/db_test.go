@@ -144,12 +144,8 @@ func TestPruningKeepsUnpublishedEventsAndRecentHistory(t *testing.T) {
 func TestEvaluationsStoredBeforeTheirDocumentTypesStillRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "profiling.db")
 	ctx := context.Background()
-	store, err := sqlite.OpenProfiles(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	_, err = store.Profiles().Save(ctx, "c1", func(p *profiling.Profile) ([]event.Event, error) {
+	store := mustOpenAt(t, sqlite.OpenProfiles, path)
+	_, err := store.Profiles().Save(ctx, "c1", func(p *profiling.Profile) ([]event.Event, error) {
 		p.Touch(now)
 		return nil, nil
 	})
@@ -180,11 +176,7 @@ func TestEvaluationsStoredBeforeTheirDocumentTypesStillRead(t *testing.T) {
 func TestPruningDeletesInBatchesThroughIndexes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "customer.db")
 	ctx := context.Background()
-	db, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := mustOpenAt(t, sqlite.OpenCustomers, path)
 	const n = 2500 // more than two batches
 	c, _ := newCustomer(t, "c1")
 	f := event.Factory{Source: "test", NewID: func() string { return fmt.Sprint("evt-", time.Now().UnixNano()) }}
@@ -198,7 +190,7 @@ func TestPruningDeletesInBatchesThroughIndexes(t *testing.T) {
 	if err := db.Customers().Create(ctx, c, events); err != nil {
 		t.Fatal(err)
 	}
-	err = db.Transact(ctx, func(ctx context.Context) error {
+	err := db.Transact(ctx, func(ctx context.Context) error {
 		for i := range n {
 			if err := db.Inbox().Claim(ctx, fmt.Sprint("in-", i)); err != nil {
 				return err
@@ -292,11 +284,7 @@ func TestDurabilityIsFullUnlessSaidOtherwise(t *testing.T) {
 func TestALockedDatabaseIsUnavailableNotBroken(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "customer.db")
 	ctx := context.Background()
-	db, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := mustOpenAt(t, sqlite.OpenCustomers, path)
 	// Another connection (a backup, a curious operator) holds the write
 	// lock longer than the busy timeout.
 	other, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=100")

@@ -18,7 +18,14 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // (sqlite.OpenCustomers, ...).
 func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Context, string, sqlite.Options, *slog.Logger) (S, error)) S {
 	tb.Helper()
-	db, err := open(context.Background(), filepath.Join(tb.TempDir(), "service.db"), sqlite.Options{Clock: clock.UTC{}}, quiet)
+	return mustOpenAt(tb, open, filepath.Join(tb.TempDir(), "service.db"))
+}
+
+// mustOpenAt opens the database file at path with open, and closes it when
+// the test ends.
+func mustOpenAt[S interface{ Close() error }](tb testing.TB, open func(context.Context, string, sqlite.Options, *slog.Logger) (S, error), path string) S {
+	tb.Helper()
+	db, err := open(context.Background(), path, sqlite.Options{Clock: clock.UTC{}}, quiet)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -88,6 +88,12 @@ func setupWith(t *testing.T, keyed bool) fixture {
 	return f
 }
 
+// expectNew expects eventID to be new: not handled, with no delivery yet.
+func (f fixture) expectNew(eventID string) {
+	f.inbox.EXPECT().Handled(gomock.Any(), eventID).Return(false, nil)
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+}
+
 // keyedEmail is an email sender whose provider honours idempotency keys.
 type keyedEmail struct{ *mocks.MockEmailSender }
 
@@ -130,8 +136,7 @@ func (f fixture) expectRecord(into *[]recorded, err error) *gomock.Call {
 func TestOnboardingSendsTheWelcomeEmailAndReportsIt(t *testing.T) {
 	f := setup(t)
 	var recs []recorded
-	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
-	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	f.expectNew("evt-1")
 	var sent ports.Email
 	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m ports.Email) (string, error) {
 		sent = m
@@ -219,8 +224,7 @@ func TestARetryAfterAPartialFailureSendsOnlyWhatIsMissing(t *testing.T) {
 func TestTheIntentIsRecordedBeforeTheProviderHasTheMessage(t *testing.T) {
 	f := setup(t)
 	var recs []recorded
-	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
-	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	f.expectNew("evt-1")
 	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m ports.Email) (string, error) {
 		if len(*f.intents) != 1 || (*f.intents)[0].ID != m.ID || (*f.intents)[0].Status != "" {
 			t.Fatalf("the provider got %s before its intent was recorded: %+v", m.ID, *f.intents)
@@ -295,8 +299,7 @@ func TestAWelcomeOrABonusIsNeverStale(t *testing.T) {
 	f := setup(t)
 	*f.newest = 9
 	var recs []recorded
-	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
-	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	f.expectNew("evt-1")
 	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
 	f.expectRecord(&recs, nil)
 	if err := f.svc.Handle(context.Background(), consumed(event.Onboarded{Envelope: envelope("+34600111222")})); err != nil {
@@ -310,8 +313,7 @@ func TestAWelcomeOrABonusIsNeverStale(t *testing.T) {
 func TestTheNewestVersionIsRememberedWithTheEvent(t *testing.T) {
 	f := setup(t)
 	var recs []recorded
-	f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
-	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	f.expectNew("evt-1")
 	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
 	f.expectRecord(&recs, nil)
 	if err := f.svc.Handle(context.Background(), consumed(event.Deactivated{Envelope: envelope("+34600111222"), Reason: "r"})); err != nil {
