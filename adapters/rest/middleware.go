@@ -88,7 +88,7 @@ type Observer interface {
 
 // accessLog logs each request with its route pattern, recovers from panics
 // (a 500 problem, never a dropped connection) and reports to obs.
-func accessLog(log *slog.Logger, obs Observer) func(http.Handler) http.Handler {
+func accessLog(log *slog.Logger, obs Observer, open openPaths) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -114,12 +114,12 @@ func accessLog(log *slog.Logger, obs Observer) func(http.Handler) http.Handler {
 				} else if rec.status >= 400 {
 					level = slog.LevelWarn
 				}
-				if !strings.HasSuffix(route, "/health") && route != "/healthz" && route != "/readyz" && route != "/metrics" {
+				if !open[route] {
 					log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", rec.status,
 						"took", took.Round(time.Microsecond), "requestId", requestID(r.Context()))
 				}
 				if obs != nil {
-					obs.Request(r.Method, route, rec.status, took)
+					obs.Request(knownMethod(r.Method), route, rec.status, took)
 				}
 			}()
 			next.ServeHTTP(rec, r)
@@ -178,15 +178,18 @@ func cors(origins []string) func(http.Handler) http.Handler {
 var errUnauthorized = fault.New(fault.Unauthorized, "auth.required", "a valid API key is required: send Authorization: Bearer <key>")
 
 // authenticate requires one of keys, as "Authorization: Bearer <key>" or
-// "X-API-Key: <key>", on every route but health checks and metrics. No keys
-// means no authentication (local development).
-func authenticate(keys []string, log *slog.Logger) func(http.Handler) http.Handler {
+// "X-API-Key: <key>", on every path but the open ones. No keys means no
+// authentication (local development).
+func authenticate(keys []string, open openPaths, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		if len(keys) == 0 {
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if open(r.URL.Path) || validKey(presented(r), keys) {
+			// The path as sent, escapes and all: the router reads
+			// "/x/a%2Fhealth" as one segment, so its decoded form, which
+			// ends in "/health", must not open it.
+			if open[r.URL.EscapedPath()] || validKey(presented(r), keys) {
 				next.ServeHTTP(w, r)
 				return
 			}
@@ -219,8 +222,23 @@ func validKey(got string, keys []string) bool {
 	return ok && got != ""
 }
 
-// open reports whether a path is served without authentication: health,
-// readiness and metrics, which orchestrators and scrapers call.
-func open(path string) bool {
-	return strings.HasSuffix(path, "/health") || path == "/healthz" || path == "/readyz" || path == "/metrics"
+// openPaths are the exact paths (and route patterns) served without
+// authentication and left out of the access log: health, readiness and
+// metrics, which orchestrators and scrapers call.
+type openPaths map[string]bool
+
+func newOpenPaths(resource string) openPaths {
+	return openPaths{"/" + resource + "/health": true, "/api/v1/" + resource + "/health": true,
+		"/healthz": true, "/readyz": true, "/metrics": true}
+}
+
+// knownMethod returns method if it is a standard one, else "OTHER": the
+// method labels a metric, and a client must not be able to add series by
+// inventing methods.
+func knownMethod(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return "OTHER"
 }

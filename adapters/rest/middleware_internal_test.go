@@ -10,7 +10,7 @@ import (
 )
 
 func TestAPanickingHandlerBecomesA500Problem(t *testing.T) {
-	h := withIDs(accessLog(slog.New(slog.NewTextHandler(io.Discard, nil)), nil)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+	h := withIDs(accessLog(slog.New(slog.NewTextHandler(io.Discard, nil)), nil, nil)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panic("boom")
 	})))
 	rec := httptest.NewRecorder()

@@ -62,7 +62,8 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 		opts.Clock = wallClock{}
 	}
 	r := chi.NewRouter()
-	r.Use(withIDs, accessLog(opts.Log, opts.Observer), securityHeaders, cors(opts.CORSOrigins), authenticate(opts.APIKeys, opts.Log))
+	open := newOpenPaths(resource)
+	r.Use(withIDs, accessLog(opts.Log, opts.Observer, open), securityHeaders, cors(opts.CORSOrigins), authenticate(opts.APIKeys, open, opts.Log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
 	})

@@ -444,6 +444,10 @@ func TestAPIKeysAreRequiredWhenConfigured(t *testing.T) {
 		{"the second key in X-API-Key", "/api/v1/customers", []string{"X-API-Key", "other"}, 200},
 		{"health needs no key", "/customers/health", nil, 200},
 		{"liveness needs no key", "/healthz", nil, 200},
+		{"the versioned health needs no key", "/api/v1/customers/health", nil, 200},
+		{"a path whose decoded form ends in /health", "/customers/abc%2Fhealth", nil, 401},
+		{"a path with a /health segment", "/customers/abc/health", nil, 401},
+		{"another service's health", "/notifications/health", nil, 401},
 	}
 	for _, tt := range tests {
 		r := call(t, a.customers, "GET", tt.path, "", tt.headers...)
@@ -495,10 +499,12 @@ func TestMetricsAreServedAndRequestsObserved(t *testing.T) {
 	a := newAPI(t, rest.Options{Observer: obs, Metrics: metricsHandler})
 	id := onboard(t, a, juan)
 	call(t, a.customers, "GET", "/api/v1/customers/"+id, "")
+	call(t, a.customers, "INVENTED", "/customers", "")
 	if r := call(t, a.customers, "GET", "/metrics", ""); r.status != 200 || r.raw != "up 1\n" {
 		t.Fatalf("metrics = %d %q", r.status, r.raw)
 	}
-	want := []string{"POST /customers/onboard 201", "GET /api/v1/customers/{customerId} 200", "GET /metrics 200"}
+	// An invented method is counted, under one label whatever it is.
+	want := []string{"POST /customers/onboard 201", "GET /api/v1/customers/{customerId} 200", "OTHER unmatched 405", "GET /metrics 200"}
 	if strings.Join(obs.seen, "|") != strings.Join(want, "|") {
 		t.Fatalf("observed %v, want %v", obs.seen, want)
 	}
