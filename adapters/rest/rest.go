@@ -22,8 +22,8 @@ type Options struct {
 	// APIKeys, when not empty, are required on every route but health checks
 	// and metrics.
 	APIKeys []string
-	// CORSOrigins lists the browser origins allowed to call the API; "*"
-	// allows any (the original's default).
+	// CORSOrigins lists the browser origins allowed to call the API (none
+	// when empty); "*" allows any (the original's default).
 	CORSOrigins []string
 	// Checks are run by the readiness probe.
 	Checks []Check

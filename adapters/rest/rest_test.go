@@ -427,6 +427,10 @@ func TestSecurityHeadersAndCORS(t *testing.T) {
 	if r := call(t, narrow.customers, "GET", "/customers", "", "Origin", "https://evil.example"); r.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("a foreign origin was allowed: %v", r.header)
 	}
+	none := newAPI(t, rest.Options{CORSOrigins: []string{}}) // the default
+	if r := call(t, none.customers, "OPTIONS", "/customers/onboard", "", "Origin", "https://x.example", "Access-Control-Request-Method", "POST"); r.header.Get("Access-Control-Allow-Origin") != "" || r.status == 204 {
+		t.Fatalf("with no origins configured, a preflight was allowed: %d %v", r.status, r.header)
+	}
 }
 
 func TestAPIKeysAreRequiredWhenConfigured(t *testing.T) {

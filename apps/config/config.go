@@ -71,7 +71,8 @@ type Config struct {
 	Log logging.Options
 	// APIKeys, when set, are required on every API call but health checks.
 	APIKeys []string
-	// CORSOrigins allowed to call the API from a browser.
+	// CORSOrigins allowed to call the API from a browser; none unless
+	// configured, since a browser carries its user's credentials.
 	CORSOrigins []string
 	// RulesFile, for profiling, replaces the default rule table.
 	RulesFile string
@@ -125,7 +126,7 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 
 	cfg.Log = r.logOptions()
 	cfg.APIKeys = r.list("API_KEYS", nil)
-	cfg.CORSOrigins = r.list("CORS_ORIGINS", []string{"*"})
+	cfg.CORSOrigins = r.list("CORS_ORIGINS", nil)
 	cfg.RulesFile = r.str("RULES_FILE", "", false)
 	currency, err := money.ParseCurrency(r.str("DEFAULT_CURRENCY", lifecycle.DefaultCurrency, false))
 	if err != nil {
