@@ -19,7 +19,7 @@ func TestSASLMechanismsAuthenticate(t *testing.T) {
 		t.Run(mechanism, func(t *testing.T) {
 			brokers, user, password := kafkatest.SASLBrokers(t, mechanism)
 			cfg := kafkatest.Config(t, brokers, kafkatest.Name("sasl"))
-			if err := (kafka.Security{SASLMechanism: mechanism, Username: user, Password: password}).Apply(&cfg); err != nil {
+			if err := (kafka.Security{SASLMechanism: mechanism, Username: user, Password: password, AllowPlaintextSASL: true}).Apply(&cfg); err != nil {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -46,7 +46,7 @@ func TestAWrongPasswordIsAnImmediateStartUpError(t *testing.T) {
 		t.Run(mechanism, func(t *testing.T) {
 			brokers, user, _ := kafkatest.SASLBrokers(t, mechanism)
 			cfg := kafkatest.Config(t, brokers, kafkatest.Name("sasl"))
-			if err := (kafka.Security{SASLMechanism: mechanism, Username: user, Password: "wrong"}).Apply(&cfg); err != nil {
+			if err := (kafka.Security{SASLMechanism: mechanism, Username: user, Password: "wrong", AllowPlaintextSASL: true}).Apply(&cfg); err != nil {
 				t.Fatal(err)
 			}
 			// A retry loop would run into this deadline and report the broker

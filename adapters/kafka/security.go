@@ -25,6 +25,9 @@ type Security struct {
 	SASLMechanism string
 	Username      string
 	Password      string
+	// AllowPlaintextSASL lets PLAIN send its password without TLS: for a
+	// test broker only, since anyone on the path reads the password.
+	AllowPlaintextSASL bool
 }
 
 // Apply sets cfg's TLS and SASL from s.
@@ -79,6 +82,9 @@ func (s Security) mechanism() (sasl.Mechanism, error) {
 	}
 	switch name {
 	case "PLAIN":
+		if !s.TLS && !s.AllowPlaintextSASL {
+			return nil, fmt.Errorf("kafka SASL PLAIN without TLS sends the password in clear: set KAFKA_TLS=true (or KAFKA_ALLOW_PLAINTEXT_SASL=true for a test broker)")
+		}
 		return plain.Mechanism{Username: s.Username, Password: s.Password}, nil
 	case "SCRAM-SHA-256":
 		return scram.Mechanism(scram.SHA256, s.Username, s.Password)

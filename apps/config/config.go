@@ -180,6 +180,7 @@ func (r *reader) kafka(clientID, groupID string) kafka.Config {
 		ServerName: r.str("KAFKA_TLS_SERVER_NAME", "", false), InsecureSkipVerify: r.bool("KAFKA_TLS_INSECURE_SKIP_VERIFY"),
 		SASLMechanism: r.str("KAFKA_SASL_MECHANISM", "", false),
 		Username:      r.str("KAFKA_SASL_USERNAME", "", false), Password: r.str("KAFKA_SASL_PASSWORD", "", false),
+		AllowPlaintextSASL: r.bool("KAFKA_ALLOW_PLAINTEXT_SASL"),
 	}
 	if err := sec.Apply(&k); err != nil {
 		r.problems = append(r.problems, err.Error())

@@ -40,7 +40,7 @@ func Env(name, dataDir string) (env map[string]string, topicPrefix string) {
 	for _, k := range []string{"CUSTOMER", "PROFILING", "NOTIFICATIONS"} {
 		env[k+"_KAFKA_GROUP_ID"] = strings.ToLower(k) + "-" + run
 	}
-	for _, k := range []string{"KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"} {
+	for _, k := range []string{"KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_ALLOW_PLAINTEXT_SASL"} {
 		if v := os.Getenv(k); v != "" {
 			env[k] = v
 		}
