@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -70,7 +71,10 @@ type Config struct {
 	// Log shapes the logs.
 	Log logging.Options
 	// APIKeys, when set, are required on every API call but health checks.
+	// Without them a service listens only on loopback, unless AuthDisabled.
 	APIKeys []string
+	// AuthDisabled lets a service without APIKeys listen beyond loopback.
+	AuthDisabled bool
 	// CORSOrigins allowed to call the API from a browser; none unless
 	// configured, since a browser carries its user's credentials.
 	CORSOrigins []string
@@ -110,7 +114,8 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 	}
 	r := reader{env: env, prefix: kind.prefix(), shared: shared}
 	cfg := Config{Kind: kind}
-	cfg.Addr = ":" + strconv.Itoa(r.int("PORT", d.port, true))
+	// Loopback unless told otherwise: with no keys, the API is open.
+	cfg.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(r.int("PORT", d.port, true)))
 	if addr, ok := r.lookup("HTTP_ADDR", true); ok {
 		cfg.Addr = addr
 	}
@@ -126,6 +131,12 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 
 	cfg.Log = r.logOptions()
 	cfg.APIKeys = r.list("API_KEYS", nil)
+	cfg.AuthDisabled = r.bool("AUTH_DISABLED")
+	if len(cfg.APIKeys) == 0 && !cfg.AuthDisabled && !loopback(cfg.Addr) {
+		r.problems = append(r.problems, fmt.Sprintf("the API would listen on %s, beyond this machine, with no API_KEYS: "+
+			"set API_KEYS (the keys clients must send), listen on loopback (HTTP_ADDR=127.0.0.1:PORT), "+
+			"or set AUTH_DISABLED=true to serve without authentication", cfg.Addr))
+	}
 	cfg.CORSOrigins = r.list("CORS_ORIGINS", nil)
 	cfg.RulesFile = r.str("RULES_FILE", "", false)
 	currency, err := money.ParseCurrency(r.str("DEFAULT_CURRENCY", lifecycle.DefaultCurrency, false))
@@ -291,6 +302,20 @@ func (r *reader) float(name string, def float64) float64 {
 		r.problems = append(r.problems, fmt.Sprintf("%s=%q is not a number", name, v))
 	}
 	return f
+}
+
+// loopback reports whether addr (host:port) accepts connections from this
+// machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (r *reader) bool(name string) bool {

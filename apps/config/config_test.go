@@ -15,9 +15,9 @@ func TestEachServiceHasTheOriginalDefaults(t *testing.T) {
 		kind                    config.Kind
 		addr, db, client, group string
 	}{
-		{config.Customer, ":3001", "data/customer.db", "service-customer", "customers-group"},
-		{config.Profiling, ":3002", "data/profiling.db", "service-profiling", "profiling-group"},
-		{config.Notifications, ":3003", "data/notifications.db", "service-notifications", "notifications-group"},
+		{config.Customer, "127.0.0.1:3001", "data/customer.db", "service-customer", "customers-group"},
+		{config.Profiling, "127.0.0.1:3002", "data/profiling.db", "service-profiling", "profiling-group"},
+		{config.Notifications, "127.0.0.1:3003", "data/notifications.db", "service-notifications", "notifications-group"},
 	}
 	for _, tt := range tests {
 		cfg, err := config.Load(tt.kind, config.MapEnv(nil), false)
@@ -56,7 +56,7 @@ func TestVariablesOverrideDefaultsAndPrefixesWin(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := cfg.Kafka
-	if strings.Join(k.Brokers, "|") != "k1:9092|k2:9092" || k.ClientID != "mine" || k.GroupID != "g" || cfg.Addr != ":8080" {
+	if strings.Join(k.Brokers, "|") != "k1:9092|k2:9092" || k.ClientID != "mine" || k.GroupID != "g" || cfg.Addr != "127.0.0.1:8080" {
 		t.Fatalf("cfg = %+v", cfg)
 	}
 	if k.ConnectionTimeout != 2500*time.Millisecond || k.RequestTimeout != 30*time.Second || k.SessionTimeout != 10*time.Second ||
@@ -81,11 +81,39 @@ func TestInOneProcessServiceSpecificVariablesNeedTheirPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":9001" || p.Addr != ":3002" || c.Kafka.GroupID != "customers-group" || p.Kafka.GroupID != "profiling-group" {
+	if c.Addr != "127.0.0.1:9001" || p.Addr != "127.0.0.1:3002" || c.Kafka.GroupID != "customers-group" || p.Kafka.GroupID != "profiling-group" {
 		t.Fatalf("customer %s %s, profiling %s %s", c.Addr, c.Kafka.GroupID, p.Addr, p.Kafka.GroupID)
 	}
 	if c.Log.Level != slog.LevelWarn || p.Log.Level != slog.LevelWarn {
 		t.Fatal("shared settings apply to every service")
+	}
+}
+
+func TestAnOpenAPIListensOnlyOnLoopbackUnlessAuthenticationIsDisabled(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   map[string]string
+		start bool
+	}{
+		{"the default address, no keys", nil, true},
+		{"loopback by name, no keys", map[string]string{"HTTP_ADDR": "localhost:3001"}, true},
+		{"IPv6 loopback, no keys", map[string]string{"HTTP_ADDR": "[::1]:3001"}, true},
+		{"every interface, no keys", map[string]string{"HTTP_ADDR": ":3001"}, false},
+		{"every interface by address, no keys", map[string]string{"HTTP_ADDR": "0.0.0.0:3001"}, false},
+		{"a public address, no keys", map[string]string{"HTTP_ADDR": "203.0.113.7:3001"}, false},
+		{"every interface with keys", map[string]string{"HTTP_ADDR": ":3001", "API_KEYS": "k"}, true},
+		{"every interface, authentication disabled", map[string]string{"HTTP_ADDR": ":3001", "AUTH_DISABLED": "true"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(config.Customer, config.MapEnv(tt.env), false)
+			if tt.start != (err == nil) {
+				t.Fatalf("Load = %v", err)
+			}
+			if err != nil && (!strings.Contains(err.Error(), "API_KEYS") || !strings.Contains(err.Error(), "AUTH_DISABLED=true")) {
+				t.Fatalf("the refusal must name what to set: %v", err)
+			}
+		})
 	}
 }
 

@@ -130,8 +130,12 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	if len(cfg.APIKeys) == 0 {
-		log.Warn("API authentication is off: set API_KEYS to require a key")
+	switch {
+	case len(cfg.APIKeys) > 0:
+	case cfg.AuthDisabled:
+		log.Warn("API authentication is disabled (AUTH_DISABLED=true): whoever reaches the address can call every route", "addr", cfg.Addr)
+	default:
+		log.Info("API authentication is off while the API listens on loopback only: set API_KEYS to require a key", "addr", cfg.Addr)
 	}
 	ok = true
 	return s, nil

@@ -38,6 +38,32 @@ type service struct {
 	} `yaml:"healthcheck"`
 }
 
+var variable = regexp.MustCompile(`\$\{(\w+)(?::([-?])([^}]*))?\}`)
+
+// interpolate expands ${VAR}, ${VAR:-default} and ${VAR:?message} in env
+// as docker compose does with the variables in vars, and returns the
+// variables that ${VAR:?message} demands and vars lacks.
+func interpolate(env, vars map[string]string) (map[string]string, []string) {
+	var missing []string
+	out := map[string]string{}
+	for k, v := range env {
+		out[k] = variable.ReplaceAllStringFunc(v, func(ref string) string {
+			m := variable.FindStringSubmatch(ref)
+			if val := vars[m[1]]; val != "" {
+				return val
+			}
+			switch m[2] {
+			case "-":
+				return m[3]
+			case "?":
+				missing = append(missing, m[1])
+			}
+			return ""
+		})
+	}
+	return out, missing
+}
+
 // load parses a compose file and the files it includes.
 func load(t *testing.T, name string) compose {
 	t.Helper()
@@ -122,7 +148,7 @@ func TestTheKafkaComposeFileRunsASingleKRaftNode(t *testing.T) {
 	if env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] != "false" {
 		t.Error("topics are created by the services, with their partition count: turn auto-creation off")
 	}
-	if !strings.Contains(env["KAFKA_ADVERTISED_LISTENERS"], "://localhost:9092") || !slices.Contains(k.Ports, "9092:9092") {
+	if !strings.Contains(env["KAFKA_ADVERTISED_LISTENERS"], "://localhost:9092") || !slices.Contains(k.Ports, "127.0.0.1:9092:9092") {
 		t.Errorf("host clients need localhost:9092: ports %v, advertised %q", k.Ports, env["KAFKA_ADVERTISED_LISTENERS"])
 	}
 	if !strings.Contains(strings.Join(k.Healthcheck.Test, " "), "kafka-broker-api-versions") {
@@ -133,7 +159,7 @@ func TestTheKafkaComposeFileRunsASingleKRaftNode(t *testing.T) {
 	}
 
 	ui, ok := c.Services["kafka-ui"]
-	if !ok || !slices.Contains(ui.Ports, "8080:8080") || ui.Environment["KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS"] != internalListener(t, k) {
+	if !ok || !slices.Contains(ui.Ports, "127.0.0.1:8080:8080") || ui.Environment["KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS"] != internalListener(t, k) {
 		t.Errorf("kafka-ui: %+v", ui)
 	}
 	if ui.DependsOn["kafka"].Condition != "service_healthy" {
@@ -164,18 +190,26 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			port := strings.TrimPrefix(defaults.Addr, ":")
-			env := s.Environment
-			for k := range env {
+			_, port, _ := strings.Cut(defaults.Addr, ":")
+			for k := range s.Environment {
 				if !known[k] {
 					t.Errorf("environment variable %s is not one the service reads", k)
 				}
 			}
+			// As docker compose would run it: without API_KEYS it refuses.
+			if _, missing := interpolate(s.Environment, nil); !slices.Contains(missing, "API_KEYS") {
+				t.Errorf("docker compose would start %s without API_KEYS on every interface", tt.name)
+			}
+			env, missing := interpolate(s.Environment, map[string]string{"API_KEYS": "k1,k2"})
+			if len(missing) > 0 {
+				t.Fatalf("with API_KEYS set, compose still needs %v", missing)
+			}
 			if _, err := app.Load(tt.kind, app.MapEnv(env), false); err != nil {
 				t.Errorf("the service would not start with this environment: %v", err)
 			}
-			if env["PORT"] != port || !slices.Contains(s.Ports, port+":"+port) {
-				t.Errorf("PORT %q, ports %v: want %s published as is", env["PORT"], s.Ports, port)
+			if env["HTTP_ADDR"] != "0.0.0.0:"+port || !slices.Contains(s.Ports, "127.0.0.1:"+port+":"+port) {
+				t.Errorf("HTTP_ADDR %q, ports %v: want the container on 0.0.0.0:%s, published on the host's loopback only",
+					env["HTTP_ADDR"], s.Ports, port)
 			}
 			if env["KAFKA_BROKERS"] != kafkaAddr {
 				t.Errorf("KAFKA_BROKERS %q: containers reach Kafka on %s", env["KAFKA_BROKERS"], kafkaAddr)
