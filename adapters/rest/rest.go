@@ -78,10 +78,16 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 		defer cancel()
 		status, code := "ready", http.StatusOK
 		checks := map[string]string{}
+		// Why a check fails (hosts, offsets, errors) is for operators: with
+		// keys set, a caller without one learns only that it fails.
+		detailed := len(opts.APIKeys) == 0 || validKey(presented(r), opts.APIKeys)
 		for _, c := range opts.Checks {
 			checks[c.Name] = "ok"
 			if err := c.Probe(ctx); err != nil {
-				checks[c.Name] = err.Error()
+				checks[c.Name] = "failing"
+				if detailed {
+					checks[c.Name] = err.Error()
+				}
 				if c.Required {
 					status, code = "unready", http.StatusServiceUnavailable
 				} else if status == "ready" {

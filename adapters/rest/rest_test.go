@@ -497,6 +497,19 @@ func TestReadinessFailsOnlyOnRequiredDependencies(t *testing.T) {
 	}
 }
 
+func TestReadinessTellsWhyOnlyToAKeyHolder(t *testing.T) {
+	down := func(context.Context) error { return errors.New("dial tcp 10.0.0.7:9092: connection refused") }
+	a := newAPI(t, rest.Options{APIKeys: []string{"s3cret"}, Checks: []rest.Check{{Name: "kafka", Probe: down}}})
+	anon := call(t, a.customers, "GET", "/readyz", "")
+	if anon.status != 200 || anon.str("status") != "degraded" || anon.str("checks", "kafka") != "failing" {
+		t.Fatalf("without a key: %d %s", anon.status, anon.raw)
+	}
+	keyed := call(t, a.customers, "GET", "/readyz", "", "X-API-Key", "s3cret")
+	if !strings.Contains(keyed.str("checks", "kafka"), "connection refused") {
+		t.Fatalf("with a key: %s", keyed.raw)
+	}
+}
+
 func TestMetricsAreServedAndRequestsObserved(t *testing.T) {
 	obs := &recorder{}
 	metricsHandler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("up 1\n")) })
