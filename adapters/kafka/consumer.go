@@ -41,6 +41,9 @@ const (
 	// OutcomePanicked is a message dead-lettered because its handler
 	// panicked on every attempt: a bug to fix, then redrive.
 	OutcomePanicked Outcome = "panicked"
+	// OutcomeUntrusted is a message dead-lettered because its ce_source
+	// does not own its topic: a forgery, or a producer misconfigured.
+	OutcomeUntrusted Outcome = "untrusted"
 )
 
 // Hold is a partition that waits on a message it cannot handle yet.
@@ -218,6 +221,10 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) error {
 		e, err = c.cfg.Decode(m)
 		if err == nil {
 			break
+		}
+		if errors.Is(err, event.ErrUntrustedSource) {
+			c.log.WarnContext(stop, "message from a source that does not own the topic", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)
+			return c.deadLetter(stop, m, err, 0, OutcomeUntrusted, start)
 		}
 		if fault.KindOf(err).Permanent() {
 			c.log.WarnContext(stop, "undecodable message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)

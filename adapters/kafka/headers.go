@@ -94,14 +94,18 @@ func (c Config) fromKafka(r kafkago.Message) (event.Message, error) {
 // Decode reads a record into an event, as the consumer does. A record with
 // no CloudEvents header at all was written by the original system (JSON
 // value, key = customerId, no headers) and is read in its format; one with
-// any ce_ header must carry them all, right. Errors: fault.Invalid for
-// records that can never be handled.
+// any ce_ header must carry them all, right, and come from the owner of its
+// topic (event.Owner). Errors: fault.Invalid for records that can never be
+// handled, event.ErrUntrustedSource among them.
 func (c Config) Decode(r kafkago.Message) (event.Event, error) {
 	if !hasCloudEvents(r.Headers) {
 		return event.DecodeOriginal(c.eventType(r.Topic), r.Key, r.Value)
 	}
 	m, err := c.fromKafka(r)
 	if err != nil {
+		return event.Event{}, err
+	}
+	if err := event.CheckSource(m); err != nil {
 		return event.Event{}, err
 	}
 	return event.Decode(m)

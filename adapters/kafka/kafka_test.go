@@ -54,7 +54,7 @@ func setup(t testing.TB) env {
 func onboarded(t testing.TB, id string, version int64, tp trace.Parent) event.Message {
 	t.Helper()
 	e := event.Event{
-		Metadata: event.Metadata{ID: kafkatest.Name("evt"), Type: event.TopicOnboarded, Source: "service-test",
+		Metadata: event.Metadata{ID: kafkatest.Name("evt"), Type: event.TopicOnboarded, Source: event.SourceCustomer,
 			Subject: id, Time: now, Version: event.SchemaVersion(event.TopicOnboarded), TraceParent: tp},
 		Data: event.Onboarded{Envelope: event.Envelope{CustomerID: id, Timestamp: now,
 			Customer: event.Customer{ID: id, Name: "Ana", Version: version}}},
@@ -188,7 +188,7 @@ func TestPublishedRecordsCarryCloudEventsHeadersAndTheCustomerKey(t *testing.T) 
 	publish(t, e, msg)
 	rec := readTopic(t, e, e.topic, id, 1)[0]
 	want := map[string]string{
-		"ce_specversion": "1.0", "ce_id": msg.ID, "ce_type": "customer.onboarded", "ce_source": "service-test",
+		"ce_specversion": "1.0", "ce_id": msg.ID, "ce_type": "customer.onboarded", "ce_source": event.SourceCustomer,
 		"ce_subject": id, "ce_time": "2026-03-01T10:00:00Z", "content-type": "application/json",
 		"ce_schemaversion": "1", "traceparent": string(tp),
 	}
@@ -320,24 +320,34 @@ func TestDeadLetters(t *testing.T) {
 		raw      func(id string) *kafkago.Message
 		kind     string
 		attempts string
+		outcome  kafka.Outcome // what the consumer counts; dead_lettered if empty
 	}{
 		{"permanent failures go to the dead-letter topic at once",
-			func(event.Event, int) error { return fault.Invalidf("unknown tier") }, nil, "invalid", "1"},
+			func(event.Event, int) error { return fault.Invalidf("unknown tier") }, nil, "invalid", "1", ""},
 		{"a panicking handler is retried, then dead-lettered",
-			func(event.Event, int) error { panic("nil map") }, nil, "panic", "3"},
+			func(event.Event, int) error { panic("nil map") }, nil, "panic", "3", kafka.OutcomePanicked},
 		{"a payload that is not JSON is dead-lettered without handling",
 			nil, func(id string) *kafkago.Message {
 				return &kafkago.Message{Key: []byte(id), Value: []byte("{not json"), Headers: []kafkago.Header{
 					{Key: "ce_specversion", Value: []byte("1.0")}, {Key: "ce_id", Value: []byte("poison-" + id)},
-					{Key: "ce_type", Value: []byte(event.TopicOnboarded)}, {Key: "ce_time", Value: []byte("2026-03-01T10:00:00Z")}}}
-			}, "invalid", "0"},
+					{Key: "ce_type", Value: []byte(event.TopicOnboarded)}, {Key: "ce_source", Value: []byte(event.SourceCustomer)},
+					{Key: "ce_time", Value: []byte("2026-03-01T10:00:00Z")}}}
+			}, "invalid", "0", ""},
+		{"a well-formed event from a source that does not own the topic is dead-lettered without handling",
+			nil, func(id string) *kafkago.Message {
+				return &kafkago.Message{Key: []byte(id), Value: []byte(`{"customerId":"` + id + `","customer":{"id":"` + id +
+					`","name":"Ana","version":1},"timestamp":"2026-03-01T10:00:00Z"}`), Headers: []kafkago.Header{
+					{Key: "ce_specversion", Value: []byte("1.0")}, {Key: "ce_id", Value: []byte("forged-" + id)},
+					{Key: "ce_type", Value: []byte(event.TopicOnboarded)}, {Key: "ce_source", Value: []byte("service-intruder")},
+					{Key: "ce_time", Value: []byte("2026-03-01T10:00:00Z")}}}
+			}, "invalid", "0", kafka.OutcomeUntrusted},
 		{"a record without CloudEvents headers that is not the original's message is dead-lettered without handling",
-			nil, func(id string) *kafkago.Message { return &kafkago.Message{Key: []byte(id), Value: []byte(`{}`)} }, "invalid", "0"},
+			nil, func(id string) *kafkago.Message { return &kafkago.Message{Key: []byte(id), Value: []byte(`{}`)} }, "invalid", "0", ""},
 		{"a record with some CloudEvents headers but not all is dead-lettered without handling",
 			nil, func(id string) *kafkago.Message {
 				return &kafkago.Message{Key: []byte(id), Value: []byte(`{"customerId":"` + id + `","customer":{"id":"` + id +
 					`"},"timestamp":"2026-03-01T10:00:00Z"}`), Headers: []kafkago.Header{{Key: "ce_id", Value: []byte("poison-" + id)}}}
-			}, "invalid", "0"},
+			}, "invalid", "0", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -380,9 +390,9 @@ func TestDeadLetters(t *testing.T) {
 			if string(dead.Key) != id {
 				t.Fatalf("dead letter key = %q", dead.Key)
 			}
-			outcome := kafka.OutcomeDeadLettered
-			if tt.kind == "panic" {
-				outcome = kafka.OutcomePanicked // a bug, counted apart
+			outcome := tt.outcome // a bug or a forgery is counted apart
+			if outcome == "" {
+				outcome = kafka.OutcomeDeadLettered
 			}
 			waitFor(t, "the dead-letter observation", func() bool { return obs.get(outcome) == 1 })
 		})

@@ -33,6 +33,7 @@ func Encode(e Event) (Message, error) {
 // message on that topic (given the event id derived for it).
 type entry struct {
 	version  int
+	owner    string // the only source that may write the topic
 	decode   func(payload []byte) (Data, error)
 	original func(id string, value []byte) (Data, error)
 }
@@ -40,15 +41,15 @@ type entry struct {
 // catalog holds every topic. Adding an event is one line here, its payload
 // type, and its original-format reader (original.go).
 var catalog = map[string]entry{
-	TopicRegistered:         {1, decodeAs[Registered], originalRegistered},
-	TopicOnboarded:          {1, decodeAs[Onboarded], originalOnboarded},
-	TopicActivated:          {1, decodeAs[Activated], originalActivated},
-	TopicDeactivated:        {1, decodeAs[Deactivated], originalDeactivated},
-	TopicFirstPayment:       {2, decodeAs[FirstPayment], originalFirstPayment},
-	TopicPromoted:           {1, decodeAs[Promoted], originalPromoted},
-	TopicProfiled:           {2, decodeAs[Profiled], originalProfiled},
-	TopicPromotionActivated: {2, decodeAs[PromotionActivated], originalPromotionActivated},
-	TopicNotificationSent:   {2, decodeAs[NotificationSent], originalNotificationSent},
+	TopicRegistered:         {1, SourceCustomer, decodeAs[Registered], originalRegistered},
+	TopicOnboarded:          {1, SourceCustomer, decodeAs[Onboarded], originalOnboarded},
+	TopicActivated:          {1, SourceCustomer, decodeAs[Activated], originalActivated},
+	TopicDeactivated:        {1, SourceCustomer, decodeAs[Deactivated], originalDeactivated},
+	TopicFirstPayment:       {2, SourceCustomer, decodeAs[FirstPayment], originalFirstPayment},
+	TopicPromoted:           {1, SourceCustomer, decodeAs[Promoted], originalPromoted},
+	TopicProfiled:           {2, SourceProfiling, decodeAs[Profiled], originalProfiled},
+	TopicPromotionActivated: {2, SourceProfiling, decodeAs[PromotionActivated], originalPromotionActivated},
+	TopicNotificationSent:   {2, SourceNotifications, decodeAs[NotificationSent], originalNotificationSent},
 }
 
 // decodeAs reads one JSON object into a T, refusing trailing data.
@@ -62,6 +63,18 @@ func decodeAs[T Data](payload []byte) (Data, error) {
 		return nil, errors.New("payload has data after the JSON value")
 	}
 	return v, nil
+}
+
+// ErrUntrustedSource is the error of a record whose ce_source is not the
+// owner of its topic (see Owner): poison, whoever wrote it.
+var ErrUntrustedSource = fault.New(fault.Invalid, "event.untrusted_source", "the event's source does not own its topic")
+
+// CheckSource returns ErrUntrustedSource unless m's source owns its topic.
+func CheckSource(m Message) error {
+	if owner := Owner(m.Type); owner != "" && m.Source != owner {
+		return ErrUntrustedSource.With(fmt.Sprintf("%s %s comes from %q, only %q writes %s", m.Type, m.ID, m.Source, owner, m.Type), nil)
+	}
+	return nil
 }
 
 // ErrNewerSchema is the error of a message whose payload schema is newer

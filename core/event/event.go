@@ -28,6 +28,19 @@ const (
 	TopicNotificationSent   = "notification.sent"
 )
 
+// Sources: the services that produce events, as ce_source names them. Each
+// topic has one owner, the only source that may write it.
+const (
+	SourceCustomer      = "service-customer"
+	SourceProfiling     = "service-profiling"
+	SourceNotifications = "service-notifications"
+)
+
+// Owner returns the source that writes topic, "" for a topic outside the
+// catalog. A consumer refuses an event of topic from any other source: a
+// record on customer.profiled from anyone else would promote customers.
+func Owner(topic string) string { return catalog[topic].owner }
+
 // DeadLetterSuffix is appended to a topic's name to form its dead-letter topic.
 const DeadLetterSuffix = ".dlt"
 

@@ -214,6 +214,37 @@ func TestANewerSchemaIsNotPoisonButWaitsForAnUpgrade(t *testing.T) {
 	}
 }
 
+func TestOnlyATopicsOwnerMayWriteIt(t *testing.T) {
+	tests := []struct {
+		topic, source string
+		trusted       bool
+	}{
+		{event.TopicOnboarded, event.SourceCustomer, true},
+		{event.TopicPromoted, event.SourceCustomer, true},
+		{event.TopicProfiled, event.SourceProfiling, true},
+		{event.TopicPromotionActivated, event.SourceProfiling, true},
+		{event.TopicNotificationSent, event.SourceNotifications, true},
+		{event.TopicProfiled, event.SourceCustomer, false},
+		{event.TopicOnboarded, event.SourceNotifications, false},
+		{event.TopicProfiled, "", false},
+		{event.TopicNotificationSent, "service-intruder", false},
+	}
+	for _, tt := range tests {
+		err := event.CheckSource(event.Message{Metadata: event.Metadata{ID: "e1", Type: tt.topic, Source: tt.source}})
+		if tt.trusted != (err == nil) {
+			t.Errorf("%s from %q: %v", tt.topic, tt.source, err)
+		}
+		if err != nil && (!errors.Is(err, event.ErrUntrustedSource) || !fault.KindOf(err).Permanent()) {
+			t.Errorf("%s from %q: want permanent ErrUntrustedSource, got %v", tt.topic, tt.source, err)
+		}
+	}
+	for _, topic := range event.Topics() {
+		if event.Owner(topic) == "" {
+			t.Errorf("%s has no owner", topic)
+		}
+	}
+}
+
 func TestNotificationsWithoutCustomerAreKeyedByTheirOwnID(t *testing.T) {
 	n := event.NotificationSent{NotificationID: "n1"}
 	if n.Key() != "n1" {

@@ -17,7 +17,7 @@ import (
 )
 
 // Source names the customer service in the events it emits.
-const Source = "service-customer"
+const Source = event.SourceCustomer
 
 // DefaultDeactivationReason is used when a deactivation request gives none
 // (the original API has no reason field).

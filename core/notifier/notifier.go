@@ -18,7 +18,7 @@ import (
 )
 
 // Source names the notifications service in the events it emits.
-const Source = "service-notifications"
+const Source = event.SourceNotifications
 
 // Consumes lists the topics the notifications service consumes.
 var Consumes = []string{

@@ -18,7 +18,7 @@ import (
 )
 
 // Source names the profiling service in the events it emits.
-const Source = "service-profiling"
+const Source = event.SourceProfiling
 
 // TriggerAPI marks evaluations requested over the REST API.
 const TriggerAPI = "api"
