@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
@@ -189,14 +190,34 @@ func authenticate(keys []string, open openPaths, log *slog.Logger) func(http.Han
 			// The path as sent, escapes and all: the router reads
 			// "/x/a%2Fhealth" as one segment, so its decoded form, which
 			// ends in "/health", must not open it.
-			if open[r.URL.EscapedPath()] || validKey(presented(r), keys) {
+			if open[r.URL.EscapedPath()] {
 				next.ServeHTTP(w, r)
+				return
+			}
+			if key := presented(r); validKey(key, keys) {
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, fingerprint(key))))
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="customers"`)
 			writeError(w, r, log, errUnauthorized)
 		})
 	}
+}
+
+// callerKey holds, in a request's context, the fingerprint of its API key.
+type callerKey struct{}
+
+// callerOf returns who sent the request: its API key's fingerprint, or ""
+// without authentication.
+func callerOf(ctx context.Context) string {
+	c, _ := ctx.Value(callerKey{}).(string)
+	return c
+}
+
+// fingerprint names an API key without revealing it.
+func fingerprint(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "key-" + hex.EncodeToString(sum[:8])
 }
 
 func presented(r *http.Request) string {

@@ -98,7 +98,7 @@ func (h *notificationHandler) send(w http.ResponseWriter, r *http.Request, toFie
 		badRequest(w, r, http.StatusBadRequest, "request.idempotency_key", "Idempotency-Key must be at most 200 characters")
 		return
 	}
-	req.IdempotencyKey = key
+	req.IdempotencyKey, req.Caller = key, callerOf(r.Context())
 	out, err := h.svc.Send(r.Context(), req)
 	if e, ok := fault.As(err); ok && toField != "to" {
 		for i := range e.Fields {

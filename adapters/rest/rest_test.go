@@ -391,6 +391,28 @@ func TestARetriedSendWithTheSameIdempotencyKeyIsNotSentTwice(t *testing.T) {
 	}
 }
 
+func TestAnIdempotencyKeyBelongsToItsCallerAndItsRequest(t *testing.T) {
+	a := newAPI(t, rest.Options{APIKeys: []string{"alice-key", "bob-key"}})
+	alice, bob := []string{"X-API-Key", "alice-key", "Idempotency-Key", "k-1"}, []string{"X-API-Key", "bob-key", "Idempotency-Key", "k-1"}
+	first := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, alice...)
+	if first.status != 201 {
+		t.Fatalf("first = %d %s", first.status, first.raw)
+	}
+	theirs := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600999888","message":"hi"}`, bob...)
+	if theirs.status != 201 || theirs.header.Get("Idempotent-Replayed") != "" || strings.Contains(theirs.raw, "4711") {
+		t.Fatalf("another caller's request with the same key = %d %s", theirs.status, theirs.raw)
+	}
+	reused := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600999888","message":"hi"}`, alice...)
+	if reused.status != 422 || reused.str("code") != "idempotency.key_reused" || strings.Contains(reused.raw, "4711") ||
+		strings.Contains(reused.raw, "600111222") {
+		t.Fatalf("the same key with another body = %d %s", reused.status, reused.raw)
+	}
+	if again := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, alice...); again.status != 200 ||
+		again.str("notificationId") != first.str("notificationId") {
+		t.Fatalf("the same request again = %d %s", again.status, again.raw)
+	}
+}
+
 func TestRequestIDsAndTracesAreEchoed(t *testing.T) {
 	a := newAPI(t, rest.Options{})
 	tp := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

@@ -1,5 +1,7 @@
 package notification
 
+import "github.com/fintechlabs/customers/core/fault"
+
 // Request is a message an API client asks to send: the original's
 // POST /notifications/email and /notifications/sms bodies. Either Template
 // or Body gives the text; Subject (email only) overrides the template's. A
@@ -16,9 +18,19 @@ type Request struct {
 	Language   string
 	Data       map[string]string
 	// IdempotencyKey, when set, makes a retried request return the first
-	// delivery instead of sending again.
+	// delivery instead of sending again. It is bound to the request: the
+	// same key with another message is ErrIdempotencyKeyReused.
 	IdempotencyKey string
+	// Caller identifies who asks (an API key's fingerprint; empty without
+	// authentication). Idempotency keys are scoped to it, so one caller
+	// never replays another's answer.
+	Caller string
 }
+
+// ErrIdempotencyKeyReused is the error of a request whose idempotency key
+// was used for another message; it says nothing of the first.
+var ErrIdempotencyKeyReused = fault.New(fault.Invalid, "idempotency.key_reused",
+	"this Idempotency-Key was used for another request; use a new key for a new message")
 
 // Outcome is the delivery a request made, and whether it was made by an
 // earlier request with the same idempotency key.

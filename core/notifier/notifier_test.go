@@ -605,12 +605,52 @@ func TestARetriedRequestAfterAFailureSendsAgain(t *testing.T) {
 	f := setup(t)
 	req := notification.Request{Channel: notification.SMS, To: "+1234567890", Body: "hola", IdempotencyKey: "k-1"}
 	var recs []recorded
-	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{Status: notification.Failed}, nil)
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("", fault.Invalidf("unreachable"))
+	f.expectRecord(&recs, nil).Times(2)
+	if _, err := f.svc.Send(context.Background(), req); fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("a refused message: %v", err)
+	}
+	f.deliveries.EXPECT().Get(gomock.Any(), recs[0].delivery.ID).Return(recs[0].delivery, nil)
 	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("s-2", nil)
-	f.expectRecord(&recs, nil)
 	out, err := f.svc.Send(context.Background(), req)
 	if err != nil || out.Replayed || out.Delivery.ProviderID != "s-2" {
 		t.Fatalf("got %+v, %v", out, err)
+	}
+}
+
+func TestAnIdempotencyKeyIsBoundToItsMessageAndItsCaller(t *testing.T) {
+	f := setup(t)
+	req := notification.Request{Channel: notification.SMS, To: "+1234567890", Body: "your code is 1234", IdempotencyKey: "k-1", Caller: "alice"}
+	var recs []recorded
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("s-1", nil)
+	f.expectRecord(&recs, nil)
+	first, err := f.svc.Send(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	other := req
+	other.To = "+1987654321"
+	f.deliveries.EXPECT().Get(gomock.Any(), first.Delivery.ID).Return(first.Delivery, nil)
+	out, err := f.svc.Send(context.Background(), other)
+	if !errors.Is(err, notification.ErrIdempotencyKeyReused) || fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("the same key for another recipient: %v", err)
+	}
+	if out.Delivery.Recipient != "" || out.Delivery.Body != "" || strings.Contains(err.Error(), "1234") {
+		t.Fatalf("the refusal shows the first request: %+v %v", out, err)
+	}
+
+	// Another caller's key of the same name is another key.
+	bob := req
+	bob.Caller = "bob"
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Not(first.Delivery.ID)).Return(notification.Delivery{}, notFound)
+	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("s-2", nil)
+	f.expectRecord(&recs, nil)
+	theirs, err := f.svc.Send(context.Background(), bob)
+	if err != nil || theirs.Replayed || theirs.Delivery.ID == first.Delivery.ID {
+		t.Fatalf("another caller replayed the first answer: %+v %v", theirs, err)
 	}
 }
 

@@ -19,8 +19,15 @@ func (s *Service) Send(ctx context.Context, r notification.Request) (notificatio
 		return notification.Outcome{}, err
 	}
 	if r.IdempotencyKey != "" {
-		d.ID = deliveryID("api", r.IdempotencyKey, string(r.Channel))
+		scope := []string{"api", r.IdempotencyKey, string(r.Channel)}
+		if r.Caller != "" {
+			scope = append(scope, r.Caller)
+		}
+		d.ID = deliveryID(scope...)
 		prior, err := s.deliveries.Get(ctx, d.ID)
+		if err == nil && !sameMessage(prior, d) {
+			return notification.Outcome{}, notification.ErrIdempotencyKeyReused
+		}
 		if err == nil && prior.Status == notification.Sent {
 			return notification.Outcome{Delivery: prior, Replayed: true}, nil
 		}
@@ -43,6 +50,13 @@ func (s *Service) Send(ctx context.Context, r notification.Request) (notificatio
 		return notification.Outcome{Delivery: d}, e
 	}
 	return notification.Outcome{Delivery: d}, nil
+}
+
+// sameMessage reports whether a delivery made under an idempotency key is
+// the message d asks for again: the key's fingerprint of the request.
+func sameMessage(prior, d notification.Delivery) bool {
+	return prior.Channel == d.Channel && prior.Recipient == d.Recipient && prior.CustomerID == d.CustomerID &&
+		prior.Template == d.Template && prior.Language == d.Language && prior.Content == d.Content
 }
 
 // prepare validates r and renders its content.
