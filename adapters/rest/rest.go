@@ -25,6 +25,8 @@ type Options struct {
 	// CORSOrigins lists the browser origins allowed to call the API (none
 	// when empty); "*" allows any (the original's default).
 	CORSOrigins []string
+	// RateLimit bounds each client's request rate; off when zero.
+	RateLimit RateLimit
 	// Checks are run by the readiness probe.
 	Checks []Check
 	// Metrics, when set, is served on /metrics.
@@ -63,7 +65,8 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 	}
 	r := chi.NewRouter()
 	open := newOpenPaths(resource)
-	r.Use(withIDs, accessLog(opts.Log, opts.Observer, open), securityHeaders, cors(opts.CORSOrigins), authenticate(opts.APIKeys, open, opts.Log))
+	r.Use(withIDs, accessLog(opts.Log, opts.Observer, open), securityHeaders, cors(opts.CORSOrigins),
+		limit(opts.RateLimit, opts.APIKeys, open, opts.Clock.Now), authenticate(opts.APIKeys, open, opts.Log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
 	})

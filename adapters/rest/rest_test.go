@@ -413,6 +413,49 @@ func TestAnIdempotencyKeyBelongsToItsCallerAndItsRequest(t *testing.T) {
 	}
 }
 
+func TestEachClientIsHeldToItsRate(t *testing.T) {
+	// A stopped clock: no token comes back during the test.
+	limited := rest.RateLimit{PerSecond: 1, Burst: 2}
+	keyed := newAPI(t, rest.Options{APIKeys: []string{"alice-key", "bob-key"}, RateLimit: limited, Clock: stoppedClock{}})
+	for i, want := range []int{200, 200, 429} {
+		if r := call(t, keyed.customers, "GET", "/customers", "", "X-API-Key", "alice-key"); r.status != want {
+			t.Fatalf("alice's request %d = %d, want %d", i+1, r.status, want)
+		} else if want == 429 && (r.header.Get("Retry-After") != "1" || r.str("code") != "rate.limited") {
+			t.Fatalf("a refusal must say when to retry: %v %s", r.header, r.raw)
+		}
+	}
+	if r := call(t, keyed.customers, "GET", "/customers", "", "X-API-Key", "bob-key"); r.status != 200 {
+		t.Fatalf("bob pays for alice: %d", r.status)
+	}
+	if r := call(t, keyed.customers, "GET", "/customers/health", ""); r.status != 200 {
+		t.Fatalf("a health check was limited: %d", r.status)
+	}
+	for i, want := range []int{401, 401, 429} {
+		if r := call(t, keyed.customers, "GET", "/customers", "", "X-API-Key", "guess-"+strconv.Itoa(i)); r.status != want {
+			t.Fatalf("guess %d = %d, want %d: guessing keys must be limited by address", i+1, r.status, want)
+		}
+	}
+
+	open := newAPI(t, rest.Options{RateLimit: limited, Clock: stoppedClock{}})
+	statuses := func(remote string) []int {
+		var got []int
+		for range 3 {
+			req := httptest.NewRequest("GET", "/customers", nil)
+			req.RemoteAddr = remote
+			rec := httptest.NewRecorder()
+			open.customers.ServeHTTP(rec, req)
+			got = append(got, rec.Code)
+		}
+		return got
+	}
+	if got := statuses("203.0.113.9:4000"); got[2] != 429 {
+		t.Fatalf("a remote client without keys: %v", got)
+	}
+	if got := statuses("127.0.0.1:4000"); got[2] != 200 {
+		t.Fatalf("loopback in development must not be limited: %v", got)
+	}
+}
+
 func TestRequestIDsAndTracesAreEchoed(t *testing.T) {
 	a := newAPI(t, rest.Options{})
 	tp := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

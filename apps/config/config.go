@@ -75,6 +75,11 @@ type Config struct {
 	APIKeys []string
 	// AuthDisabled lets a service without APIKeys listen beyond loopback.
 	AuthDisabled bool
+	// RateLimit and RateBurst bound each client (API key, or address):
+	// requests per second and at once. Clients on loopback are exempt
+	// when no keys are set.
+	RateLimit float64
+	RateBurst int
 	// CORSOrigins allowed to call the API from a browser; none unless
 	// configured, since a browser carries its user's credentials.
 	CORSOrigins []string
@@ -132,6 +137,11 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 	cfg.Log = r.logOptions()
 	cfg.APIKeys = r.list("API_KEYS", nil)
 	cfg.AuthDisabled = r.bool("AUTH_DISABLED")
+	cfg.RateLimit = r.float("RATE_LIMIT", 50)
+	cfg.RateBurst = r.int("RATE_LIMIT_BURST", 100, false)
+	if cfg.RateLimit < 0 || cfg.RateBurst < 1 {
+		r.problems = append(r.problems, "RATE_LIMIT must be 0 (off) or more, and RATE_LIMIT_BURST at least 1")
+	}
 	if len(cfg.APIKeys) == 0 && !cfg.AuthDisabled && !loopback(cfg.Addr) {
 		r.problems = append(r.problems, fmt.Sprintf("the API would listen on %s, beyond this machine, with no API_KEYS: "+
 			"set API_KEYS (the keys clients must send), listen on loopback (HTTP_ADDR=127.0.0.1:PORT), "+

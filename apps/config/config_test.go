@@ -121,7 +121,7 @@ func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
 	env := config.MapEnv(map[string]string{
 		"PORT": "eighty", "KAFKA_SESSION_TIMEOUT": "soon", "KAFKA_TLS": "maybe", "LOG_FORMAT": "xml", "LOG_LEVEL": "loud",
 		"DELIVERY_FAILURE_RATE": "2", "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_BROKERS": "no-port", "DELIVERY_LATENCY": "-5s",
-		"KAFKA_PARTITIONS": "x", "DELIVERY_FAILURE": "ignored", "RETENTION": "1h", "DEFAULT_CURRENCY": "euro", "SQLITE_SYNCHRONOUS": "off", "KAFKA_HANDLER_TIMEOUT": "1m",
+		"KAFKA_PARTITIONS": "x", "DELIVERY_FAILURE": "ignored", "RETENTION": "1h", "DEFAULT_CURRENCY": "euro", "SQLITE_SYNCHRONOUS": "off", "KAFKA_HANDLER_TIMEOUT": "1m", "RATE_LIMIT": "-1",
 	})
 	_, err := config.Load(config.Notifications, env, false)
 	if err == nil {
@@ -129,7 +129,7 @@ func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
 	}
 	for _, want := range []string{"PORT=\"eighty\"", "KAFKA_SESSION_TIMEOUT", "KAFKA_TLS", "log format", "log level",
 		"DELIVERY_FAILURE_RATE", "username and a password", `"no-port" must be host:port`, "DELIVERY_LATENCY", "KAFKA_PARTITIONS",
-		"RETENTION", "DEFAULT_CURRENCY", "SQLITE_SYNCHRONOUS", "must be longer than KAFKA_HANDLER_TIMEOUT"} {
+		"RETENTION", "DEFAULT_CURRENCY", "SQLITE_SYNCHRONOUS", "must be longer than KAFKA_HANDLER_TIMEOUT", "RATE_LIMIT must"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not mention %s:\n%v", want, err)
 		}

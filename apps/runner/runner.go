@@ -124,7 +124,8 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 		return nil, fmt.Errorf("%s: listen on %s: %w", parts.Name, cfg.Addr, err)
 	}
 	handler := parts.Router(rest.Options{Log: log, APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
-		Checks: s.checks(), Metrics: m.Handler(), Observer: m, Routes: parts.Routes, Clock: parts.Clock})
+		RateLimit: rest.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst},
+		Checks:    s.checks(), Metrics: m.Handler(), Observer: m, Routes: parts.Routes, Clock: parts.Clock})
 	s.server = &http.Server{
 		Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
