@@ -35,7 +35,7 @@ type api struct {
 	customerStore                       *memory.Store
 }
 
-func newAPI(t *testing.T, opts rest.Options) api {
+func newAPI(t testing.TB, opts rest.Options) api {
 	t.Helper()
 	if opts.Log == nil {
 		opts.Log = quiet
