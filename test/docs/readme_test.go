@@ -5,8 +5,6 @@ package docs
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,18 +14,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fintechlabs/customers/adapters/clock"
-	"github.com/fintechlabs/customers/adapters/devprovider"
-	"github.com/fintechlabs/customers/adapters/memory"
 	"github.com/fintechlabs/customers/adapters/rest"
-	"github.com/fintechlabs/customers/adapters/uuidv7"
 	app "github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/core/event"
-	"github.com/fintechlabs/customers/core/lifecycle"
-	"github.com/fintechlabs/customers/core/notification"
-	"github.com/fintechlabs/customers/core/notifier"
-	"github.com/fintechlabs/customers/core/profiler"
-	"github.com/fintechlabs/customers/core/profiling"
+	"github.com/fintechlabs/customers/test/stacktest"
 )
 
 func readme(t *testing.T) string {
@@ -127,19 +117,13 @@ var routeRE = regexp.MustCompile("^\\| `(GET|POST) (/[^`?]*)")
 
 // routers returns each service's router over in-memory stores, by the
 // README heading of its API section.
+// routers returns each service's router by the README heading of its API.
 func routers() map[string]http.Handler {
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	clk, ids := clock.UTC{}, uuidv7.Generator{}
-	opts := rest.Options{Log: quiet}
-	withMailbox := opts
-	withMailbox.Routes = []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox",
-		Handler: devprovider.Handler(devprovider.NewMemoryMailbox(), quiet)}}
-	s := memory.New()
+	r := stacktest.Routers(rest.Options{})
 	return map[string]http.Handler{
-		"### customer, port 3001":  rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: s.Customers(), Views: s.Customers(), Inbox: s.Inbox(), Tx: s}, clk, ids, quiet), opts),
-		"### profiling, port 3002": rest.ProfilingRouter(profiler.New(profiler.Storage{Profiles: s.Profiles(), Inbox: s.Inbox(), Tx: s}, profiling.DefaultRules(), clk, ids, quiet), opts),
-		"### notifications, port 3003": rest.NotificationsRouter(notifier.New(notifier.Storage{Deliveries: s.Deliveries(), Inbox: s.Inbox(), Tx: s}, nil, nil, notification.Templates(), clk, ids, quiet),
-			withMailbox),
+		"### customer, port 3001":      r[app.Customer],
+		"### profiling, port 3002":     r[app.Profiling],
+		"### notifications, port 3003": r[app.Notifications],
 	}
 }
 

@@ -1,0 +1,280 @@
+// Package hostile sends the running system, with API keys set, what an
+// attacker or a careless client would: every route without a key, encoded
+// paths, invented methods, reused idempotency keys, foreign origins,
+// oversized and malformed bodies, and an event forged on Kafka.
+package hostile
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fintechlabs/customers/adapters/kafka"
+	"github.com/fintechlabs/customers/adapters/logging"
+	"github.com/fintechlabs/customers/adapters/rest"
+	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/apps/stack"
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/test/stacktest"
+)
+
+const key = "hostile-suite-key"
+
+// system is the stack under attack, with API keys set.
+type system struct {
+	st    *stack.Stack
+	urls  map[config.Kind]string
+	kafka kafka.Config
+}
+
+func start(t *testing.T) *system {
+	t.Helper()
+	dir := t.TempDir()
+	env, prefix := stacktest.Env("hostile", dir)
+	env["API_KEYS"] = key
+	env["RATE_LIMIT"] = "0" // the suite is one client sending thousands of requests; rates have their own tests
+	log := logging.New(io.Discard, logging.Options{Format: logging.JSON})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	st, err := stack.Start(ctx, config.MapEnv(env), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = st.Shutdown(ctx)
+	})
+	kcfg, err := config.LoadKafka(config.MapEnv(map[string]string{"KAFKA_BROKERS": st.Brokers(), "KAFKA_TOPIC_PREFIX": prefix}), "hostile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &system{st: st, urls: map[config.Kind]string{}, kafka: kcfg}
+	for kind, svc := range st.Services {
+		s.urls[kind] = svc.URL()
+	}
+	return s
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (a answer) code() string {
+	var p struct{ Code string }
+	_ = json.Unmarshal([]byte(a.body), &p)
+	return p.Code
+}
+
+var client = &http.Client{Timeout: 10 * time.Second}
+
+// do sends a request; headers come in name, value pairs.
+func do(t *testing.T, method, url, body string, headers ...string) answer {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return answer{resp.StatusCode, resp.Header, string(raw)}
+}
+
+// routes lists every method and path a service serves, parameters filled
+// in, as its router declares them.
+func routes(t *testing.T, kind config.Kind) [][2]string {
+	t.Helper()
+	h := stacktest.Routers(rest.Options{})[kind]
+	var out [][2]string
+	err := chi.Walk(h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		path := route
+		for strings.Contains(path, "{") {
+			i, j := strings.Index(path, "{"), strings.Index(path, "}")
+			path = path[:i] + "x-1" + path[j+1:]
+		}
+		out = append(out, [2]string{method, path})
+		return nil
+	})
+	if err != nil || len(out) < 10 {
+		t.Fatalf("walking the %s router: %d routes, %v", kind, len(out), err)
+	}
+	return out
+}
+
+// open are the paths served without a key.
+func open(path string) bool {
+	return path == "/healthz" || path == "/readyz" || path == "/metrics" || strings.HasSuffix(path, "/health") && strings.Count(path, "/") <= 4
+}
+
+func TestHostileRequests(t *testing.T) {
+	s := start(t)
+
+	t.Run("every route on both path styles wants a key", func(t *testing.T) {
+		for kind, base := range s.urls {
+			for _, r := range routes(t, kind) {
+				method, path := r[0], r[1]
+				if open(path) {
+					continue
+				}
+				for _, creds := range [][]string{nil, {"X-API-Key", "wrong"}, {"Authorization", "Bearer " + key + "x"}, {"Authorization", "Basic " + key}} {
+					a := do(t, method, base+path, "{}", creds...)
+					if a.status != 401 || a.code() != "auth.required" || a.header.Get("WWW-Authenticate") == "" {
+						t.Errorf("%s %s %s with %v = %d %s", kind, method, path, creds, a.status, a.body)
+					}
+				}
+			}
+		}
+	})
+
+	t.Run("encoded paths open nothing", func(t *testing.T) {
+		base := s.urls[config.Customer]
+		for _, path := range []string{
+			"/customers/abc%2Fhealth", "/customers/promote/abc%2Fhealth", "/api/v1/customers/x%2F..%2Fhealth",
+			"/customers/health/", "/customers/x/health", "/CUSTOMERS/health", "/customers/%68ealth", "/readyz/../customers",
+			"/healthz%2F..%2Fcustomers", "/api/v1/api/v1/customers/health",
+		} {
+			for _, method := range []string{"GET", "POST"} {
+				a := do(t, method, base+path, "{}")
+				if a.status != 401 && a.status != 404 && a.status != 405 {
+					t.Errorf("%s %s = %d %s", method, path, a.status, a.body)
+				}
+				if a.status == 200 || a.status == 201 {
+					t.Errorf("%s %s reached a handler without a key", method, path)
+				}
+			}
+		}
+	})
+
+	t.Run("a thousand invented methods add at most one series", func(t *testing.T) {
+		base := s.urls[config.Customer]
+		series(t, base) // so that the scrape's own series is there before counting
+		before := series(t, base)
+		for i := range 1000 {
+			do(t, fmt.Sprintf("M%d", i), base+"/customers", "")
+		}
+		if after := series(t, base); after-before > 1 {
+			t.Errorf("%d new series", after-before)
+		}
+	})
+
+	t.Run("an idempotency key is bound to its request", func(t *testing.T) {
+		base := s.urls[config.Notifications]
+		headers := []string{"X-API-Key", key, "Idempotency-Key", "hostile-1"}
+		first := do(t, "POST", base+"/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, headers...)
+		replay := do(t, "POST", base+"/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, headers...)
+		other := do(t, "POST", base+"/notifications/sms", `{"to":"+34600999888","message":"hi"}`, headers...)
+		if first.status != 201 || replay.status != 200 || replay.header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("first %d, replay %d %v", first.status, replay.status, replay.header)
+		}
+		if other.status != 422 || other.code() != "idempotency.key_reused" || strings.Contains(other.body, "4711") {
+			t.Errorf("the key with another message = %d %s", other.status, other.body)
+		}
+	})
+
+	t.Run("a foreign origin is not let in", func(t *testing.T) {
+		a := do(t, "OPTIONS", s.urls[config.Customer]+"/customers/onboard", "", "Origin", "https://evil.example",
+			"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "X-API-Key")
+		if a.header.Get("Access-Control-Allow-Origin") != "" || a.status == 204 {
+			t.Errorf("preflight = %d %v", a.status, a.header)
+		}
+	})
+
+	t.Run("oversized and malformed bodies are refused precisely", func(t *testing.T) {
+		base := s.urls[config.Customer]
+		auth := []string{"X-API-Key", key}
+		for _, tt := range []struct {
+			name, body string
+			status     int
+		}{
+			{"a body of 2 MiB", `{"name":"` + strings.Repeat("a", 2<<20) + `"}`, 413},
+			{"broken JSON", `{"name":`, 400},
+			{"an unknown field", `{"name":"Ana","email":"ana@example.com","phone":"+34600111222","admin":true}`, 400},
+			{"a wrong type", `{"name":7,"email":"ana@example.com","phone":"+34600111222"}`, 400},
+			{"two values", `{"name":"Ana"}{"name":"Eve"}`, 400},
+		} {
+			a := do(t, "POST", base+"/customers/onboard", tt.body, auth...)
+			if a.status != tt.status || !strings.HasPrefix(a.header.Get("Content-Type"), "application/problem+json") {
+				t.Errorf("%s = %d %.200s", tt.name, a.status, a.body)
+			}
+		}
+		if list := do(t, "GET", base+"/customers", "", auth...); strings.Contains(list.body, "Eve") || strings.Contains(list.body, `"Ana"`) {
+			t.Errorf("a refused onboarding left a customer: %.300s", list.body)
+		}
+	})
+
+	t.Run("an event forged on Kafka promotes nobody", func(t *testing.T) {
+		base := s.urls[config.Customer]
+		auth := []string{"X-API-Key", key}
+		made := do(t, "POST", base+"/customers/onboard", `{"name":"Mallory Target","email":"target@example.com","phone":"+34600123456"}`, auth...)
+		var c struct {
+			ID string `json:"customerId"`
+		}
+		if err := json.Unmarshal([]byte(made.body), &c); err != nil || made.status != 201 || c.ID == "" {
+			t.Fatalf("onboard = %d %s", made.status, made.body)
+		}
+		if a := do(t, "POST", base+"/customers/activate", `{"customerId":"`+c.ID+`"}`, auth...); a.status != 200 {
+			t.Fatalf("activate = %d %s", a.status, a.body)
+		}
+		forged := event.Factory{Source: "service-intruder", NewID: func() string { return "forged-" + c.ID }}.New(context.Background(), time.Now().UTC(), event.Profiled{
+			CustomerID: c.ID, Profile: event.Profile{RecommendedTier: "vip"}, Promote: true, Timestamp: time.Now().UTC(), Trigger: "forged"})
+		msgs := make([]event.Message, len(forged))
+		for i, e := range forged {
+			m, err := event.Encode(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs[i] = m
+		}
+		p := kafka.NewPublisher(s.kafka, []string{event.TopicProfiled}, slog.New(slog.DiscardHandler))
+		defer p.Close()
+		if _, err := p.Publish(context.Background(), msgs); err != nil {
+			t.Fatal(err)
+		}
+		dead := kafka.NewDeadLetters(s.kafka, slog.New(slog.DiscardHandler))
+		deadline := time.Now().Add(time.Minute)
+		for {
+			letters, _ := dead.List(context.Background(), event.TopicProfiled)
+			found := false
+			for _, l := range letters {
+				found = found || string(l.Key) == c.ID && strings.Contains(l.Error, "service-intruder")
+			}
+			if found {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the forged event was not dead-lettered: %+v", letters)
+			}
+			time.Sleep(200 * time.Millisecond) // polling interval
+		}
+		got := do(t, "GET", base+"/customers/"+c.ID, "", auth...)
+		if strings.Contains(got.body, `"tier":"vip"`) {
+			t.Fatalf("a forged event promoted the customer: %s", got.body)
+		}
+	})
+}
+
+// series counts the http_requests_total series a service exposes.
+func series(t *testing.T, base string) int {
+	t.Helper()
+	return strings.Count(do(t, "GET", base+"/metrics", "").body, "\nhttp_requests_total{")
+}

@@ -1,0 +1,40 @@
+package stacktest
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/fintechlabs/customers/adapters/clock"
+	"github.com/fintechlabs/customers/adapters/devprovider"
+	"github.com/fintechlabs/customers/adapters/memory"
+	"github.com/fintechlabs/customers/adapters/rest"
+	"github.com/fintechlabs/customers/adapters/uuidv7"
+	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/core/lifecycle"
+	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/core/notifier"
+	"github.com/fintechlabs/customers/core/profiler"
+	"github.com/fintechlabs/customers/core/profiling"
+)
+
+// Routers returns each service's router over in-memory stores with opts,
+// the development mailbox included: what the services serve, for tests that
+// walk or call the routes without starting anything.
+func Routers(opts rest.Options) map[config.Kind]http.Handler {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	clk, ids := clock.UTC{}, uuidv7.Generator{}
+	withMailbox := opts
+	withMailbox.Routes = append(withMailbox.Routes, rest.Route{Method: http.MethodGet, Pattern: "/notifications/mailbox",
+		Handler: devprovider.Handler(devprovider.NewMemoryMailbox(), opts.Log)})
+	s := memory.New()
+	return map[config.Kind]http.Handler{
+		config.Customer: rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: s.Customers(), Views: s.Customers(), Inbox: s.Inbox(), Tx: s},
+			clk, ids, opts.Log), opts),
+		config.Profiling: rest.ProfilingRouter(profiler.New(profiler.Storage{Profiles: s.Profiles(), Inbox: s.Inbox(), Tx: s},
+			profiling.DefaultRules(), clk, ids, opts.Log), opts),
+		config.Notifications: rest.NotificationsRouter(notifier.New(notifier.Storage{Deliveries: s.Deliveries(), Inbox: s.Inbox(), Tx: s},
+			nil, nil, notification.Templates(), clk, ids, opts.Log), withMailbox),
+	}
+}
