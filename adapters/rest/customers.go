@@ -17,16 +17,16 @@ import (
 func CustomerRouter(svc Customers, opts Options) http.Handler {
 	h := &customerHandler{svc: svc, opts: opts}
 	return newRouter("service-customer", "customers", opts, func(r chi.Router) {
-		r.Post("/customers/onboard", h.onboard)
-		r.Post("/customers/activate", h.statusChange(svc.Activate, "activationReason", "Customer activated successfully"))
-		r.Post("/customers/deactivate", h.statusChange(svc.Deactivate, "deactivationReason", "Customer deactivated successfully"))
-		r.Post("/customers/first-payment", h.firstPayment)
-		r.Post("/customers/promote", h.promote)
-		r.Post("/customers/promote/{customerId}", h.promote)
-		r.Get("/customers", h.list)
-		r.Get("/customers/{customerId}", h.get)
-		r.Get("/customers/{customerId}/history", h.history)
-		r.Get("/customers/{customerId}/notifications", h.notifications)
+		r.With(need(ScopeCustomersWrite)).Post("/customers/onboard", h.onboard)
+		r.With(need(ScopeCustomersWrite)).Post("/customers/activate", h.statusChange(svc.Activate, "activationReason", "Customer activated successfully"))
+		r.With(need(ScopeCustomersWrite)).Post("/customers/deactivate", h.statusChange(svc.Deactivate, "deactivationReason", "Customer deactivated successfully"))
+		r.With(need(ScopeCustomersWrite)).Post("/customers/first-payment", h.firstPayment)
+		r.With(need(ScopeCustomersWrite)).Post("/customers/promote", h.promote)
+		r.With(need(ScopeCustomersWrite)).Post("/customers/promote/{customerId}", h.promote)
+		r.With(need(ScopeCustomersRead)).Get("/customers", h.list)
+		r.With(need(ScopeCustomersRead)).Get("/customers/{customerId}", h.get)
+		r.With(need(ScopeCustomersRead)).Get("/customers/{customerId}/history", h.history)
+		r.With(need(ScopeCustomersRead)).Get("/customers/{customerId}/notifications", h.notifications)
 	})
 }
 

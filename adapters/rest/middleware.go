@@ -3,8 +3,6 @@ package rest
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -94,6 +92,8 @@ func accessLog(log *slog.Logger, obs Observer, open openPaths) func(http.Handler
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			rec := &statusRecorder{ResponseWriter: w}
+			who := new(string) // the key's name, once authentication knows it
+			r = r.WithContext(context.WithValue(r.Context(), whoKey{}, who))
 			defer func() {
 				if p := recover(); p != nil {
 					if p == http.ErrAbortHandler {
@@ -115,9 +115,13 @@ func accessLog(log *slog.Logger, obs Observer, open openPaths) func(http.Handler
 				} else if rec.status >= 400 {
 					level = slog.LevelWarn
 				}
-				if !open[route] {
-					log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", rec.status,
-						"took", took.Round(time.Microsecond), "requestId", requestID(r.Context()))
+				if !open[route] && route != "/metrics" {
+					attrs := []any{"method", r.Method, "route", route, "status", rec.status,
+						"took", took.Round(time.Microsecond), "requestId", requestID(r.Context())}
+					if *who != "" {
+						attrs = append(attrs, "key", *who)
+					}
+					log.Log(r.Context(), level, "request", attrs...)
 				}
 				if obs != nil {
 					obs.Request(knownMethod(r.Method), route, rec.status, took)
@@ -179,9 +183,10 @@ func cors(origins []string) func(http.Handler) http.Handler {
 var errUnauthorized = fault.New(fault.Unauthorized, "auth.required", "a valid API key is required: send Authorization: Bearer <key>")
 
 // authenticate requires one of keys, as "Authorization: Bearer <key>" or
-// "X-API-Key: <key>", on every path but the open ones. No keys means no
-// authentication (local development).
-func authenticate(keys []string, open openPaths, log *slog.Logger) func(http.Handler) http.Handler {
+// "X-API-Key: <key>", on every path but the open ones, and puts who holds
+// it in the request's context. No keys means no authentication (local
+// development).
+func authenticate(keys keyring, open openPaths, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		if len(keys) == 0 {
 			return next
@@ -194,8 +199,11 @@ func authenticate(keys []string, open openPaths, log *slog.Logger) func(http.Han
 				next.ServeHTTP(w, r)
 				return
 			}
-			if key := presented(r); validKey(key, keys) {
-				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, fingerprint(key))))
+			if k, ok := keys.find(presented(r)); ok {
+				if who, ok := r.Context().Value(whoKey{}).(*string); ok {
+					*who = k.Name
+				}
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, principal{name: k.Name, scopes: k.Scopes})))
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="customers"`)
@@ -204,21 +212,9 @@ func authenticate(keys []string, open openPaths, log *slog.Logger) func(http.Han
 	}
 }
 
-// callerKey holds, in a request's context, the fingerprint of its API key.
-type callerKey struct{}
-
-// callerOf returns who sent the request: its API key's fingerprint, or ""
-// without authentication.
-func callerOf(ctx context.Context) string {
-	c, _ := ctx.Value(callerKey{}).(string)
-	return c
-}
-
-// fingerprint names an API key without revealing it.
-func fingerprint(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return "key-" + hex.EncodeToString(sum[:8])
-}
+// whoKey holds, in a request's context, where authentication writes the
+// key's name for the access log, which runs outside it.
+type whoKey struct{}
 
 func presented(r *http.Request) string {
 	if k := r.Header.Get("X-API-Key"); k != "" {
@@ -231,26 +227,14 @@ func presented(r *http.Request) string {
 	return ""
 }
 
-func validKey(got string, keys []string) bool {
-	ok := false
-	for _, k := range keys {
-		// Compare against every key, in constant time, so timing tells
-		// nothing about which key or how much of it matched.
-		if subtle.ConstantTimeCompare([]byte(got), []byte(k)) == 1 {
-			ok = true
-		}
-	}
-	return ok && got != ""
-}
-
 // openPaths are the exact paths (and route patterns) served without
-// authentication and left out of the access log: health, readiness and
-// metrics, which orchestrators and scrapers call.
+// authentication and left out of the access log: health and readiness,
+// which orchestrators call.
 type openPaths map[string]bool
 
 func newOpenPaths(resource string) openPaths {
 	return openPaths{"/" + resource + "/health": true, "/api/v1/" + resource + "/health": true,
-		"/healthz": true, "/readyz": true, "/metrics": true}
+		"/healthz": true, "/readyz": true}
 }
 
 // knownMethod returns method if it is a standard one, else "OTHER": the

@@ -16,11 +16,11 @@ import (
 func NotificationsRouter(svc Notifications, opts Options) http.Handler {
 	h := &notificationHandler{svc: svc, opts: opts}
 	return newRouter("service-notifications", "notifications", opts, func(r chi.Router) {
-		r.Post("/notifications/email", h.email)
-		r.Post("/notifications/sms", h.sms)
-		r.Get("/notifications", h.list)
-		r.Get("/notifications/templates", h.templates)
-		r.Get("/notifications/{notificationId}", h.get)
+		r.With(need(ScopeNotificationsSend)).Post("/notifications/email", h.email)
+		r.With(need(ScopeNotificationsSend)).Post("/notifications/sms", h.sms)
+		r.With(need(ScopeNotificationsRead)).Get("/notifications", h.list)
+		r.With(need(ScopeNotificationsRead)).Get("/notifications/templates", h.templates)
+		r.With(need(ScopeNotificationsRead)).Get("/notifications/{notificationId}", h.get)
 	})
 }
 

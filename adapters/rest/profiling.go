@@ -14,10 +14,10 @@ import (
 func ProfilingRouter(svc Profiles, opts Options) http.Handler {
 	h := &profileHandler{svc: svc, opts: opts}
 	return newRouter("service-profiling", "profiling", opts, func(r chi.Router) {
-		r.Post("/profiling/promote", h.promote)
-		r.Post("/profiling/evaluate", h.evaluate)
-		r.Get("/profiling/rules", h.rules)
-		r.Get("/profiling/{customerId}", h.get)
+		r.With(need(ScopeProfilingWrite)).Post("/profiling/promote", h.promote)
+		r.With(need(ScopeProfilingRead)).Post("/profiling/evaluate", h.evaluate)
+		r.With(need(ScopeProfilingRead)).Get("/profiling/rules", h.rules)
+		r.With(need(ScopeProfilingRead)).Get("/profiling/{customerId}", h.get)
 	})
 }
 

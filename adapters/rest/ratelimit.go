@@ -69,7 +69,7 @@ func (l *limiters) reserve(client string) time.Duration {
 // limit refuses, with 429 and Retry-After, a client over its rate: a
 // valid API key's holder, or else the address, so that guessing keys is
 // limited too.
-func limit(cfg RateLimit, keys []string, open openPaths, now func() time.Time) func(http.Handler) http.Handler {
+func limit(cfg RateLimit, keys keyring, open openPaths, now func() time.Time) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		if cfg.PerSecond <= 0 {
 			return next
@@ -80,8 +80,8 @@ func limit(cfg RateLimit, keys []string, open openPaths, now func() time.Time) f
 		l := &limiters{cfg: cfg, now: now, byKey: map[string]*bucket{}}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var client string
-			if key := presented(r); len(keys) > 0 && validKey(key, keys) {
-				client = fingerprint(key)
+			if k, ok := keys.find(presented(r)); ok {
+				client = "key:" + k.Name
 			} else {
 				client = clientAddr(r)
 				if len(keys) == 0 && !cfg.Loopback && isLoopback(client) {

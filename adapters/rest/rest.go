@@ -19,8 +19,8 @@ type Options struct {
 	// Clock stamps health answers and says which promotions are active; the
 	// wall clock when nil.
 	Clock Clock
-	// APIKeys, when not empty, are required on every route but health checks
-	// and metrics.
+	// APIKeys, when not empty, are required on every route but health
+	// checks, each as ParseKey reads it; a route also needs its scope.
 	APIKeys []string
 	// CORSOrigins lists the browser origins allowed to call the API (none
 	// when empty); "*" allows any (the original's default).
@@ -64,9 +64,9 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 		opts.Clock = wallClock{}
 	}
 	r := chi.NewRouter()
-	open := newOpenPaths(resource)
+	open, keys := newOpenPaths(resource), newKeyring(opts.APIKeys)
 	r.Use(withIDs, accessLog(opts.Log, opts.Observer, open), securityHeaders, cors(opts.CORSOrigins),
-		limit(opts.RateLimit, opts.APIKeys, open, opts.Clock.Now), authenticate(opts.APIKeys, open, opts.Log))
+		limit(opts.RateLimit, keys, open, opts.Clock.Now), authenticate(keys, open, opts.Log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
 	})
@@ -82,8 +82,10 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 		status, code := "ready", http.StatusOK
 		checks := map[string]string{}
 		// Why a check fails (hosts, offsets, errors) is for operators: with
-		// keys set, a caller without one learns only that it fails.
-		detailed := len(opts.APIKeys) == 0 || validKey(presented(r), opts.APIKeys)
+		// keys set, a caller without the admin scope learns only that it
+		// fails.
+		k, known := keys.find(presented(r))
+		detailed := len(keys) == 0 || known && (principal{scopes: k.Scopes}).can(ScopeAdmin)
 		for _, c := range opts.Checks {
 			checks[c.Name] = "ok"
 			if err := c.Probe(ctx); err != nil {
@@ -107,7 +109,7 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 		r.Get("/"+resource+"/health", health)
 		mount(r)
 		for _, x := range opts.Routes {
-			r.Method(x.Method, x.Pattern, x.Handler)
+			r.With(need(ScopeAdmin)).Method(x.Method, x.Pattern, x.Handler)
 		}
 	}
 	r.Route("/api/v1", routes)
@@ -115,7 +117,7 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 	r.Get("/healthz", health)
 	r.Get("/readyz", ready)
 	if opts.Metrics != nil {
-		r.Method(http.MethodGet, "/metrics", opts.Metrics)
+		r.With(need(ScopeMetrics)).Method(http.MethodGet, "/metrics", opts.Metrics)
 	}
 	return r
 }

@@ -562,6 +562,48 @@ func TestReadinessFailsOnlyOnRequiredDependencies(t *testing.T) {
 	}
 }
 
+func TestEachRouteNeedsItsScope(t *testing.T) {
+	metricsHandler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("up 1\n")) })
+	a := newAPI(t, rest.Options{Metrics: metricsHandler, APIKeys: []string{
+		"reader:reader-secret:customers:read", "writer:writer-secret:customers:write+notifications:send",
+		"scraper:scraper-secret:metrics", "root:root-secret"}})
+	tests := []struct {
+		name   string
+		h      http.Handler
+		method string
+		path   string
+		body   string
+		key    string
+		status int
+	}{
+		{"a reader lists customers", a.customers, "GET", "/customers", "", "reader-secret", 200},
+		{"a reader may not onboard", a.customers, "POST", "/api/v1/customers/onboard", juan, "reader-secret", 403},
+		{"a writer onboards", a.customers, "POST", "/customers/onboard", juan, "writer-secret", 201},
+		{"a writer may not list", a.customers, "GET", "/api/v1/customers", "", "writer-secret", 403},
+		{"a writer sends an SMS", a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"hola"}`, "writer-secret", 201},
+		{"a writer may not read the notifications", a.notifications, "GET", "/notifications", "", "writer-secret", 403},
+		{"a reader may not promote through profiling", a.profiling, "POST", "/profiling/promote", `{"customerId":"x","newTier":"vip"}`, "reader-secret", 403},
+		{"the mailbox is for admins", a.notifications, "GET", "/notifications/mailbox", "", "writer-secret", 403},
+		{"an admin reads the mailbox", a.notifications, "GET", "/notifications/mailbox", "", "root-secret", 200},
+		{"metrics need a key", a.customers, "GET", "/metrics", "", "", 401},
+		{"metrics need their scope", a.customers, "GET", "/metrics", "", "reader-secret", 403},
+		{"a scraper reads metrics", a.customers, "GET", "/metrics", "", "scraper-secret", 200},
+	}
+	for _, tt := range tests {
+		var headers []string
+		if tt.key != "" {
+			headers = []string{"Authorization", "Bearer " + tt.key}
+		}
+		r := call(t, tt.h, tt.method, tt.path, tt.body, headers...)
+		if r.status != tt.status {
+			t.Errorf("%s: %d %s, want %d", tt.name, r.status, r.raw, tt.status)
+		}
+		if tt.status == 403 && (r.str("code") != "auth.scope" || !strings.Contains(r.str("detail"), " scope")) {
+			t.Errorf("%s: a 403 must name the scope: %s", tt.name, r.raw)
+		}
+	}
+}
+
 func TestReadinessTellsWhyOnlyToAKeyHolder(t *testing.T) {
 	down := func(context.Context) error { return errors.New("dial tcp 10.0.0.7:9092: connection refused") }
 	a := newAPI(t, rest.Options{APIKeys: []string{"s3cret"}, Checks: []rest.Check{{Name: "kafka", Probe: down}}})
@@ -572,6 +614,10 @@ func TestReadinessTellsWhyOnlyToAKeyHolder(t *testing.T) {
 	keyed := call(t, a.customers, "GET", "/readyz", "", "X-API-Key", "s3cret")
 	if !strings.Contains(keyed.str("checks", "kafka"), "connection refused") {
 		t.Fatalf("with a key: %s", keyed.raw)
+	}
+	a = newAPI(t, rest.Options{APIKeys: []string{"reader:r-secret:customers:read"}, Checks: []rest.Check{{Name: "kafka", Probe: down}}})
+	if r := call(t, a.customers, "GET", "/readyz", "", "X-API-Key", "r-secret"); r.str("checks", "kafka") != "failing" {
+		t.Fatalf("a key without the admin scope: %s", r.raw)
 	}
 }
 

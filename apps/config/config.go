@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/logging"
+	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/money"
@@ -135,7 +137,12 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 	cfg.Kafka = r.kafka(r.str("KAFKA_CLIENT_ID", d.clientID, true), r.str("KAFKA_GROUP_ID", d.group, true))
 
 	cfg.Log = r.logOptions()
-	cfg.APIKeys = r.list("API_KEYS", nil)
+	cfg.APIKeys = append(r.list("API_KEYS", nil), r.fileList("API_KEYS_FILE")...)
+	for _, k := range cfg.APIKeys {
+		if _, err := rest.ParseKey(k); err != nil {
+			r.problems = append(r.problems, "API_KEYS: "+err.Error())
+		}
+	}
 	cfg.AuthDisabled = r.bool("AUTH_DISABLED")
 	cfg.RateLimit = r.float("RATE_LIMIT", 50)
 	cfg.RateBurst = r.int("RATE_LIMIT_BURST", 100, false)
@@ -200,7 +207,7 @@ func (r *reader) kafka(clientID, groupID string) kafka.Config {
 		CertFile: r.str("KAFKA_TLS_CERT_FILE", "", false), KeyFile: r.str("KAFKA_TLS_KEY_FILE", "", false),
 		ServerName: r.str("KAFKA_TLS_SERVER_NAME", "", false), InsecureSkipVerify: r.bool("KAFKA_TLS_INSECURE_SKIP_VERIFY"),
 		SASLMechanism: r.str("KAFKA_SASL_MECHANISM", "", false),
-		Username:      r.str("KAFKA_SASL_USERNAME", "", false), Password: r.str("KAFKA_SASL_PASSWORD", "", false),
+		Username:      r.str("KAFKA_SASL_USERNAME", "", false), Password: r.secret("KAFKA_SASL_PASSWORD"),
 		AllowPlaintextSASL: r.bool("KAFKA_ALLOW_PLAINTEXT_SASL"),
 	}
 	if err := sec.Apply(&k); err != nil {
@@ -288,6 +295,46 @@ func (r *reader) list(name string, def []string) []string {
 		}
 	}
 	return out
+}
+
+// fileList reads the file the variable name points to, if any: one entry
+// per line or comma-separated, blank lines and # comments skipped.
+func (r *reader) fileList(name string) []string {
+	path := r.str(name, "", false)
+	if path == "" {
+		return nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		r.problems = append(r.problems, fmt.Sprintf("%s: %v", name, err))
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		for _, x := range strings.Split(line, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+// secret reads a secret from name, or from the file name_FILE points to
+// (a mounted secret), whose trailing newline is dropped.
+func (r *reader) secret(name string) string {
+	if path := r.str(name+"_FILE", "", false); path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			r.problems = append(r.problems, fmt.Sprintf("%s_FILE: %v", name, err))
+			return ""
+		}
+		return strings.TrimRight(string(raw), "\r\n")
+	}
+	return r.str(name, "", false)
 }
 
 func (r *reader) int(name string, def int, serviceSpecific bool) int {

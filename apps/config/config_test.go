@@ -2,6 +2,8 @@ package config_test
 
 import (
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +116,33 @@ func TestAnOpenAPIListensOnlyOnLoopbackUnlessAuthenticationIsDisabled(t *testing
 				t.Fatalf("the refusal must name what to set: %v", err)
 			}
 		})
+	}
+}
+
+func TestSecretsMayComeFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	keys, password := filepath.Join(dir, "keys"), filepath.Join(dir, "password")
+	if err := os.WriteFile(keys, []byte("# the backoffice\nbackoffice:b-secret:customers:read\n\nscraper:s-secret:metrics, ops:o-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(password, []byte("pw-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Customer, config.MapEnv(map[string]string{"API_KEYS": "cli:c-secret", "API_KEYS_FILE": keys,
+		"KAFKA_SASL_MECHANISM": "SCRAM-SHA-256", "KAFKA_SASL_USERNAME": "svc", "KAFKA_SASL_PASSWORD_FILE": password}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.APIKeys, "|"); got != "cli:c-secret|backoffice:b-secret:customers:read|scraper:s-secret:metrics|ops:o-secret" {
+		t.Fatalf("keys = %s", got)
+	}
+	if cfg.Kafka.SASL == nil {
+		t.Fatal("no SASL from the password file")
+	}
+	_, err = config.Load(config.Customer, config.MapEnv(map[string]string{"API_KEYS": "x:top-secret:everything", "API_KEYS_FILE": filepath.Join(dir, "none")}), false)
+	if err == nil || !strings.Contains(err.Error(), `unknown scope "everything"`) || !strings.Contains(err.Error(), "API_KEYS_FILE") ||
+		strings.Contains(err.Error(), "top-secret") {
+		t.Fatalf("bad keys: %v", err)
 	}
 }
 

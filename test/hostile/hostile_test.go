@@ -26,7 +26,12 @@ import (
 	"github.com/fintechlabs/customers/test/stacktest"
 )
 
-const key = "hostile-suite-key"
+// The suite's keys: one that may do anything, one that may only read
+// customers.
+const (
+	key       = "hostile-suite-key"
+	readerKey = "reader-secret"
+)
 
 // system is the stack under attack, with API keys set.
 type system struct {
@@ -39,7 +44,7 @@ func start(t *testing.T) *system {
 	t.Helper()
 	dir := t.TempDir()
 	env, prefix := stacktest.Env("hostile", dir)
-	env["API_KEYS"] = key
+	env["API_KEYS"] = key + ",reader:" + readerKey + ":customers:read"
 	env["RATE_LIMIT"] = "0" // the suite is one client sending thousands of requests; rates have their own tests
 	log := logging.New(io.Discard, logging.Options{Format: logging.JSON})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -123,13 +128,13 @@ func routes(t *testing.T, kind config.Kind) [][2]string {
 
 // open are the paths served without a key.
 func open(path string) bool {
-	return path == "/healthz" || path == "/readyz" || path == "/metrics" || strings.HasSuffix(path, "/health") && strings.Count(path, "/") <= 4
+	return path == "/healthz" || path == "/readyz" || strings.HasSuffix(path, "/health") && strings.Count(path, "/") <= 4
 }
 
 func TestHostileRequests(t *testing.T) {
 	s := start(t)
 
-	t.Run("every route on both path styles wants a key", func(t *testing.T) {
+	t.Run("every route on both path styles wants a key and its scope", func(t *testing.T) {
 		for kind, base := range s.urls {
 			for _, r := range routes(t, kind) {
 				method, path := r[0], r[1]
@@ -141,6 +146,13 @@ func TestHostileRequests(t *testing.T) {
 					if a.status != 401 || a.code() != "auth.required" || a.header.Get("WWW-Authenticate") == "" {
 						t.Errorf("%s %s %s with %v = %d %s", kind, method, path, creds, a.status, a.body)
 					}
+				}
+				// A key that may only read customers reaches nothing else.
+				if kind == config.Customer && method == "GET" && strings.Contains(path, "/customers") {
+					continue
+				}
+				if a := do(t, method, base+path, "{}", "X-API-Key", readerKey); a.status != 403 || a.code() != "auth.scope" {
+					t.Errorf("%s %s %s with the reader's key = %d %s", kind, method, path, a.status, a.body)
 				}
 			}
 		}
@@ -276,5 +288,5 @@ func TestHostileRequests(t *testing.T) {
 // series counts the http_requests_total series a service exposes.
 func series(t *testing.T, base string) int {
 	t.Helper()
-	return strings.Count(do(t, "GET", base+"/metrics", "").body, "\nhttp_requests_total{")
+	return strings.Count(do(t, "GET", base+"/metrics", "", "X-API-Key", key).body, "\nhttp_requests_total{")
 }
