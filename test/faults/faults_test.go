@@ -244,18 +244,7 @@ func inProcess(t *testing.T) (*system, *stack.Stack) {
 	env, prefix := stacktest.Env("faults", dir)
 	env["DELIVERY_OUTAGE_FILE"] = filepath.Join(dir, "provider-down")
 	env["DELIVERY_BUG_FILE"] = filepath.Join(dir, "provider-bug")
-	log := logging.New(io.Discard, logging.Options{Format: logging.JSON})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	st, err := stack.Start(ctx, config.MapEnv(env), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_ = st.Shutdown(ctx)
-	})
+	st := stacktest.Start(t, env)
 	return &system{customers: st.Services[config.Customer].URL(), notifications: st.Services[config.Notifications].URL(),
 		brokers: strings.Split(st.Brokers(), ","), topicPrefix: prefix, dataDir: dir}, st
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fintechlabs/customers/adapters/kafka"
-	"github.com/fintechlabs/customers/adapters/logging"
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/stack"
@@ -46,18 +45,7 @@ func start(t *testing.T) *system {
 	env, prefix := stacktest.Env("hostile", dir)
 	env["API_KEYS"] = key + ",reader:" + readerKey + ":customers:read"
 	env["RATE_LIMIT"] = "0" // the suite is one client sending thousands of requests; rates have their own tests
-	log := logging.New(io.Discard, logging.Options{Format: logging.JSON})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	st, err := stack.Start(ctx, config.MapEnv(env), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_ = st.Shutdown(ctx)
-	})
+	st := stacktest.Start(t, env)
 	kcfg, err := config.LoadKafka(config.MapEnv(map[string]string{"KAFKA_BROKERS": st.Brokers(), "KAFKA_TOPIC_PREFIX": prefix}), "hostile")
 	if err != nil {
 		t.Fatal(err)

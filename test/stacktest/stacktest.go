@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/fintechlabs/customers/adapters/broker"
@@ -83,4 +84,22 @@ func StartBroker(st *stack.Stack, log *slog.Logger) error {
 	}
 	st.Broker = b
 	return nil
+}
+
+// Start starts the whole system with env in this process, logging nowhere,
+// and shuts it down when the test ends.
+func Start(t testing.TB, env map[string]string) *stack.Stack {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	st, err := stack.Start(ctx, config.MapEnv(env), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = st.Shutdown(ctx)
+	})
+	return st
 }
