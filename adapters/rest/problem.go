@@ -99,7 +99,14 @@ func respond[T, B any](w http.ResponseWriter, r *http.Request, log *slog.Logger,
 		writeError(w, r, log, err)
 		return
 	}
-	writeJSON(w, status, build(v))
+	var body any = build(v)
+	if !principalOf(r.Context()).can(ScopePII) {
+		if body, err = maskPII(body); err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+	}
+	writeJSON(w, status, body)
 }
 
 // writeJSON sends v with status.

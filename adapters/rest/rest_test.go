@@ -604,6 +604,33 @@ func TestEachRouteNeedsItsScope(t *testing.T) {
 	}
 }
 
+func TestPersonalDataIsMaskedWithoutThePIIScope(t *testing.T) {
+	a := newAPI(t, rest.Options{APIKeys: []string{"clerk:clerk-secret:customers:read+customers:write+notifications:send+notifications:read",
+		"officer:officer-secret:customers:read+pii:read"}})
+	clerk, officer := []string{"X-API-Key", "clerk-secret"}, []string{"X-API-Key", "officer-secret"}
+	made := call(t, a.customers, "POST", "/customers/onboard",
+		`{"name":"Ana","email":"ana.lopez@example.com","phone":"+34600111222","birthDate":"1990-04-01"}`, clerk...)
+	id := made.str("customerId")
+	if made.status != 201 || strings.Contains(made.raw, "ana.lopez@") || strings.Contains(made.raw, "600111222") {
+		t.Fatalf("the onboarding answer to the clerk = %d %s", made.status, made.raw)
+	}
+	for _, path := range []string{"/customers/" + id, "/customers"} {
+		masked := call(t, a.customers, "GET", path, "", clerk...)
+		if masked.status != 200 || strings.Contains(masked.raw, "ana.lopez@") || strings.Contains(masked.raw, "600111222") ||
+			strings.Contains(masked.raw, "1990-04-01") || !strings.Contains(masked.raw, "a***@example.com") {
+			t.Errorf("GET %s for the clerk = %d %s", path, masked.status, masked.raw)
+		}
+		clear := call(t, a.customers, "GET", path, "", officer...)
+		if !strings.Contains(clear.raw, "ana.lopez@example.com") || !strings.Contains(clear.raw, "1990-04-01") {
+			t.Errorf("GET %s for the officer = %d %s", path, clear.status, clear.raw)
+		}
+	}
+	sent := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"hola"}`, clerk...)
+	if sent.status != 201 || strings.Contains(sent.raw, "600111222") {
+		t.Errorf("a send's answer to the clerk = %d %s", sent.status, sent.raw)
+	}
+}
+
 func TestReadinessTellsWhyOnlyToAKeyHolder(t *testing.T) {
 	down := func(context.Context) error { return errors.New("dial tcp 10.0.0.7:9092: connection refused") }
 	a := newAPI(t, rest.Options{APIKeys: []string{"s3cret"}, Checks: []rest.Check{{Name: "kafka", Probe: down}}})
