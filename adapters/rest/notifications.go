@@ -93,6 +93,13 @@ func recipient(w http.ResponseWriter, r *http.Request, to, alias, aliasName stri
 }
 
 func (h *notificationHandler) send(w http.ResponseWriter, r *http.Request, toField string, req notification.Request) {
+	// A message naming a customer joins that customer's history: writing
+	// to it takes the right to write customers, not only to send.
+	if req.CustomerID != "" && !principalOf(r.Context()).can(ScopeCustomersWrite) {
+		badRequest(w, r, http.StatusForbidden, "auth.scope", "naming a customerId writes to that customer's history: this API key lacks the "+
+			ScopeCustomersWrite+" scope", FieldError{Field: "customerId", Message: "needs the " + ScopeCustomersWrite + " scope"})
+		return
+	}
 	key := r.Header.Get("Idempotency-Key")
 	if len(key) > 200 {
 		badRequest(w, r, http.StatusBadRequest, "request.idempotency_key", "Idempotency-Key must be at most 200 characters")

@@ -566,7 +566,7 @@ func TestEachRouteNeedsItsScope(t *testing.T) {
 	metricsHandler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("up 1\n")) })
 	a := newAPI(t, rest.Options{Metrics: metricsHandler, APIKeys: []string{
 		"reader:reader-secret:customers:read", "writer:writer-secret:customers:write+notifications:send",
-		"scraper:scraper-secret:metrics", "root:root-secret"}})
+		"scraper:scraper-secret:metrics", "sender:sender-secret:notifications:send", "root:root-secret"}})
 	tests := []struct {
 		name   string
 		h      http.Handler
@@ -582,6 +582,10 @@ func TestEachRouteNeedsItsScope(t *testing.T) {
 		{"a writer may not list", a.customers, "GET", "/api/v1/customers", "", "writer-secret", 403},
 		{"a writer sends an SMS", a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"hola"}`, "writer-secret", 201},
 		{"a writer may not read the notifications", a.notifications, "GET", "/notifications", "", "writer-secret", 403},
+		{"a sender may not write into a customer's history", a.notifications, "POST", "/notifications/sms",
+			`{"customerId":"c-1","phone":"+34600111222","message":"hola"}`, "sender-secret", 403},
+		{"a customer writer may", a.notifications, "POST", "/notifications/sms",
+			`{"customerId":"c-1","phone":"+34600111222","message":"hola"}`, "writer-secret", 201},
 		{"a reader may not promote through profiling", a.profiling, "POST", "/profiling/promote", `{"customerId":"x","newTier":"vip"}`, "reader-secret", 403},
 		{"the mailbox is for admins", a.notifications, "GET", "/notifications/mailbox", "", "writer-secret", 403},
 		{"an admin reads the mailbox", a.notifications, "GET", "/notifications/mailbox", "", "root-secret", 200},
