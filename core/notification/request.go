@@ -27,6 +27,11 @@ type Request struct {
 	Caller string
 }
 
+// ErrIdempotencyKeyInFlight is the error of a repeat of a request that is
+// still being handled: retry once it has answered.
+var ErrIdempotencyKeyInFlight = fault.New(fault.Conflict, "idempotency.in_flight",
+	"a request with this Idempotency-Key is still being handled; retry after it answered")
+
 // ErrIdempotencyKeyReused is the error of a request whose idempotency key
 // was used for another message; it says nothing of the first.
 var ErrIdempotencyKeyReused = fault.New(fault.Invalid, "idempotency.key_reused",

@@ -24,6 +24,10 @@ func (s *Service) Send(ctx context.Context, r notification.Request) (notificatio
 			scope = append(scope, r.Caller)
 		}
 		d.ID = deliveryID(scope...)
+		if !s.claim(d.ID) {
+			return notification.Outcome{}, notification.ErrIdempotencyKeyInFlight
+		}
+		defer s.release(d.ID)
 		prior, err := s.deliveries.Get(ctx, d.ID)
 		if err == nil && !sameMessage(prior, d) {
 			return notification.Outcome{}, notification.ErrIdempotencyKeyReused
@@ -50,6 +54,23 @@ func (s *Service) Send(ctx context.Context, r notification.Request) (notificatio
 		return notification.Outcome{Delivery: d}, e
 	}
 	return notification.Outcome{Delivery: d}, nil
+}
+
+// claim marks the API send id as under way; false if it already is.
+func (s *Service) claim(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight[id] {
+		return false
+	}
+	s.inflight[id] = true
+	return true
+}
+
+func (s *Service) release(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.inflight, id)
 }
 
 // sameMessage reports whether a delivery made under an idempotency key is
