@@ -222,13 +222,14 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) error {
 		if err == nil {
 			break
 		}
-		if errors.Is(err, event.ErrUntrustedSource) {
-			c.log.WarnContext(stop, "message from a source that does not own the topic", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)
-			return c.deadLetter(stop, m, err, 0, OutcomeUntrusted, start)
-		}
 		if fault.KindOf(err).Permanent() {
-			c.log.WarnContext(stop, "undecodable message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "error", err)
-			return c.deadLetter(stop, m, err, 0, OutcomeDeadLettered, start)
+			outcome := OutcomeDeadLettered
+			if errors.Is(err, event.ErrUntrustedSource) {
+				outcome = OutcomeUntrusted // a forgery, counted apart
+			}
+			c.log.WarnContext(stop, "message refused before handling", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset,
+				"outcome", outcome, "error", err)
+			return c.deadLetter(stop, m, err, 0, outcome, start)
 		}
 		// A newer schema: wait for an upgraded consumer.
 		if !c.wait(stop, m, err, try) {

@@ -54,7 +54,7 @@ var markers = map[string]string{
 	"start failed":                                       "❌",
 	"stopped":                                            "👋",
 	"unclean shutdown":                                   "❌",
-	"undecodable message":                                "☠️",
+	"message refused before handling":                    "☠️",
 	"waiting for Kafka":                                  "⏳",
 }
 

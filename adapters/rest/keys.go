@@ -24,8 +24,8 @@ const (
 	ScopeAdmin             = "admin"
 )
 
-// Scopes lists every scope.
-var Scopes = []string{ScopeCustomersRead, ScopeCustomersWrite, ScopePII, ScopeProfilingRead, ScopeProfilingWrite,
+// scopes lists every scope.
+var scopes = []string{ScopeCustomersRead, ScopeCustomersWrite, ScopePII, ScopeProfilingRead, ScopeProfilingWrite,
 	ScopeNotificationsRead, ScopeNotificationsSend, ScopeMetrics, ScopeAdmin}
 
 // Key is an API key: who holds it and what it may do.
@@ -55,8 +55,8 @@ func ParseKey(spec string) (Key, error) {
 		if len(parts) == 3 {
 			k.Scopes = strings.FieldsFunc(parts[2], func(r rune) bool { return r == '+' || r == ' ' })
 			for _, s := range k.Scopes {
-				if !slices.Contains(Scopes, s) {
-					return Key{}, fmt.Errorf("API key %s: unknown scope %q (known: %s)", k.Name, s, strings.Join(Scopes, ", "))
+				if !slices.Contains(scopes, s) {
+					return Key{}, fmt.Errorf("API key %s: unknown scope %q (known: %s)", k.Name, s, strings.Join(scopes, ", "))
 				}
 			}
 		}
@@ -118,7 +118,7 @@ func (ring keyring) find(presented string) (Key, bool) {
 
 // principal is who a request comes from.
 type principal struct {
-	name   string // the key's name; "" without authentication
+	name   string // the key's name; "" for an anonymous caller, or with no keys at all
 	scopes []string
 }
 

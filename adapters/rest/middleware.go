@@ -92,8 +92,6 @@ func accessLog(log *slog.Logger, obs Observer, open openPaths) func(http.Handler
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			rec := &statusRecorder{ResponseWriter: w}
-			who := new(string) // the key's name, once authentication knows it
-			r = r.WithContext(context.WithValue(r.Context(), whoKey{}, who))
 			defer func() {
 				if p := recover(); p != nil {
 					if p == http.ErrAbortHandler {
@@ -118,8 +116,8 @@ func accessLog(log *slog.Logger, obs Observer, open openPaths) func(http.Handler
 				if !open[route] && route != "/metrics" {
 					attrs := []any{"method", r.Method, "route", route, "status", rec.status,
 						"took", took.Round(time.Microsecond), "requestId", requestID(r.Context())}
-					if *who != "" {
-						attrs = append(attrs, "key", *who)
+					if who := callerOf(r.Context()); who != "" {
+						attrs = append(attrs, "key", who)
 					}
 					log.Log(r.Context(), level, "request", attrs...)
 				}
@@ -182,28 +180,38 @@ func cors(origins []string) func(http.Handler) http.Handler {
 // errUnauthorized answers a request without a valid key.
 var errUnauthorized = fault.New(fault.Unauthorized, "auth.required", "a valid API key is required: send Authorization: Bearer <key>")
 
-// authenticate requires one of keys, as "Authorization: Bearer <key>" or
-// "X-API-Key: <key>", on every path but the open ones, and puts who holds
-// it in the request's context. No keys means no authentication (local
-// development).
-func authenticate(keys keyring, open openPaths, log *slog.Logger) func(http.Handler) http.Handler {
+// identify puts who sent the request in its context: the holder of the
+// API key it presents, once for every later step (rate limits, the access
+// log, authentication, scopes), or an anonymous principal. With no keys it
+// does nothing: anyone may do anything (local development).
+func identify(keys keyring) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		if len(keys) == 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var p principal // anonymous: no name, no scope
+			if k, ok := keys.find(presented(r)); ok {
+				p = principal{name: k.Name, scopes: k.Scopes}
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		})
+	}
+}
+
+// authenticate refuses, with 401, an anonymous request on every path but
+// the open ones, when the service has API keys (keyed).
+func authenticate(keyed bool, open openPaths, log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if !keyed {
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			// The path as sent, escapes and all: the router reads
 			// "/x/a%2Fhealth" as one segment, so its decoded form, which
 			// ends in "/health", must not open it.
-			if open[r.URL.EscapedPath()] {
+			if open[r.URL.EscapedPath()] || callerOf(r.Context()) != "" {
 				next.ServeHTTP(w, r)
-				return
-			}
-			if k, ok := keys.find(presented(r)); ok {
-				if who, ok := r.Context().Value(whoKey{}).(*string); ok {
-					*who = k.Name
-				}
-				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, principal{name: k.Name, scopes: k.Scopes})))
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="customers"`)
@@ -211,10 +219,6 @@ func authenticate(keys keyring, open openPaths, log *slog.Logger) func(http.Hand
 		})
 	}
 }
-
-// whoKey holds, in a request's context, where authentication writes the
-// key's name for the access log, which runs outside it.
-type whoKey struct{}
 
 func presented(r *http.Request) string {
 	if k := r.Header.Get("X-API-Key"); k != "" {

@@ -68,8 +68,8 @@ func (l *limiters) reserve(client string) time.Duration {
 
 // limit refuses, with 429 and Retry-After, a client over its rate: a
 // valid API key's holder, or else the address, so that guessing keys is
-// limited too.
-func limit(cfg RateLimit, keys keyring, open openPaths, now func() time.Time) func(http.Handler) http.Handler {
+// limited too. keyed says whether the service has API keys.
+func limit(cfg RateLimit, keyed bool, open openPaths, now func() time.Time) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		if cfg.PerSecond <= 0 {
 			return next
@@ -79,12 +79,12 @@ func limit(cfg RateLimit, keys keyring, open openPaths, now func() time.Time) fu
 		}
 		l := &limiters{cfg: cfg, now: now, byKey: map[string]*bucket{}}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var client string
-			if k, ok := keys.find(presented(r)); ok {
-				client = "key:" + k.Name
+			client := callerOf(r.Context())
+			if client != "" {
+				client = "key:" + client
 			} else {
 				client = clientAddr(r)
-				if len(keys) == 0 && !cfg.Loopback && isLoopback(client) {
+				if !keyed && !cfg.Loopback && isLoopback(client) {
 					next.ServeHTTP(w, r)
 					return
 				}

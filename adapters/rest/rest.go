@@ -65,8 +65,8 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 	}
 	r := chi.NewRouter()
 	open, keys := newOpenPaths(resource), newKeyring(opts.APIKeys)
-	r.Use(withIDs, accessLog(opts.Log, opts.Observer, open), securityHeaders, cors(opts.CORSOrigins),
-		limit(opts.RateLimit, keys, open, opts.Clock.Now), authenticate(keys, open, opts.Log))
+	r.Use(withIDs, identify(keys), accessLog(opts.Log, opts.Observer, open), securityHeaders, cors(opts.CORSOrigins),
+		limit(opts.RateLimit, len(keys) > 0, open, opts.Clock.Now), authenticate(len(keys) > 0, open, opts.Log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
 	})
@@ -84,8 +84,7 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 		// Why a check fails (hosts, offsets, errors) is for operators: with
 		// keys set, a caller without the admin scope learns only that it
 		// fails.
-		k, known := keys.find(presented(r))
-		detailed := len(keys) == 0 || known && (principal{scopes: k.Scopes}).can(ScopeAdmin)
+		detailed := principalOf(r.Context()).can(ScopeAdmin)
 		for _, c := range opts.Checks {
 			checks[c.Name] = "ok"
 			if err := c.Probe(ctx); err != nil {

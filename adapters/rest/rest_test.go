@@ -1,6 +1,7 @@
 package rest_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -632,6 +633,17 @@ func TestPersonalDataIsMaskedWithoutThePIIScope(t *testing.T) {
 	sent := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"hola"}`, clerk...)
 	if sent.status != 201 || strings.Contains(sent.raw, "600111222") {
 		t.Errorf("a send's answer to the clerk = %d %s", sent.status, sent.raw)
+	}
+}
+
+func TestTheAccessLogNamesTheKeyNotItsSecret(t *testing.T) {
+	var logs bytes.Buffer
+	a := newAPI(t, rest.Options{Log: slog.New(slog.NewJSONHandler(&logs, nil)), APIKeys: []string{"backoffice:bo-secret-123"}})
+	if r := call(t, a.customers, "GET", "/customers", "", "X-API-Key", "bo-secret-123"); r.status != 200 {
+		t.Fatalf("list = %d", r.status)
+	}
+	if !strings.Contains(logs.String(), `"key":"backoffice"`) || strings.Contains(logs.String(), "bo-secret-123") {
+		t.Fatalf("access log: %s", logs.String())
 	}
 }
 

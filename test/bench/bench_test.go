@@ -6,7 +6,6 @@
 package bench
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fintechlabs/customers/adapters/logging"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/stack"
 	"github.com/fintechlabs/customers/test/stacktest"
@@ -28,20 +26,7 @@ func startStack(b *testing.B) *stack.Stack {
 	b.Helper()
 	env, _ := stacktest.Env("bench", b.TempDir())
 	env["LOG_LEVEL"] = "warn"
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	st, err := stack.Start(ctx, config.MapEnv(env), logging.New(io.Discard, logging.Options{Format: logging.JSON}))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := st.Shutdown(ctx); err != nil {
-			b.Error(err)
-		}
-	})
-	return st
+	return stacktest.Start(b, env)
 }
 
 var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}

@@ -259,73 +259,77 @@ func once(at int, f func()) func(done int) {
 	}
 }
 
+// during returns a fault that begins once done reaches at, and ends, with
+// what begin returned, length later; over waits for the end.
+func during(at int, length time.Duration, begin func() (end func())) (fault func(done int), over func()) {
+	var ended sync.WaitGroup
+	ended.Add(1)
+	return once(at, func() {
+		end := begin()
+		go func() {
+			defer ended.Done()
+			time.Sleep(length) // the fault's length
+			end()
+		}()
+	}), ended.Wait
+}
+
 func TestFaultsInOneProcess(t *testing.T) {
 	sys, st := inProcess(t)
 	log := logging.New(io.Discard, logging.Options{Format: logging.JSON})
 
 	t.Run("the provider down for 10 s", func(t *testing.T) {
 		outage := filepath.Join(sys.dataDir, "provider-down")
-		var over sync.WaitGroup
-		over.Add(1)
-		sys.scenario(t, "(a) the email provider down for 10 s", 200, once(50, func() {
+		fault, over := during(50, 10*time.Second, func() func() {
 			if err := os.WriteFile(outage, nil, 0o600); err != nil {
 				t.Error(err)
 			}
-			go func() {
-				defer over.Done()
-				time.Sleep(10 * time.Second) // the outage's length
-				_ = os.Remove(outage)
-			}()
-		}))
-		over.Wait()
+			return func() { _ = os.Remove(outage) }
+		})
+		sys.scenario(t, "(a) the email provider down for 10 s", 200, fault)
+		over()
 	})
 
 	t.Run("a database locked for 15 s", func(t *testing.T) {
-		var over sync.WaitGroup
-		over.Add(1)
-		sys.scenario(t, "(b) the notifications database locked for 15 s", 200, once(50, func() {
-			go func() {
-				defer over.Done()
-				db, err := sql.Open("sqlite3", "file:"+filepath.Join(sys.dataDir, "notifications.db")+"?_busy_timeout=10000")
-				if err != nil {
-					t.Error(err)
-					return
+		fault, over := during(50, 15*time.Second, func() func() {
+			db, err := sql.Open("sqlite3", "file:"+filepath.Join(sys.dataDir, "notifications.db")+"?_busy_timeout=10000")
+			if err != nil {
+				t.Error(err)
+				return func() {}
+			}
+			conn, err := db.Conn(context.Background())
+			if err == nil {
+				_, err = conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE")
+			}
+			if err != nil {
+				t.Error(err)
+			}
+			return func() {
+				if conn != nil {
+					_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+					_ = conn.Close()
 				}
-				defer db.Close()
-				conn, err := db.Conn(context.Background())
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				defer conn.Close()
-				if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
-					t.Error(err)
-					return
-				}
-				time.Sleep(15 * time.Second) // the lock's length
-				_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
-			}()
-		}))
-		over.Wait()
+				_ = db.Close()
+			}
+		})
+		sys.scenario(t, "(b) the notifications database locked for 15 s", 200, fault)
+		over()
 	})
 
 	t.Run("the broker stopped for 10 s", func(t *testing.T) {
 		if os.Getenv("KAFKA_BROKERS") != "" {
 			t.Skip("stops the embedded broker; an external cluster is not ours to stop")
 		}
-		var over sync.WaitGroup
-		over.Add(1)
-		sys.scenario(t, "(d) the broker stopped for 10 s", 200, once(50, func() {
+		fault, over := during(50, 10*time.Second, func() func() {
 			stacktest.StopBroker(st)
-			go func() {
-				defer over.Done()
-				time.Sleep(10 * time.Second) // the outage's length
+			return func() {
 				if err := stacktest.StartBroker(st, log); err != nil {
 					t.Error(err)
 				}
-			}()
-		}))
-		over.Wait()
+			}
+		})
+		sys.scenario(t, "(d) the broker stopped for 10 s", 200, fault)
+		over()
 	})
 
 	t.Run("poison on every consumed topic", func(t *testing.T) {

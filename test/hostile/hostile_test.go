@@ -156,10 +156,7 @@ func TestHostileRequests(t *testing.T) {
 			for _, method := range []string{"GET", "POST"} {
 				a := do(t, method, base+path, "{}")
 				if a.status != 401 && a.status != 404 && a.status != 405 {
-					t.Errorf("%s %s = %d %s", method, path, a.status, a.body)
-				}
-				if a.status == 200 || a.status == 201 {
-					t.Errorf("%s %s reached a handler without a key", method, path)
+					t.Errorf("%s %s reached further than a refusal without a key: %d %s", method, path, a.status, a.body)
 				}
 			}
 		}

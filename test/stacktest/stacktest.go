@@ -99,7 +99,9 @@ func Start(t testing.TB, env map[string]string) *stack.Stack {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		_ = st.Shutdown(ctx)
+		if err := st.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
 	})
 	return st
 }
