@@ -270,7 +270,7 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) error {
 // the backoff; it reports false when stop ended first.
 func (c *Consumer) wait(stop context.Context, m kafkago.Message, err error, try int) bool {
 	delay := c.cfg.RetryBackoff.Delay(try)
-	key := m.Topic + "/" + strconv.Itoa(m.Partition)
+	key := holdKey(m)
 	c.mu.Lock()
 	h, already := c.held[key]
 	if !already {
@@ -286,9 +286,12 @@ func (c *Consumer) wait(stop context.Context, m kafkago.Message, err error, try 
 	return backoff.Sleep(stop, delay)
 }
 
+// holdKey names m's partition in the holds.
+func holdKey(m kafkago.Message) string { return m.Topic + "/" + strconv.Itoa(m.Partition) }
+
 // release ends the hold of m's partition, if any.
 func (c *Consumer) release(m kafkago.Message) {
-	key := m.Topic + "/" + strconv.Itoa(m.Partition)
+	key := holdKey(m)
 	c.mu.Lock()
 	h, ok := c.held[key]
 	delete(c.held, key)
