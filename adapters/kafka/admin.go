@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sort"
 	"time"
 
@@ -137,6 +138,15 @@ func unique(xs []string) []string {
 	return out
 }
 
+// refusedTLS reports whether err is a TLS handshake that cannot succeed by
+// waiting: the broker's certificate failed verification here, or the broker
+// refused ours (or its absence) with a TLS alert ("remote error").
+func refusedTLS(err error) bool {
+	var cert *tls.CertificateVerificationError
+	var op *net.OpError
+	return errors.As(err, &cert) || errors.As(err, &op) && op.Op == "remote error"
+}
+
 // WaitReachable waits until the cluster answers, retrying connection
 // failures until ctx ends. Authentication failures are returned at once: a
 // wrong password does not get better by retrying.
@@ -150,8 +160,7 @@ func (a *Admin) WaitReachable(ctx context.Context) error {
 			errors.Is(err, kafkago.IllegalSASLState) {
 			return fmt.Errorf("kafka authentication failed for %v (check KAFKA_SASL_*): %w", a.cfg.Brokers, err)
 		}
-		var cert *tls.CertificateVerificationError
-		if errors.As(err, &cert) {
+		if refusedTLS(err) {
 			return fmt.Errorf("kafka TLS certificate rejected for %v (check KAFKA_TLS_*): %w", a.cfg.Brokers, err)
 		}
 		if attempt == 0 {

@@ -14,6 +14,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/fintechlabs/customers/core/actor"
 	"github.com/fintechlabs/customers/core/backoff"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
@@ -236,7 +237,7 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) error {
 			return errStopped
 		}
 	}
-	hctx := trace.With(context.WithoutCancel(stop), e.TraceParent.Child())
+	hctx := actor.With(trace.With(context.WithoutCancel(stop), e.TraceParent.Child()), e.Actor)
 	for attempt, waits := 1, 0; ; attempt++ {
 		err := c.attempt(hctx, e)
 		var p *panicked

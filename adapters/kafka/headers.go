@@ -7,6 +7,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/fintechlabs/customers/core/actor"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/trace"
@@ -24,6 +25,7 @@ const (
 	headerSchemaVersion = "ce_schemaversion"
 	headerContentType   = "content-type"
 	headerTraceParent   = "traceparent"
+	headerActor         = "ce_actor" // a CloudEvents extension attribute: who caused the event
 	specVersion         = "1.0"
 )
 
@@ -42,6 +44,9 @@ func (c Config) toKafka(m event.Message) kafkago.Message {
 	}
 	if m.TraceParent != "" {
 		h = append(h, kafkago.Header{Key: headerTraceParent, Value: []byte(m.TraceParent)})
+	}
+	if m.Actor != "" {
+		h = append(h, kafkago.Header{Key: headerActor, Value: []byte(m.Actor)})
 	}
 	return kafkago.Message{Topic: c.topic(m.Type), Key: []byte(m.Subject), Value: m.Payload, Headers: h}
 }
@@ -84,9 +89,13 @@ func (c Config) fromKafka(r kafkago.Message) (event.Message, error) {
 		subject = string(r.Key)
 	}
 	tp, _ := trace.Parse(h[headerTraceParent]) // a malformed trace context is dropped, not fatal
+	who := h[headerActor]
+	if !actor.Valid(who) {
+		who = "" // likewise an actor that is no name
+	}
 	return event.Message{
 		Metadata: event.Metadata{ID: h[headerID], Type: eventType, Source: h[headerSource], Subject: subject,
-			Time: at, Version: version, TraceParent: tp},
+			Time: at, Version: version, TraceParent: tp, Actor: who},
 		Payload: r.Value,
 	}, nil
 }

@@ -484,7 +484,8 @@ func TestANewerSchemaWaitsInsteadOfBeingDeadLettered(t *testing.T) {
 // committed returns the offset the test's group committed for partition.
 func committed(t *testing.T, e env, partition int) int64 {
 	t.Helper()
-	client := &kafkago.Client{Addr: kafkago.TCP(e.cfg.Brokers...), Timeout: 10 * time.Second}
+	client := &kafkago.Client{Addr: kafkago.TCP(e.cfg.Brokers...), Timeout: 10 * time.Second,
+		Transport: &kafkago.Transport{TLS: e.cfg.TLS, SASL: e.cfg.SASL}}
 	resp, err := client.OffsetFetch(context.Background(), &kafkago.OffsetFetchRequest{
 		GroupID: e.cfg.GroupID, Topics: map[string][]int{e.topic: {partition}}})
 	if err != nil || resp.Error != nil {
@@ -506,7 +507,8 @@ func committed(t *testing.T, e env, partition int) int64 {
 func assertNoDeadLetters(t *testing.T, e env) {
 	t.Helper()
 	for p := range e.cfg.Partitions {
-		c, err := kafkago.DialLeader(context.Background(), "tcp", e.cfg.Brokers[0], e.topic+event.DeadLetterSuffix, p)
+		dialer := &kafkago.Dialer{Timeout: 10 * time.Second, TLS: e.cfg.TLS, SASLMechanism: e.cfg.SASL}
+		c, err := dialer.DialLeader(context.Background(), "tcp", e.cfg.Brokers[0], e.topic+event.DeadLetterSuffix, p)
 		if err != nil {
 			t.Fatal(err)
 		}

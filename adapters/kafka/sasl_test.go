@@ -18,27 +18,32 @@ func TestSASLMechanismsAuthenticate(t *testing.T) {
 	for _, mechanism := range []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"} {
 		t.Run(mechanism, func(t *testing.T) {
 			brokers, user, password := kafkatest.SASLBrokers(t, mechanism)
-			cfg := kafkatest.Config(t, brokers, kafkatest.Name("sasl"))
-			if err := (kafka.Security{SASLMechanism: mechanism, Username: user, Password: password, AllowPlaintextSASL: true}).Apply(&cfg); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			admin := kafka.NewAdmin(cfg, quiet)
-			if err := admin.WaitReachable(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := admin.EnsureTopics(ctx, []string{event.TopicOnboarded, event.TopicOnboarded + event.DeadLetterSuffix}); err != nil {
-				t.Fatal(err)
-			}
-			e := env{cfg: cfg, typ: event.TopicOnboarded, topic: cfg.TopicPrefix + event.TopicOnboarded}
-			id := kafkatest.Name("sasl")
-			publish(t, e, onboarded(t, id, 1, ""))
-			h := &recorder{}
-			start(t, e, h.handle, nil)
-			waitFor(t, "the message over SASL", func() bool { return h.count() == 1 })
+			roundTrip(t, brokers, kafka.Security{SASLMechanism: mechanism, Username: user, Password: password, AllowPlaintextSASL: true})
 		})
 	}
+}
+
+// roundTrip publishes a message through brokers with sec and consumes it.
+func roundTrip(t *testing.T, brokers []string, sec kafka.Security) {
+	t.Helper()
+	cfg := kafkatest.Config(t, brokers, kafkatest.Name("secured"))
+	if err := sec.Apply(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin := kafka.NewAdmin(cfg, quiet)
+	if err := admin.WaitReachable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.EnsureTopics(ctx, []string{event.TopicOnboarded, event.TopicOnboarded + event.DeadLetterSuffix}); err != nil {
+		t.Fatal(err)
+	}
+	e := env{cfg: cfg, typ: event.TopicOnboarded, topic: cfg.TopicPrefix + event.TopicOnboarded}
+	publish(t, e, onboarded(t, kafkatest.Name("secured"), 1, ""))
+	h := &recorder{}
+	start(t, e, h.handle, nil)
+	waitFor(t, "the message over the secured connection", func() bool { return h.count() == 1 })
 }
 
 func TestAWrongPasswordIsAnImmediateStartUpError(t *testing.T) {

@@ -24,6 +24,7 @@ type Store struct {
 	published map[int64]bool
 	seq       int64
 	committed chan struct{}
+	keys      map[string]idempotencyEntry
 
 	customers
 	profiles
@@ -34,6 +35,7 @@ type Store struct {
 func New() *Store {
 	return &Store{
 		inbox: map[string]bool{}, published: map[int64]bool{}, committed: make(chan struct{}, 1),
+		keys:      map[string]idempotencyEntry{},
 		customers: newCustomers(), profiles: profiles{byID: map[string]profileEntry{}},
 		deliveries: deliveries{byID: map[string]int{}, versions: map[string]int64{}},
 	}

@@ -28,3 +28,7 @@ func TestDeliveriesContract(t *testing.T) {
 		return storetest.DeliveryStore{Deliveries: s.Deliveries(), Outbox: s.Outbox(), Units: storetest.Units{Tx: s, Inbox: s.Inbox()}}
 	})
 }
+
+func TestIdempotencyContract(t *testing.T) {
+	storetest.TestIdempotency(t, memory.New().Idempotency())
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,4 +77,21 @@ func TestWrongLabelCountsPanicLoudly(t *testing.T) {
 		}
 	}()
 	metrics.NewRegistry().Counter("c", "h", "a").Inc()
+}
+
+func TestLabelSetsPastTheCapShareOneOverflowSeries(t *testing.T) {
+	s := metrics.NewService()
+	for i := range metrics.MaxSeries + 500 {
+		s.Request("GET", "/route-"+strconv.Itoa(i), 200, time.Millisecond)
+	}
+	out := scrape(t, s)
+	if n := strings.Count(out, "\nhttp_requests_total{"); n != metrics.MaxSeries+1 {
+		t.Fatalf("%d series of http_requests_total, want the cap %d plus the overflow", n, metrics.MaxSeries)
+	}
+	if !strings.Contains(out, `http_requests_total{method="overflow",route="overflow",status="overflow"} 500`) {
+		t.Fatal("the label sets past the cap were not counted in the overflow series")
+	}
+	if n := strings.Count(out, "\nhttp_request_duration_seconds_count{"); n != metrics.MaxSeries+1 {
+		t.Fatalf("%d series of the duration histogram, want %d", n, metrics.MaxSeries+1)
+	}
 }

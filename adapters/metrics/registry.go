@@ -50,6 +50,29 @@ type series map[string][]string
 
 func key(values []string) string { return strings.Join(values, "\xff") }
 
+// MaxSeries caps the label sets of one metric. Labels come from bounded
+// sets (route patterns, known methods, statuses, topics), but a bug or a
+// client must never grow memory and scrapes without bound: past the cap,
+// new label sets share one series whose every label is "overflow".
+const MaxSeries = 1000
+
+// admit returns the key and values to record values under: their own, or
+// the overflow series once the metric has MaxSeries.
+func (s series) admit(values []string) (string, []string) {
+	k := key(values)
+	if _, ok := s[k]; ok || len(s) < MaxSeries {
+		s[k] = values
+		return k, values
+	}
+	over := make([]string, len(values))
+	for i := range over {
+		over[i] = "overflow"
+	}
+	k = key(over)
+	s[k] = over
+	return k, over
+}
+
 func labelText(names, values []string, extra ...string) string {
 	var parts []string
 	for i, n := range names {
@@ -96,11 +119,10 @@ func (c *Counter) Add(v float64, values ...string) {
 	if len(values) != len(c.labels) {
 		panic(fmt.Sprintf("metric %s takes %d labels, got %d", c.name, len(c.labels), len(values)))
 	}
-	k := key(values)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	k, _ := c.keys.admit(values)
 	c.values[k] += v
-	c.keys[k] = values
 }
 
 // Inc adds one.
@@ -158,13 +180,13 @@ func (h *Histogram) Observe(v float64, values ...string) {
 	if len(values) != len(h.labels) {
 		panic(fmt.Sprintf("metric %s takes %d labels, got %d", h.name, len(h.labels), len(values)))
 	}
-	k := key(values)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	k, _ := h.keys.admit(values)
 	d, ok := h.data[k]
 	if !ok {
 		d = &histData{buckets: make([]uint64, len(h.bounds))}
-		h.data[k], h.keys[k] = d, values
+		h.data[k] = d
 	}
 	for i, b := range h.bounds {
 		if v <= b {

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/fintechlabs/customers/core/actor"
 )
 
 // Scopes a key may hold. ScopeAdmin holds them all.
@@ -51,6 +53,10 @@ func ParseKey(spec string) (Key, error) {
 		k.Name, secret = strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])
 		if k.Name == "" {
 			return Key{}, fmt.Errorf("an API key needs a name before its secret")
+		}
+		if !actor.Valid(k.Name) {
+			// The name goes into logs and into the events a request causes.
+			return Key{}, fmt.Errorf("API key name %q must be printable ASCII without spaces, at most %d characters", k.Name, actor.MaxLength)
 		}
 		if len(parts) == 3 {
 			k.Scopes = strings.FieldsFunc(parts[2], func(r rune) bool { return r == '+' || r == ' ' })

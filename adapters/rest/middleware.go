@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/fintechlabs/customers/core/actor"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/trace"
 )
@@ -60,10 +62,12 @@ func saneID(s string) bool {
 	return true
 }
 
-// statusRecorder remembers the status a handler wrote.
+// statusRecorder remembers the status a handler wrote, and a copy of the
+// body when keep is set.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	keep   *bytes.Buffer
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -76,6 +80,9 @@ func (s *statusRecorder) WriteHeader(code int) {
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
+	}
+	if s.keep != nil {
+		s.keep.Write(b)
 	}
 	return s.ResponseWriter.Write(b)
 }
@@ -194,7 +201,9 @@ func identify(keys keyring) func(http.Handler) http.Handler {
 			if k, ok := keys.find(presented(r)); ok {
 				p = principal{name: k.Name, scopes: k.Scopes}
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+			// The key's name also goes with the events the request causes.
+			ctx := actor.With(context.WithValue(r.Context(), principalKey{}, p), p.name)
+			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
 }

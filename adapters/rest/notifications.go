@@ -100,11 +100,9 @@ func (h *notificationHandler) send(w http.ResponseWriter, r *http.Request, toFie
 			ScopeCustomersWrite+" scope", FieldError{Field: "customerId", Message: "needs the " + ScopeCustomersWrite + " scope"})
 		return
 	}
-	key := r.Header.Get("Idempotency-Key")
-	if len(key) > 200 {
-		badRequest(w, r, http.StatusBadRequest, "request.idempotency_key", "Idempotency-Key must be at most 200 characters")
-		return
-	}
+	// The key was checked and claimed by the idempotent middleware; the
+	// core derives the delivery's id from it too.
+	key, _ := idempotencyKey(r)
 	req.IdempotencyKey, req.Caller = key, callerOf(r.Context())
 	out, err := h.svc.Send(r.Context(), req)
 	if e, ok := fault.As(err); ok && toField != "to" {
@@ -117,7 +115,6 @@ func (h *notificationHandler) send(w http.ResponseWriter, r *http.Request, toFie
 	status := http.StatusCreated
 	if err == nil {
 		if out.Replayed {
-			status = http.StatusOK
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
 		w.Header().Set("Location", "/api/v1/notifications/"+out.Delivery.ID)

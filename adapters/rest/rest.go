@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/fintechlabs/customers/core/idempotency"
 )
 
 // Clock tells the time (ports.Clock, which this package does not import: the
@@ -33,6 +35,9 @@ type Options struct {
 	Metrics http.Handler
 	// Observer, when set, is told about every request.
 	Observer Observer
+	// Idempotency keeps the answers to POSTs made with an Idempotency-Key
+	// (the service's database); without it the header is ignored.
+	Idempotency idempotency.Store
 	// Routes are served beside the service's own, on both path styles and
 	// behind the same authentication: what an adapter the composition root
 	// wired brings along (the development provider's mailbox).
@@ -66,7 +71,8 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 	r := chi.NewRouter()
 	open, keys := newOpenPaths(resource), newKeyring(opts.APIKeys)
 	r.Use(withIDs, identify(keys), accessLog(opts.Log, opts.Observer, open), securityHeaders, cors(opts.CORSOrigins),
-		limit(opts.RateLimit, len(keys) > 0, open, opts.Clock.Now), authenticate(len(keys) > 0, open, opts.Log))
+		limit(opts.RateLimit, len(keys) > 0, open, opts.Clock.Now), authenticate(len(keys) > 0, open, opts.Log),
+		idempotent(keeper(opts), opts.Log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
 	})
@@ -119,6 +125,13 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 		r.With(need(ScopeMetrics)).Method(http.MethodGet, "/metrics", opts.Metrics)
 	}
 	return r
+}
+
+func keeper(opts Options) *idempotency.Keeper {
+	if opts.Idempotency == nil {
+		return nil
+	}
+	return idempotency.NewKeeper(opts.Idempotency, opts.Clock.Now, idempotencyLease)
 }
 
 // wallClock is the clock of routers given none.

@@ -48,11 +48,12 @@ func newAPI(t testing.TB, opts rest.Options) api {
 	clk, ids := clock.UTC{}, uuidv7.Generator{}
 	box := devprovider.NewMemoryMailbox()
 	provider := devprovider.NewProvider(box, clk, quiet, devprovider.Options{})
-	notificationOpts := opts
+	customerOpts, profilingOpts, notificationOpts := opts, opts, opts
+	customerOpts.Idempotency, profilingOpts.Idempotency, notificationOpts.Idempotency = cs.Idempotency(), ps.Idempotency(), ns.Idempotency()
 	notificationOpts.Routes = []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox", Handler: devprovider.Handler(box, quiet)}}
 	return api{
-		customers:     rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: cs.Customers(), Views: cs.Customers(), Inbox: cs.Inbox(), Tx: cs}, clk, ids, quiet), opts),
-		profiling:     rest.ProfilingRouter(profiler.New(profiler.Storage{Profiles: ps.Profiles(), Inbox: ps.Inbox(), Tx: ps}, profiling.DefaultRules(), clk, ids, quiet), opts),
+		customers:     rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: cs.Customers(), Views: cs.Customers(), Inbox: cs.Inbox(), Tx: cs}, clk, ids, quiet), customerOpts),
+		profiling:     rest.ProfilingRouter(profiler.New(profiler.Storage{Profiles: ps.Profiles(), Inbox: ps.Inbox(), Tx: ps}, profiling.DefaultRules(), clk, ids, quiet), profilingOpts),
 		notifications: rest.NotificationsRouter(notifier.New(notifier.Storage{Deliveries: ns.Deliveries(), Inbox: ns.Inbox(), Tx: ns}, provider, provider, notification.Templates(), clk, ids, quiet), notificationOpts),
 		customerStore: cs,
 	}
@@ -378,7 +379,7 @@ func TestARetriedSendWithTheSameIdempotencyKeyIsNotSentTwice(t *testing.T) {
 	body := `{"to":"+1234567890","message":"hola"}`
 	first := call(t, a.notifications, "POST", "/notifications/sms", body, "Idempotency-Key", "order-42")
 	again := call(t, a.notifications, "POST", "/notifications/sms", body, "Idempotency-Key", "order-42")
-	if first.status != 201 || again.status != 200 || again.header.Get("Idempotent-Replayed") != "true" ||
+	if first.status != 201 || again.status != 201 || again.header.Get("Idempotent-Replayed") != "true" || again.raw != first.raw ||
 		again.str("notificationId") != first.str("notificationId") {
 		t.Fatalf("first %d %s / again %d %s", first.status, first.raw, again.status, again.raw)
 	}
@@ -408,7 +409,7 @@ func TestAnIdempotencyKeyBelongsToItsCallerAndItsRequest(t *testing.T) {
 		strings.Contains(reused.raw, "600111222") {
 		t.Fatalf("the same key with another body = %d %s", reused.status, reused.raw)
 	}
-	if again := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, alice...); again.status != 200 ||
+	if again := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, alice...); again.status != 201 ||
 		again.str("notificationId") != first.str("notificationId") {
 		t.Fatalf("the same request again = %d %s", again.status, again.raw)
 	}

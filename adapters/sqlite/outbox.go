@@ -21,6 +21,7 @@ type outboxRow struct {
 	OccurredAt    int64  `gorm:"column:occurred_at"`
 	SchemaVersion int    `gorm:"column:schema_version"`
 	TraceParent   string `gorm:"column:traceparent"`
+	Actor         string `gorm:"column:actor"`
 	Payload       []byte `gorm:"column:payload"`
 	PublishedAt   *int64 `gorm:"column:published_at"`
 }
@@ -48,7 +49,7 @@ func (t *tx) addEvents(events []event.Event) error {
 		}
 		rows = append(rows, outboxRow{
 			EventID: m.ID, Topic: m.Type, Subject: m.Subject, Source: m.Source, OccurredAt: nanos(m.Time),
-			SchemaVersion: m.Version, TraceParent: string(m.TraceParent), Payload: m.Payload,
+			SchemaVersion: m.Version, TraceParent: string(m.TraceParent), Actor: m.Actor, Payload: m.Payload,
 		})
 	}
 	if err := t.Create(&rows).Error; err != nil {
@@ -104,7 +105,7 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error
 		out[i] = ports.Pending{Seq: r.Seq, Message: event.Message{
 			Metadata: event.Metadata{
 				ID: r.EventID, Type: r.Topic, Source: r.Source, Subject: r.Subject, Time: fromNanos(r.OccurredAt),
-				Version: r.SchemaVersion, TraceParent: trace.Parent(r.TraceParent),
+				Version: r.SchemaVersion, TraceParent: trace.Parent(r.TraceParent), Actor: r.Actor,
 			},
 			Payload: r.Payload,
 		}}
@@ -148,6 +149,7 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	steps := []struct{ what, sql string }{
 		{"prune outbox", "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < ? LIMIT ?)"},
 		{"prune inbox", "DELETE FROM inbox WHERE event_id IN (SELECT event_id FROM inbox WHERE handled_at < ? LIMIT ?)"},
+		{"prune idempotency keys", "DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE claimed_at < ? LIMIT ?)"},
 	}
 	var total int64
 	for _, step := range steps {

@@ -54,3 +54,7 @@ func TestDeliveriesContract(t *testing.T) {
 		return storetest.DeliveryStore{Deliveries: db.Deliveries(), Outbox: db.Outbox(), Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
 	})
 }
+
+func TestIdempotencyContract(t *testing.T) {
+	storetest.TestIdempotency(t, mustOpen(t, sqlite.OpenCustomers).Idempotency())
+}

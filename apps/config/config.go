@@ -64,6 +64,10 @@ type Config struct {
 	Kind Kind
 	// Addr is the HTTP listen address, ":3001" by default.
 	Addr string
+	// MetricsAddr, when set, is a second listen address that serves
+	// /metrics without a key, for a scraper on a private network; the
+	// API's /metrics still needs the metrics scope.
+	MetricsAddr string
 	// Database is the SQLite file.
 	Database string
 	// Durability is SQLite's synchronous setting: full (the default) or
@@ -126,6 +130,7 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 	if addr, ok := r.lookup("HTTP_ADDR", true); ok {
 		cfg.Addr = addr
 	}
+	cfg.MetricsAddr = r.str("METRICS_ADDR", "", true)
 	dataDir := r.str("DATA_DIR", "data", false)
 	cfg.Database = r.str("DATABASE_PATH", filepath.Join(dataDir, string(kind)+".db"), true)
 	durability, err := sqlite.ParseDurability(r.str("SQLITE_SYNCHRONOUS", string(sqlite.Full), false))

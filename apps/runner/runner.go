@@ -20,6 +20,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/metrics"
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/core/idempotency"
 	"github.com/fintechlabs/customers/core/relay"
 	"github.com/fintechlabs/customers/ports"
 )
@@ -29,9 +30,11 @@ import (
 type Store interface {
 	// Ping checks the database answers.
 	Ping(ctx context.Context) error
-	// Prune deletes published events and handled event ids older than
-	// cutoff and returns how many rows went.
+	// Prune deletes published events, handled event ids and kept
+	// idempotent answers older than cutoff and returns how many rows went.
 	Prune(ctx context.Context, cutoff time.Time) (int64, error)
+	// Idempotency keeps the answers to requests with an Idempotency-Key.
+	Idempotency() idempotency.Store
 	io.Closer
 }
 
@@ -74,6 +77,9 @@ type Service struct {
 	consumer *kafka.Consumer
 	server   *http.Server
 	ln       net.Listener
+	// metrics serves /metrics alone on METRICS_ADDR, when set.
+	metrics   *http.Server
+	metricsLn net.Listener
 
 	stopConsumer, stopRelay context.CancelFunc
 	consumerDone            chan struct{}
@@ -123,9 +129,19 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 	if s.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("%s: listen on %s: %w", parts.Name, cfg.Addr, err)
 	}
+	if cfg.MetricsAddr != "" {
+		if s.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("%s: listen for metrics on %s: %w", parts.Name, cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		s.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	}
 	handler := parts.Router(rest.Options{Log: log, APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
 		RateLimit: rest.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst},
-		Checks:    s.checks(), Metrics: m.Handler(), Observer: m, Routes: parts.Routes, Clock: parts.Clock})
+		Checks:    s.checks(), Metrics: m.Handler(), Observer: m, Routes: parts.Routes, Clock: parts.Clock,
+		Idempotency: parts.Store.Idempotency()})
 	s.server = &http.Server{
 		Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
@@ -171,6 +187,13 @@ func (s *Service) Start() {
 		}
 		s.serveDone <- err
 	}()
+	if s.metrics != nil {
+		go func() {
+			if err := s.metrics.Serve(s.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.parts.Log.Error("the metrics listener stopped", "error", err)
+			}
+		}()
+	}
 	s.parts.Log.Info("service started", "http", s.URL(), "brokers", s.parts.Config.Kafka.Brokers)
 }
 
@@ -198,8 +221,19 @@ func (s *Service) prune(ctx context.Context) {
 func (s *Service) Addr() string { return s.ln.Addr().String() }
 
 // URL is the base URL of the service on loopback.
-func (s *Service) URL() string {
-	_, port, _ := net.SplitHostPort(s.Addr())
+func (s *Service) URL() string { return loopbackURL(s.ln) }
+
+// MetricsURL is the base URL of the METRICS_ADDR listener on loopback, ""
+// without one.
+func (s *Service) MetricsURL() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return loopbackURL(s.metricsLn)
+}
+
+func loopbackURL(ln net.Listener) string {
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return "http://127.0.0.1:" + port
 }
 
@@ -251,6 +285,10 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	if err := s.server.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("http: %w", err))
 	}
+	if s.metrics != nil {
+		// Last scrapes may come until the end; there is nothing to drain.
+		defer func() { _ = s.metrics.Close() }()
+	}
 	s.stopConsumer()
 	select {
 	case <-s.consumerDone:
@@ -286,8 +324,12 @@ func (s *Service) closeResources() {
 		if s.pub != nil {
 			_ = s.pub.Close()
 		}
-		if s.ln != nil && s.serveDone == nil {
-			_ = s.ln.Close()
+		if s.serveDone == nil {
+			for _, ln := range []net.Listener{s.ln, s.metricsLn} {
+				if ln != nil {
+					_ = ln.Close()
+				}
+			}
 		}
 		for _, c := range append([]io.Closer{s.parts.Store}, s.parts.Closers...) {
 			if c != nil {

@@ -12,6 +12,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/fintechlabs/customers/core/actor"
 	"github.com/fintechlabs/customers/core/trace"
 )
 
@@ -85,6 +86,9 @@ type Metadata struct {
 	Time        time.Time // when the event happened
 	Version     int       // payload schema version; 0 for the original's records
 	TraceParent trace.Parent
+	// Actor names who caused the event: the API key of the request it
+	// came from, directly or through other events; "" when unknown.
+	Actor string
 }
 
 // Original reports whether the event was written by the original system (a
@@ -106,7 +110,7 @@ type Factory struct {
 }
 
 // New wraps each payload in an event that happened at time at, carrying the
-// trace in ctx.
+// trace and the actor in ctx.
 func (f Factory) New(ctx context.Context, at time.Time, data ...Data) []Event {
 	events := make([]Event, 0, len(data))
 	for _, d := range data {
@@ -114,6 +118,7 @@ func (f Factory) New(ctx context.Context, at time.Time, data ...Data) []Event {
 			Metadata: Metadata{
 				ID: f.NewID(), Type: d.Topic(), Source: f.Source, Subject: d.Key(),
 				Time: at, Version: SchemaVersion(d.Topic()), TraceParent: trace.From(ctx),
+				Actor: actor.From(ctx),
 			},
 			Data: d,
 		})

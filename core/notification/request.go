@@ -1,6 +1,6 @@
 package notification
 
-import "github.com/fintechlabs/customers/core/fault"
+import "github.com/fintechlabs/customers/core/idempotency"
 
 // Request is a message an API client asks to send: the original's
 // POST /notifications/email and /notifications/sms bodies. Either Template
@@ -27,15 +27,9 @@ type Request struct {
 	Caller string
 }
 
-// ErrIdempotencyKeyInFlight is the error of a repeat of a request that is
-// still being handled: retry once it has answered.
-var ErrIdempotencyKeyInFlight = fault.New(fault.Conflict, "idempotency.in_flight",
-	"a request with this Idempotency-Key is still being handled; retry after it answered")
-
 // ErrIdempotencyKeyReused is the error of a request whose idempotency key
 // was used for another message; it says nothing of the first.
-var ErrIdempotencyKeyReused = fault.New(fault.Invalid, "idempotency.key_reused",
-	"this Idempotency-Key was used for another request; use a new key for a new message")
+var ErrIdempotencyKeyReused = idempotency.ErrKeyReused
 
 // Outcome is the delivery a request made, and whether it was made by an
 // earlier request with the same idempotency key.

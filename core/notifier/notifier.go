@@ -6,7 +6,6 @@ package notifier
 import (
 	"context"
 	"log/slog"
-	"sync"
 
 	"github.com/google/uuid"
 
@@ -44,12 +43,6 @@ type Service struct {
 	clock      ports.Clock
 	events     event.Factory
 	log        *slog.Logger
-	// inflight holds the ids of API sends under way, so that a repeat of
-	// one (same caller, key and channel) waits for its answer instead of
-	// sending again. It covers one process; replicas share the database,
-	// where a finished send is found.
-	mu       sync.Mutex
-	inflight map[string]bool
 }
 
 // Storage is where the notifications service keeps its data.
@@ -63,8 +56,7 @@ type Storage struct {
 func New(store Storage, email ports.EmailSender, sms ports.SMSSender, templates *notification.Registry,
 	clock ports.Clock, ids ports.IDGenerator, log *slog.Logger) *Service {
 	return &Service{deliveries: store.Deliveries, inbox: store.Inbox, tx: store.Tx, email: email, sms: sms,
-		templates: templates, clock: clock, log: log, events: event.Factory{Source: Source, NewID: ids.NewID},
-		inflight: map[string]bool{}}
+		templates: templates, clock: clock, log: log, events: event.Factory{Source: Source, NewID: ids.NewID}}
 }
 
 // Templates returns the template registry.

@@ -654,39 +654,6 @@ func TestAnIdempotencyKeyIsBoundToItsMessageAndItsCaller(t *testing.T) {
 	}
 }
 
-func TestARepeatWhileTheFirstIsUnderWayIsAConflict(t *testing.T) {
-	f := setup(t)
-	req := notification.Request{Channel: notification.SMS, To: "+1234567890", Body: "hola", IdempotencyKey: "k-1"}
-	var recs []recorded
-	entered, release := make(chan struct{}), make(chan struct{})
-	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
-	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, ports.SMS) (string, error) {
-		close(entered)
-		<-release
-		return "s-1", nil
-	})
-	f.expectRecord(&recs, nil)
-	done := make(chan error, 1)
-	go func() {
-		_, err := f.svc.Send(context.Background(), req)
-		done <- err
-	}()
-	<-entered
-	_, err := f.svc.Send(context.Background(), req)
-	close(release)
-	if !errors.Is(err, notification.ErrIdempotencyKeyInFlight) || fault.KindOf(err) != fault.Conflict {
-		t.Fatalf("a repeat during the first = %v", err)
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("the first = %v", err)
-	}
-	// Once it answered, the key is free again: a repeat is a replay.
-	f.deliveries.EXPECT().Get(gomock.Any(), recs[0].delivery.ID).Return(recs[0].delivery, nil)
-	if out, err := f.svc.Send(context.Background(), req); err != nil || !out.Replayed {
-		t.Fatalf("after the first = %+v, %v", out, err)
-	}
-}
-
 func TestSendFailures(t *testing.T) {
 	req := notification.Request{Channel: notification.Email, To: "a@example.com", Subject: "s", Body: "b"}
 	t.Run("a provider that is down makes the request unavailable and records nothing", func(t *testing.T) {

@@ -23,11 +23,11 @@ func (s *Service) Send(ctx context.Context, r notification.Request) (notificatio
 		if r.Caller != "" {
 			scope = append(scope, r.Caller)
 		}
+		// The HTTP layer keeps answers per key (core/idempotency); this
+		// id, derived from the key, is for a repeat that reaches here
+		// anyway, after a crash between the send and its kept answer:
+		// it finds the delivery, or hands the provider the same key.
 		d.ID = deliveryID(scope...)
-		if !s.claim(d.ID) {
-			return notification.Outcome{}, notification.ErrIdempotencyKeyInFlight
-		}
-		defer s.release(d.ID)
 		prior, err := s.deliveries.Get(ctx, d.ID)
 		if err == nil && !sameMessage(prior, d) {
 			return notification.Outcome{}, notification.ErrIdempotencyKeyReused
@@ -54,23 +54,6 @@ func (s *Service) Send(ctx context.Context, r notification.Request) (notificatio
 		return notification.Outcome{Delivery: d}, e
 	}
 	return notification.Outcome{Delivery: d}, nil
-}
-
-// claim marks the API send id as under way; false if it already is.
-func (s *Service) claim(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.inflight[id] {
-		return false
-	}
-	s.inflight[id] = true
-	return true
-}
-
-func (s *Service) release(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.inflight, id)
 }
 
 // sameMessage reports whether a delivery made under an idempotency key is

@@ -12,12 +12,15 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/fintechlabs/customers/adapters/kafka"
+	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/stack"
@@ -30,27 +33,29 @@ import (
 const (
 	key       = "hostile-suite-key"
 	readerKey = "reader-secret"
+	opsKey    = "ops-secret" // named "ops": the name in the events it causes
 )
 
 // system is the stack under attack, with API keys set.
 type system struct {
-	st    *stack.Stack
-	urls  map[config.Kind]string
-	kafka kafka.Config
+	st     *stack.Stack
+	urls   map[config.Kind]string
+	kafka  kafka.Config
+	prefix string // of the stack's topics
 }
 
 func start(t *testing.T) *system {
 	t.Helper()
 	dir := t.TempDir()
 	env, prefix := stacktest.Env("hostile", dir)
-	env["API_KEYS"] = key + ",reader:" + readerKey + ":customers:read"
+	env["API_KEYS"] = key + ",reader:" + readerKey + ":customers:read,ops:" + opsKey
 	env["RATE_LIMIT"] = "0" // the suite is one client sending thousands of requests; rates have their own tests
 	st := stacktest.Start(t, env)
 	kcfg, err := config.LoadKafka(config.MapEnv(map[string]string{"KAFKA_BROKERS": st.Brokers(), "KAFKA_TOPIC_PREFIX": prefix}), "hostile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &system{st: st, urls: map[config.Kind]string{}, kafka: kcfg}
+	s := &system{st: st, urls: map[config.Kind]string{}, kafka: kcfg, prefix: prefix}
 	for kind, svc := range st.Services {
 		s.urls[kind] = svc.URL()
 	}
@@ -180,11 +185,89 @@ func TestHostileRequests(t *testing.T) {
 		first := do(t, "POST", base+"/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, headers...)
 		replay := do(t, "POST", base+"/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, headers...)
 		other := do(t, "POST", base+"/notifications/sms", `{"to":"+34600999888","message":"hi"}`, headers...)
-		if first.status != 201 || replay.status != 200 || replay.header.Get("Idempotent-Replayed") != "true" {
+		if first.status != 201 || replay.status != 201 || replay.header.Get("Idempotent-Replayed") != "true" || replay.body != first.body {
 			t.Errorf("first %d, replay %d %v", first.status, replay.status, replay.header)
 		}
 		if other.status != 422 || other.code() != "idempotency.key_reused" || strings.Contains(other.body, "4711") {
 			t.Errorf("the key with another message = %d %s", other.status, other.body)
+		}
+	})
+
+	t.Run("every POST with an idempotency key acts once, on either path style", func(t *testing.T) {
+		base := s.urls[config.Customer]
+		headers := []string{"X-API-Key", key, "Idempotency-Key", `"onboard-1"`}
+		body := `{"name":"Ida Once","email":"ida.once@example.com","phone":"+34600222333"}`
+		first := do(t, "POST", base+"/customers/onboard", body, headers...)
+		replay := do(t, "POST", base+"/api/v1/customers/onboard", body, headers...)
+		if first.status != 201 || replay.status != 201 || replay.header.Get("Idempotent-Replayed") != "true" || replay.body != first.body ||
+			replay.header.Get("Location") != first.header.Get("Location") {
+			t.Fatalf("first %d %s\nreplay %d %v %s", first.status, first.body, replay.status, replay.header, replay.body)
+		}
+		var c struct {
+			ID string `json:"customerId"`
+		}
+		_ = json.Unmarshal([]byte(first.body), &c)
+		activate := []string{"X-API-Key", key, "Idempotency-Key", "activate-1"}
+		a1 := do(t, "POST", base+"/customers/activate", `{"customerId":"`+c.ID+`"}`, activate...)
+		a2 := do(t, "POST", base+"/customers/activate", `{"customerId":"`+c.ID+`"}`, activate...)
+		if a1.status != 200 || a2.status != 200 || a2.header.Get("Idempotent-Replayed") != "true" || a2.body != a1.body {
+			t.Fatalf("activate %d %s, again %d %s", a1.status, a1.body, a2.status, a2.body)
+		}
+		history := do(t, "GET", base+"/customers/"+c.ID+"/history", "", "X-API-Key", key)
+		if n := strings.Count(history.body, `"to":"active"`); n != 1 {
+			t.Fatalf("%d activations in the history: %s", n, history.body)
+		}
+		if bad := do(t, "POST", base+"/customers/onboard", body, "X-API-Key", key, "Idempotency-Key", strings.Repeat("k", 201)); bad.status != 400 {
+			t.Errorf("an unprintable key = %d %s", bad.status, bad.body)
+		}
+	})
+
+	t.Run("concurrent repeats of one request act once", func(t *testing.T) {
+		base := s.urls[config.Customer]
+		headers := []string{"X-API-Key", key, "Idempotency-Key", "race-1"}
+		body := `{"name":"Rae Race","email":"rae.race@example.com","phone":"+34600444555"}`
+		answers := make([]answer, 8)
+		var wg sync.WaitGroup
+		for i := range answers {
+			wg.Go(func() { answers[i] = do(t, "POST", base+"/customers/onboard", body, headers...) })
+		}
+		wg.Wait()
+		ran := 0
+		for _, a := range answers {
+			switch {
+			case a.status == 201 && a.header.Get("Idempotent-Replayed") == "":
+				ran++
+			case a.status == 201 || a.status == 409 && a.code() == "idempotency.in_flight":
+			default:
+				t.Errorf("a repeat answered %d %s", a.status, a.body)
+			}
+		}
+		if ran != 1 {
+			t.Fatalf("%d of the repeats ran", ran)
+		}
+		list := do(t, "GET", base+"/customers?limit=100", "", "X-API-Key", key)
+		if n := strings.Count(list.body, "rae.race@example.com"); n != 1 {
+			t.Fatalf("%d customers with the email", n)
+		}
+	})
+
+	t.Run("the events a request causes name its key", func(t *testing.T) {
+		made := do(t, "POST", s.urls[config.Customer]+"/customers/onboard",
+			`{"name":"Otto Ops","email":"otto.ops@example.com","phone":"+34600666777"}`, "X-API-Key", opsKey)
+		var c struct {
+			ID string `json:"customerId"`
+		}
+		if err := json.Unmarshal([]byte(made.body), &c); err != nil || made.status != 201 {
+			t.Fatalf("onboard = %d %s", made.status, made.body)
+		}
+		// customer.onboarded from the request, then notification.sent from
+		// the welcome it caused in another service.
+		for _, topic := range []string{event.TopicOnboarded, event.TopicNotificationSent} {
+			recs := kafkatest.ReadRecords(t, []string{s.st.Brokers()}, s.prefix+topic, 1,
+				func(m kafkago.Message) bool { return string(m.Key) == c.ID })
+			if got := kafkatest.Header(recs[0], "ce_actor"); got != "ops" {
+				t.Errorf("%s carries ce_actor %q, want ops", topic, got)
+			}
 		}
 	})
 

@@ -8,7 +8,10 @@
 #
 # Listeners: PLAINTEXT on $KAFKA_TEST_PORT (19092), SASL_PLAINTEXT on the next
 # port (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, user "app" / "app-secret"),
-# the controller on the one after. The default stays below Linux's ephemeral
+# the controller on the one after, then SASL_SSL (the same mechanisms over
+# TLS) and SSL with client certificates required (mutual TLS). The
+# certificates come from test/kafka/kafkacerts: a CA made on each start, whose
+# files are in $KAFKA_TEST_TLS_DIR. The default stays below Linux's ephemeral
 # range (32768+): a client polling a port there before the broker listens can
 # be given that very port as its own source port (a TCP self-connect) and so
 # keep the broker from binding it.
@@ -42,20 +45,33 @@ fetch_jars() {
 write_config() {
 	local dir=$1
 	mkdir -p "$dir/data"
+	(cd "$repo" && go run ./test/kafka/kafkacerts -dir "$dir/tls")
+	local jaas_plain="org.apache.kafka.common.security.plain.PlainLoginModule required user_$sasl_user=\"$sasl_password\";"
+	local jaas_scram="org.apache.kafka.common.security.scram.ScramLoginModule required;"
 	# Java .properties files take no trailing comments on a value line.
 	cat >"$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,CONTROLLER://127.0.0.1:$controller_port,SASL_SSL://127.0.0.1:$sasl_ssl_port,SSL://127.0.0.1:$ssl_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SASL_SSL://127.0.0.1:$sasl_ssl_port,SSL://127.0.0.1:$ssl_port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
-listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$sasl_user="$sasl_password";
-listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.plain.sasl.jaas.config=$jaas_plain
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=$jaas_scram
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$jaas_scram
+listener.name.sasl_ssl.plain.sasl.jaas.config=$jaas_plain
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$jaas_scram
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$jaas_scram
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$dir/tls/server.pem
+listener.name.ssl.ssl.keystore.type=PEM
+listener.name.ssl.ssl.keystore.location=$dir/tls/server.pem
+listener.name.ssl.ssl.truststore.type=PEM
+listener.name.ssl.ssl.truststore.location=$dir/tls/ca.pem
+listener.name.ssl.ssl.client.auth=required
 log.dirs=$dir/data
 num.partitions=3
 auto.create.topics.enable=false
@@ -96,6 +112,8 @@ set_ports() {
 	port=$1
 	sasl_port=$((port + 1))
 	controller_port=$((port + 2))
+	sasl_ssl_port=$((port + 3))
+	ssl_port=$((port + 4))
 }
 
 start() {
@@ -110,8 +128,8 @@ start() {
 	local base=$port
 	for attempt in 1 2 3; do
 		set_ports $((base + (attempt - 1) * 10))
-		if port_busy "$port" || port_busy "$sasl_port" || port_busy "$controller_port"; then
-			log "ports $port-$controller_port are taken; trying the next ten"
+		if port_busy "$port" || port_busy "$sasl_port" || port_busy "$controller_port" || port_busy "$sasl_ssl_port" || port_busy "$ssl_port"; then
+			log "ports $port-$ssl_port are taken; trying the next ten"
 			continue
 		fi
 		if launch; then
@@ -121,7 +139,7 @@ start() {
 			stop
 			exit 1
 		fi
-		log "a port of $port-$controller_port was in use after all; trying the next ten"
+		log "a port of $port-$ssl_port was in use after all; trying the next ten"
 		stop
 	done
 	log "no free ports near $base; set KAFKA_TEST_PORT"
@@ -144,14 +162,18 @@ launch() {
 		--add-scram "SCRAM-SHA-256=[name=$sasl_user,password=$sasl_password]" \
 		--add-scram "SCRAM-SHA-512=[name=$sasl_user,password=$sasl_password]" >"$dir/format.log" 2>&1 ||
 		{ cat "$dir/format.log" >&2; return 1; }
-	log "starting Apache Kafka $version (KRaft, cluster $cluster) on 127.0.0.1:$port, SASL on :$sasl_port"
+	log "starting Apache Kafka $version (KRaft, cluster $cluster) on 127.0.0.1:$port, SASL on :$sasl_port, SASL_SSL on :$sasl_ssl_port, mTLS on :$ssl_port"
 	# shellcheck disable=SC2046
 	nohup java $(java_opts "$dir") -cp "$cp" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 &
 	local pid=$!
 	echo "$pid" >"$state/pid"
 	if ! (cd "$repo" && go run ./test/kafka/kafkawait -brokers "127.0.0.1:$port" -pid "$pid" -timeout 180s) ||
 		! (cd "$repo" && go run ./test/kafka/kafkawait -brokers "127.0.0.1:$sasl_port" -pid "$pid" \
-			-user "$sasl_user" -password "$sasl_password" -timeout 60s); then
+			-user "$sasl_user" -password "$sasl_password" -timeout 60s) ||
+		! (cd "$repo" && go run ./test/kafka/kafkawait -brokers "127.0.0.1:$sasl_ssl_port" -pid "$pid" \
+			-user "$sasl_user" -password "$sasl_password" -ca "$dir/tls/ca.pem" -timeout 60s) ||
+		! (cd "$repo" && go run ./test/kafka/kafkawait -brokers "127.0.0.1:$ssl_port" -pid "$pid" \
+			-ca "$dir/tls/ca.pem" -cert "$dir/tls/client.pem" -key "$dir/tls/client-key.pem" -timeout 60s); then
 		log "the broker did not come up; its log:"
 		tail -n 30 "$dir/server.log" "$dir/stdout.log" >&2 || true
 		return 1
@@ -163,9 +185,12 @@ export KAFKA_BROKERS=127.0.0.1:$port
 export KAFKA_SASL_BROKERS=127.0.0.1:$sasl_port
 export KAFKA_TEST_SASL_USERNAME=$sasl_user
 export KAFKA_TEST_SASL_PASSWORD=$sasl_password
+export KAFKA_TLS_BROKERS=127.0.0.1:$sasl_ssl_port
+export KAFKA_MTLS_BROKERS=127.0.0.1:$ssl_port
+export KAFKA_TEST_TLS_DIR=$dir/tls
 export KAFKA_TEST_VERSION=${running:-$version}
 ENV
-	echo "Apache Kafka ${running:-unknown} is running (pid $pid): PLAINTEXT 127.0.0.1:$port, SASL_PLAINTEXT 127.0.0.1:$sasl_port"
+	echo "Apache Kafka ${running:-unknown} is running (pid $pid): PLAINTEXT 127.0.0.1:$port, SASL_PLAINTEXT 127.0.0.1:$sasl_port, SASL_SSL 127.0.0.1:$sasl_ssl_port, SSL (mTLS) 127.0.0.1:$ssl_port"
 }
 
 stop() {

@@ -25,10 +25,11 @@ func Routers(opts rest.Options) map[config.Kind]http.Handler {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	clk, ids := clock.UTC{}, uuidv7.Generator{}
+	s := memory.New()
+	opts.Idempotency = s.Idempotency()
 	withMailbox := opts
 	withMailbox.Routes = append(withMailbox.Routes, rest.Route{Method: http.MethodGet, Pattern: "/notifications/mailbox",
 		Handler: devprovider.Handler(devprovider.NewMemoryMailbox(), opts.Log)})
-	s := memory.New()
 	return map[config.Kind]http.Handler{
 		config.Customer: rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: s.Customers(), Views: s.Customers(), Inbox: s.Inbox(), Tx: s},
 			clk, ids, opts.Log), opts),

@@ -5,10 +5,12 @@ package kafkatest
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -55,6 +57,52 @@ func SASLBrokers(t testing.TB, mechanism string) (brokers []string, user, passwo
 	return []string{b.Addr()}, user, password
 }
 
+// clientTLS is the mutual TLS of KAFKA_TEST_CLIENT_TLS (a directory of
+// kafkacerts' files) for the brokers of KAFKA_BROKERS, nil otherwise:
+// make test-kafka runs the adapter suite a second time over the mTLS
+// listener that way, while the SASL and TLS tests reach their own
+// listeners with their own settings.
+func clientTLS(t testing.TB, brokers []string) *tls.Config {
+	t.Helper()
+	dir := os.Getenv("KAFKA_TEST_CLIENT_TLS")
+	if dir == "" || strings.Join(brokers, ",") != os.Getenv("KAFKA_BROKERS") {
+		return nil
+	}
+	var cfg kafka.Config
+	sec := kafka.Security{TLS: true, CAFile: filepath.Join(dir, "ca.pem"),
+		CertFile: filepath.Join(dir, "client.pem"), KeyFile: filepath.Join(dir, "client-key.pem")}
+	if err := sec.Apply(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg.TLS
+}
+
+// TLSListeners are a real broker's TLS listeners and the files of the CA
+// that signed its certificate.
+type TLSListeners struct {
+	// SASL requires TLS and then SASL, with SASLBrokers' credentials.
+	SASL []string
+	// Mutual requires TLS with a client certificate signed by the CA.
+	Mutual         []string
+	User, Password string
+	// Dir holds ca.pem, other-ca.pem (a CA that signed nothing),
+	// client.pem and client-key.pem (see test/kafka/kafkacerts).
+	Dir string
+}
+
+// TLS returns the test broker's TLS listeners (KAFKA_TLS_BROKERS,
+// KAFKA_MTLS_BROKERS, KAFKA_TEST_TLS_DIR, which make test-kafka sets), or
+// skips t: the embedded broker has no TLS.
+func TLS(t testing.TB) TLSListeners {
+	t.Helper()
+	l := TLSListeners{SASL: strings.Split(os.Getenv("KAFKA_TLS_BROKERS"), ","), Mutual: strings.Split(os.Getenv("KAFKA_MTLS_BROKERS"), ","),
+		User: os.Getenv("KAFKA_TEST_SASL_USERNAME"), Password: os.Getenv("KAFKA_TEST_SASL_PASSWORD"), Dir: os.Getenv("KAFKA_TEST_TLS_DIR")}
+	if l.SASL[0] == "" || l.Mutual[0] == "" || l.Dir == "" {
+		t.Skip("no TLS listeners: make test-kafka runs this against a real broker with TLS")
+	}
+	return l
+}
+
 var unique atomic.Int64
 
 // Name returns a name unique to this test run, so tests sharing an external
@@ -70,6 +118,7 @@ func Config(t testing.TB, brokers []string, group string) kafka.Config {
 	t.Helper()
 	cfg := kafka.Defaults(group+"-client", group)
 	cfg.Brokers = brokers
+	cfg.TLS = clientTLS(t, brokers)
 	cfg.TopicPrefix = Name("test") + "."
 	cfg.SessionTimeout = 6 * time.Second
 	cfg.HeartbeatInterval = 500 * time.Millisecond
@@ -87,7 +136,7 @@ func Config(t testing.TB, brokers []string, group string) kafka.Config {
 func WriteRecords(t testing.TB, brokers []string, records ...kafkago.Message) {
 	t.Helper()
 	w := &kafkago.Writer{Addr: kafkago.TCP(brokers...), Balancer: kafkago.Murmur2Balancer{}, BatchTimeout: time.Millisecond,
-		RequiredAcks: kafkago.RequireAll, Transport: &kafkago.Transport{MetadataTTL: 100 * time.Millisecond}}
+		RequiredAcks: kafkago.RequireAll, Transport: &kafkago.Transport{MetadataTTL: 100 * time.Millisecond, TLS: clientTLS(t, brokers)}}
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -105,6 +154,7 @@ func ReadRecords(t testing.TB, brokers []string, topic string, n int, keep func(
 		Brokers: brokers, GroupID: Name("reader"), GroupTopics: []string{topic}, StartOffset: kafkago.FirstOffset,
 		MaxWait: 100 * time.Millisecond, JoinGroupBackoff: 200 * time.Millisecond, SessionTimeout: 6 * time.Second,
 		HeartbeatInterval: 500 * time.Millisecond, ReadLagInterval: -1,
+		Dialer: &kafkago.Dialer{Timeout: 10 * time.Second, DualStack: true, TLS: clientTLS(t, brokers)},
 	})
 	defer r.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)

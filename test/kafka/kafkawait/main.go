@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"os"
@@ -23,11 +25,22 @@ func main() {
 	password := flag.String("password", "", "SASL PLAIN password")
 	timeout := flag.Duration("timeout", 2*time.Minute, "give up after")
 	pid := flag.Int("pid", 0, "give up as soon as this process (the broker) exits")
+	ca := flag.String("ca", "", "connect over TLS, trusting this CA (PEM)")
+	cert := flag.String("cert", "", "client certificate (PEM), for mutual TLS")
+	key := flag.String("key", "", "client key (PEM), for mutual TLS")
 	flag.Parse()
 
 	transport := &kafkago.Transport{DialTimeout: 2 * time.Second, MetadataTTL: time.Millisecond}
 	if *user != "" {
 		transport.SASL = plain.Mechanism{Username: *user, Password: *password}
+	}
+	if *ca != "" {
+		tlsConfig, err := tlsConfig(*ca, *cert, *key)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "kafkawait:", err)
+			os.Exit(1)
+		}
+		transport.TLS = tlsConfig
 	}
 	client := &kafkago.Client{Addr: kafkago.TCP(strings.Split(*brokers, ",")...), Timeout: 5 * time.Second, Transport: transport}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -69,4 +82,24 @@ func coordinator(ctx context.Context, client *kafkago.Client) error {
 		return err
 	}
 	return resp.Error
+}
+
+func tlsConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no certificate", caFile)
+	}
+	c := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if certFile != "" {
+		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, err
+		}
+		c.Certificates = []tls.Certificate{pair}
+	}
+	return c, nil
 }
