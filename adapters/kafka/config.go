@@ -53,6 +53,10 @@ type Config struct {
 	// crash redelivers at most one interval's messages, which the services'
 	// inboxes turn into no-ops.
 	CommitInterval time.Duration
+	// Concurrency is how many records of one partition are handled at
+	// once, each customer's (each record key's) still one after another
+	// and in order. One handles a partition strictly in order.
+	Concurrency int
 	// MaxAttempts is how often a message whose handler panics is tried
 	// before it is dead-lettered. Infrastructure faults are retried without
 	// limit (see Consumer).
@@ -76,7 +80,7 @@ func Defaults(clientID, groupID string) Config {
 		MaxBytesPerPartition: 2 << 20,
 		Partitions:           3, ReplicationFactor: 1,
 		BatchTimeout: time.Millisecond, CommitInterval: 250 * time.Millisecond, HandlerTimeout: 10 * time.Second,
-		MaxAttempts: 5, RetryBackoff: backoff.Policy{Min: 100 * time.Millisecond, Max: 2 * time.Second},
+		Concurrency: 32, MaxAttempts: 5, RetryBackoff: backoff.Policy{Min: 100 * time.Millisecond, Max: 2 * time.Second},
 	}
 }
 
@@ -100,6 +104,7 @@ func (c Config) Validate() error {
 	check(c.MaxBytesPerPartition >= 1024, "max bytes per partition must be at least 1024")
 	check(c.Partitions >= 1 && c.ReplicationFactor >= 1, "partitions and replication factor must be at least 1")
 	check(c.HandlerTimeout > 0 && c.MaxAttempts >= 1, "the handler timeout and attempts must be positive")
+	check(c.Concurrency >= 1 && c.Concurrency <= 1024, "the concurrency per partition must be between 1 and 1024")
 	check(c.CommitInterval >= 0 && c.CommitInterval <= time.Minute, "the commit interval must be between 0 and 1m")
 	check(!strings.ContainsFunc(c.TopicPrefix, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')

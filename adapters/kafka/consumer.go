@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"runtime/debug"
 	"sort"
@@ -72,8 +71,10 @@ type Hold struct {
 //     held meanwhile (see Held). So is a message of a newer schema, which an
 //     upgraded consumer will read.
 //
-// A message's offset is committed only after it was handled or
-// dead-lettered.
+// Within a partition, records of different keys (customers) are handled
+// concurrently, up to Config.Concurrency, and each key's records one after
+// another in order. A partition's offset is committed only up to the
+// lowest record not yet handled or dead-lettered.
 type Consumer struct {
 	cfg    Config
 	topics []string
@@ -143,74 +144,6 @@ func (c *Consumer) Run(ctx context.Context) error {
 	return nil
 }
 
-// consume reads one partition from offset until ctx (the consumer's) or
-// genCtx (the group generation's) ends, committing after the work.
-func (c *Consumer) consume(ctx, genCtx context.Context, gen *kafkago.Generation, topic string, partition int, offset int64) {
-	stop, cancel := context.WithCancel(genCtx)
-	defer cancel()
-	defer context.AfterFunc(ctx, cancel)()
-	r := kafkago.NewReader(kafkago.ReaderConfig{
-		Brokers: c.cfg.Brokers, Topic: topic, Partition: partition, Dialer: c.cfg.dialer(),
-		MinBytes: 1, MaxBytes: c.cfg.MaxBytesPerPartition, MaxWait: 250 * time.Millisecond,
-		ReadBackoffMin: 50 * time.Millisecond, ReadBackoffMax: time.Second, ReadLagInterval: -1,
-		Logger: debugLogger(c.log), ErrorLogger: errorLogger(c.log),
-	})
-	defer c.closeQuietly(r)
-	if err := r.SetOffset(offset); err != nil {
-		c.log.ErrorContext(ctx, "cannot start reading a partition", "topic", topic, "partition", partition, "error", err)
-		return
-	}
-	done, committed := int64(-1), int64(-1)
-	commit := func() {
-		if done == committed {
-			return
-		}
-		if err := gen.CommitOffsets(map[string]map[int]int64{topic: {partition: done + 1}}); err != nil {
-			// The messages will be delivered again; the inbox drops them.
-			c.log.WarnContext(ctx, "offset commit failed", "topic", topic, "partition", partition, "offset", done, "error", err)
-			return
-		}
-		committed = done
-	}
-	defer commit()
-	for fetchFailures := 0; ; {
-		fetchCtx, cancelFetch := stop, context.CancelFunc(func() {})
-		if c.cfg.CommitInterval > 0 && done != committed {
-			// Wait at most one commit interval, then commit what is done.
-			fetchCtx, cancelFetch = context.WithTimeout(stop, c.cfg.CommitInterval)
-		}
-		m, err := r.FetchMessage(fetchCtx)
-		cancelFetch()
-		if err != nil {
-			switch {
-			case stop.Err() != nil || errors.Is(err, io.EOF):
-				return
-			case errors.Is(err, context.DeadlineExceeded):
-				commit()
-				continue
-			}
-			wait := c.cfg.RetryBackoff.Delay(fetchFailures)
-			fetchFailures++
-			c.log.WarnContext(ctx, "fetch failed, retrying", "topic", topic, "partition", partition, "error", err, "retryIn", wait)
-			if !backoff.Sleep(stop, wait) {
-				return
-			}
-			continue
-		}
-		fetchFailures = 0
-		if err := c.process(stop, m); err != nil {
-			return // errStopped: leave the message for the next run
-		}
-		done = m.Offset
-		if c.cfg.CommitInterval == 0 {
-			commit()
-		}
-		if stop.Err() != nil {
-			return
-		}
-	}
-}
-
 // process settles one message: handled, or dead-lettered. It returns
 // errStopped only when stop ended before either happened.
 func (c *Consumer) process(stop context.Context, m kafkago.Message) error {
@@ -267,8 +200,9 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) error {
 	}
 }
 
-// wait holds m's partition for the try-th time because of err, and sleeps
-// the backoff; it reports false when stop ended first.
+// wait holds m (and so its partition's commits) for the try-th time
+// because of err, and sleeps the backoff; it reports false when stop ended
+// first.
 func (c *Consumer) wait(stop context.Context, m kafkago.Message, err error, try int) bool {
 	delay := c.cfg.RetryBackoff.Delay(try)
 	key := holdKey(m)
@@ -287,10 +221,13 @@ func (c *Consumer) wait(stop context.Context, m kafkago.Message, err error, try 
 	return backoff.Sleep(stop, delay)
 }
 
-// holdKey names m's partition in the holds.
-func holdKey(m kafkago.Message) string { return m.Topic + "/" + strconv.Itoa(m.Partition) }
+// holdKey names m in the holds: several records of a partition can wait
+// at once, one per customer.
+func holdKey(m kafkago.Message) string {
+	return m.Topic + "/" + strconv.Itoa(m.Partition) + "@" + strconv.FormatInt(m.Offset, 10)
+}
 
-// release ends the hold of m's partition, if any.
+// release ends the hold of m, if any.
 func (c *Consumer) release(m kafkago.Message) {
 	key := holdKey(m)
 	c.mu.Lock()
@@ -302,12 +239,20 @@ func (c *Consumer) release(m kafkago.Message) {
 	}
 }
 
-// Held lists the partitions that wait on a message, oldest first.
+// Held lists the partitions that wait on a message, oldest first: for each,
+// the record that has waited longest.
 func (c *Consumer) Held() []Hold {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]Hold, 0, len(c.held))
+	oldest := map[string]Hold{}
 	for _, h := range c.held {
+		p := h.Topic + "/" + strconv.Itoa(h.Partition)
+		if o, ok := oldest[p]; !ok || h.Since.Before(o.Since) {
+			oldest[p] = h
+		}
+	}
+	out := make([]Hold, 0, len(oldest))
+	for _, h := range oldest {
 		out = append(out, h)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Since.Before(out[j].Since) })

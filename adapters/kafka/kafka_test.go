@@ -620,3 +620,74 @@ func TestDeadLettersAreListedAndRedrivenOnceTheCauseIsFixed(t *testing.T) {
 		t.Fatalf("handled %+v", h.seen[0])
 	}
 }
+
+func TestWithinAPartitionOtherCustomersFlowPastOneThatWaits(t *testing.T) {
+	e := setup(t)
+	prefix := kafkatest.Name("lanes")
+	stuck, free := keyOn(prefix+"-a", 0, e.cfg.Partitions), keyOn(prefix+"-b", 0, e.cfg.Partitions)
+	var down atomic.Bool
+	down.Store(true)
+	h := &recorder{fail: func(ev event.Event, _ int) error {
+		if ev.Subject == stuck && down.Load() {
+			return errors.New("database is locked") // unclassified: infrastructure
+		}
+		return nil
+	}}
+	start(t, e, h.handle, nil)
+	a1, b1, b2, a2 := onboarded(t, stuck, 1, ""), onboarded(t, free, 1, ""), onboarded(t, free, 2, ""), onboarded(t, stuck, 2, "")
+	publish(t, e, a1, b1, b2, a2)
+	waitFor(t, "the other customer's records to pass the waiting one", func() bool { return h.count() == 2 })
+	if h.seen[0].ID != b1.ID || h.seen[1].ID != b2.ID {
+		t.Fatalf("handled %v, %v; want the free customer's two, in order", h.seen[0].ID, h.seen[1].ID)
+	}
+	// The first record (offset 0) is not settled: nothing past it may be
+	// committed, or a crash now would lose it.
+	if got := committed(t, e, 0); got > 0 {
+		t.Fatalf("committed offset %d past the waiting record at 0", got)
+	}
+	down.Store(false)
+	waitFor(t, "the waiting customer's records, in order", func() bool { return h.count() == 4 })
+	if h.seen[2].ID != a1.ID || h.seen[3].ID != a2.ID {
+		t.Fatalf("after the wait: %v, %v; want %v, %v", h.seen[2].ID, h.seen[3].ID, a1.ID, a2.ID)
+	}
+	waitFor(t, "the offset to pass every record", func() bool { return committed(t, e, 0) == 4 })
+}
+
+func TestAPartitionHandlesAtMostItsConcurrencyAtOnce(t *testing.T) {
+	e := setup(t)
+	e.cfg.Concurrency = 4
+	prefix := kafkatest.Name("bound")
+	var mu sync.Mutex
+	inflight, most, handled := 0, 0, 0
+	gate := make(chan struct{})
+	var open sync.Once
+	h := func(context.Context, event.Event) error {
+		mu.Lock()
+		inflight++
+		most = max(most, inflight)
+		if inflight == e.cfg.Concurrency {
+			open.Do(func() { close(gate) }) // the bound is reached: let everyone through
+		}
+		mu.Unlock()
+		<-gate
+		mu.Lock()
+		inflight--
+		handled++
+		mu.Unlock()
+		return nil
+	}
+	start(t, e, h, nil)
+	var msgs []event.Message
+	for i := range 20 {
+		msgs = append(msgs, onboarded(t, keyOn(fmt.Sprintf("%s-%d", prefix, i), 0, e.cfg.Partitions), 1, ""))
+	}
+	publish(t, e, msgs...)
+	waitFor(t, "every record, four at a time", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return handled == len(msgs)
+	})
+	if most != e.cfg.Concurrency {
+		t.Fatalf("at most %d records were in hand at once, want %d", most, e.cfg.Concurrency)
+	}
+}

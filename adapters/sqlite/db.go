@@ -16,10 +16,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
 	gormsqlite "gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -44,14 +45,20 @@ const (
 type DB struct {
 	gorm *gorm.DB
 	sql  *sql.DB
-	// writes admits one write transaction at a time. SQLite has a single
-	// writer anyway; queueing here, where a waiter can give up when its
-	// context ends, beats SQLite's sleep-and-poll busy handler.
-	writes chan struct{}
+	// units queue writes for the one writer goroutine (see writer.go),
+	// which commits them in groups. SQLite has a single writer anyway;
+	// queueing here, where a waiter can give up when its context ends,
+	// beats SQLite's sleep-and-poll busy handler.
+	units   chan *unit
+	quit    chan struct{} // closed by Close
+	stopped chan struct{} // closed when the writer returned
+	groups  atomic.Int64  // groups committed, for tests
+	log     *slog.Logger
 	// committed wakes the outbox relay after a commit that added events.
 	committed chan struct{}
 	clock     ports.Clock
 	lock      *os.File
+	closeOnce sync.Once
 }
 
 // Durability is SQLite's synchronous setting in WAL mode.
@@ -141,11 +148,13 @@ func open(ctx context.Context, path string, schema Schema, opts Options, log *sl
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gorm: g, sql: sqlDB, writes: make(chan struct{}, 1), committed: make(chan struct{}, 1), clock: opts.Clock}
+	db := &DB{gorm: g, sql: sqlDB, units: make(chan *unit, maxGroup), quit: make(chan struct{}), stopped: make(chan struct{}),
+		committed: make(chan struct{}, 1), clock: opts.Clock, log: log}
 	if err := db.migrate(ctx, schema, log); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
 	}
+	go db.writer()
 	return db, nil
 }
 
@@ -162,6 +171,8 @@ func openStore[S any](ctx context.Context, path string, schema Schema, opts Opti
 
 // Close closes the database and lets another process open it.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { close(db.quit) })
+	<-db.stopped
 	err := db.sql.Close()
 	if db.lock != nil {
 		err = errors.Join(err, db.lock.Close()) // closing releases the lock
@@ -264,40 +275,6 @@ func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context) error) 
 
 // txKey finds a unit of work of db in a context.
 type txKey struct{ db *DB }
-
-// write runs fn in the unit of work of ctx, or else in a write transaction
-// of its own, one at a time; it wakes the relay after a commit that added
-// outbox rows.
-func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
-	if t, ok := ctx.Value(txKey{db}).(*tx); ok {
-		return fn(t)
-	}
-	select {
-	case db.writes <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-db.writes }()
-	t := &tx{}
-	err := db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		t.DB = g
-		return fn(t)
-	})
-	var sq sqlite3.Error
-	if errors.As(err, &sq) {
-		return storageError("write", err) // BEGIN or COMMIT failed: busy, locked, full...
-	}
-	if err != nil {
-		return err
-	}
-	if t.events > 0 {
-		select {
-		case db.committed <- struct{}{}:
-		default: // a wake-up is already pending
-		}
-	}
-	return nil
-}
 
 // read returns a handle for queries: the unit of work of ctx, so that it
 // sees its own writes, or else one outside any transaction.

@@ -206,6 +206,7 @@ func (r *reader) kafka(clientID, groupID string) kafka.Config {
 	k.HandlerTimeout = r.duration("KAFKA_HANDLER_TIMEOUT", k.HandlerTimeout)
 	k.MaxAttempts = r.int("KAFKA_MAX_ATTEMPTS", k.MaxAttempts, false)
 	k.CommitInterval = r.duration("KAFKA_COMMIT_INTERVAL", k.CommitInterval)
+	k.Concurrency = r.int("KAFKA_CONCURRENCY", k.Concurrency, false)
 	k.BatchTimeout = r.duration("KAFKA_BATCH_TIMEOUT", k.BatchTimeout)
 	sec := kafka.Security{
 		TLS: r.bool("KAFKA_TLS"), CAFile: r.str("KAFKA_TLS_CA_FILE", "", false),

@@ -1,0 +1,226 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+
+	"github.com/mattn/go-sqlite3"
+	"gorm.io/gorm"
+)
+
+// Group commit. SQLite has one writer, and with synchronous=FULL each
+// commit waits for the disk: one transaction per request or message caps a
+// service at a few thousand writes a second, whoever is waiting. So every
+// write is a unit handed to one writer goroutine, which takes all the units
+// waiting, runs each in a savepoint of one shared transaction, and commits
+// once for all of them. A unit that fails is rolled back to its savepoint
+// alone and gets its own error; the others commit. Callers return only
+// after the shared commit, so an answer or an offset never runs ahead of the
+// disk.
+
+// maxGroup bounds how many units share a commit: enough to amortise the
+// sync, few enough that the first waits little for the last.
+const maxGroup = 256
+
+// unit states: a unit is taken by the writer, or abandoned by its caller
+// whose context ended first, never both.
+const (
+	unitWaiting int32 = iota
+	unitTaken
+	unitAbandoned
+)
+
+// errClosed is the error of a write after Close.
+var errClosed = errors.New("the database is closed")
+
+// unit is one write waiting for the writer.
+type unit struct {
+	ctx   context.Context
+	fn    func(*tx) error
+	state atomic.Int32
+	done  chan result
+}
+
+// result is how a unit ended: an error, or a panic to raise again in the
+// caller's goroutine, where recovering belongs (the consumer counts a
+// panicking handler as a bug).
+type result struct {
+	err      error
+	panicked any
+}
+
+// write runs fn in the unit of work of ctx, or else as a unit of its own,
+// sharing a transaction and its commit with the units waiting beside it;
+// it returns after that commit.
+func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
+	if t, ok := ctx.Value(txKey{db}).(*tx); ok {
+		return fn(t)
+	}
+	u := &unit{ctx: ctx, fn: fn, done: make(chan result, 1)}
+	select {
+	case db.units <- u:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-db.quit:
+		return errClosed
+	}
+	var r result
+	select {
+	case r = <-u.done:
+	case <-ctx.Done():
+		if u.state.CompareAndSwap(unitWaiting, unitAbandoned) {
+			return ctx.Err()
+		}
+		r = <-u.done // the writer has it: its fate is settled at the commit
+	case <-db.stopped: // queued as the writer stopped
+		if u.state.CompareAndSwap(unitWaiting, unitAbandoned) {
+			return errClosed
+		}
+		r = <-u.done
+	}
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.err
+}
+
+// writer runs units until Close, a group at a time.
+func (db *DB) writer() {
+	defer close(db.stopped)
+	group := make([]*unit, 0, maxGroup)
+	for {
+		select {
+		case u := <-db.units:
+			group = append(group[:0], u)
+		case <-db.quit:
+			db.refuseWaiting()
+			return
+		}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case u := <-db.units:
+				group = append(group, u)
+			default:
+				break more
+			}
+		}
+		db.commitGroup(group)
+	}
+}
+
+// refuseWaiting answers the units still queued at Close.
+func (db *DB) refuseWaiting() {
+	for {
+		select {
+		case u := <-db.units:
+			if u.state.CompareAndSwap(unitWaiting, unitTaken) {
+				u.done <- result{err: errClosed}
+			}
+		default:
+			return
+		}
+	}
+}
+
+// commitGroup runs the units of group that are still wanted in one
+// transaction, each in a savepoint, commits, and answers each.
+func (db *DB) commitGroup(group []*unit) {
+	db.groups.Add(1)
+	taken := group[:0]
+	for _, u := range group {
+		if u.state.CompareAndSwap(unitWaiting, unitTaken) {
+			taken = append(taken, u)
+		}
+	}
+	if len(taken) == 0 {
+		return
+	}
+	results := make([]result, len(taken))
+	events := 0
+	// The transaction's context is the writer's: one caller giving up must
+	// not interrupt (and so roll back) everyone's transaction. Statements
+	// run without cancellation for the same reason.
+	err := db.gorm.WithContext(context.Background()).Transaction(func(g *gorm.DB) error {
+		for i, u := range taken {
+			if err := u.ctx.Err(); err != nil {
+				results[i].err = err
+				continue
+			}
+			t := &tx{DB: g.WithContext(context.WithoutCancel(u.ctx))}
+			if len(taken) == 1 {
+				// Alone: its transaction is its savepoint.
+				results[i] = db.run(t, u)
+				events += t.events
+				return results[i].failure()
+			}
+			if err := g.Exec("SAVEPOINT unit").Error; err != nil {
+				return err
+			}
+			results[i] = db.run(t, u)
+			if results[i].failure() == nil {
+				events += t.events
+				if err := g.Exec("RELEASE SAVEPOINT unit").Error; err != nil {
+					return err
+				}
+				continue
+			}
+			// Some errors (a full disk, an I/O error) end the whole
+			// transaction in SQLite; then the savepoint is gone and every
+			// unit of the group fails.
+			if err := g.Exec("ROLLBACK TO SAVEPOINT unit").Error; err != nil {
+				return err
+			}
+			if err := g.Exec("RELEASE SAVEPOINT unit").Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		var sq sqlite3.Error
+		failed := err
+		if errors.As(err, &sq) || len(taken) > 1 {
+			failed = storageError("write", err) // BEGIN, a savepoint or COMMIT failed: busy, locked, full...
+		}
+		for i := range results {
+			if results[i].failure() == nil {
+				results[i].err = failed
+			}
+		}
+		events = 0
+	}
+	if events > 0 {
+		select {
+		case db.committed <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+	for i, u := range taken {
+		u.done <- results[i]
+	}
+}
+
+// run runs u's function in t, turning a panic into a result.
+func (db *DB) run(t *tx, u *unit) (r result) {
+	defer func() {
+		if p := recover(); p != nil {
+			db.log.ErrorContext(u.ctx, "a unit of work panicked; the panic goes on in its caller", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			r = result{panicked: p}
+		}
+	}()
+	return result{err: u.fn(t)}
+}
+
+// failure is the error that rolls the unit back: its own, or its panic.
+func (r result) failure() error {
+	if r.panicked != nil {
+		return errPanicked
+	}
+	return r.err
+}
+
+var errPanicked = errors.New("the unit of work panicked")
