@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/fintechlabs/customers/adapters/sqlite"
@@ -22,4 +23,23 @@ func BenchmarkCreateACustomerWithItsEvents(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkCreateCustomersFrom64Callers is the same write from 64
+// concurrent callers, as under load: they share commits (group commit).
+func BenchmarkCreateCustomersFrom64Callers(b *testing.B) {
+	db := mustOpen(b, sqlite.OpenCustomers)
+	ctx := context.Background()
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(32) // × GOMAXPROCS (2 here): 64 callers
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c, events := newCustomer(b, fmt.Sprintf("c%08d", n.Add(1)))
+			if err := db.Customers().Create(ctx, c, events); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

@@ -130,7 +130,11 @@ func open(ctx context.Context, path string, schema Schema, opts Options, log *sl
 	// read-modify-write transactions cannot deadlock upgrading their locks.
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
-	g, err := gorm.Open(gormsqlite.Open(dsn), &gorm.Config{
+	sqlDB, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	g, err := gorm.Open(gormsqlite.New(gormsqlite.Config{Conn: pool{sqlDB}}), &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
 		// Our statements are few and run constantly: prepare each once.
@@ -139,10 +143,7 @@ func open(ctx context.Context, path string, schema Schema, opts Options, log *sl
 		NowFunc:     opts.Clock.Now,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	sqlDB, err := g.DB()
-	if err != nil {
+		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	sqlDB.SetMaxOpenConns(8)
