@@ -52,8 +52,10 @@ type DB struct {
 	units   chan *unit
 	quit    chan struct{} // closed by Close
 	stopped chan struct{} // closed when the writer returned
-	groups  atomic.Int64  // groups committed, for tests
-	log     *slog.Logger
+	groups  atomic.Int64  // groups committed
+	// checkpointed is done when the checkpoints goroutine returned.
+	checkpointed sync.WaitGroup
+	log          *slog.Logger
 	// committed wakes the outbox relay after a commit that added events.
 	committed chan struct{}
 	clock     ports.Clock
@@ -130,10 +132,7 @@ func open(ctx context.Context, path string, schema Schema, opts Options, log *sl
 	// read-modify-write transactions cannot deadlock upgrading their locks.
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
-	sqlDB, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	sqlDB := sql.OpenDB(newConnector(dsn))
 	g, err := gorm.Open(gormsqlite.New(gormsqlite.Config{Conn: pool{sqlDB}}), &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
@@ -156,6 +155,8 @@ func open(ctx context.Context, path string, schema Schema, opts Options, log *sl
 		return nil, err
 	}
 	go db.writer()
+	db.checkpointed.Add(1)
+	go db.checkpoints()
 	return db, nil
 }
 
@@ -174,6 +175,7 @@ func openStore[S any](ctx context.Context, path string, schema Schema, opts Opti
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() { close(db.quit) })
 	<-db.stopped
+	db.checkpointed.Wait()
 	err := db.sql.Close()
 	if db.lock != nil {
 		err = errors.Join(err, db.lock.Close()) // closing releases the lock

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +18,12 @@ import (
 
 func openForTest(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.db"), CustomerSchema,
+	return openAt(t, filepath.Join(t.TempDir(), "w.db"))
+}
+
+func openAt(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), path, CustomerSchema,
 		Options{Clock: clock.UTC{}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -152,5 +159,35 @@ func TestWritesAfterCloseAreRefused(t *testing.T) {
 	}
 	if err := db.Transact(context.Background(), claim(db, "late", false)); !errors.Is(err, errClosed) {
 		t.Fatalf("a write after Close: %v", err)
+	}
+}
+
+func TestTheLogIsCheckpointedInTheBackgroundNotOnCommit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.db")
+	db := openAt(t, path)
+	var auto int
+	if err := db.sql.QueryRow("PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
+		t.Fatalf("a connection checkpoints every %d pages on commit (%v), want never", auto, err)
+	}
+	size := func() int64 {
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Size()
+	}
+	before := size()
+	for i := range 300 {
+		if err := db.Transact(context.Background(), claim(db, fmt.Sprintf("%04d-%s", i, strings.Repeat("x", 1000)), false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The rows are in the log; only a checkpoint copies them into the file.
+	deadline := time.Now().Add(10 * time.Second)
+	for size() < before+300*1000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file stayed at %d bytes (from %d): nothing checkpointed the log", size(), before)
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
 	}
 }
