@@ -144,13 +144,10 @@ func (s *Customers) Update(ctx context.Context, id string, change func(*customer
 
 // saveChanges appends the customer's new history entries and events.
 func (s *Customers) saveChanges(t *tx, c *customer.Customer, events []event.Event) error {
-	if changes := c.Changes(); len(changes) > 0 {
-		rows := make([]historyRow, len(changes))
-		for i, ch := range changes {
-			rows[i] = historyRow{CustomerID: c.ID, Version: ch.Version, Action: string(ch.Action), From: ch.From, To: ch.To,
-				Reason: ch.Reason, Source: string(ch.Source), At: nanos(ch.At)}
-		}
-		if err := t.Create(&rows).Error; err != nil {
+	for _, ch := range c.Changes() {
+		err := t.exec(`INSERT INTO customer_history (customer_id, version, action, from_value, to_value, reason, source, at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, ch.Version, string(ch.Action), ch.From, ch.To, ch.Reason, string(ch.Source), nanos(ch.At))
+		if err != nil {
 			return storageError("append customer history", err)
 		}
 	}
@@ -218,8 +215,8 @@ func (s *Customers) History(ctx context.Context, id string) ([]customer.Change, 
 // AddNotification implements ports.CustomerViews.
 func (s *Customers) AddNotification(ctx context.Context, customerID string, n customer.Notification) error {
 	return s.db.write(ctx, func(t *tx) error {
-		err := t.Create(&notificationRow{ID: n.ID, CustomerID: customerID, EventID: n.EventID, Channel: n.Channel,
-			Template: n.Template, Recipient: n.Recipient, Subject: n.Subject, Status: n.Status, SentAt: nanos(n.SentAt)}).Error
+		err := t.exec(`INSERT INTO customer_notifications (id, customer_id, event_id, channel, template, recipient, subject, status, sent_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, customerID, n.EventID, n.Channel, n.Template, n.Recipient, n.Subject, n.Status, nanos(n.SentAt))
 		switch {
 		case errors.Is(err, gorm.ErrForeignKeyViolated):
 			return customer.ErrNotFound.With(customerID, nil)

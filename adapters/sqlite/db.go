@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/mattn/go-sqlite3"
 	"io/fs"
 	"log/slog"
 	"net/url"
@@ -292,6 +293,24 @@ func (db *DB) read(ctx context.Context) *gorm.DB {
 type tx struct {
 	*gorm.DB
 	events int
+}
+
+// exec runs a hand-written statement in the transaction, prepared once per
+// connection. The rows every unit writes (inbox, outbox) go this way: gorm's
+// Create spent as long reflecting over a row as SQLite spent inserting it.
+// Constraint violations are reported as gorm's own calls report them.
+func (t *tx) exec(query string, args ...any) error {
+	_, err := t.Statement.ConnPool.ExecContext(t.Statement.Context, query, args...)
+	var sq sqlite3.Error
+	if errors.As(err, &sq) {
+		switch sq.ExtendedCode {
+		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+			return gorm.ErrDuplicatedKey
+		case sqlite3.ErrConstraintForeignKey:
+			return gorm.ErrForeignKeyViolated
+		}
+	}
+	return err
 }
 
 // storageError classifies an unexpected database error as retryable and

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
@@ -71,12 +70,17 @@ func (s *Deliveries) Get(ctx context.Context, id string) (notification.Delivery,
 // the stored one (a failed attempt being retried) and keeps its position.
 func (s *Deliveries) Record(ctx context.Context, d notification.Delivery, events []event.Event) error {
 	return s.db.write(ctx, func(t *tx) error {
-		row := toDeliveryRow(d)
-		err := t.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "id"}},
-			DoUpdates: clause.AssignmentColumns([]string{"customer_id", "channel", "recipient", "template", "language",
-				"subject", "body", "status", "error", "provider_id", "cause_event_id", "cause_event_type", "created_at"}),
-		}).Create(&row).Error
+		r := toDeliveryRow(d)
+		err := t.exec(`INSERT INTO deliveries (id, customer_id, channel, recipient, template, language, subject, body, status, error,
+				provider_id, cause_event_id, cause_event_type, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, channel = excluded.channel,
+				recipient = excluded.recipient, template = excluded.template, language = excluded.language,
+				subject = excluded.subject, body = excluded.body, status = excluded.status, error = excluded.error,
+				provider_id = excluded.provider_id, cause_event_id = excluded.cause_event_id,
+				cause_event_type = excluded.cause_event_type, created_at = excluded.created_at`,
+			r.ID, r.CustomerID, r.Channel, r.Recipient, r.Template, r.Language, r.Subject, r.Body, r.Status, r.Error,
+			r.ProviderID, r.CauseEventID, r.CauseEventType, r.CreatedAt)
 		if err != nil {
 			return storageError("record delivery", err)
 		}
