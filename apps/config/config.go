@@ -15,6 +15,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/logging"
 	"github.com/fintechlabs/customers/adapters/rest"
+	"github.com/fintechlabs/customers/adapters/smtp"
 	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/money"
@@ -94,6 +95,11 @@ type Config struct {
 	// DefaultCurrency, for the customer service, is the currency of a
 	// payment that names none (the original's clients never do).
 	DefaultCurrency string
+	// EmailProvider, for notifications, sends email: EmailDevelopment (the
+	// mailbox) or EmailSMTP.
+	EmailProvider string
+	// SMTP configures the SMTP email provider.
+	SMTP smtp.Options
 	// DeliveryLatency and DeliveryFailureRate tune the development email
 	// and SMS provider of the notifications service.
 	DeliveryLatency     time.Duration
@@ -166,6 +172,7 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 		r.problems = append(r.problems, "DEFAULT_CURRENCY "+err.Error())
 	}
 	cfg.DefaultCurrency = currency
+	cfg.EmailProvider, cfg.SMTP = r.email(kind)
 	cfg.DeliveryLatency = r.duration("DELIVERY_LATENCY", 0)
 	cfg.DeliveryFailureRate = r.float("DELIVERY_FAILURE_RATE", 0)
 	if cfg.DeliveryFailureRate < 0 || cfg.DeliveryFailureRate > 1 {
@@ -188,6 +195,38 @@ func Load(kind Kind, env Env, shared bool) (Config, error) {
 		return Config{}, fmt.Errorf("invalid %s configuration:\n  - %s", kind, strings.Join(r.problems, "\n  - "))
 	}
 	return cfg, nil
+}
+
+// Email providers.
+const (
+	EmailDevelopment = "development"
+	EmailSMTP        = "smtp"
+)
+
+// email reads EMAIL_PROVIDER and the SMTP_ variables; only the
+// notifications service sends email, so only its settings are checked.
+func (r *reader) email(kind Kind) (string, smtp.Options) {
+	provider := r.str("EMAIL_PROVIDER", EmailDevelopment, false)
+	o := smtp.Options{
+		Addr: r.str("SMTP_ADDR", "", false), From: r.str("SMTP_FROM", "", false),
+		Security: smtp.Security(r.str("SMTP_SECURITY", string(smtp.StartTLS), false)),
+		Username: r.str("SMTP_USERNAME", "", false), Password: r.secret("SMTP_PASSWORD"),
+		CAFile: r.str("SMTP_CA_FILE", "", false), ServerName: r.str("SMTP_SERVER_NAME", "", false),
+		Timeout: r.duration("SMTP_TIMEOUT", 30*time.Second), AllowPlaintextAuth: r.bool("SMTP_ALLOW_PLAINTEXT_AUTH"),
+	}
+	if kind != Notifications {
+		return provider, o
+	}
+	switch provider {
+	case EmailDevelopment:
+	case EmailSMTP:
+		if _, err := smtp.New(o); err != nil {
+			r.problems = append(r.problems, "EMAIL_PROVIDER=smtp: "+err.Error())
+		}
+	default:
+		r.problems = append(r.problems, fmt.Sprintf("EMAIL_PROVIDER %q is not %s or %s", provider, EmailDevelopment, EmailSMTP))
+	}
+	return provider, o
 }
 
 // kafka reads the KAFKA_ variables.

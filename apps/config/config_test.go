@@ -167,3 +167,34 @@ func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
 		t.Error("an unknown service loaded")
 	}
 }
+
+func TestOnlyTheNotificationsServiceChecksItsEmailProvider(t *testing.T) {
+	tests := []struct {
+		name string
+		kind config.Kind
+		env  map[string]string
+		want string // in the error; "" for none
+	}{
+		{"the development provider needs nothing", config.Notifications, nil, ""},
+		{"smtp with its settings", config.Notifications, map[string]string{"EMAIL_PROVIDER": "smtp", "SMTP_ADDR": "mail.example.com:587",
+			"SMTP_FROM": "no-reply@fintech.example", "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"}, ""},
+		{"smtp without a server", config.Notifications, map[string]string{"EMAIL_PROVIDER": "smtp", "SMTP_FROM": "no-reply@fintech.example"}, "EMAIL_PROVIDER=smtp: SMTP address"},
+		{"smtp sending a password in clear", config.Notifications, map[string]string{"EMAIL_PROVIDER": "smtp", "SMTP_ADDR": "mail.example.com:25",
+			"SMTP_FROM": "no-reply@fintech.example", "SMTP_SECURITY": "none", "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"}, "SMTP_SECURITY"},
+		{"an unknown provider", config.Notifications, map[string]string{"EMAIL_PROVIDER": "pigeon"}, `EMAIL_PROVIDER "pigeon"`},
+		{"another service ignores the email settings", config.Customer, map[string]string{"EMAIL_PROVIDER": "pigeon"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := config.Load(tt.kind, config.MapEnv(tt.env), false)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Load = %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("Load = %v, want an error mentioning %q", err, tt.want)
+			case tt.want == "" && tt.env["SMTP_ADDR"] != "" && cfg.SMTP.Addr != tt.env["SMTP_ADDR"]:
+				t.Fatalf("SMTP settings not read: %+v", cfg.SMTP)
+			}
+		})
+	}
+}

@@ -12,12 +12,14 @@ import (
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/devprovider"
 	"github.com/fintechlabs/customers/adapters/rest"
+	"github.com/fintechlabs/customers/adapters/smtp"
 	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/adapters/uuidv7"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/runner"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/core/notifier"
+	"github.com/fintechlabs/customers/ports"
 )
 
 // New assembles the notifications service from cfg.
@@ -28,8 +30,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Serv
 	if err != nil {
 		return nil, err
 	}
-	// Email and SMS: the development provider, whose mailbox lives in a
-	// file beside the database and is served at /notifications/mailbox.
+	// SMS, and email unless an SMTP server is configured: the development
+	// provider, whose mailbox lives in a file beside the database and is
+	// served at /notifications/mailbox.
 	box, err := devprovider.OpenMailbox(ctx, filepath.Join(filepath.Dir(cfg.Database), "mailbox.db"))
 	if err != nil {
 		_ = store.Close()
@@ -37,7 +40,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Serv
 	}
 	provider := devprovider.NewProvider(box, clock.UTC{}, log, devprovider.Options{Latency: cfg.DeliveryLatency,
 		FailureRate: cfg.DeliveryFailureRate, OutageFile: cfg.DeliveryOutageFile, BugFile: cfg.DeliveryBugFile, CrashAfter: cfg.DeliveryCrashAfter})
-	svc := notifier.New(notifier.Storage{Deliveries: store.Deliveries(), Inbox: store.Inbox(), Tx: store}, provider, provider, notification.Templates(), clock.UTC{}, uuidv7.Generator{}, log)
+	var email ports.EmailSender = provider
+	if cfg.EmailProvider == config.EmailSMTP {
+		if email, err = smtp.New(cfg.SMTP); err != nil {
+			_ = box.Close()
+			_ = store.Close()
+			return nil, err
+		}
+		log.Info("email goes through SMTP", "server", cfg.SMTP.Addr, "security", cfg.SMTP.Security)
+	}
+	svc := notifier.New(notifier.Storage{Deliveries: store.Deliveries(), Inbox: store.Inbox(), Tx: store}, email, provider, notification.Templates(), clock.UTC{}, uuidv7.Generator{}, log)
 
 	return runner.New(ctx, runner.Parts{
 		Name: notifier.Source, Config: cfg, Log: log, Clock: clock.UTC{},
