@@ -8,7 +8,8 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/ \
-      ./cmd/customer ./cmd/profiling ./cmd/notifications ./cmd/stack ./cmd/healthcheck ./cmd/dlt
+      ./cmd/customers-customer ./cmd/customers-profiling ./cmd/customers-notifications ./cmd/customers-stack \
+      ./cmd/customers-healthcheck ./cmd/customers-dlt
 
 # Runtime stage: glibc for the cgo binary, no shell, a non-root user.
 FROM gcr.io/distroless/base-debian12:nonroot AS runtime
@@ -18,6 +19,9 @@ WORKDIR /data
 VOLUME ["/data"]
 USER nonroot:nonroot
 EXPOSE 3001 3002 3003
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["healthcheck"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["customers-healthcheck"]
 ENTRYPOINT []
-CMD ["stack"]
+# No default service: compose and the orchestrator name the one to run
+# (customers-customer, customers-profiling, customers-notifications); the
+# one-process stack with its embedded broker is for development only.
+CMD ["customers-customer", "-h"]

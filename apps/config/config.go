@@ -125,14 +125,40 @@ type Config struct {
 // (PORT, DATABASE_PATH, KAFKA_CLIENT_ID, KAFKA_GROUP_ID) are ignored, since
 // all three services would read the same value. Every problem is reported.
 func Load(kind Kind, env Env, shared bool) (Config, error) {
+	return load(kind, env, shared, nil)
+}
+
+// Setting is a variable a service reads, with its default ("" for none).
+type Setting struct{ Name, Default string }
+
+// Settings lists the variables a service of kind reads, the logging ones
+// included, with their defaults, in the order they are read: what -h
+// prints. Each may also be prefixed with the service's name.
+func Settings(kind Kind) []Setting {
+	var out []Setting
+	seen := map[string]bool{}
+	note := func(name, def string) {
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, Setting{Name: name, Default: def})
+		}
+	}
+	_, _ = load(kind, func(string) (string, bool) { return "", false }, false, note)
+	r := reader{env: func(string) (string, bool) { return "", false }, note: note}
+	r.logOptions()
+	return out
+}
+
+func load(kind Kind, env Env, shared bool, note func(name, def string)) (Config, error) {
 	d, ok := serviceDefaults[kind]
 	if !ok {
 		return Config{}, fmt.Errorf("unknown service %q", kind)
 	}
-	r := reader{env: env, prefix: kind.prefix(), shared: shared}
+	r := reader{env: env, prefix: kind.prefix(), shared: shared, note: note}
 	cfg := Config{Kind: kind}
 	// Loopback unless told otherwise: with no keys, the API is open.
 	cfg.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(r.int("PORT", d.port, true)))
+	r.noted("HTTP_ADDR", cfg.Addr)
 	if addr, ok := r.lookup("HTTP_ADDR", true); ok {
 		cfg.Addr = addr
 	}
@@ -285,6 +311,7 @@ func (r *reader) logOptions() logging.Options {
 	if o.Level, err = logging.ParseLevel(r.str("LOG_LEVEL", "info", false)); err != nil {
 		r.problems = append(r.problems, err.Error())
 	}
+	r.noted("NO_COLOR", "")
 	_, o.NoColor = r.lookup("NO_COLOR", false)
 	return o
 }
@@ -306,6 +333,14 @@ type reader struct {
 	prefix   string
 	shared   bool
 	problems []string
+	// note, when set, is told every variable read and its default.
+	note func(name, def string)
+}
+
+func (r *reader) noted(name, def string) {
+	if r.note != nil {
+		r.note(name, def)
+	}
 }
 
 // lookup finds PREFIX_NAME, then NAME unless the variable is service
@@ -322,6 +357,7 @@ func (r *reader) lookup(name string, serviceSpecific bool) (string, bool) {
 }
 
 func (r *reader) str(name, def string, serviceSpecific bool) string {
+	r.noted(name, def)
 	if v, ok := r.lookup(name, serviceSpecific); ok {
 		return v
 	}
@@ -329,6 +365,7 @@ func (r *reader) str(name, def string, serviceSpecific bool) string {
 }
 
 func (r *reader) list(name string, def []string) []string {
+	r.noted(name, strings.Join(def, ","))
 	v, ok := r.lookup(name, false)
 	if !ok {
 		return def
@@ -383,6 +420,7 @@ func (r *reader) secret(name string) string {
 }
 
 func (r *reader) int(name string, def int, serviceSpecific bool) int {
+	r.noted(name, strconv.Itoa(def))
 	v, ok := r.lookup(name, serviceSpecific)
 	if !ok {
 		return def
@@ -395,6 +433,7 @@ func (r *reader) int(name string, def int, serviceSpecific bool) int {
 }
 
 func (r *reader) float(name string, def float64) float64 {
+	r.noted(name, strconv.FormatFloat(def, 'g', -1, 64))
 	v, ok := r.lookup(name, false)
 	if !ok {
 		return def
@@ -421,6 +460,7 @@ func loopback(addr string) bool {
 }
 
 func (r *reader) bool(name string) bool {
+	r.noted(name, "false")
 	v, ok := r.lookup(name, false)
 	if !ok {
 		return false
@@ -435,6 +475,7 @@ func (r *reader) bool(name string) bool {
 // duration accepts Go durations ("5s") and, as the original's module
 // options did, plain milliseconds ("5000").
 func (r *reader) duration(name string, def time.Duration) time.Duration {
+	r.noted(name, def.String())
 	v, ok := r.lookup(name, false)
 	if !ok {
 		return def

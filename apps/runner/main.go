@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/fintechlabs/customers/adapters/logging"
+	"github.com/fintechlabs/customers/apps/cli"
 	"github.com/fintechlabs/customers/apps/config"
 )
 
@@ -16,8 +17,14 @@ import (
 type Wire func(ctx context.Context, cfg config.Config, log *slog.Logger) (*Service, error)
 
 // Main runs the service of kind that wire assembles, until SIGINT or
-// SIGTERM, and returns the exit code.
+// SIGTERM, and returns the exit code; with -h or -version it prints the
+// settings or the build and returns.
 func Main(kind config.Kind, wire Wire) int {
+	name := "customers-" + string(kind)
+	about := fmt.Sprintf("runs the %s service alone, against the Kafka cluster in KAFKA_BROKERS", kind)
+	if done, code := cli.Handle(name, about, os.Args[1:], os.Stdout, os.Stderr, kind); done {
+		return code
+	}
 	cfg, err := config.Load(kind, os.LookupEnv, false)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "❌", err)

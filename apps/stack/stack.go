@@ -21,6 +21,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/broker"
 	"github.com/fintechlabs/customers/adapters/logging"
+	"github.com/fintechlabs/customers/apps/cli"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/customer"
 	"github.com/fintechlabs/customers/apps/notifications"
@@ -166,6 +167,10 @@ func (st *Stack) Banner() string {
 // Main runs the whole system until SIGINT or SIGTERM, printing the banner
 // to out, and returns the exit code.
 func Main(out io.Writer) int {
+	about := "runs the whole system in one process: an embedded Kafka broker (unless KAFKA_BROKERS is set) and the three services"
+	if done, code := cli.Handle("customers-stack", about, os.Args[1:], out, os.Stderr, config.Kinds...); done {
+		return code
+	}
 	env := config.Env(os.LookupEnv)
 	opts, err := config.LogOptions(env)
 	if err != nil {

@@ -241,7 +241,7 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 				t.Error("the service should wait for a healthy kafka")
 			}
 			hc := s.Healthcheck.Test
-			if len(hc) != 3 || hc[0] != "CMD" || hc[1] != "healthcheck" {
+			if len(hc) != 3 || hc[0] != "CMD" || hc[1] != "customers-healthcheck" {
 				t.Fatalf("healthcheck %v", hc)
 			}
 			prefix := "http://127.0.0.1:" + port
@@ -291,12 +291,37 @@ func TestTheDockerfileBuildsEveryBinaryAndRunsUnprivileged(t *testing.T) {
 	if user == nil || strings.HasPrefix(user[1], "root") || strings.HasPrefix(user[1], "0") {
 		t.Errorf("the runtime stage must run as a non-root user, got %v", user)
 	}
-	if !regexp.MustCompile(`(?m)^HEALTHCHECK .*CMD \["healthcheck"\]`).MatchString(runtimeStage) {
+	if !regexp.MustCompile(`(?m)^HEALTHCHECK .*CMD \["customers-healthcheck"\]`).MatchString(runtimeStage) {
 		t.Error("the runtime stage needs a HEALTHCHECK running the healthcheck binary")
 	}
 	for _, port := range []int{3001, 3002, 3003} {
 		if !regexp.MustCompile(fmt.Sprintf(`(?m)^EXPOSE .*\b%d\b`, port)).MatchString(runtimeStage) {
 			t.Errorf("EXPOSE lacks %d", port)
 		}
+	}
+}
+
+func TestTheImageLeavesDataAndHistoryOut(t *testing.T) {
+	raw, err := os.ReadFile("../../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignored := map[string]bool{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			ignored[line] = true
+		}
+	}
+	for _, want := range []string{"data/", ".git/", ".cache/", "**/*.db"} {
+		if !ignored[want] {
+			t.Errorf(".dockerignore lets %s into the image", want)
+		}
+	}
+	df, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cmd := regexp.MustCompile(`(?m)^CMD (.*)$`).FindStringSubmatch(string(df)); cmd == nil || strings.Contains(cmd[1], "stack") {
+		t.Errorf("the image's default command is %v: not the development stack with its embedded broker", cmd)
 	}
 }

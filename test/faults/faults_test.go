@@ -516,7 +516,7 @@ func TestCrashes(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "stack")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/stack")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/customers-stack")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the stack: %v\n%s", err, out)
 	}

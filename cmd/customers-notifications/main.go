@@ -1,4 +1,4 @@
-// Command notifications runs the notifications service alone, against the Kafka cluster in
+// Command customers-notifications runs the notifications service alone, against the Kafka cluster in
 // KAFKA_BROKERS. See the README's configuration table.
 package main
 

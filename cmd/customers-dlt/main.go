@@ -1,8 +1,8 @@
-// Command dlt lists and redrives dead letters: the records a consumer could
+// Command customers-dlt lists and redrives dead letters: the records a consumer could
 // not handle, kept in the <topic>.dlt topics with why they failed.
 //
-//	dlt list   [-topic customer.onboarded]
-//	dlt replay -topic customer.onboarded [-at 0:12,1:7] [-since 2026-11-27T10:00:00Z] [-group notifications-group]
+//	customers-dlt list   [-topic customer.onboarded]
+//	customers-dlt replay -topic customer.onboarded [-at 0:12,1:7] [-since 2026-11-27T10:00:00Z] [-group notifications-group]
 //
 // It reads the Kafka settings of the services (KAFKA_BROKERS,
 // KAFKA_TOPIC_PREFIX, TLS and SASL) from the environment. Replaying is safe:
@@ -41,9 +41,9 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer, env config.Env) error {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "replay") {
-		return errors.New("usage: dlt list [-topic T] | dlt replay -topic T [-at P:O,...] [-since TIME] [-group G]")
+		return errors.New("usage: customers-dlt list [-topic T] | customers-dlt replay -topic T [-at P:O,...] [-since TIME] [-group G]")
 	}
-	flags := flag.NewFlagSet("dlt "+args[0], flag.ContinueOnError)
+	flags := flag.NewFlagSet("customers-dlt "+args[0], flag.ContinueOnError)
 	topic := flags.String("topic", "", "the event type (topic without prefix or .dlt); list: every consumed topic when empty")
 	at := flags.String("at", "", "replay: the dead letters at these original partition:offset pairs, comma-separated")
 	since := flags.String("since", "", "replay: the dead letters that failed at or after this RFC 3339 time")

@@ -1,4 +1,4 @@
-// Command stack runs the whole system in one process: an embedded Kafka
+// Command customers-stack runs the whole system in one process: an embedded Kafka
 // broker (unless KAFKA_BROKERS is set) and the customer, profiling and
 // notifications services. It is what `make run` starts.
 package main

@@ -1,4 +1,4 @@
-// Command customer runs the customer service alone, against the Kafka cluster in
+// Command customers-customer runs the customer service alone, against the Kafka cluster in
 // KAFKA_BROKERS. See the README's configuration table.
 package main
 

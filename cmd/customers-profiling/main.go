@@ -1,4 +1,4 @@
-// Command profiling runs the profiling service alone, against the Kafka cluster in
+// Command customers-profiling runs the profiling service alone, against the Kafka cluster in
 // KAFKA_BROKERS. See the README's configuration table.
 package main
 

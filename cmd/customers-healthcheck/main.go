@@ -1,4 +1,4 @@
-// Command healthcheck asks a service whether it is alive, for container
+// Command customers-healthcheck asks a service whether it is alive, for container
 // health checks in images without a shell: it GETs the URL given (by
 // default the service's /healthz on $PORT) and exits 0 on a 2xx answer.
 package main
