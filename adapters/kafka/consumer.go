@@ -29,6 +29,9 @@ type Handler func(ctx context.Context, e event.Event) error
 // hang off it.
 type Observer interface {
 	Handled(eventType, outcome string, attempts int, took time.Duration)
+	// Lag is how many records of an assigned partition are not settled
+	// yet; -1 when the partition is no longer assigned here.
+	Lag(eventType string, partition int, lag int64)
 }
 
 // Outcome is how a message's handling ended.
@@ -310,6 +313,13 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, cause erro
 		if !backoff.Sleep(ctx, wait) {
 			return errStopped
 		}
+	}
+}
+
+// lag reports a partition's lag to the observer, if any.
+func (c *Consumer) lag(eventType string, partition int, lag int64) {
+	if c.obs != nil {
+		c.obs.Lag(eventType, partition, lag)
 	}
 }
 

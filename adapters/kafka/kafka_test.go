@@ -559,7 +559,23 @@ func TestTheTraceContextTravelsWithTheEvent(t *testing.T) {
 type observer struct {
 	mu           sync.Mutex
 	outcomes     map[kafka.Outcome]int
+	lags         map[int]int64
 	lastAttempts atomic.Int64
+}
+
+func (o *observer) Lag(_ string, partition int, lag int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.lags == nil {
+		o.lags = map[int]int64{}
+	}
+	o.lags[partition] = lag
+}
+
+func (o *observer) lag(partition int) int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.lags[partition]
 }
 
 func (o *observer) Handled(_ string, out string, attempts int, _ time.Duration) {
@@ -633,10 +649,14 @@ func TestWithinAPartitionOtherCustomersFlowPastOneThatWaits(t *testing.T) {
 		}
 		return nil
 	}}
-	start(t, e, h.handle, nil)
+	obs := &observer{}
+	start(t, e, h.handle, obs)
 	a1, b1, b2, a2 := onboarded(t, stuck, 1, ""), onboarded(t, free, 1, ""), onboarded(t, free, 2, ""), onboarded(t, stuck, 2, "")
 	publish(t, e, a1, b1, b2, a2)
 	waitFor(t, "the other customer's records to pass the waiting one", func() bool { return h.count() == 2 })
+	// Nothing is settled below the waiting record: the whole partition
+	// counts as lag.
+	waitFor(t, "the lag to count the four records", func() bool { return obs.lag(0) == 4 })
 	if h.seen[0].ID != b1.ID || h.seen[1].ID != b2.ID {
 		t.Fatalf("handled %v, %v; want the free customer's two, in order", h.seen[0].ID, h.seen[1].ID)
 	}
@@ -651,6 +671,7 @@ func TestWithinAPartitionOtherCustomersFlowPastOneThatWaits(t *testing.T) {
 		t.Fatalf("after the wait: %v, %v; want %v, %v", h.seen[2].ID, h.seen[3].ID, a1.ID, a2.ID)
 	}
 	waitFor(t, "the offset to pass every record", func() bool { return committed(t, e, 0) == 4 })
+	waitFor(t, "the lag to drop to nothing", func() bool { return obs.lag(0) == 0 })
 }
 
 func TestAPartitionHandlesAtMostItsConcurrencyAtOnce(t *testing.T) {

@@ -83,6 +83,7 @@ type partitionWork struct {
 	open      []int64
 	settledAt map[int64]bool
 	settled   int64 // every record up to here is settled
+	hwm       int64 // the partition's high watermark, as of the last fetch
 	stopped   bool  // a record was left unsettled: commit no further
 	wake      chan struct{}
 	done      bool // the partition's reading ended
@@ -97,7 +98,15 @@ func (p *partitionWork) dispatch(m kafkago.Message) {
 	key := string(m.Key)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if len(p.open) == 0 && p.settled < m.Offset-1 {
+		// Reading started at the partition's first offset (no commit
+		// yet, kafka-go's FirstOffset) or past a gap: what comes before
+		// this record is not ours to settle.
+		p.settled = m.Offset - 1
+	}
 	p.open = append(p.open, m.Offset)
+	p.hwm = max(p.hwm, m.HighWaterMark)
+	p.poke() // the lag changed
 	if l, ok := p.lanes[key]; ok {
 		l.queue = append(l.queue, m)
 		return
@@ -151,10 +160,7 @@ func (p *partitionWork) settle(offset int64) {
 		p.settled, p.open, moved = p.open[0], p.open[1:], true
 	}
 	if moved {
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
+		p.poke()
 	}
 }
 
@@ -163,6 +169,11 @@ func (p *partitionWork) finish() {
 	p.mu.Lock()
 	p.done = true
 	p.mu.Unlock()
+	p.poke()
+}
+
+// poke wakes the committer, unless a wake-up is pending already.
+func (p *partitionWork) poke() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
@@ -172,15 +183,19 @@ func (p *partitionWork) finish() {
 // commitLoop commits the settled offset when it moves, at most once per
 // commit interval, and a last time when the partition's reading ended.
 func (p *partitionWork) commitLoop(ctx context.Context, gen *kafkago.Generation, topic string, partition int) {
-	committed := int64(-1)
 	p.mu.Lock()
-	committed = p.settled
+	committed := p.settled
 	p.mu.Unlock()
+	eventType := p.c.cfg.eventType(topic)
+	defer p.c.lag(eventType, partition, -1)
 	for {
 		<-p.wake
 		p.mu.Lock()
-		settled, done := p.settled, p.done
+		settled, done, hwm := p.settled, p.done, p.hwm
 		p.mu.Unlock()
+		if hwm > 0 {
+			p.c.lag(eventType, partition, max(hwm-(settled+1), 0))
+		}
 		if settled > committed {
 			if err := gen.CommitOffsets(map[string]map[int]int64{topic: {partition: settled + 1}}); err != nil {
 				// The records will be delivered again; the inbox drops them.

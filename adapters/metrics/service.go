@@ -1,11 +1,21 @@
+// Package metrics records what each service does, with the Prometheus Go
+// client: HTTP requests, consumed and dead-lettered messages, consumer lag,
+// published events and how long publishing takes, the outbox backlog and
+// its age, held partitions, and the standard process, Go runtime and build
+// series.
 package metrics
 
 import (
 	"context"
 	"net/http"
-	"runtime"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/ports"
@@ -14,83 +24,180 @@ import (
 // Latency buckets in seconds, from a fast SQLite write to a slow retry.
 var latencyBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
-// Service records one service's metrics.
+// MaxSeries caps the label sets of one metric. Labels come from bounded
+// sets (route patterns, known methods, statuses, topics), but a bug or a
+// client must never grow memory and scrapes without bound: past the cap,
+// new label sets share one series whose every label is "overflow".
+const MaxSeries = 1000
+
+// Service records one service's metrics in a registry of its own.
 type Service struct {
-	reg         *Registry
-	requests    *Counter
-	reqLatency  *Histogram
-	handled     *Counter
-	attempts    *Counter
-	handleTime  *Histogram
-	published   *Counter
-	publishFail *Counter
+	reg        *prometheus.Registry
+	requests   *prometheus.CounterVec
+	reqLatency *prometheus.HistogramVec
+	// requestSeries and latencySeries admit the label sets requests bring.
+	requestSeries, latencySeries *capper
+	handled                      *prometheus.CounterVec
+	deadLetters                  *prometheus.CounterVec
+	attempts                     *prometheus.CounterVec
+	handleTime                   *prometheus.HistogramVec
+	lag                          *prometheus.GaugeVec
+	published                    *prometheus.CounterVec
+	publishFail                  *prometheus.CounterVec
+	publishTime                  prometheus.Histogram
 }
 
-// NewService returns the metrics of a service.
+// NewService returns the metrics of a service, with the process, Go
+// runtime and build series.
 func NewService() *Service {
-	reg := NewRegistry()
+	reg := prometheus.NewRegistry()
+	f := factory{reg}
 	s := &Service{
-		reg:         reg,
-		requests:    reg.Counter("http_requests_total", "HTTP requests by route and status.", "method", "route", "status"),
-		reqLatency:  reg.Histogram("http_request_duration_seconds", "HTTP request latency.", latencyBuckets, "method", "route"),
-		handled:     reg.Counter("kafka_messages_total", "Consumed messages by topic and outcome (handled, dead_lettered, panicked).", "topic", "outcome"),
-		attempts:    reg.Counter("kafka_handle_attempts_total", "Handling attempts, retries included.", "topic"),
-		handleTime:  reg.Histogram("kafka_message_duration_seconds", "Time from fetch to settling a message.", latencyBuckets, "topic"),
-		published:   reg.Counter("events_published_total", "Events published to Kafka by topic.", "topic"),
-		publishFail: reg.Counter("events_publish_failures_total", "Publish calls that failed (retried by the relay).", "topic"),
+		reg: reg,
+		requests: f.counter("http_requests_total", "HTTP requests by method, route pattern and status.",
+			"method", "route", "status"),
+		reqLatency:    f.histogram("http_request_duration_seconds", "HTTP request latency.", "method", "route"),
+		requestSeries: newCapper(), latencySeries: newCapper(),
+		handled: f.counter("kafka_messages_total",
+			"Consumed messages by topic and outcome (handled, dead_lettered, panicked, untrusted).", "topic", "outcome"),
+		deadLetters: f.counter("kafka_dead_letters_total", "Messages written to a dead-letter topic, by original topic.", "topic"),
+		attempts:    f.counter("kafka_handle_attempts_total", "Handling attempts, retries included.", "topic"),
+		handleTime:  f.histogram("kafka_message_duration_seconds", "Time from fetch to settling a message.", "topic"),
+		lag: f.gauge("kafka_consumer_lag_messages",
+			"Records of an assigned partition not yet settled: the high watermark minus the settled offset.", "topic", "partition"),
+		published:   f.counter("events_published_total", "Events published to Kafka by topic.", "topic"),
+		publishFail: f.counter("events_publish_failures_total", "Publish calls that failed (retried by the relay).", "topic"),
+		publishTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "relay_publish_duration_seconds",
+			Help: "Time the relay takes to publish a batch and have it acknowledged.", Buckets: latencyBuckets}),
 	}
-	reg.GaugeFunc("go_goroutines", "Goroutines.", func() float64 { return float64(runtime.NumGoroutine()) })
-	reg.GaugeFunc("go_memstats_heap_alloc_bytes", "Heap bytes in use.", func() float64 {
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return float64(m.HeapAlloc)
-	})
+	reg.MustRegister(s.publishTime, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewBuildInfoCollector())
 	return s
 }
 
-// Handler serves the metrics.
-func (s *Service) Handler() http.Handler { return s.reg }
+// factory makes vectors registered in one registry.
+type factory struct{ reg *prometheus.Registry }
+
+func (f factory) counter(name, help string, labels ...string) *prometheus.CounterVec {
+	v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	f.reg.MustRegister(v)
+	return v
+}
+
+func (f factory) histogram(name, help string, labels ...string) *prometheus.HistogramVec {
+	v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: latencyBuckets}, labels)
+	f.reg.MustRegister(v)
+	return v
+}
+
+func (f factory) gauge(name, help string, labels ...string) *prometheus.GaugeVec {
+	v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+	f.reg.MustRegister(v)
+	return v
+}
+
+// capper admits label sets that come from outside: past MaxSeries of
+// them, a new one is folded into the overflow series.
+type capper struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func newCapper() *capper { return &capper{seen: map[string]bool{}} }
+
+func (c *capper) admit(values ...string) []string {
+	key := strings.Join(values, "\xff")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen[key] || len(c.seen) < MaxSeries {
+		c.seen[key] = true
+		return values
+	}
+	over := make([]string, len(values))
+	for i := range over {
+		over[i] = "overflow"
+	}
+	return over
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (s *Service) Handler() http.Handler {
+	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg})
+}
 
 // Request records an HTTP request (rest.Observer).
 func (s *Service) Request(method, route string, status int, took time.Duration) {
-	s.requests.Inc(method, route, strconv.Itoa(status))
-	s.reqLatency.Observe(took.Seconds(), method, route)
+	s.requests.WithLabelValues(s.requestSeries.admit(method, route, strconv.Itoa(status))...).Inc()
+	s.reqLatency.WithLabelValues(s.latencySeries.admit(method, route)...).Observe(took.Seconds())
+}
+
+// Handled records a consumed message (kafka.Observer).
+func (s *Service) Handled(topic, outcome string, attempts int, took time.Duration) {
+	s.handled.WithLabelValues(topic, outcome).Inc()
+	if outcome != "handled" {
+		s.deadLetters.WithLabelValues(topic).Inc()
+	}
+	s.attempts.WithLabelValues(topic).Add(float64(attempts))
+	s.handleTime.WithLabelValues(topic).Observe(took.Seconds())
+}
+
+// Lag records how far a partition is behind (kafka.Observer); a negative
+// lag means the partition is no longer assigned here.
+func (s *Service) Lag(topic string, partition int, lag int64) {
+	p := strconv.Itoa(partition)
+	if lag < 0 {
+		s.lag.DeleteLabelValues(topic, p)
+		return
+	}
+	s.lag.WithLabelValues(topic, p).Set(float64(lag))
 }
 
 // HeldPartitions reports, on each scrape, how many partitions wait on a
 // message they cannot handle yet and for how long the oldest has waited.
 func (s *Service) HeldPartitions(held func() (count int, oldest time.Duration)) {
-	s.reg.GaugeFunc("kafka_held_partitions", "Partitions held by a message that cannot be handled yet.", func() float64 {
-		n, _ := held()
-		return float64(n)
-	})
-	s.reg.GaugeFunc("kafka_held_partition_max_age_seconds", "How long the oldest held partition has waited.", func() float64 {
-		_, oldest := held()
-		return oldest.Seconds()
-	})
+	s.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kafka_held_partitions",
+			Help: "Partitions held by a message that cannot be handled yet."}, func() float64 {
+			n, _ := held()
+			return float64(n)
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kafka_held_partition_max_age_seconds",
+			Help: "How long the oldest held partition has waited."}, func() float64 {
+			_, oldest := held()
+			return oldest.Seconds()
+		}))
 }
 
-// Handled records a consumed message (kafka.Observer).
-func (s *Service) Handled(topic, outcome string, attempts int, took time.Duration) {
-	s.handled.Inc(topic, outcome)
-	s.attempts.Add(float64(attempts), topic)
-	s.handleTime.Observe(took.Seconds(), topic)
-}
-
-// OutboxBacklog reports the number of unpublished events on each scrape.
-func (s *Service) OutboxBacklog(count func(context.Context) (int64, error)) {
-	s.reg.GaugeFunc("outbox_pending_events", "Events committed but not yet published.", func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		n, err := count(ctx)
-		if err != nil {
-			return -1
+// Outbox reports, on each scrape, how many events wait to be published and
+// how long the oldest has waited (0 when none does); -1 when the database
+// cannot say.
+func (s *Service) Outbox(count func(context.Context) (int64, error), oldest func(context.Context) (time.Duration, error)) {
+	read := func(f func(ctx context.Context) (float64, error)) func() float64 {
+		return func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			v, err := f(ctx)
+			if err != nil {
+				return -1
+			}
+			return v
 		}
-		return float64(n)
-	})
+	}
+	s.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "outbox_pending_events", Help: "Events committed but not yet published."},
+			read(func(ctx context.Context) (float64, error) {
+				n, err := count(ctx)
+				return float64(n), err
+			})),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "outbox_oldest_pending_age_seconds",
+			Help: "How long the oldest unpublished event has waited."},
+			read(func(ctx context.Context) (float64, error) {
+				d, err := oldest(ctx)
+				return d.Seconds(), err
+			})))
 }
 
-// Publisher wraps p to count what it publishes.
+// Publisher wraps p to count what it publishes and time each batch.
 func (s *Service) Publisher(p ports.Publisher) ports.Publisher { return countingPublisher{p, s} }
 
 type countingPublisher struct {
@@ -99,12 +206,14 @@ type countingPublisher struct {
 }
 
 func (c countingPublisher) Publish(ctx context.Context, msgs []event.Message) (int, error) {
+	start := time.Now()
 	n, err := c.next.Publish(ctx, msgs)
+	c.s.publishTime.Observe(time.Since(start).Seconds())
 	for _, m := range msgs[:n] {
-		c.s.published.Inc(m.Type)
+		c.s.published.WithLabelValues(m.Type).Inc()
 	}
 	if err != nil && n < len(msgs) {
-		c.s.publishFail.Inc(msgs[n].Type)
+		c.s.publishFail.WithLabelValues(msgs[n].Type).Inc()
 	}
 	return n, err
 }

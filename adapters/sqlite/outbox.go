@@ -132,6 +132,17 @@ func (o *Outbox) PendingCount(ctx context.Context) (int64, error) {
 	return n, storageError("count outbox", err)
 }
 
+// OldestPendingAge returns how long the oldest unpublished event has
+// waited since it happened, 0 when none waits; a gauge for monitoring.
+func (o *Outbox) OldestPendingAge(ctx context.Context) (time.Duration, error) {
+	var oldest *int64
+	err := o.db.read(ctx).Model(&outboxRow{}).Where("published_at IS NULL").Select("MIN(occurred_at)").Scan(&oldest).Error
+	if err != nil || oldest == nil {
+		return 0, storageError("read the oldest pending event", err)
+	}
+	return max(o.db.clock.Now().Sub(fromNanos(*oldest)), 0), nil
+}
+
 // pruneBatch is how many rows one pruning transaction deletes: the write
 // lock is held only briefly, so requests and consumers are not kept waiting.
 const pruneBatch = 1000

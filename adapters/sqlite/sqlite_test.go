@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/sqlite"
@@ -57,4 +58,34 @@ func TestDeliveriesContract(t *testing.T) {
 
 func TestIdempotencyContract(t *testing.T) {
 	storetest.TestIdempotency(t, mustOpen(t, sqlite.OpenCustomers).Idempotency())
+}
+
+func TestTheOldestPendingEventsAgeIsReportedUntilItIsPublished(t *testing.T) {
+	db := mustOpen(t, sqlite.OpenCustomers)
+	ctx := context.Background()
+	if age, err := db.Outbox().OldestPendingAge(ctx); err != nil || age != 0 {
+		t.Fatalf("an empty outbox: %v, %v; want 0", age, err)
+	}
+	c, events := newCustomer(t, "c-age")
+	if err := db.Customers().Create(ctx, c, events); err != nil {
+		t.Fatal(err)
+	}
+	age, err := db.Outbox().OldestPendingAge(ctx)
+	if want := time.Since(now); err != nil || age < want-time.Minute || age > want+time.Minute {
+		t.Fatalf("age %v, %v; want about %v (the events happened at %v)", age, err, want, now)
+	}
+	pending, err := db.Outbox().Pending(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int64
+	for _, p := range pending {
+		seqs = append(seqs, p.Seq)
+	}
+	if err := db.Outbox().MarkPublished(ctx, seqs); err != nil {
+		t.Fatal(err)
+	}
+	if age, err := db.Outbox().OldestPendingAge(ctx); err != nil || age != 0 {
+		t.Fatalf("after publishing: %v, %v; want 0", age, err)
+	}
 }

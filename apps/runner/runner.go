@@ -43,6 +43,9 @@ type Outbox interface {
 	ports.Outbox
 	// PendingCount returns how many events wait to be published.
 	PendingCount(ctx context.Context) (int64, error)
+	// OldestPendingAge returns how long the oldest unpublished event has
+	// waited, 0 when none waits.
+	OldestPendingAge(ctx context.Context) (time.Duration, error)
 }
 
 // Parts are what a composition root hands the runner: what differs between
@@ -102,7 +105,7 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 	}()
 	cfg, log := parts.Config, parts.Log
 	m := metrics.NewService()
-	m.OutboxBacklog(parts.Outbox.PendingCount)
+	m.Outbox(parts.Outbox.PendingCount, parts.Outbox.OldestPendingAge)
 
 	s.admin = kafka.NewAdmin(cfg.Kafka, log)
 	startCtx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)

@@ -140,7 +140,7 @@ func TestARedeliveredEventHasNoSecondEffect(t *testing.T) {
 func handled(t *testing.T, base, topic string) int {
 	t.Helper()
 	r := do(t, "GET", base+"/metrics", "")
-	prefix := `kafka_messages_total{topic="` + topic + `",outcome="handled"} `
+	prefix := `kafka_messages_total{outcome="handled",topic="` + topic + `"} `
 	for _, line := range strings.Split(r.Raw, "\n") {
 		if v, ok := strings.CutPrefix(line, prefix); ok {
 			var n int
