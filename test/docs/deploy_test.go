@@ -23,6 +23,7 @@ type compose struct {
 }
 
 type service struct {
+	Profiles    []string          `yaml:"profiles"`
 	StopGrace   string            `yaml:"stop_grace_period"`
 	Image       string            `yaml:"image"`
 	Build       any               `yaml:"build"`
