@@ -16,7 +16,7 @@ import (
 // CustomerRouter serves the customer service's API.
 func CustomerRouter(svc Customers, opts Options) http.Handler {
 	h := &customerHandler{svc: svc, opts: opts}
-	return newRouter("service-customer", "customers", opts, func(r chi.Router) {
+	return newRouter("service-customer", "customers", ScopeCustomersRead, opts, func(r chi.Router) {
 		r.With(need(ScopeCustomersWrite)).Post("/customers/onboard", h.onboard)
 		r.With(need(ScopeCustomersWrite)).Post("/customers/activate", h.statusChange(svc.Activate, "activationReason", "Customer activated successfully"))
 		r.With(need(ScopeCustomersWrite)).Post("/customers/deactivate", h.statusChange(svc.Deactivate, "deactivationReason", "Customer deactivated successfully"))

@@ -15,7 +15,7 @@ import (
 // NotificationsRouter serves the notifications service's API.
 func NotificationsRouter(svc Notifications, opts Options) http.Handler {
 	h := &notificationHandler{svc: svc, opts: opts}
-	return newRouter("service-notifications", "notifications", opts, func(r chi.Router) {
+	return newRouter("service-notifications", "notifications", ScopeNotificationsRead, opts, func(r chi.Router) {
 		r.With(need(ScopeNotificationsSend)).Post("/notifications/email", h.email)
 		r.With(need(ScopeNotificationsSend)).Post("/notifications/sms", h.sms)
 		r.With(need(ScopeNotificationsRead)).Get("/notifications", h.list)

@@ -13,7 +13,7 @@ import (
 // ProfilingRouter serves the profiling service's API.
 func ProfilingRouter(svc Profiles, opts Options) http.Handler {
 	h := &profileHandler{svc: svc, opts: opts}
-	return newRouter("service-profiling", "profiling", opts, func(r chi.Router) {
+	return newRouter("service-profiling", "profiling", ScopeProfilingRead, opts, func(r chi.Router) {
 		r.With(need(ScopeProfilingWrite)).Post("/profiling/promote", h.promote)
 		r.With(need(ScopeProfilingRead)).Post("/profiling/evaluate", h.evaluate)
 		r.With(need(ScopeProfilingRead)).Get("/profiling/rules", h.rules)

@@ -35,6 +35,10 @@ type Options struct {
 	Metrics http.Handler
 	// Observer, when set, is told about every request.
 	Observer Observer
+	// AsyncAPI, when set, is served at /<resource>/asyncapi.json: the
+	// description of the Kafka topics, to callers with the service's read
+	// scope.
+	AsyncAPI []byte
 	// Idempotency keeps the answers to POSTs made with an Idempotency-Key
 	// (the service's database); without it the header is ignored.
 	Idempotency idempotency.Store
@@ -62,9 +66,10 @@ type Check struct {
 
 // newRouter builds the router of service (e.g. "service-customer") whose
 // main resource is resource ("customers": its health check is
-// /customers/health, as in the original). The routes mount registers are
+// /customers/health, as in the original) and whose read scope is
+// readScope. The routes mount registers are
 // served both under /api/v1 and at the root.
-func newRouter(service, resource string, opts Options, mount func(r chi.Router)) http.Handler {
+func newRouter(service, resource, readScope string, opts Options, mount func(r chi.Router)) http.Handler {
 	if opts.Clock == nil {
 		opts.Clock = wallClock{}
 	}
@@ -112,6 +117,12 @@ func newRouter(service, resource string, opts Options, mount func(r chi.Router))
 	}
 	routes := func(r chi.Router) {
 		r.Get("/"+resource+"/health", health)
+		if opts.AsyncAPI != nil {
+			r.With(need(readScope)).Get("/"+resource+"/asyncapi.json", func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(opts.AsyncAPI)
+			})
+		}
 		mount(r)
 		for _, x := range opts.Routes {
 			r.With(need(ScopeAdmin)).Method(x.Method, x.Pattern, x.Handler)

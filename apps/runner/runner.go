@@ -141,10 +141,14 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 		s.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	}
+	asyncAPI, err := kafka.AsyncAPI(parts.Name + ": the topics of the customer system")
+	if err != nil {
+		return nil, fmt.Errorf("%s: describe the topics: %w", parts.Name, err)
+	}
 	handler := parts.Router(rest.Options{Log: log, APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
 		RateLimit: rest.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst},
 		Checks:    s.checks(), Metrics: m.Handler(), Observer: m, Routes: parts.Routes, Clock: parts.Clock,
-		Idempotency: parts.Store.Idempotency()})
+		Idempotency: parts.Store.Idempotency(), AsyncAPI: asyncAPI})
 	s.server = &http.Server{
 		Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,

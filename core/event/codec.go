@@ -36,21 +36,26 @@ type entry struct {
 	owner    string // the only source that may write the topic
 	decode   func(payload []byte) (Data, error)
 	original func(id string, value []byte) (Data, error)
+	blank    Data // the payload type's zero value, for schemas
 }
 
 // catalog holds every topic. Adding an event is one line here, its payload
 // type, and its original-format reader (original.go).
 var catalog = map[string]entry{
-	TopicRegistered:         {1, SourceCustomer, decodeAs[Registered], originalRegistered},
-	TopicOnboarded:          {1, SourceCustomer, decodeAs[Onboarded], originalOnboarded},
-	TopicActivated:          {1, SourceCustomer, decodeAs[Activated], originalActivated},
-	TopicDeactivated:        {1, SourceCustomer, decodeAs[Deactivated], originalDeactivated},
-	TopicFirstPayment:       {2, SourceCustomer, decodeAs[FirstPayment], originalFirstPayment},
-	TopicPromoted:           {1, SourceCustomer, decodeAs[Promoted], originalPromoted},
-	TopicProfiled:           {2, SourceProfiling, decodeAs[Profiled], originalProfiled},
-	TopicPromotionActivated: {2, SourceProfiling, decodeAs[PromotionActivated], originalPromotionActivated},
-	TopicNotificationSent:   {2, SourceNotifications, decodeAs[NotificationSent], originalNotificationSent},
+	TopicRegistered:         {1, SourceCustomer, decodeAs[Registered], originalRegistered, Registered{}},
+	TopicOnboarded:          {1, SourceCustomer, decodeAs[Onboarded], originalOnboarded, Onboarded{}},
+	TopicActivated:          {1, SourceCustomer, decodeAs[Activated], originalActivated, Activated{}},
+	TopicDeactivated:        {1, SourceCustomer, decodeAs[Deactivated], originalDeactivated, Deactivated{}},
+	TopicFirstPayment:       {2, SourceCustomer, decodeAs[FirstPayment], originalFirstPayment, FirstPayment{}},
+	TopicPromoted:           {1, SourceCustomer, decodeAs[Promoted], originalPromoted, Promoted{}},
+	TopicProfiled:           {2, SourceProfiling, decodeAs[Profiled], originalProfiled, Profiled{}},
+	TopicPromotionActivated: {2, SourceProfiling, decodeAs[PromotionActivated], originalPromotionActivated, PromotionActivated{}},
+	TopicNotificationSent:   {2, SourceNotifications, decodeAs[NotificationSent], originalNotificationSent, NotificationSent{}},
 }
+
+// Payload returns the zero value of topic's payload type, nil for a topic
+// outside the catalog: what a schema of the topic is derived from.
+func Payload(topic string) Data { return catalog[topic].blank }
 
 // decodeAs reads one JSON object into a T, refusing trailing data.
 func decodeAs[T Data](payload []byte) (Data, error) {

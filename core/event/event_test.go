@@ -285,3 +285,14 @@ func FuzzDecodeNeverPanicsAndOnlyFailsAsInvalid(f *testing.F) {
 		}
 	})
 }
+
+func TestEveryTopicHasAPayloadTypeToDescribeIt(t *testing.T) {
+	for _, topic := range event.Topics() {
+		if p := event.Payload(topic); p == nil || p.Topic() != topic {
+			t.Errorf("Payload(%s) = %T", topic, p)
+		}
+	}
+	if event.Payload("customer.unknown") != nil {
+		t.Error("a topic outside the catalog has a payload type")
+	}
+}

@@ -196,3 +196,12 @@ func TestAnActivationArrivingAfterTheDeactivationIsNotAnnounced(t *testing.T) {
 		t.Fatalf("the activation email went out %d times: %s", activations, box.Raw)
 	}
 }
+
+func TestEachServiceDescribesTheTopicsInAsyncAPI(t *testing.T) {
+	for _, base := range []string{customers() + "/api/v1/customers", profiling() + "/profiling", notifications() + "/api/v1/notifications"} {
+		doc := do(t, "GET", base+"/asyncapi.json", "").want(t, http.StatusOK)
+		if doc.str("asyncapi") != "3.0.0" || !strings.Contains(doc.Raw, `"address": "customer.promotion.activated.dlt"`) {
+			t.Errorf("%s/asyncapi.json = %.300s", base, doc.Raw)
+		}
+	}
+}

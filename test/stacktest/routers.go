@@ -1,6 +1,7 @@
 package stacktest
 
 import (
+	"github.com/fintechlabs/customers/adapters/kafka"
 	"log/slog"
 	"net/http"
 
@@ -27,6 +28,9 @@ func Routers(opts rest.Options) map[config.Kind]http.Handler {
 	clk, ids := clock.UTC{}, uuidv7.Generator{}
 	s := memory.New()
 	opts.Idempotency = s.Idempotency()
+	if opts.AsyncAPI == nil {
+		opts.AsyncAPI, _ = kafka.AsyncAPI("test")
+	}
 	withMailbox := opts
 	withMailbox.Routes = append(withMailbox.Routes, rest.Route{Method: http.MethodGet, Pattern: "/notifications/mailbox",
 		Handler: devprovider.Handler(devprovider.NewMemoryMailbox(), opts.Log)})
