@@ -103,7 +103,7 @@ func TestSecuritySettings(t *testing.T) {
 		{"SCRAM-SHA-256", kafka.Security{SASLMechanism: "SCRAM-SHA-256", Username: "u", Password: "p"}, "", false, "SCRAM-SHA-256"},
 		{"SCRAM-SHA-512 over TLS", kafka.Security{TLS: true, SASLMechanism: "SCRAM-SHA-512", Username: "u", Password: "p"}, "", true, "SCRAM-SHA-512"},
 		{"TLS files without TLS", kafka.Security{CAFile: cert}, "TLS is off", false, ""},
-		{"a missing CA file", kafka.Security{TLS: true, CAFile: "/nope.pem"}, "read kafka CA file", false, ""},
+		{"a missing CA file", kafka.Security{TLS: true, CAFile: "/nope.pem"}, "kafka TLS: read the CA file", false, ""},
 		{"a CA file without certificates", kafka.Security{TLS: true, CAFile: junk}, "no PEM certificate", false, ""},
 		{"a certificate without key", kafka.Security{TLS: true, CertFile: cert}, "together", false, ""},
 		{"a key that does not load", kafka.Security{TLS: true, CertFile: cert, KeyFile: junk}, "load kafka client certificate", false, ""},

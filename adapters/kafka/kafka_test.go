@@ -413,18 +413,24 @@ func keyOn(prefix string, partition, partitions int) string {
 	}
 }
 
+// failingWhile is a recorder whose handler fails for the key stuck, with
+// an infrastructure fault, while down holds.
+func failingWhile(stuck string, down *atomic.Bool) *recorder {
+	return &recorder{fail: func(ev event.Event, _ int) error {
+		if ev.Subject == stuck && down.Load() {
+			return errors.New("database is locked") // unclassified: infrastructure
+		}
+		return nil
+	}}
+}
+
 func TestAnInfrastructureFaultHoldsOnlyItsPartitionUntilItClears(t *testing.T) {
 	e := setup(t)
 	prefix := kafkatest.Name("held")
 	stuck, free := keyOn(prefix, 0, e.cfg.Partitions), keyOn(prefix, 1, e.cfg.Partitions)
 	var down atomic.Bool
 	down.Store(true)
-	h := &recorder{fail: func(ev event.Event, _ int) error {
-		if ev.Subject == stuck && down.Load() {
-			return errors.New("database is locked") // unclassified: infrastructure
-		}
-		return nil
-	}}
+	h := failingWhile(stuck, &down)
 	c := kafka.NewConsumer(e.cfg, []string{e.typ}, h.handle, nil, quiet)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -643,12 +649,7 @@ func TestWithinAPartitionOtherCustomersFlowPastOneThatWaits(t *testing.T) {
 	stuck, free := keyOn(prefix+"-a", 0, e.cfg.Partitions), keyOn(prefix+"-b", 0, e.cfg.Partitions)
 	var down atomic.Bool
 	down.Store(true)
-	h := &recorder{fail: func(ev event.Event, _ int) error {
-		if ev.Subject == stuck && down.Load() {
-			return errors.New("database is locked") // unclassified: infrastructure
-		}
-		return nil
-	}}
+	h := failingWhile(stuck, &down)
 	obs := &observer{}
 	start(t, e, h.handle, obs)
 	a1, b1, b2, a2 := onboarded(t, stuck, 1, ""), onboarded(t, free, 1, ""), onboarded(t, free, 2, ""), onboarded(t, stuck, 2, "")

@@ -54,17 +54,24 @@ func TestAWrongPasswordIsAnImmediateStartUpError(t *testing.T) {
 			if err := (kafka.Security{SASLMechanism: mechanism, Username: user, Password: "wrong", AllowPlaintextSASL: true}).Apply(&cfg); err != nil {
 				t.Fatal(err)
 			}
-			// A retry loop would run into this deadline and report the broker
-			// unreachable; an authentication failure must come back at once.
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			err := kafka.NewAdmin(cfg, quiet).WaitReachable(ctx)
-			if err == nil || ctx.Err() != nil {
-				t.Fatalf("WaitReachable = %v (context: %v)", err, ctx.Err())
-			}
+			err := refusedAtOnce(t, cfg)
 			if !errors.Is(err, kafkago.SASLAuthenticationFailed) || !strings.Contains(err.Error(), "KAFKA_SASL_") {
 				t.Fatalf("the error should name the authentication failure and the settings to check: %v", err)
 			}
 		})
 	}
+}
+
+// refusedAtOnce returns the error of connecting with cfg, which must come
+// back at once: a retry loop would run into the deadline and report the
+// broker unreachable instead of the refusal.
+func refusedAtOnce(t *testing.T, cfg kafka.Config) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := kafka.NewAdmin(cfg, quiet).WaitReachable(ctx)
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("WaitReachable = %v (context: %v)", err, ctx.Err())
+	}
+	return err
 }

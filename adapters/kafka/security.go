@@ -2,14 +2,14 @@ package kafka
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/plain"
 	"github.com/segmentio/kafka-go/sasl/scram"
+
+	"github.com/fintechlabs/customers/adapters/tlsfiles"
 )
 
 // Security describes how to reach a secured cluster, as operators write it
@@ -49,13 +49,9 @@ func (s Security) tlsConfig() (*tls.Config, error) {
 	}
 	c := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: s.ServerName, InsecureSkipVerify: s.InsecureSkipVerify} //nolint:gosec // opt-in, documented as unsafe
 	if s.CAFile != "" {
-		pem, err := os.ReadFile(s.CAFile)
+		pool, err := tlsfiles.CertPool(s.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("read kafka CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("kafka CA file %s holds no PEM certificate", s.CAFile)
+			return nil, fmt.Errorf("kafka TLS: %w", err)
 		}
 		c.RootCAs = pool
 	}

@@ -1,11 +1,9 @@
 package kafka_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
@@ -56,15 +54,7 @@ func TestAnUntrustedTLSConnectionIsAnImmediateStartUpError(t *testing.T) {
 			if err := tt.sec.Apply(&cfg); err != nil {
 				t.Fatal(err)
 			}
-			// A retry loop would run into this deadline and report the
-			// broker unreachable; a refusal must come back at once.
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			err := kafka.NewAdmin(cfg, quiet).WaitReachable(ctx)
-			if err == nil || ctx.Err() != nil {
-				t.Fatalf("WaitReachable = %v (context: %v)", err, ctx.Err())
-			}
-			if !strings.Contains(err.Error(), tt.want) {
+			if err := refusedAtOnce(t, cfg); !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("the error should name the settings to check (%s): %v", tt.want, err)
 			}
 		})

@@ -8,20 +8,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"mime"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-sasl"
 	gosmtp "github.com/emersion/go-smtp"
 
+	"github.com/fintechlabs/customers/adapters/tlsfiles"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/ports"
 )
@@ -93,15 +92,9 @@ func New(opts Options) (*Sender, error) {
 			s.tls.ServerName = opts.ServerName
 		}
 		if opts.CAFile != "" {
-			pem, err := os.ReadFile(opts.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("read SMTP CA file: %w", err)
+			if s.tls.RootCAs, err = tlsfiles.CertPool(opts.CAFile); err != nil {
+				return nil, fmt.Errorf("SMTP TLS: %w", err)
 			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("SMTP CA file %s holds no PEM certificate", opts.CAFile)
-			}
-			s.tls.RootCAs = pool
 		}
 	case None:
 		if opts.Username != "" && !opts.AllowPlaintextAuth {
