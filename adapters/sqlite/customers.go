@@ -97,7 +97,7 @@ func (notificationRow) TableName() string { return "customer_notifications" }
 // Create implements ports.Customers.
 func (s *Customers) Create(ctx context.Context, c *customer.Customer, events []event.Event) error {
 	return s.db.write(ctx, func(t *tx) error {
-		err := t.Create(toCustomerRow(c)).Error
+		err := t.insert(toCustomerRow(c))
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return customer.ErrEmailTaken
 		}
@@ -125,13 +125,13 @@ func (s *Customers) Update(ctx context.Context, id string, change func(*customer
 		if c.Version == before {
 			return nil
 		}
-		res := t.Model(&customerRow{}).Where("id = ? AND version = ?", id, before).Select("*").Updates(toCustomerRow(&c))
+		n, err := t.update(toCustomerRow(&c), "id = ? AND version = ?", id, before)
 		switch {
-		case errors.Is(res.Error, gorm.ErrDuplicatedKey):
+		case errors.Is(err, gorm.ErrDuplicatedKey):
 			return customer.ErrEmailTaken
-		case res.Error != nil:
-			return storageError("update customer", res.Error)
-		case res.RowsAffected == 0:
+		case err != nil:
+			return storageError("update customer", err)
+		case n == 0:
 			return fault.Conflictf("customer %s was changed concurrently; retry", id)
 		}
 		return s.saveChanges(t, &c, events)
@@ -145,8 +145,8 @@ func (s *Customers) Update(ctx context.Context, id string, change func(*customer
 // saveChanges appends the customer's new history entries and events.
 func (s *Customers) saveChanges(t *tx, c *customer.Customer, events []event.Event) error {
 	for _, ch := range c.Changes() {
-		err := t.exec(`INSERT INTO customer_history (customer_id, version, action, from_value, to_value, reason, source, at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, ch.Version, string(ch.Action), ch.From, ch.To, ch.Reason, string(ch.Source), nanos(ch.At))
+		err := t.insert(&historyRow{CustomerID: c.ID, Version: ch.Version, Action: string(ch.Action), From: ch.From, To: ch.To,
+			Reason: ch.Reason, Source: string(ch.Source), At: nanos(ch.At)})
 		if err != nil {
 			return storageError("append customer history", err)
 		}
@@ -215,8 +215,8 @@ func (s *Customers) History(ctx context.Context, id string) ([]customer.Change, 
 // AddNotification implements ports.CustomerViews.
 func (s *Customers) AddNotification(ctx context.Context, customerID string, n customer.Notification) error {
 	return s.db.write(ctx, func(t *tx) error {
-		err := t.exec(`INSERT INTO customer_notifications (id, customer_id, event_id, channel, template, recipient, subject, status, sent_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, customerID, n.EventID, n.Channel, n.Template, n.Recipient, n.Subject, n.Status, nanos(n.SentAt))
+		err := t.insert(&notificationRow{ID: n.ID, CustomerID: customerID, EventID: n.EventID, Channel: n.Channel,
+			Template: n.Template, Recipient: n.Recipient, Subject: n.Subject, Status: n.Status, SentAt: nanos(n.SentAt)})
 		switch {
 		case errors.Is(err, gorm.ErrForeignKeyViolated):
 			return customer.ErrNotFound.With(customerID, nil)

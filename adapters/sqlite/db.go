@@ -295,12 +295,22 @@ type tx struct {
 	events int
 }
 
-// exec runs a hand-written statement in the transaction, prepared once per
-// connection. The rows every unit writes (inbox, outbox) go this way: gorm's
-// Create spent as long reflecting over a row as SQLite spent inserting it.
+// exec runs a statement in the transaction, prepared once per connection,
+// without gorm's callbacks (see rows.go for the writes that go this way).
 // Constraint violations are reported as gorm's own calls report them.
 func (t *tx) exec(query string, args ...any) error {
-	_, err := t.Statement.ConnPool.ExecContext(t.Statement.Context, query, args...)
+	_, err := t.execResult(query, args...)
+	return err
+}
+
+// execResult is exec with the statement's result.
+func (t *tx) execResult(query string, args ...any) (sql.Result, error) {
+	res, err := t.Statement.ConnPool.ExecContext(t.Statement.Context, query, args...)
+	return res, translate(err)
+}
+
+// translate reports constraint violations as gorm's own calls do.
+func translate(err error) error {
 	var sq sqlite3.Error
 	if errors.As(err, &sq) {
 		switch sq.ExtendedCode {

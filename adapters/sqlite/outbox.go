@@ -46,8 +46,8 @@ func (t *tx) addEvents(events []event.Event) error {
 		if err != nil {
 			return err
 		}
-		err = t.exec(`INSERT INTO outbox (event_id, topic, subject, source, occurred_at, schema_version, traceparent, actor, payload)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.Type, m.Subject, m.Source, nanos(m.Time), m.Version, string(m.TraceParent), m.Actor, m.Payload)
+		err = t.insert(&outboxRow{EventID: m.ID, Topic: m.Type, Subject: m.Subject, Source: m.Source, OccurredAt: nanos(m.Time),
+			SchemaVersion: m.Version, TraceParent: string(m.TraceParent), Actor: m.Actor, Payload: m.Payload})
 		if err != nil {
 			return storageError("append to outbox", err)
 		}
@@ -67,7 +67,7 @@ func (db *DB) Inbox() *Inbox { return &Inbox{db: db} }
 // Claim implements ports.Inbox.
 func (in *Inbox) Claim(ctx context.Context, eventID string) error {
 	return in.db.write(ctx, func(t *tx) error {
-		err := t.exec("INSERT INTO inbox (event_id, handled_at) VALUES (?, ?)", eventID, in.db.clock.Now().UnixNano())
+		err := t.insert(&inboxRow{EventID: eventID, HandledAt: in.db.clock.Now().UnixNano()})
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return ports.ErrAlreadyHandled
 		}

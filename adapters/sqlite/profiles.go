@@ -165,10 +165,10 @@ func (s *Profiles) Save(ctx context.Context, customerID string, change func(*pro
 			return err
 		}
 		if before == 0 {
-			err = t.Create(row).Error
+			err = t.insert(row)
 		} else {
-			res := t.Model(&profileRow{}).Where("customer_id = ? AND version = ?", customerID, before).Select("*").Updates(row)
-			if err = res.Error; err == nil && res.RowsAffected == 0 {
+			var n int64
+			if n, err = t.update(row, "customer_id = ? AND version = ?", customerID, before); err == nil && n == 0 {
 				return fault.Conflictf("profile %s was changed concurrently; retry", customerID)
 			}
 		}
@@ -176,8 +176,8 @@ func (s *Profiles) Save(ctx context.Context, customerID string, change func(*pro
 			return storageError("save profile", err)
 		}
 		for _, promo := range p.Promotions[known:] {
-			err := t.Create(&promotionRow{ID: promo.ID, CustomerID: customerID, Code: promo.Code,
-				DiscountPercent: promo.DiscountPercent, ActivatedAt: nanos(promo.ActivatedAt), ExpiresAt: nanos(promo.ExpiresAt)}).Error
+			err := t.insert(&promotionRow{ID: promo.ID, CustomerID: customerID, Code: promo.Code,
+				DiscountPercent: promo.DiscountPercent, ActivatedAt: nanos(promo.ActivatedAt), ExpiresAt: nanos(promo.ExpiresAt)})
 			if err != nil {
 				return storageError("save promotion", err)
 			}
