@@ -8,6 +8,7 @@ package kafka
 import (
 	"crypto/tls"
 	"fmt"
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"strings"
 	"time"
 
@@ -63,6 +64,9 @@ type Config struct {
 	MaxAttempts int
 	// RetryBackoff spaces retries: capped, exponential, jittered.
 	RetryBackoff backoff.Policy
+
+	// Tracer, when not nil, gives each handled message a span.
+	Tracer *tracing.Tracer
 
 	// TLS, when not nil, encrypts connections. SASL, when not nil,
 	// authenticates them.

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+	oteltrace "go.opentelemetry.io/otel/trace"
 
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/actor"
 	"github.com/fintechlabs/customers/core/backoff"
 	"github.com/fintechlabs/customers/core/event"
@@ -149,7 +151,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 
 // process settles one message: handled, or dead-lettered. It returns
 // errStopped only when stop ended before either happened.
-func (c *Consumer) process(stop context.Context, m kafkago.Message) error {
+func (c *Consumer) process(stop context.Context, m kafkago.Message) (err error) {
 	start := time.Now()
 	defer c.release(m)
 	var e event.Event
@@ -174,6 +176,12 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) error {
 		}
 	}
 	hctx := actor.With(trace.With(context.WithoutCancel(stop), e.TraceParent.Child()), e.Actor)
+	if c.cfg.Tracer != nil {
+		var span tracing.Span
+		hctx = trace.With(hctx, e.TraceParent) // the span is the event's child
+		hctx, span = c.cfg.Tracer.Start(hctx, "handle "+e.Type, oteltrace.SpanKindConsumer)
+		defer func() { span.End(err) }()
+	}
 	for attempt, waits := 1, 0; ; attempt++ {
 		err := c.attempt(hctx, e)
 		var p *panicked

@@ -98,8 +98,8 @@ func (h *safe) Handle(ctx context.Context, r slog.Record) error {
 		out.AddAttrs(redact(a))
 		return true
 	})
-	if id := trace.From(ctx).TraceID(); id != "" {
-		out.AddAttrs(slog.String("traceId", id))
+	if tp := trace.From(ctx); tp.TraceID() != "" {
+		out.AddAttrs(slog.String("traceId", tp.TraceID()), slog.String("spanId", tp.SpanID()))
 	}
 	return h.next.Handle(ctx, out)
 }

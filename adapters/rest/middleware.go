@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,7 +14,9 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	oteltrace "go.opentelemetry.io/otel/trace"
 
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/actor"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/trace"
@@ -48,6 +51,39 @@ func withIDs(next http.Handler) http.Handler {
 		ctx := trace.With(context.WithValue(r.Context(), requestIDKey{}, id), tp)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// traced gives each request a span, a child of the caller's traceparent,
+// named after its route once routed; the answer's traceparent names the
+// span. Without a tracer it does nothing.
+func traced(t *tracing.Tracer) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if t == nil {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// withIDs made a child of the caller's context; the span is
+			// that child's sibling: its parent is the caller's.
+			ctx := r.Context()
+			if tp, ok := trace.Parse(r.Header.Get("traceparent")); ok {
+				ctx = trace.With(ctx, tp)
+			}
+			ctx, span := t.Start(ctx, "HTTP "+r.Method, oteltrace.SpanKindServer)
+			w.Header().Set("traceparent", string(trace.From(ctx)))
+			rec := &statusRecorder{ResponseWriter: w}
+			var failed error
+			defer func() {
+				if rc := chi.RouteContext(ctx); rc != nil && rc.RoutePattern() != "" {
+					span.SetName(r.Method + " " + rc.RoutePattern())
+				}
+				if rec.status >= 500 {
+					failed = errors.New(http.StatusText(rec.status))
+				}
+				span.End(failed)
+			}()
+			next.ServeHTTP(rec, r.WithContext(ctx))
+		})
+	}
 }
 
 func saneID(s string) bool {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/idempotency"
 )
 
@@ -35,6 +36,8 @@ type Options struct {
 	Metrics http.Handler
 	// Observer, when set, is told about every request.
 	Observer Observer
+	// Tracer, when set, gives every request a span.
+	Tracer *tracing.Tracer
 	// AsyncAPI, when set, is served at /<resource>/asyncapi.json: the
 	// description of the Kafka topics, to callers with the service's read
 	// scope.
@@ -75,7 +78,7 @@ func newRouter(service, resource, readScope string, opts Options, mount func(r c
 	}
 	r := chi.NewRouter()
 	open, keys := newOpenPaths(resource), newKeyring(opts.APIKeys)
-	r.Use(withIDs, identify(keys), accessLog(opts.Log, opts.Observer, open), securityHeaders, cors(opts.CORSOrigins),
+	r.Use(withIDs, traced(opts.Tracer), identify(keys), accessLog(opts.Log, opts.Observer, open), securityHeaders, cors(opts.CORSOrigins),
 		limit(opts.RateLimit, len(keys) > 0, open, opts.Clock.Now), authenticate(len(keys) > 0, open, opts.Log),
 		idempotent(keeper(opts), opts.Log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

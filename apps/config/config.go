@@ -110,6 +110,9 @@ type Config struct {
 	DeliveryOutageFile string
 	DeliveryBugFile    string
 	DeliveryCrashAfter int
+	// OTLPEndpoint, when set, is where spans are exported (OTLP over
+	// HTTP); without it nothing is traced beyond the trace context.
+	OTLPEndpoint string
 	// Retention is how long published events and handled event ids are
 	// kept; it must outlast the broker's retention.
 	Retention time.Duration
@@ -207,6 +210,7 @@ func load(kind Kind, env Env, shared bool, note func(name, def string)) (Config,
 	cfg.DeliveryOutageFile = r.str("DELIVERY_OUTAGE_FILE", "", false)
 	cfg.DeliveryBugFile = r.str("DELIVERY_BUG_FILE", "", false)
 	cfg.DeliveryCrashAfter = r.int("DELIVERY_CRASH_AFTER", 0, false)
+	cfg.OTLPEndpoint = r.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", false)
 	cfg.Retention = r.duration("RETENTION", 30*24*time.Hour)
 	if cfg.Retention < 24*time.Hour {
 		r.problems = append(r.problems, "RETENTION must be at least 24h: handled event ids must outlive redeliveries")

@@ -19,6 +19,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/metrics"
 	"github.com/fintechlabs/customers/adapters/rest"
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/core/idempotency"
 	"github.com/fintechlabs/customers/core/relay"
@@ -80,6 +81,7 @@ type Service struct {
 	consumer *kafka.Consumer
 	server   *http.Server
 	ln       net.Listener
+	tracer   *tracing.Tracer
 	// metrics serves /metrics alone on METRICS_ADDR, when set.
 	metrics   *http.Server
 	metricsLn net.Listener
@@ -107,6 +109,11 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 	m := metrics.NewService()
 	m.Outbox(parts.Outbox.PendingCount, parts.Outbox.OldestPendingAge)
 
+	var err error
+	if s.tracer, err = tracing.New(ctx, parts.Name, cfg.OTLPEndpoint); err != nil {
+		return nil, err
+	}
+	cfg.Kafka.Tracer = s.tracer
 	s.admin = kafka.NewAdmin(cfg.Kafka, log)
 	startCtx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()
@@ -128,7 +135,6 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 		return len(held), parts.Clock.Now().Sub(held[0].Since)
 	})
 
-	var err error
 	if s.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("%s: listen on %s: %w", parts.Name, cfg.Addr, err)
 	}
@@ -148,7 +154,7 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 	handler := parts.Router(rest.Options{Log: log, APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
 		RateLimit: rest.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst},
 		Checks:    s.checks(), Metrics: m.Handler(), Observer: m, Routes: parts.Routes, Clock: parts.Clock,
-		Idempotency: parts.Store.Idempotency(), AsyncAPI: asyncAPI})
+		Idempotency: parts.Store.Idempotency(), AsyncAPI: asyncAPI, Tracer: s.tracer})
 	s.server = &http.Server{
 		Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
@@ -311,6 +317,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("flush outbox: %w", err))
 	} else if n > 0 {
 		log.Info("outbox flushed", "events", n)
+	}
+	if err := s.tracer.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("export the last spans: %w", err))
 	}
 	s.closeResources()
 	if err := errors.Join(errs...); err != nil {

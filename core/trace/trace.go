@@ -56,6 +56,14 @@ func (p Parent) TraceID() string {
 	return string(p[3:35])
 }
 
+// SpanID returns the span id part of p, or "".
+func (p Parent) SpanID() string {
+	if len(p) < 52 {
+		return ""
+	}
+	return string(p[36:52])
+}
+
 // With returns ctx carrying p.
 func With(ctx context.Context, p Parent) context.Context {
 	return context.WithValue(ctx, key{}, p)
