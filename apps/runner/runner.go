@@ -319,7 +319,8 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		log.Info("outbox flushed", "events", n)
 	}
 	if err := s.tracer.Shutdown(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("export the last spans: %w", err))
+		// Telemetry: worth a warning, not a failed shutdown.
+		log.Warn("the last spans could not be exported", "error", err)
 	}
 	s.closeResources()
 	if err := errors.Join(errs...); err != nil {
@@ -341,6 +342,7 @@ func (s *Service) closeResources() {
 			_ = s.pub.Close()
 		}
 		if s.serveDone == nil {
+			_ = s.tracer.Shutdown(context.Background()) // nothing was traced
 			for _, ln := range []net.Listener{s.ln, s.metricsLn} {
 				if ln != nil {
 					_ = ln.Close()

@@ -59,7 +59,7 @@ func (rc *receiver) of(traceID string) []string {
 func TestAnOnboardingIsOneTraceAcrossTheServices(t *testing.T) {
 	rc := &receiver{spans: map[string][]string{}}
 	collector := httptest.NewServer(rc)
-	defer collector.Close()
+	t.Cleanup(collector.Close) // after the stack's shutdown, which exports the last spans
 	env, _ := stacktest.Env("tracing", t.TempDir())
 	env["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.URL
 	st := stacktest.Start(t, env)
