@@ -64,3 +64,13 @@ func TestContextCarriesTheParent(t *testing.T) {
 		t.Fatalf("From(With(p)) = %q, want %q", got, p)
 	}
 }
+
+func TestAParentNamesItsTraceAndItsSpan(t *testing.T) {
+	p := trace.Parent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	if p.TraceID() != "4bf92f3577b34da6a3ce929d0e0e4736" || p.SpanID() != "00f067aa0ba902b7" {
+		t.Fatalf("trace %q, span %q", p.TraceID(), p.SpanID())
+	}
+	if trace.Parent("").SpanID() != "" || trace.Parent("00-4bf92f3577b34da6a3ce929d0e0e4736").SpanID() != "" {
+		t.Fatal("a short parent has a span id")
+	}
+}
