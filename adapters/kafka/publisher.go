@@ -8,9 +8,12 @@ import (
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+	oteltrace "go.opentelemetry.io/otel/trace"
 
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/trace"
 	"github.com/fintechlabs/customers/ports"
 )
 
@@ -60,7 +63,16 @@ func newWriter(cfg Config, log *slog.Logger) *kafkago.Writer {
 }
 
 // Publish implements ports.Publisher.
-func (p *Publisher) Publish(ctx context.Context, msgs []event.Message) (int, error) {
+func (p *Publisher) Publish(ctx context.Context, msgs []event.Message) (n int, err error) {
+	if p.cfg.Tracer != nil {
+		parents := make([]trace.Parent, len(msgs))
+		for i, m := range msgs {
+			parents[i] = m.TraceParent
+		}
+		var span tracing.Span
+		ctx, span = p.cfg.Tracer.StartLinked(ctx, "publish", oteltrace.SpanKindProducer, parents)
+		defer func() { span.End(err) }()
+	}
 	allowed := len(msgs)
 	var refused error
 	for i, m := range msgs {
@@ -72,7 +84,7 @@ func (p *Publisher) Publish(ctx context.Context, msgs []event.Message) (int, err
 			break
 		}
 	}
-	n, err := p.write(ctx, msgs[:allowed])
+	n, err = p.write(ctx, msgs[:allowed])
 	if err != nil {
 		return n, err
 	}

@@ -72,6 +72,24 @@ func (t *Tracer) Start(ctx context.Context, name string, kind oteltrace.SpanKind
 	return trace.With(ctx, trace.Parent("00-"+sc.TraceID().String()+"-"+sc.SpanID().String()+"-"+sc.TraceFlags().String())), Span{span}
 }
 
+// StartLinked starts a span named name that is no one's child but links to
+// each of parents: one batch of work serving many traces, such as a relay
+// publishing the events of many requests at once. A nil Tracer returns ctx
+// as it is.
+func (t *Tracer) StartLinked(ctx context.Context, name string, kind oteltrace.SpanKind, parents []trace.Parent) (context.Context, Span) {
+	if t == nil {
+		return ctx, Span{}
+	}
+	links := make([]oteltrace.Link, 0, len(parents))
+	for _, p := range parents {
+		if sc, ok := spanContext(p); ok {
+			links = append(links, oteltrace.Link{SpanContext: sc})
+		}
+	}
+	ctx, span := t.tracer.Start(ctx, name, oteltrace.WithSpanKind(kind), oteltrace.WithLinks(links...), oteltrace.WithNewRoot())
+	return ctx, Span{span}
+}
+
 // SetName renames the span, once its route is known.
 func (s Span) SetName(name string) {
 	if s.span != nil {

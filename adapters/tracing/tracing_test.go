@@ -48,3 +48,22 @@ func TestASpanIsAChildOfTheTraceInTheContext(t *testing.T) {
 		t.Fatal("no trace started")
 	}
 }
+
+func TestABatchSpanLinksToTheTracesItServes(t *testing.T) {
+	var none *tracing.Tracer
+	if ctx, _ := none.StartLinked(context.Background(), "publish", oteltrace.SpanKindProducer, nil); ctx != context.Background() {
+		t.Fatal("a nil tracer changed the context")
+	}
+	tr, err := tracing.New(context.Background(), "service-test", "http://127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tr.Shutdown(context.Background()) }()
+	parents := []trace.Parent{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "not a traceparent"}
+	ctx := trace.With(context.Background(), parents[0])
+	ctx, span := tr.StartLinked(ctx, "publish", oteltrace.SpanKindProducer, parents)
+	defer span.End(nil)
+	if sc := oteltrace.SpanContextFromContext(ctx); !sc.IsValid() || sc.TraceID().String() == parents[0].TraceID() {
+		t.Fatalf("the batch span %v should start a trace of its own", sc)
+	}
+}

@@ -20,7 +20,8 @@ import (
 // receiver is an OTLP/HTTP trace receiver: what a collector would get.
 type receiver struct {
 	mu    sync.Mutex
-	spans map[string][]string // service names by trace id
+	spans map[string][]string // "service: span name" by trace id
+	links map[string][]string // "service: span name" of the spans linking to a trace, by its id
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -43,11 +44,21 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			for _, s := range ss.Spans {
 				id := hex.EncodeToString(s.TraceId)
 				rc.spans[id] = append(rc.spans[id], service+": "+s.Name)
+				for _, l := range s.Links {
+					linked := hex.EncodeToString(l.TraceId)
+					rc.links[linked] = append(rc.links[linked], service+": "+s.Name)
+				}
 			}
 		}
 	}
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	_, _ = w.Write(nil)
+}
+
+func (rc *receiver) linked(traceID, span string) bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return slices.Contains(rc.links[traceID], span)
 }
 
 func (rc *receiver) of(traceID string) []string {
@@ -57,7 +68,7 @@ func (rc *receiver) of(traceID string) []string {
 }
 
 func TestAnOnboardingIsOneTraceAcrossTheServices(t *testing.T) {
-	rc := &receiver{spans: map[string][]string{}}
+	rc := &receiver{spans: map[string][]string{}, links: map[string][]string{}}
 	collector := httptest.NewServer(rc)
 	t.Cleanup(collector.Close) // after the stack's shutdown, which exports the last spans
 	env, _ := stacktest.Env("tracing", t.TempDir())
@@ -74,6 +85,9 @@ func TestAnOnboardingIsOneTraceAcrossTheServices(t *testing.T) {
 		"service-profiling: handle customer.onboarded",
 		"service-customer: handle notification.sent",
 	}
+	eventually(t, "the relay's publish, linked to the onboarding", func() (bool, string) {
+		return rc.linked(traceID, "service-customer: publish"), ""
+	})
 	eventually(t, "the spans of the onboarding in one trace", func() (bool, string) {
 		got := rc.of(traceID)
 		for _, w := range want {
