@@ -32,7 +32,7 @@ func (c *Consumer) consume(ctx, genCtx context.Context, gen *kafkago.Generation,
 		return
 	}
 	p := &partitionWork{c: c, stop: stop, lanes: map[string]*lane{}, slots: make(chan struct{}, c.cfg.Concurrency),
-		wake: make(chan struct{}, 1), settled: offset - 1}
+		wake: make(chan struct{}, 1), settled: offset - 1, committed: offset - 1}
 	committed := make(chan struct{})
 	go func() {
 		defer close(committed)
@@ -83,6 +83,7 @@ type partitionWork struct {
 	open      []int64
 	settledAt map[int64]bool
 	settled   int64 // every record up to here is settled
+	committed int64 // the last settled offset committed (or where reading began)
 	hwm       int64 // the partition's high watermark, as of the last fetch
 	stopped   bool  // a record was left unsettled: commit no further
 	wake      chan struct{}
@@ -101,8 +102,8 @@ func (p *partitionWork) dispatch(m kafkago.Message) {
 	if len(p.open) == 0 && p.settled < m.Offset-1 {
 		// Reading started at the partition's first offset (no commit
 		// yet, kafka-go's FirstOffset) or past a gap: what comes before
-		// this record is not ours to settle.
-		p.settled = m.Offset - 1
+		// this record is not ours to settle, nor to commit.
+		p.settled, p.committed = m.Offset-1, m.Offset-1
 	}
 	p.open = append(p.open, m.Offset)
 	p.hwm = max(p.hwm, m.HighWaterMark)
@@ -183,15 +184,12 @@ func (p *partitionWork) poke() {
 // commitLoop commits the settled offset when it moves, at most once per
 // commit interval, and a last time when the partition's reading ended.
 func (p *partitionWork) commitLoop(ctx context.Context, gen *kafkago.Generation, topic string, partition int) {
-	p.mu.Lock()
-	committed := p.settled
-	p.mu.Unlock()
 	eventType := p.c.cfg.eventType(topic)
 	defer p.c.lag(eventType, partition, -1)
 	for {
 		<-p.wake
 		p.mu.Lock()
-		settled, done, hwm := p.settled, p.done, p.hwm
+		settled, committed, done, hwm := p.settled, p.committed, p.done, p.hwm
 		p.mu.Unlock()
 		if hwm > 0 {
 			p.c.lag(eventType, partition, max(hwm-(settled+1), 0))
@@ -201,7 +199,9 @@ func (p *partitionWork) commitLoop(ctx context.Context, gen *kafkago.Generation,
 				// The records will be delivered again; the inbox drops them.
 				p.c.log.WarnContext(ctx, "offset commit failed", "topic", topic, "partition", partition, "offset", settled, "error", err)
 			} else {
-				committed = settled
+				p.mu.Lock()
+				p.committed = settled
+				p.mu.Unlock()
 			}
 		}
 		if done {
