@@ -175,7 +175,7 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) (err error) 
 			return errStopped
 		}
 	}
-	hctx := actor.With(trace.With(context.WithoutCancel(stop), e.TraceParent.Child()), e.Actor)
+	hctx := actor.With(trace.WithState(trace.With(context.WithoutCancel(stop), e.TraceParent.Child()), e.TraceState), e.Actor)
 	if c.cfg.Tracer != nil {
 		var span tracing.Span
 		hctx = trace.With(hctx, e.TraceParent) // the span is the event's child

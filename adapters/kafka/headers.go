@@ -25,6 +25,7 @@ const (
 	headerSchemaVersion = "ce_schemaversion"
 	headerContentType   = "content-type"
 	headerTraceParent   = "traceparent"
+	headerTraceState    = "tracestate"
 	headerActor         = "ce_actor" // a CloudEvents extension attribute: who caused the event
 	specVersion         = "1.0"
 )
@@ -44,6 +45,9 @@ func (c Config) toKafka(m event.Message) kafkago.Message {
 	}
 	if m.TraceParent != "" {
 		h = append(h, kafkago.Header{Key: headerTraceParent, Value: []byte(m.TraceParent)})
+	}
+	if m.TraceState != "" {
+		h = append(h, kafkago.Header{Key: headerTraceState, Value: []byte(m.TraceState)})
 	}
 	if m.Actor != "" {
 		h = append(h, kafkago.Header{Key: headerActor, Value: []byte(m.Actor)})
@@ -88,14 +92,15 @@ func (c Config) fromKafka(r kafkago.Message) (event.Message, error) {
 	if subject == "" {
 		subject = string(r.Key)
 	}
-	tp, _ := trace.Parse(h[headerTraceParent]) // a malformed trace context is dropped, not fatal
+	tp, _ := trace.Parse(h[headerTraceParent])     // a malformed trace context is dropped, not fatal
+	ts, _ := trace.ParseState(h[headerTraceState]) // likewise a malformed tracestate
 	who := h[headerActor]
 	if !actor.Valid(who) {
 		who = "" // likewise an actor that is no name
 	}
 	return event.Message{
 		Metadata: event.Metadata{ID: h[headerID], Type: eventType, Source: h[headerSource], Subject: subject,
-			Time: at, Version: version, TraceParent: tp, Actor: who},
+			Time: at, Version: version, TraceParent: tp, TraceState: ts, Actor: who},
 		Payload: r.Value,
 	}, nil
 }

@@ -128,6 +128,7 @@ type recorder struct {
 	mu     sync.Mutex
 	seen   []event.Event
 	traces []trace.Parent
+	states []trace.State
 	fail   func(e event.Event, attempt int) error
 	tries  map[string]int
 }
@@ -146,6 +147,7 @@ func (r *recorder) handle(ctx context.Context, e event.Event) error {
 	}
 	r.seen = append(r.seen, e)
 	r.traces = append(r.traces, trace.From(ctx))
+	r.states = append(r.states, trace.StateFrom(ctx))
 	return nil
 }
 
@@ -562,13 +564,18 @@ func TestTheTraceContextTravelsWithTheEvent(t *testing.T) {
 	e := setup(t)
 	id := kafkatest.Name("trace")
 	tp := trace.New()
-	publish(t, e, onboarded(t, id, 1, tp))
+	m := onboarded(t, id, 1, tp)
+	m.TraceState = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"
+	publish(t, e, m)
 	h := &recorder{}
 	start(t, e, h.handle, nil)
 	waitFor(t, "the message", func() bool { return h.count() == 1 })
 	got := h.traces[0]
 	if got.TraceID() != tp.TraceID() || got == tp {
 		t.Fatalf("handler trace %q, published %q: want the same trace, a new span", got, tp)
+	}
+	if h.seen[0].TraceState != m.TraceState || h.states[0] != m.TraceState {
+		t.Fatalf("tracestate %q in the event and %q in the handler's context, want %q", h.seen[0].TraceState, h.states[0], m.TraceState)
 	}
 }
 

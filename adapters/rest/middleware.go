@@ -49,6 +49,9 @@ func withIDs(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-ID", id)
 		w.Header().Set("traceparent", string(tp))
 		ctx := trace.With(context.WithValue(r.Context(), requestIDKey{}, id), tp)
+		if state, valid := trace.ParseState(r.Header.Get("tracestate")); ok && valid {
+			ctx = trace.WithState(ctx, state) // it belongs to the caller's traceparent only
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -21,6 +21,7 @@ type outboxRow struct {
 	OccurredAt    int64  `gorm:"column:occurred_at"`
 	SchemaVersion int    `gorm:"column:schema_version"`
 	TraceParent   string `gorm:"column:traceparent"`
+	TraceState    string `gorm:"column:tracestate"`
 	Actor         string `gorm:"column:actor"`
 	Payload       []byte `gorm:"column:payload"`
 	PublishedAt   *int64 `gorm:"column:published_at"`
@@ -47,7 +48,7 @@ func (t *tx) addEvents(events []event.Event) error {
 			return err
 		}
 		err = t.insert(&outboxRow{EventID: m.ID, Topic: m.Type, Subject: m.Subject, Source: m.Source, OccurredAt: nanos(m.Time),
-			SchemaVersion: m.Version, TraceParent: string(m.TraceParent), Actor: m.Actor, Payload: m.Payload})
+			SchemaVersion: m.Version, TraceParent: string(m.TraceParent), TraceState: string(m.TraceState), Actor: m.Actor, Payload: m.Payload})
 		if err != nil {
 			return storageError("append to outbox", err)
 		}
@@ -102,7 +103,7 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error
 		out[i] = ports.Pending{Seq: r.Seq, Message: event.Message{
 			Metadata: event.Metadata{
 				ID: r.EventID, Type: r.Topic, Source: r.Source, Subject: r.Subject, Time: fromNanos(r.OccurredAt),
-				Version: r.SchemaVersion, TraceParent: trace.Parent(r.TraceParent), Actor: r.Actor,
+				Version: r.SchemaVersion, TraceParent: trace.Parent(r.TraceParent), TraceState: trace.State(r.TraceState), Actor: r.Actor,
 			},
 			Payload: r.Payload,
 		}}

@@ -65,6 +65,9 @@ func (t *Tracer) Start(ctx context.Context, name string, kind oteltrace.SpanKind
 		return ctx, Span{}
 	}
 	if parent, ok := spanContext(trace.From(ctx)); ok {
+		if state, err := oteltrace.ParseTraceState(string(trace.StateFrom(ctx))); err == nil {
+			parent = parent.WithTraceState(state)
+		}
 		ctx = oteltrace.ContextWithRemoteSpanContext(ctx, parent)
 	}
 	ctx, span := t.tracer.Start(ctx, name, oteltrace.WithSpanKind(kind))

@@ -86,6 +86,8 @@ type Metadata struct {
 	Time        time.Time // when the event happened
 	Version     int       // payload schema version; 0 for the original's records
 	TraceParent trace.Parent
+	// TraceState is the tracestate that came with the trace context.
+	TraceState trace.State
 	// Actor names who caused the event: the API key of the request it
 	// came from, directly or through other events; "" when unknown.
 	Actor string
@@ -117,7 +119,7 @@ func (f Factory) New(ctx context.Context, at time.Time, data ...Data) []Event {
 		events = append(events, Event{
 			Metadata: Metadata{
 				ID: f.NewID(), Type: d.Topic(), Source: f.Source, Subject: d.Key(),
-				Time: at, Version: SchemaVersion(d.Topic()), TraceParent: trace.From(ctx),
+				Time: at, Version: SchemaVersion(d.Topic()), TraceParent: trace.From(ctx), TraceState: trace.StateFrom(ctx),
 				Actor: actor.From(ctx),
 			},
 			Data: d,

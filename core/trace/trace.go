@@ -12,6 +12,38 @@ import (
 
 type key struct{}
 
+type stateKey struct{}
+
+// State is a tracestate value: vendors' entries that travel with the trace
+// context, untouched, as W3C Trace Context asks.
+type State string
+
+// ParseState validates a tracestate header: at most 512 printable ASCII
+// characters, the specification's bound. It returns "" and false otherwise.
+func ParseState(s string) (State, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 512 {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return "", false
+		}
+	}
+	return State(s), true
+}
+
+// WithState returns ctx carrying s.
+func WithState(ctx context.Context, s State) context.Context {
+	return context.WithValue(ctx, stateKey{}, s)
+}
+
+// StateFrom returns the tracestate in ctx, or "".
+func StateFrom(ctx context.Context) State {
+	s, _ := ctx.Value(stateKey{}).(State)
+	return s
+}
+
 // Parent is a traceparent value: "00-<32 hex trace id>-<16 hex span id>-<2 hex flags>".
 type Parent string
 

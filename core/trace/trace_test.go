@@ -2,6 +2,7 @@ package trace_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/fintechlabs/customers/core/trace"
@@ -72,5 +73,29 @@ func TestAParentNamesItsTraceAndItsSpan(t *testing.T) {
 	}
 	if trace.Parent("").SpanID() != "" || trace.Parent("00-4bf92f3577b34da6a3ce929d0e0e4736").SpanID() != "" {
 		t.Fatal("a short parent has a span id")
+	}
+}
+
+func TestATraceStateIsCarriedIfItIsSane(t *testing.T) {
+	tests := []struct {
+		name, given string
+		ok          bool
+	}{
+		{"vendors' entries", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", true},
+		{"nothing", "", false},
+		{"a line break", "a=b\r\nc=d", false},
+		{"more than 512 characters", "a=" + strings.Repeat("x", 511), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, ok := trace.ParseState(tt.given)
+			if ok != tt.ok || ok && string(s) != tt.given {
+				t.Fatalf("ParseState(%q) = %q, %v", tt.given, s, ok)
+			}
+		})
+	}
+	ctx := trace.WithState(context.Background(), "a=b")
+	if trace.StateFrom(ctx) != "a=b" || trace.StateFrom(context.Background()) != "" {
+		t.Fatal("the context does not carry the state")
 	}
 }

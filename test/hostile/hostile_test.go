@@ -251,9 +251,10 @@ func TestHostileRequests(t *testing.T) {
 		}
 	})
 
-	t.Run("the events a request causes name its key", func(t *testing.T) {
+	t.Run("the events a request causes name its key and keep its trace", func(t *testing.T) {
 		made := do(t, "POST", s.urls[config.Customer]+"/customers/onboard",
-			`{"name":"Otto Ops","email":"otto.ops@example.com","phone":"+34600666777"}`, "X-API-Key", opsKey)
+			`{"name":"Otto Ops","email":"otto.ops@example.com","phone":"+34600666777"}`, "X-API-Key", opsKey,
+			"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "tracestate", "congo=t61rcWkgMzE")
 		var c struct {
 			ID string `json:"customerId"`
 		}
@@ -267,6 +268,10 @@ func TestHostileRequests(t *testing.T) {
 				func(m kafkago.Message) bool { return string(m.Key) == c.ID })
 			if got := kafkatest.Header(recs[0], "ce_actor"); got != "ops" {
 				t.Errorf("%s carries ce_actor %q, want ops", topic, got)
+			}
+			// The caller's trace context goes down the flow too, tracestate and all.
+			if tp, ts := kafkatest.Header(recs[0], "traceparent"), kafkatest.Header(recs[0], "tracestate"); !strings.Contains(tp, "4bf92f3577b34da6a3ce929d0e0e4736") || ts != "congo=t61rcWkgMzE" {
+				t.Errorf("%s carries traceparent %q and tracestate %q", topic, tp, ts)
 			}
 		}
 	})
