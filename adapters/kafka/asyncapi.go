@@ -23,7 +23,7 @@ func AsyncAPI(title string) ([]byte, error) {
 		owner := event.Owner(topic)
 		messages[name] = map[string]any{
 			"name":          topic,
-			"title":         topic + " (schema version " + itoa(event.SchemaVersion(topic)) + ")",
+			"title":         topic + " (schema version " + strconv.Itoa(event.SchemaVersion(topic)) + ")",
 			"contentType":   event.ContentType,
 			"headers":       headers(topic, owner),
 			"payload":       schemaOf(reflect.TypeOf(event.Payload(topic))),
@@ -90,7 +90,7 @@ func headers(topic, owner string) map[string]any {
 		headerSource:        map[string]any{"const": owner, "description": "the only source that may write the topic"},
 		headerTime:          map[string]any{"type": "string", "format": "date-time"},
 		headerSubject:       str("the customer id, also the record key"),
-		headerSchemaVersion: map[string]any{"const": itoa(event.SchemaVersion(topic)), "description": "consumers hold a newer version instead of misreading it"},
+		headerSchemaVersion: map[string]any{"const": strconv.Itoa(event.SchemaVersion(topic)), "description": "consumers hold a newer version instead of misreading it"},
 		headerContentType:   map[string]any{"const": event.ContentType},
 		headerTraceParent:   str("W3C trace context of the request the event came from"),
 		headerActor:         str("the name of the API key whose request caused the event, directly or through other events"),
@@ -179,5 +179,3 @@ func fields(t reflect.Type, props map[string]any, required *[]string) {
 		}
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -9,8 +9,8 @@ package tracing
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
+	"strconv"
 	"time"
 
 	"go.opentelemetry.io/otel/codes"
@@ -111,25 +111,16 @@ func (s Span) End(err error) {
 	s.span.End()
 }
 
-// spanContext reads a traceparent into OpenTelemetry's form.
+// spanContext reads a traceparent (checked by trace.Parse) into
+// OpenTelemetry's form.
 func spanContext(p trace.Parent) (oteltrace.SpanContext, bool) {
-	s := string(p)
-	if len(s) != 55 {
+	p, ok := trace.Parse(string(p))
+	if !ok {
 		return oteltrace.SpanContext{}, false
 	}
-	var tid oteltrace.TraceID
-	var sid oteltrace.SpanID
-	var flags [1]byte
-	if _, err := hex.Decode(tid[:], []byte(s[3:35])); err != nil {
-		return oteltrace.SpanContext{}, false
-	}
-	if _, err := hex.Decode(sid[:], []byte(s[36:52])); err != nil {
-		return oteltrace.SpanContext{}, false
-	}
-	if _, err := hex.Decode(flags[:], []byte(s[53:55])); err != nil {
-		return oteltrace.SpanContext{}, false
-	}
-	sc := oteltrace.NewSpanContext(oteltrace.SpanContextConfig{TraceID: tid, SpanID: sid,
-		TraceFlags: oteltrace.TraceFlags(flags[0]), Remote: true})
+	tid, _ := oteltrace.TraceIDFromHex(p.TraceID())
+	sid, _ := oteltrace.SpanIDFromHex(p.SpanID())
+	flags, _ := strconv.ParseUint(string(p)[53:], 16, 8)
+	sc := oteltrace.NewSpanContext(oteltrace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: oteltrace.TraceFlags(flags), Remote: true})
 	return sc, sc.IsValid()
 }

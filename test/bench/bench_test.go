@@ -205,6 +205,7 @@ type system struct {
 	welcomes  map[string]int    // welcome emails announced, by customer
 	profiled  map[string]int    // customer.profiled, by customer
 	completed map[int]time.Time // when both had arrived, by request number
+	readers   []*kafkago.Reader // of notification.sent and customer.profiled, a partition each
 }
 
 var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 60 * time.Second}
@@ -232,6 +233,7 @@ func start(b *testing.B, extra map[string]string) *system {
 		for p := range 3 {
 			r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: strings.Split(st.Brokers(), ","), Topic: prefix + topic,
 				Partition: p, MinBytes: 1, MaxBytes: 4 << 20, MaxWait: 20 * time.Millisecond, ReadLagInterval: -1})
+			s.readers = append(s.readers, r)
 			readers.Go(func() {
 				defer r.Close()
 				for {
@@ -321,11 +323,23 @@ func (s *system) await(b *testing.B, n int) {
 }
 
 // reportIntegrity reports the onboardings whose welcome or profiling never
-// appeared (lost) and the records beyond one of each (duplicated), after
-// giving late duplicates a moment to show.
+// appeared (lost) and the records beyond one of each (duplicated), once the
+// readers have read everything the topics hold.
 func (s *system) reportIntegrity(b *testing.B, n int) {
 	b.Helper()
-	time.Sleep(time.Second) // a window for late duplicates, not synchronisation
+	deadline := time.Now().Add(time.Minute)
+	for _, r := range s.readers {
+		for {
+			lag, err := r.ReadLag(context.Background())
+			if err == nil && lag == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("a reader of %s is still %d records behind: %v", r.Config().Topic, lag, err)
+			}
+			time.Sleep(5 * time.Millisecond) // polling interval
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	lost, doubled := 0, 0

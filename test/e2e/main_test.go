@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -107,33 +106,12 @@ type reply struct {
 	Raw    string
 }
 
-var client = &http.Client{Timeout: 15 * time.Second}
-
 // do sends a request with a JSON body (none when body is "").
 func do(t *testing.T, method, url, body string, headers ...string) reply {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := reply{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
-	if len(bytes.TrimSpace(raw)) > 0 && strings.Contains(resp.Header.Get("Content-Type"), "json") {
+	status, header, raw := stacktest.Do(t, method, url, body, headers...)
+	r := reply{Status: status, Header: header, Raw: string(raw)}
+	if len(bytes.TrimSpace(raw)) > 0 && strings.Contains(header.Get("Content-Type"), "json") {
 		if err := json.Unmarshal(raw, &r.Body); err != nil {
 			t.Fatalf("%s %s: not a JSON object: %s", method, url, raw)
 		}

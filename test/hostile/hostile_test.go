@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -74,28 +73,11 @@ func (a answer) code() string {
 	return p.Code
 }
 
-var client = &http.Client{Timeout: 10 * time.Second}
-
 // do sends a request; headers come in name, value pairs.
 func do(t *testing.T, method, url, body string, headers ...string) answer {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header, string(raw)}
+	status, header, raw := stacktest.Do(t, method, url, body, headers...)
+	return answer{status, header, string(raw)}
 }
 
 // routes lists every method and path a service serves, parameters filled
