@@ -9,7 +9,7 @@ TEST_PKGS = $(shell $(GO) list ./... | grep -v /test/faults)
 CORE_PKGS := $(shell $(GO) list ./core/... 2>/dev/null)
 FUZZTIME ?= 10s
 
-.PHONY: help run test test-faults test-kafka bench lint fmt vet staticcheck mocks mocks-check cover fuzz tidy tidy-check build
+.PHONY: help run test test-faults test-kafka test-postgres test-scale bench lint fmt vet staticcheck mocks mocks-check cover fuzz tidy tidy-check build
 .DEFAULT_GOAL := help
 
 ## help: list the targets
@@ -38,6 +38,14 @@ test-faults:
 ## test-kafka: the Kafka adapter and end-to-end tests against a real Apache Kafka 4.x (from Maven Central)
 test-kafka:
 	test/kafka/run.sh
+
+## test-postgres: the storage contracts, replicas and the end-to-end suites on a real PostgreSQL (Debian's package)
+test-postgres:
+	test/postgres/run.sh
+
+## test-scale: two replicas of each service (six processes) on Apache Kafka and PostgreSQL, one of each killed mid-load
+test-scale:
+	test/scale/run.sh
 
 ## bench: micro-benchmarks of the hot paths, then the whole system, three runs each (quote the median)
 bench:

@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+
+	"github.com/fintechlabs/customers/adapters/sqlstore"
 )
 
 // Checkpoints. In WAL mode SQLite copies the log back into the database
 // file (a checkpoint) every 1,000 pages, in the connection that commits:
 // the writer stood still for it while every caller waited. Here connections
-// never checkpoint on commit; a goroutine of the database does, passively
+// never checkpoint on commit; a goroutine of the database does (checkpoints), passively
 // (never blocking the writer or a reader), every checkpointEvery. A crash
 // loses nothing either way: the log is the durable copy until it is
 // checkpointed.
@@ -33,22 +35,21 @@ func newConnector(dsn string) connector {
 func (c connector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
 func (c connector) Driver() driver.Driver                        { return c.driver }
 
-// checkpoints checkpoints the log until Close, after commits only.
-func (db *DB) checkpoints() {
-	defer db.checkpointed.Done()
+// checkpoints checkpoints the log until ctx ends, after commits only.
+func checkpoints(ctx context.Context, db *sqlstore.DB) {
 	tick := time.NewTicker(checkpointEvery)
 	defer tick.Stop()
-	last := db.groups.Load()
+	last := db.Commits()
 	for {
 		select {
-		case <-db.quit:
+		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		if n := db.groups.Load(); n != last {
+		if n := db.Commits(); n != last {
 			last = n
-			if _, err := db.sql.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
-				db.log.Debug("checkpoint failed; retried at the next tick", "error", err)
+			if _, err := db.SQL().ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
+				db.Log().Debug("checkpoint failed; retried at the next tick", "error", err)
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/sqlite"
+	"github.com/fintechlabs/customers/adapters/sqlstore"
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
@@ -103,10 +104,10 @@ func TestAWriterWaitingForTheLockGivesUpWhenItsContextEnds(t *testing.T) {
 
 func TestOpeningFailsClearly(t *testing.T) {
 	ctx := context.Background()
-	if _, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), sqlite.Schema("billing"), sqlite.Options{Clock: clock.UTC{}}, quiet); err == nil {
+	if _, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), sqlstore.Schema("billing"), sqlite.Options{Clock: clock.UTC{}}, quiet); err == nil {
 		t.Fatal("an unknown schema opened")
 	}
-	if _, err := sqlite.Open(ctx, "/proc/nope/x.db", sqlite.CustomerSchema, sqlite.Options{Clock: clock.UTC{}}, quiet); err == nil {
+	if _, err := sqlite.Open(ctx, "/proc/nope/x.db", sqlstore.CustomerSchema, sqlite.Options{Clock: clock.UTC{}}, quiet); err == nil {
 		t.Fatal("an impossible path opened")
 	}
 }

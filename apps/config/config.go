@@ -14,6 +14,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/logging"
+	"github.com/fintechlabs/customers/adapters/postgres"
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/adapters/smtp"
 	"github.com/fintechlabs/customers/adapters/sqlite"
@@ -69,8 +70,15 @@ type Config struct {
 	// /metrics without a key, for a scraper on a private network; the
 	// API's /metrics still needs the metrics scope.
 	MetricsAddr string
-	// Database is the SQLite file.
+	// Database is the SQLite file, used unless DatabaseURL is set.
 	Database string
+	// DatabaseURL, when set, puts the service's tables in PostgreSQL
+	// (postgres://...) instead; replicas of a service share it.
+	DatabaseURL string
+	// DatabaseMaxConns bounds PostgreSQL's connection pool, and
+	// DatabaseStatementTimeout each statement.
+	DatabaseMaxConns         int
+	DatabaseStatementTimeout time.Duration
 	// Durability is SQLite's synchronous setting: full (the default) or
 	// normal.
 	Durability sqlite.Durability
@@ -125,7 +133,7 @@ type Config struct {
 // Load reads the configuration of kind from env. Each variable is looked up
 // with the service's prefix first (CUSTOMER_PORT), then without it (PORT).
 // In a shared process (the stack) the unprefixed service-specific variables
-// (PORT, DATABASE_PATH, KAFKA_CLIENT_ID, KAFKA_GROUP_ID) are ignored, since
+// (PORT, DATABASE_PATH, DATABASE_URL, KAFKA_CLIENT_ID, KAFKA_GROUP_ID) are ignored, since
 // all three services would read the same value. Every problem is reported.
 func Load(kind Kind, env Env, shared bool) (Config, error) {
 	return load(kind, env, shared, nil)
@@ -173,6 +181,17 @@ func load(kind Kind, env Env, shared bool, note func(name, def string)) (Config,
 		r.problems = append(r.problems, "SQLITE_SYNCHRONOUS: "+err.Error())
 	}
 	cfg.Durability = durability
+	cfg.DatabaseURL = r.secret("DATABASE_URL", true)
+	if cfg.DatabaseURL != "" {
+		if err := postgres.ParseURL(cfg.DatabaseURL); err != nil {
+			r.problems = append(r.problems, "DATABASE_URL: "+err.Error())
+		}
+	}
+	cfg.DatabaseMaxConns = r.int("DATABASE_MAX_CONNS", 10, false)
+	cfg.DatabaseStatementTimeout = r.duration("DATABASE_STATEMENT_TIMEOUT", 5*time.Second)
+	if cfg.DatabaseMaxConns < 1 || cfg.DatabaseStatementTimeout <= 0 {
+		r.problems = append(r.problems, "DATABASE_MAX_CONNS must be at least 1, and DATABASE_STATEMENT_TIMEOUT more than 0")
+	}
 
 	cfg.Kafka = r.kafka(r.str("KAFKA_CLIENT_ID", d.clientID, true), r.str("KAFKA_GROUP_ID", d.group, true))
 
@@ -240,7 +259,7 @@ func (r *reader) email(kind Kind) (string, smtp.Options) {
 	o := smtp.Options{
 		Addr: r.str("SMTP_ADDR", "", false), From: r.str("SMTP_FROM", "", false),
 		Security: smtp.Security(r.str("SMTP_SECURITY", string(smtp.StartTLS), false)),
-		Username: r.str("SMTP_USERNAME", "", false), Password: r.secret("SMTP_PASSWORD"),
+		Username: r.str("SMTP_USERNAME", "", false), Password: r.secret("SMTP_PASSWORD", false),
 		CAFile: r.str("SMTP_CA_FILE", "", false), ServerName: r.str("SMTP_SERVER_NAME", "", false),
 		Timeout: r.duration("SMTP_TIMEOUT", 30*time.Second), AllowPlaintextAuth: r.bool("SMTP_ALLOW_PLAINTEXT_AUTH"),
 	}
@@ -282,7 +301,7 @@ func (r *reader) kafka(clientID, groupID string) kafka.Config {
 		CertFile: r.str("KAFKA_TLS_CERT_FILE", "", false), KeyFile: r.str("KAFKA_TLS_KEY_FILE", "", false),
 		ServerName: r.str("KAFKA_TLS_SERVER_NAME", "", false), InsecureSkipVerify: r.bool("KAFKA_TLS_INSECURE_SKIP_VERIFY"),
 		SASLMechanism: r.str("KAFKA_SASL_MECHANISM", "", false),
-		Username:      r.str("KAFKA_SASL_USERNAME", "", false), Password: r.secret("KAFKA_SASL_PASSWORD"),
+		Username:      r.str("KAFKA_SASL_USERNAME", "", false), Password: r.secret("KAFKA_SASL_PASSWORD", false),
 		AllowPlaintextSASL: r.bool("KAFKA_ALLOW_PLAINTEXT_SASL"),
 	}
 	if err := sec.Apply(&k); err != nil {
@@ -411,8 +430,8 @@ func (r *reader) fileList(name string) []string {
 
 // secret reads a secret from name, or from the file name_FILE points to
 // (a mounted secret), whose trailing newline is dropped.
-func (r *reader) secret(name string) string {
-	if path := r.str(name+"_FILE", "", false); path != "" {
+func (r *reader) secret(name string, serviceSpecific bool) string {
+	if path := r.str(name+"_FILE", "", serviceSpecific); path != "" {
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			r.problems = append(r.problems, fmt.Sprintf("%s_FILE: %v", name, err))
@@ -420,7 +439,7 @@ func (r *reader) secret(name string) string {
 		}
 		return strings.TrimRight(string(raw), "\r\n")
 	}
-	return r.str(name, "", false)
+	return r.str(name, "", serviceSpecific)
 }
 
 func (r *reader) int(name string, def int, serviceSpecific bool) int {

@@ -9,10 +9,10 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/rest"
-	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/adapters/uuidv7"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/runner"
+	"github.com/fintechlabs/customers/apps/storage"
 	"github.com/fintechlabs/customers/core/lifecycle"
 )
 
@@ -20,7 +20,7 @@ import (
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Service, error) {
 	log = log.With("service", lifecycle.Source)
 
-	store, err := sqlite.OpenCustomers(ctx, cfg.Database, sqlite.Options{Clock: clock.UTC{}, Durability: cfg.Durability}, log)
+	store, err := storage.OpenCustomers(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}

@@ -13,10 +13,10 @@ import (
 	"github.com/fintechlabs/customers/adapters/devprovider"
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/adapters/smtp"
-	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/adapters/uuidv7"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/runner"
+	"github.com/fintechlabs/customers/apps/storage"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/core/notifier"
 	"github.com/fintechlabs/customers/ports"
@@ -26,7 +26,7 @@ import (
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Service, error) {
 	log = log.With("service", notifier.Source)
 
-	store, err := sqlite.OpenDeliveries(ctx, cfg.Database, sqlite.Options{Clock: clock.UTC{}, Durability: cfg.Durability}, log)
+	store, err := storage.OpenDeliveries(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}

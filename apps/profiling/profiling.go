@@ -11,10 +11,10 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/rest"
-	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/adapters/uuidv7"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/runner"
+	"github.com/fintechlabs/customers/apps/storage"
 	"github.com/fintechlabs/customers/core/profiler"
 	rules "github.com/fintechlabs/customers/core/profiling"
 )
@@ -27,7 +27,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Serv
 	if err != nil {
 		return nil, err
 	}
-	store, err := sqlite.OpenProfiles(ctx, cfg.Database, sqlite.Options{Clock: clock.UTC{}, Durability: cfg.Durability}, log)
+	store, err := storage.OpenProfiles(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package docs
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -23,12 +24,15 @@ type compose struct {
 }
 
 type service struct {
-	Profiles    []string          `yaml:"profiles"`
-	StopGrace   string            `yaml:"stop_grace_period"`
-	Image       string            `yaml:"image"`
-	Build       any               `yaml:"build"`
-	Command     []string          `yaml:"command"`
-	Ports       []string          `yaml:"ports"`
+	Profiles  []string `yaml:"profiles"`
+	StopGrace string   `yaml:"stop_grace_period"`
+	Image     string   `yaml:"image"`
+	Build     any      `yaml:"build"`
+	Command   []string `yaml:"command"`
+	Ports     []string `yaml:"ports"`
+	Deploy    struct {
+		Replicas int `yaml:"replicas"`
+	} `yaml:"deploy"`
 	Environment map[string]string `yaml:"environment"`
 	Volumes     []string          `yaml:"volumes"`
 	DependsOn   map[string]struct {
@@ -173,6 +177,13 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 	known := variables(t)
 	kafkaAddr := internalListener(t, c.Services["kafka"])
 	handlers := routers()
+	gateway := c.Services["gateway"]
+	nginx, initSQL := read(t, "deploy/compose/nginx.conf"), read(t, "deploy/compose/postgres-init.sql")
+	if pg := c.Services["postgres"]; len(pg.Healthcheck.Test) == 0 || !slices.ContainsFunc(pg.Volumes, func(v string) bool {
+		return strings.HasSuffix(v, "postgres-init.sql:/docker-entrypoint-initdb.d/init.sql:ro")
+	}) {
+		t.Errorf("postgres: %+v: want a healthcheck and the init script", pg)
+	}
 	for _, tt := range []struct {
 		kind    app.Kind
 		name    string
@@ -201,16 +212,34 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 			if _, missing := interpolate(s.Environment, nil); !slices.Contains(missing, "API_KEYS") {
 				t.Errorf("docker compose would start %s without API_KEYS on every interface", tt.name)
 			}
-			env, missing := interpolate(s.Environment, map[string]string{"API_KEYS": "k1,k2"})
+			env, missing := interpolate(s.Environment, map[string]string{"API_KEYS": "k1,k2", "POSTGRES_PASSWORD": "secret"})
 			if len(missing) > 0 {
-				t.Fatalf("with API_KEYS set, compose still needs %v", missing)
+				t.Fatalf("with API_KEYS and POSTGRES_PASSWORD set, compose still needs %v", missing)
 			}
 			if _, err := app.Load(tt.kind, app.MapEnv(env), false); err != nil {
 				t.Errorf("the service would not start with this environment: %v", err)
 			}
-			if env["HTTP_ADDR"] != "0.0.0.0:"+port || !slices.Contains(s.Ports, "127.0.0.1:"+port+":"+port) {
-				t.Errorf("HTTP_ADDR %q, ports %v: want the container on 0.0.0.0:%s, published on the host's loopback only",
-					env["HTTP_ADDR"], s.Ports, port)
+			// Replicas publish no port of their own: the gateway does.
+			if env["HTTP_ADDR"] != "0.0.0.0:"+port || len(s.Ports) > 0 || !slices.Contains(gateway.Ports, "127.0.0.1:"+port+":"+port) ||
+				!strings.Contains(nginx, "listen "+port+";") || !strings.Contains(nginx, "http://"+tt.name+":"+port+";") {
+				t.Errorf("HTTP_ADDR %q, ports %v, gateway ports %v: want the replicas on 0.0.0.0:%s, and the gateway listening there, "+
+					"published on the host's loopback only, passing to %s:%s", env["HTTP_ADDR"], s.Ports, gateway.Ports, port, tt.name, port)
+			}
+			if s.Deploy.Replicas < 2 {
+				t.Errorf("%d replicas: the compose file shows the service replicated", s.Deploy.Replicas)
+			}
+			db, err := url.Parse(env["DATABASE_URL"])
+			if err != nil || db.Scheme != "postgres" || db.Host != "postgres:5432" || !strings.Contains(initSQL, "CREATE DATABASE "+db.Path[1:]+";") {
+				t.Errorf("DATABASE_URL %q: want the compose file's PostgreSQL, in a database its init script creates", env["DATABASE_URL"])
+			}
+			if s.DependsOn["postgres"].Condition != "service_healthy" {
+				t.Error("the service should wait for a healthy postgres")
+			}
+			if tt.kind == app.Notifications {
+				host, _, _ := strings.Cut(env["SMTP_ADDR"], ":")
+				if env["EMAIL_PROVIDER"] != app.EmailSMTP || c.Services[host].Image == "" {
+					t.Errorf("EMAIL_PROVIDER %q, SMTP_ADDR %q: want email through the compose file's mail catcher", env["EMAIL_PROVIDER"], env["SMTP_ADDR"])
+				}
 			}
 			if env["KAFKA_BROKERS"] != kafkaAddr {
 				t.Errorf("KAFKA_BROKERS %q: containers reach Kafka on %s", env["KAFKA_BROKERS"], kafkaAddr)
@@ -230,7 +259,7 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 				_, declared := c.Volumes[name]
 				return declared && path == env["DATA_DIR"]
 			}) {
-				t.Errorf("the SQLite files in DATA_DIR %q are not on a declared volume: %v", env["DATA_DIR"], s.Volumes)
+				t.Errorf("DATA_DIR %q (the development provider's mailbox) is not on a declared volume: %v", env["DATA_DIR"], s.Volumes)
 			}
 			grace, err := time.ParseDuration(s.StopGrace)
 			cfg, _ := app.Load(tt.kind, app.MapEnv(env), false)
@@ -254,7 +283,7 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 			}
 		})
 	}
-	for _, want := range []string{"kafka", "kafka-ui"} {
+	for _, want := range []string{"kafka", "kafka-ui", "postgres", "mailpit", "gateway"} {
 		if _, ok := c.Services[want]; !ok {
 			t.Errorf("docker-compose.yml lacks %s", want)
 		}
@@ -325,4 +354,14 @@ func TestTheImageLeavesDataAndHistoryOut(t *testing.T) {
 	if cmd := regexp.MustCompile(`(?m)^CMD (.*)$`).FindStringSubmatch(string(df)); cmd == nil || strings.Contains(cmd[1], "stack") {
 		t.Errorf("the image's default command is %v: not the development stack with its embedded broker", cmd)
 	}
+}
+
+// read returns a file of the repository.
+func read(t *testing.T, name string) string {
+	t.Helper()
+	raw, err := os.ReadFile("../../" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"regexp"
@@ -156,18 +157,22 @@ func TestPrometheusScrapesEveryServiceWhereComposeServesMetrics(t *testing.T) {
 	var cfg struct {
 		RuleFiles     []string `yaml:"rule_files"`
 		ScrapeConfigs []struct {
-			StaticConfigs []struct {
-				Targets []string `yaml:"targets"`
-			} `yaml:"static_configs"`
+			DNS []struct {
+				Names []string `yaml:"names"`
+				Port  int      `yaml:"port"`
+			} `yaml:"dns_sd_configs"`
 		} `yaml:"scrape_configs"`
 	}
 	if err := yaml.Unmarshal(raw, &cfg); err != nil {
 		t.Fatal(err)
 	}
 	var targets []string
+	// Every replica, through the name that resolves to each of them.
 	for _, sc := range cfg.ScrapeConfigs {
-		for _, st := range sc.StaticConfigs {
-			targets = append(targets, st.Targets...)
+		for _, d := range sc.DNS {
+			for _, name := range d.Names {
+				targets = append(targets, fmt.Sprintf("%s:%d", name, d.Port))
+			}
 		}
 	}
 	for _, name := range []string{"service-customer", "service-profiling", "service-notifications"} {

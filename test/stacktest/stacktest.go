@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fintechlabs/customers/adapters/broker"
+	"github.com/fintechlabs/customers/adapters/postgres/pgtest"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/stack"
 )
@@ -22,13 +23,24 @@ import (
 // consumer-group timeouts. When KAFKA_BROKERS names a cluster it uses that
 // cluster (and its SASL settings) with topics and groups of the run's own,
 // so reruns against the same cluster start clean; topicPrefix is then the
-// prefix of the run's topics, otherwise "".
+// prefix of the run's topics, otherwise "". When POSTGRES_TEST_URL names a
+// PostgreSQL server, each service keeps its tables there, in a new schema.
 func Env(name, dataDir string) (env map[string]string, topicPrefix string) {
 	env = map[string]string{
 		"DATA_DIR": dataDir, "EMBEDDED_KAFKA_PORT": "0",
 		"CUSTOMER_HTTP_ADDR": "127.0.0.1:0", "PROFILING_HTTP_ADDR": "127.0.0.1:0", "NOTIFICATIONS_HTTP_ADDR": "127.0.0.1:0",
 		"KAFKA_SESSION_TIMEOUT": "6s", "KAFKA_HEARTBEAT_INTERVAL": "500ms", "KAFKA_REBALANCE_TIMEOUT": "5s",
 		"KAFKA_REQUEST_TIMEOUT": "10s", "KAFKA_MAX_ATTEMPTS": "3", "SHUTDOWN_TIMEOUT": "20s",
+	}
+	if base := pgtest.BaseURL(); base != "" {
+		// Each service in a schema of its own on the test server.
+		for _, k := range config.Kinds {
+			url, _, err := pgtest.NewSchema(context.Background(), base, name+"_"+string(k))
+			if err != nil {
+				panic(fmt.Sprintf("stacktest: a schema on the PostgreSQL test server: %v", err))
+			}
+			env[strings.ToUpper(string(k))+"_DATABASE_URL"] = url
+		}
 	}
 	brokers := os.Getenv("KAFKA_BROKERS")
 	if brokers == "" {

@@ -1,9 +1,12 @@
-package sqlite
+package sqlstore
 
 import (
 	"reflect"
 	"strings"
 	"sync"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Rows written through statements built once per row type: gorm's Create
@@ -55,10 +58,39 @@ type row interface{ TableName() string }
 
 // insert writes r (a struct or a pointer to one).
 func (t *tx) insert(r row) error {
-	v := reflect.Indirect(reflect.ValueOf(r))
-	p := planOf(v.Type())
+	_, err := t.execResult(insertSQL(r, ""), values(r)...)
+	return err
+}
+
+// insertNew writes r unless a row with one of its unique keys is there, and
+// reports whether it wrote it. Unlike a failed insert, a skipped one leaves
+// the transaction usable (PostgreSQL aborts a transaction at its first
+// error).
+func (t *tx) insertNew(r row) (bool, error) {
+	res, err := t.execResult(insertSQL(r, " ON CONFLICT DO NOTHING"), values(r)...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func insertSQL(r row, suffix string) string {
+	p := planOf(reflect.Indirect(reflect.ValueOf(r)).Type())
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(p.columns)), ", ")
-	return t.exec("INSERT INTO "+r.TableName()+" ("+strings.Join(p.columns, ", ")+") VALUES ("+marks+")", p.values(v)...)
+	return "INSERT INTO " + r.TableName() + " (" + strings.Join(p.columns, ", ") + ") VALUES (" + marks + ")" + suffix
+}
+
+func values(r row) []any {
+	v := reflect.Indirect(reflect.ValueOf(r))
+	return planOf(v.Type()).values(v)
+}
+
+// forUpdate returns a handle for a read whose rows stay locked until the
+// transaction ends, where the database has row locks (SQLite has one
+// writer, and gorm leaves the clause out there).
+func (t *tx) forUpdate() *gorm.DB {
+	return t.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Session(&gorm.Session{})
 }
 
 // update sets every column of r but its key in the rows of its table that

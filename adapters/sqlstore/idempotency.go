@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -41,7 +41,7 @@ func (a answers) Claim(ctx context.Context, id, fingerprint string, now, stale t
 		row := idempotencyRow{ID: id, Fingerprint: fingerprint, ClaimedAt: nanos(now)}
 		res := t.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
-			return storageError("claim idempotency key", res.Error)
+			return a.db.storageError("claim idempotency key", res.Error)
 		}
 		if claimed = res.RowsAffected == 1; claimed {
 			return nil
@@ -49,14 +49,14 @@ func (a answers) Claim(ctx context.Context, id, fingerprint string, now, stale t
 		res = t.Model(&idempotencyRow{}).Where("id = ? AND NOT done AND claimed_at < ?", id, nanos(stale)).
 			Updates(map[string]any{"fingerprint": fingerprint, "claimed_at": nanos(now)})
 		if res.Error != nil {
-			return storageError("take over idempotency key", res.Error)
+			return a.db.storageError("take over idempotency key", res.Error)
 		}
 		if claimed = res.RowsAffected == 1; claimed {
 			return nil
 		}
 		var old idempotencyRow
 		if err := t.Where("id = ?", id).Take(&old).Error; err != nil {
-			return storageError("read idempotency key", err)
+			return a.db.storageError("read idempotency key", err)
 		}
 		e = idempotency.Entry{Fingerprint: old.Fingerprint, Done: old.Done, Answer: idempotency.Answer{
 			Status: old.Status, ContentType: old.ContentType, Location: old.Location, Body: old.Body}}
@@ -68,7 +68,7 @@ func (a answers) Claim(ctx context.Context, id, fingerprint string, now, stale t
 // Complete implements idempotency.Store.
 func (a answers) Complete(ctx context.Context, id string, ans idempotency.Answer) error {
 	return a.db.write(ctx, func(t *tx) error {
-		return storageError("store idempotent answer", t.Model(&idempotencyRow{}).Where("id = ?", id).Updates(map[string]any{
+		return a.db.storageError("store idempotent answer", t.Model(&idempotencyRow{}).Where("id = ?", id).Updates(map[string]any{
 			"done": true, "status": ans.Status, "content_type": ans.ContentType, "location": ans.Location, "body": ans.Body}).Error)
 	})
 }
@@ -76,6 +76,6 @@ func (a answers) Complete(ctx context.Context, id string, ans idempotency.Answer
 // Release implements idempotency.Store.
 func (a answers) Release(ctx context.Context, id string) error {
 	return a.db.write(ctx, func(t *tx) error {
-		return storageError("release idempotency key", t.Where("id = ? AND NOT done", id).Delete(&idempotencyRow{}).Error)
+		return a.db.storageError("release idempotency key", t.Where("id = ? AND NOT done", id).Delete(&idempotencyRow{}).Error)
 	})
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -7,11 +7,10 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 
-	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
 )
 
-// Group commit. SQLite has one writer, and with synchronous=FULL each
+// Group commit. SQLite (an engine with GroupCommit) has one writer, and with synchronous=FULL each
 // commit waits for the disk: one transaction per request or message caps a
 // service at a few thousand writes a second, whoever is waiting. So every
 // write is a unit handed to one writer goroutine, which takes all the units
@@ -58,6 +57,9 @@ type result struct {
 func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
 	if t, ok := ctx.Value(txKey{db}).(*tx); ok {
 		return fn(t)
+	}
+	if !db.engine.GroupCommit {
+		return db.alone(ctx, fn)
 	}
 	u := &unit{ctx: ctx, fn: fn, done: make(chan result, 1)}
 	select {
@@ -129,7 +131,6 @@ func (db *DB) refuseWaiting() {
 // commitGroup runs the units of group that are still wanted in one
 // transaction, each in a savepoint, commits, and answers each.
 func (db *DB) commitGroup(group []*unit) {
-	db.groups.Add(1)
 	taken := group[:0]
 	for _, u := range group {
 		if u.state.CompareAndSwap(unitWaiting, unitTaken) {
@@ -150,7 +151,7 @@ func (db *DB) commitGroup(group []*unit) {
 				results[i].err = err
 				continue
 			}
-			t := &tx{DB: g.WithContext(context.WithoutCancel(u.ctx))}
+			t := &tx{DB: g.WithContext(context.WithoutCancel(u.ctx)), db: db}
 			if len(taken) == 1 {
 				// Alone: its transaction is its savepoint.
 				results[i] = db.run(t, u)
@@ -181,10 +182,9 @@ func (db *DB) commitGroup(group []*unit) {
 		return nil
 	})
 	if err != nil {
-		var sq sqlite3.Error
 		failed := err
-		if errors.As(err, &sq) || len(taken) > 1 {
-			failed = storageError("write", err) // BEGIN, a savepoint or COMMIT failed: busy, locked, full...
+		if len(taken) > 1 || results[0].failure() == nil {
+			failed = db.storageError("write", err) // BEGIN, a savepoint or COMMIT failed: busy, locked, full...
 		}
 		for i := range results {
 			if results[i].failure() == nil {
@@ -193,11 +193,9 @@ func (db *DB) commitGroup(group []*unit) {
 		}
 		events = 0
 	}
+	db.commits.Add(1)
 	if events > 0 {
-		select {
-		case db.committed <- struct{}{}:
-		default: // a wake-up is already pending
-		}
+		db.Wake()
 	}
 	for i, u := range taken {
 		u.done <- results[i]
@@ -224,3 +222,43 @@ func (r result) failure() error {
 }
 
 var errPanicked = errors.New("the unit of work panicked")
+
+// alone runs fn in a transaction of its own, for an engine whose
+// transactions run side by side. Statements run with ctx: a caller that
+// gives up rolls back its own transaction only.
+func (db *DB) alone(ctx context.Context, fn func(*tx) error) error {
+	select {
+	case <-db.quit:
+		return errClosed
+	default:
+	}
+	var own error // fn's, as it returned it
+	events := 0
+	err := db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		t := &tx{DB: g, db: db}
+		if own = fn(t); own != nil {
+			return own
+		}
+		if t.events > 0 && db.engine.Notify != "" {
+			if err := t.exec(db.engine.Notify); err != nil {
+				own = db.storageError("notify the relays", err)
+				return own
+			}
+		}
+		events = t.events
+		return nil
+	})
+	if err != nil {
+		if own == nil {
+			// BEGIN or COMMIT failed, or the database chose the
+			// transaction to fail (a deadlock, a serialisation failure).
+			err = db.storageError("write", err)
+		}
+		return err
+	}
+	db.commits.Add(1)
+	if events > 0 {
+		db.Wake()
+	}
+	return nil
+}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -25,9 +25,9 @@ var _ ports.Deliveries = (*Deliveries)(nil)
 type DeliveryStore struct{ *DB }
 
 // OpenDeliveries opens (creating and migrating if needed) the notifications service's
-// database at path.
-func OpenDeliveries(ctx context.Context, path string, opts Options, log *slog.Logger) (*DeliveryStore, error) {
-	return openStore(ctx, path, NotificationsSchema, opts, log, func(db *DB) *DeliveryStore { return &DeliveryStore{db} })
+// database that engine holds.
+func OpenDeliveries(ctx context.Context, engine Engine, clock ports.Clock, log *slog.Logger) (*DeliveryStore, error) {
+	return openStore(ctx, engine, NotificationsSchema, clock, log, func(db *DB) *DeliveryStore { return &DeliveryStore{db} })
 }
 
 // Deliveries returns the store's deliveries.
@@ -61,7 +61,7 @@ func (s *Deliveries) Get(ctx context.Context, id string) (notification.Delivery,
 		return notification.Delivery{}, fault.NotFoundf("notification %s not found", id)
 	}
 	if err != nil {
-		return notification.Delivery{}, storageError("read delivery", err)
+		return notification.Delivery{}, s.db.storageError("read delivery", err)
 	}
 	return row.toDelivery(), nil
 }
@@ -82,7 +82,7 @@ func (s *Deliveries) Record(ctx context.Context, d notification.Delivery, events
 			r.ID, r.CustomerID, r.Channel, r.Recipient, r.Template, r.Language, r.Subject, r.Body, r.Status, r.Error,
 			r.ProviderID, r.CauseEventID, r.CauseEventType, r.CreatedAt)
 		if err != nil {
-			return storageError("record delivery", err)
+			return s.db.storageError("record delivery", err)
 		}
 		return t.addEvents(events)
 	})
@@ -112,7 +112,7 @@ func (s *Deliveries) List(ctx context.Context, q notification.Query, w page.Wind
 	}
 	var rows []deliveryRow
 	if err := db.Order("seq DESC").Limit(w.Limit + 1).Find(&rows).Error; err != nil {
-		return notification.Page{}, storageError("list deliveries", err)
+		return notification.Page{}, s.db.storageError("list deliveries", err)
 	}
 	rows, next := page.Next(rows, w, func(r deliveryRow) string { return page.NumberKey(r.Seq) })
 	out := notification.Page{Deliveries: make([]notification.Delivery, len(rows)), Next: next}
@@ -152,7 +152,7 @@ func (s *Deliveries) NewestVersion(ctx context.Context, customerID string, fact 
 	var v []int64
 	err := s.db.read(ctx).Raw("SELECT version FROM customer_versions WHERE customer_id = ? AND fact = ?", customerID, string(fact)).Scan(&v).Error
 	if err != nil {
-		return 0, storageError("read customer version", err)
+		return 0, s.db.storageError("read customer version", err)
 	}
 	if len(v) == 0 {
 		return 0, nil
@@ -164,7 +164,8 @@ func (s *Deliveries) NewestVersion(ctx context.Context, customerID string, fact 
 func (s *Deliveries) SawVersion(ctx context.Context, customerID string, fact notification.Fact, version int64) error {
 	return s.db.write(ctx, func(t *tx) error {
 		err := t.Exec(`INSERT INTO customer_versions (customer_id, fact, version) VALUES (?, ?, ?)
-			ON CONFLICT (customer_id, fact) DO UPDATE SET version = max(version, excluded.version)`, customerID, string(fact), version).Error
-		return storageError("record customer version", err)
+			ON CONFLICT (customer_id, fact) DO UPDATE SET version = excluded.version
+			WHERE excluded.version > customer_versions.version`, customerID, string(fact), version).Error
+		return s.db.storageError("record customer version", err)
 	})
 }

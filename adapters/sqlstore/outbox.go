@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -50,7 +50,7 @@ func (t *tx) addEvents(events []event.Event) error {
 		err = t.insert(&outboxRow{EventID: m.ID, Topic: m.Type, Subject: m.Subject, Source: m.Source, OccurredAt: nanos(m.Time),
 			SchemaVersion: m.Version, TraceParent: string(m.TraceParent), TraceState: string(m.TraceState), Actor: m.Actor, Payload: m.Payload})
 		if err != nil {
-			return storageError("append to outbox", err)
+			return t.db.storageError("append to outbox", err)
 		}
 		t.events++
 	}
@@ -72,7 +72,7 @@ func (in *Inbox) Claim(ctx context.Context, eventID string) error {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return ports.ErrAlreadyHandled
 		}
-		return storageError("record handled event", err)
+		return in.db.storageError("record handled event", err)
 	})
 }
 
@@ -80,7 +80,7 @@ func (in *Inbox) Claim(ctx context.Context, eventID string) error {
 func (in *Inbox) Handled(ctx context.Context, eventID string) (bool, error) {
 	var n int64
 	err := in.db.read(ctx).Model(&inboxRow{}).Where("event_id = ?", eventID).Count(&n).Error
-	return n > 0, storageError("read inbox", err)
+	return n > 0, in.db.storageError("read inbox", err)
 }
 
 // Outbox is the relay's view of the outbox.
@@ -93,10 +93,13 @@ func (db *DB) Outbox() *Outbox { return &Outbox{db: db} }
 
 // Pending implements ports.Outbox.
 func (o *Outbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error) {
+	if leading := o.db.engine.Leading; leading != nil && !leading() {
+		return nil, nil // another replica relays
+	}
 	var rows []outboxRow
 	err := o.db.read(ctx).Where("published_at IS NULL").Order("seq").Limit(limit).Find(&rows).Error
 	if err != nil {
-		return nil, storageError("read outbox", err)
+		return nil, o.db.storageError("read outbox", err)
 	}
 	out := make([]ports.Pending, len(rows))
 	for i, r := range rows {
@@ -118,7 +121,7 @@ func (o *Outbox) MarkPublished(ctx context.Context, seqs []int64) error {
 	}
 	return o.db.write(ctx, func(t *tx) error {
 		err := t.Model(&outboxRow{}).Where("seq IN ?", seqs).Update("published_at", o.db.clock.Now().UnixNano()).Error
-		return storageError("mark outbox published", err)
+		return o.db.storageError("mark outbox published", err)
 	})
 }
 
@@ -130,7 +133,7 @@ func (o *Outbox) Committed() <-chan struct{} { return o.db.committed }
 func (o *Outbox) PendingCount(ctx context.Context) (int64, error) {
 	var n int64
 	err := o.db.read(ctx).Model(&outboxRow{}).Where("published_at IS NULL").Count(&n).Error
-	return n, storageError("count outbox", err)
+	return n, o.db.storageError("count outbox", err)
 }
 
 // OldestPendingAge returns how long the oldest unpublished event has
@@ -139,44 +142,7 @@ func (o *Outbox) OldestPendingAge(ctx context.Context) (time.Duration, error) {
 	var oldest *int64
 	err := o.db.read(ctx).Model(&outboxRow{}).Where("published_at IS NULL").Select("MIN(occurred_at)").Scan(&oldest).Error
 	if err != nil || oldest == nil {
-		return 0, storageError("read the oldest pending event", err)
+		return 0, o.db.storageError("read the oldest pending event", err)
 	}
 	return max(o.db.clock.Now().Sub(fromNanos(*oldest)), 0), nil
-}
-
-// pruneBatch is how many rows one pruning transaction deletes: the write
-// lock is held only briefly, so requests and consumers are not kept waiting.
-const pruneBatch = 1000
-
-// Prune deletes outbox rows published before cutoff and inbox entries
-// handled before it, in small transactions, and reports how many rows went.
-// Keep cutoff further back than the broker's retention: an event still in
-// Kafka can still be redelivered, and its inbox entry is what makes the
-// redelivery harmless.
-func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
-	before := cutoff.UnixNano()
-	steps := []struct{ what, sql string }{
-		{"prune outbox", "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < ? LIMIT ?)"},
-		{"prune inbox", "DELETE FROM inbox WHERE event_id IN (SELECT event_id FROM inbox WHERE handled_at < ? LIMIT ?)"},
-		{"prune idempotency keys", "DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE claimed_at < ? LIMIT ?)"},
-	}
-	var total int64
-	for _, step := range steps {
-		for {
-			var n int64
-			err := db.write(ctx, func(t *tx) error {
-				res := t.Exec(step.sql, before, pruneBatch)
-				n = res.RowsAffected
-				return storageError(step.what, res.Error)
-			})
-			if err != nil {
-				return total, err
-			}
-			total += n
-			if n < pruneBatch {
-				break
-			}
-		}
-	}
-	return total, nil
 }

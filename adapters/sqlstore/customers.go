@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -31,9 +31,9 @@ var (
 type CustomerStore struct{ *DB }
 
 // OpenCustomers opens (creating and migrating if needed) the customer service's
-// database at path.
-func OpenCustomers(ctx context.Context, path string, opts Options, log *slog.Logger) (*CustomerStore, error) {
-	return openStore(ctx, path, CustomerSchema, opts, log, func(db *DB) *CustomerStore { return &CustomerStore{db} })
+// database that engine holds.
+func OpenCustomers(ctx context.Context, engine Engine, clock ports.Clock, log *slog.Logger) (*CustomerStore, error) {
+	return openStore(ctx, engine, CustomerSchema, clock, log, func(db *DB) *CustomerStore { return &CustomerStore{db} })
 }
 
 // Customers returns the store's customers.
@@ -102,7 +102,7 @@ func (s *Customers) Create(ctx context.Context, c *customer.Customer, events []e
 			return customer.ErrEmailTaken
 		}
 		if err != nil {
-			return storageError("insert customer", err)
+			return s.db.storageError("insert customer", err)
 		}
 		return s.saveChanges(t, c, events)
 	})
@@ -112,7 +112,7 @@ func (s *Customers) Create(ctx context.Context, c *customer.Customer, events []e
 func (s *Customers) Update(ctx context.Context, id string, change func(*customer.Customer) ([]event.Event, error)) (customer.Customer, error) {
 	var out customer.Customer
 	err := s.db.write(ctx, func(t *tx) error {
-		c, err := getCustomer(t.DB, id)
+		c, err := s.get(t.forUpdate(), id) // concurrent updates take turns
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (s *Customers) Update(ctx context.Context, id string, change func(*customer
 		case errors.Is(err, gorm.ErrDuplicatedKey):
 			return customer.ErrEmailTaken
 		case err != nil:
-			return storageError("update customer", err)
+			return s.db.storageError("update customer", err)
 		case n == 0:
 			return fault.Conflictf("customer %s was changed concurrently; retry", id)
 		}
@@ -148,7 +148,7 @@ func (s *Customers) saveChanges(t *tx, c *customer.Customer, events []event.Even
 		err := t.insert(&historyRow{CustomerID: c.ID, Version: ch.Version, Action: string(ch.Action), From: ch.From, To: ch.To,
 			Reason: ch.Reason, Source: string(ch.Source), At: nanos(ch.At)})
 		if err != nil {
-			return storageError("append customer history", err)
+			return s.db.storageError("append customer history", err)
 		}
 	}
 	return t.addEvents(events)
@@ -156,17 +156,17 @@ func (s *Customers) saveChanges(t *tx, c *customer.Customer, events []event.Even
 
 // Get implements ports.Customers.
 func (s *Customers) Get(ctx context.Context, id string) (customer.Customer, error) {
-	return getCustomer(s.db.read(ctx), id)
+	return s.get(s.db.read(ctx), id)
 }
 
-func getCustomer(g *gorm.DB, id string) (customer.Customer, error) {
+func (s *Customers) get(g *gorm.DB, id string) (customer.Customer, error) {
 	var row customerRow
 	err := g.Where("id = ?", id).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return customer.Customer{}, customer.ErrNotFound.With(id, nil)
 	}
 	if err != nil {
-		return customer.Customer{}, storageError("read customer", err)
+		return customer.Customer{}, s.db.storageError("read customer", err)
 	}
 	return row.toCustomer(), nil
 }
@@ -185,7 +185,7 @@ func (s *Customers) List(ctx context.Context, f customer.Filter, w page.Window) 
 	}
 	var rows []customerRow
 	if err := q.Order("id").Limit(w.Limit + 1).Find(&rows).Error; err != nil {
-		return customer.Page{}, storageError("list customers", err)
+		return customer.Page{}, s.db.storageError("list customers", err)
 	}
 	rows, next := page.Next(rows, w, func(r customerRow) string { return r.ID })
 	out := customer.Page{Customers: make([]customer.Customer, len(rows)), Next: next}
@@ -202,7 +202,7 @@ func (s *Customers) History(ctx context.Context, id string) ([]customer.Change, 
 	}
 	var rows []historyRow
 	if err := s.db.read(ctx).Where("customer_id = ?", id).Order("version").Find(&rows).Error; err != nil {
-		return nil, storageError("read customer history", err)
+		return nil, s.db.storageError("read customer history", err)
 	}
 	out := make([]customer.Change, len(rows))
 	for i, r := range rows {
@@ -215,15 +215,13 @@ func (s *Customers) History(ctx context.Context, id string) ([]customer.Change, 
 // AddNotification implements ports.CustomerViews.
 func (s *Customers) AddNotification(ctx context.Context, customerID string, n customer.Notification) error {
 	return s.db.write(ctx, func(t *tx) error {
-		err := t.insert(&notificationRow{ID: n.ID, CustomerID: customerID, EventID: n.EventID, Channel: n.Channel,
+		// The same notification reported by two events is kept once.
+		_, err := t.insertNew(&notificationRow{ID: n.ID, CustomerID: customerID, EventID: n.EventID, Channel: n.Channel,
 			Template: n.Template, Recipient: n.Recipient, Subject: n.Subject, Status: n.Status, SentAt: nanos(n.SentAt)})
-		switch {
-		case errors.Is(err, gorm.ErrForeignKeyViolated):
+		if errors.Is(err, gorm.ErrForeignKeyViolated) {
 			return customer.ErrNotFound.With(customerID, nil)
-		case errors.Is(err, gorm.ErrDuplicatedKey):
-			return nil // the same notification reported by two events: keep one
 		}
-		return storageError("record notification", err)
+		return s.db.storageError("record notification", err)
 	})
 }
 
@@ -235,7 +233,7 @@ func (s *Customers) Notifications(ctx context.Context, customerID string) ([]cus
 	var rows []notificationRow
 	err := s.db.read(ctx).Where("customer_id = ?", customerID).Order("sent_at DESC, id DESC").Find(&rows).Error
 	if err != nil {
-		return nil, storageError("read notifications", err)
+		return nil, s.db.storageError("read notifications", err)
 	}
 	out := make([]customer.Notification, len(rows))
 	for i, r := range rows {
@@ -248,7 +246,7 @@ func (s *Customers) Notifications(ctx context.Context, customerID string) ([]cus
 func (s *Customers) exists(ctx context.Context, id string) error {
 	var n int64
 	if err := s.db.read(ctx).Model(&customerRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
-		return storageError("read customer", err)
+		return s.db.storageError("read customer", err)
 	}
 	if n == 0 {
 		return customer.ErrNotFound.With(id, nil)

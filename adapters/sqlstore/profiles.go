@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -26,9 +26,9 @@ var _ ports.Profiles = (*Profiles)(nil)
 type ProfileStore struct{ *DB }
 
 // OpenProfiles opens (creating and migrating if needed) the profiling service's
-// database at path.
-func OpenProfiles(ctx context.Context, path string, opts Options, log *slog.Logger) (*ProfileStore, error) {
-	return openStore(ctx, path, ProfilingSchema, opts, log, func(db *DB) *ProfileStore { return &ProfileStore{db} })
+// database that engine holds.
+func OpenProfiles(ctx context.Context, engine Engine, clock ports.Clock, log *slog.Logger) (*ProfileStore, error) {
+	return openStore(ctx, engine, ProfilingSchema, clock, log, func(db *DB) *ProfileStore { return &ProfileStore{db} })
 }
 
 // Profiles returns the store's profiles.
@@ -136,7 +136,7 @@ func (d snapshotDoc) toSnapshot() profiling.Snapshot {
 
 // Get implements ports.Profiles.
 func (s *Profiles) Get(ctx context.Context, customerID string) (profiling.Profile, error) {
-	p, err := loadProfile(s.db.read(ctx), customerID)
+	p, err := s.load(s.db.read(ctx), customerID)
 	if err == nil && p.Version == 0 {
 		return profiling.Profile{}, profiling.ErrNotFound.With(customerID, nil)
 	}
@@ -147,43 +147,48 @@ func (s *Profiles) Get(ctx context.Context, customerID string) (profiling.Profil
 func (s *Profiles) Save(ctx context.Context, customerID string, change func(*profiling.Profile) ([]event.Event, error)) (profiling.Profile, error) {
 	var out profiling.Profile
 	err := s.db.write(ctx, func(t *tx) error {
-		p, err := loadProfile(t.DB, customerID)
-		if err != nil {
-			return err
-		}
-		before, known := p.Version, len(p.Promotions)
-		events, err := change(&p)
-		if err != nil {
-			return err
-		}
-		if p.Version == before {
-			out = p
-			return nil
-		}
-		row, err := toProfileRow(&p)
-		if err != nil {
-			return err
-		}
-		if before == 0 {
-			err = t.insert(row)
-		} else {
-			var n int64
-			if n, err = t.update(row, "customer_id = ? AND version = ?", customerID, before); err == nil && n == 0 {
-				return fault.Conflictf("profile %s was changed concurrently; retry", customerID)
-			}
-		}
-		if err != nil {
-			return storageError("save profile", err)
-		}
-		for _, promo := range p.Promotions[known:] {
-			err := t.insert(&promotionRow{ID: promo.ID, CustomerID: customerID, Code: promo.Code,
-				DiscountPercent: promo.DiscountPercent, ActivatedAt: nanos(promo.ActivatedAt), ExpiresAt: nanos(promo.ExpiresAt)})
+		// Read under a row lock, so that concurrent saves take turns on a
+		// database whose writers run side by side; a profile two writers
+		// create at once is created by one, and the other starts again
+		// from it.
+		for {
+			p, err := s.load(t.forUpdate(), customerID)
 			if err != nil {
-				return storageError("save promotion", err)
+				return err
 			}
+			before, known := p.Version, len(p.Promotions)
+			events, err := change(&p)
+			if err != nil {
+				return err
+			}
+			if p.Version == before {
+				out = p
+				return nil
+			}
+			row, err := toProfileRow(&p)
+			if err != nil {
+				return err
+			}
+			if before == 0 {
+				created, err := t.insertNew(row)
+				if err != nil {
+					return s.db.storageError("create profile", err)
+				}
+				if !created {
+					continue
+				}
+			} else {
+				n, err := t.update(row, "customer_id = ? AND version = ?", customerID, before)
+				if err != nil {
+					return s.db.storageError("save profile", err)
+				}
+				if n == 0 {
+					return fault.Conflictf("profile %s was changed concurrently; retry", customerID)
+				}
+			}
+			out = p
+			return s.savePromotions(t, customerID, p.Promotions[known:], events)
 		}
-		out = p
-		return t.addEvents(events)
 	})
 	if err != nil {
 		return profiling.Profile{}, err
@@ -191,19 +196,32 @@ func (s *Profiles) Save(ctx context.Context, customerID string, change func(*pro
 	return out, nil
 }
 
+// savePromotions appends a profile's new promotions and the events of its
+// change.
+func (s *Profiles) savePromotions(t *tx, customerID string, promos []profiling.Promotion, events []event.Event) error {
+	for _, promo := range promos {
+		err := t.insert(&promotionRow{ID: promo.ID, CustomerID: customerID, Code: promo.Code,
+			DiscountPercent: promo.DiscountPercent, ActivatedAt: nanos(promo.ActivatedAt), ExpiresAt: nanos(promo.ExpiresAt)})
+		if err != nil {
+			return s.db.storageError("save promotion", err)
+		}
+	}
+	return t.addEvents(events)
+}
+
 // loadProfile returns the stored profile, or a new one (Version 0).
-func loadProfile(g *gorm.DB, customerID string) (profiling.Profile, error) {
+func (s *Profiles) load(g *gorm.DB, customerID string) (profiling.Profile, error) {
 	var row profileRow
 	err := g.Where("customer_id = ?", customerID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return profiling.Profile{CustomerID: customerID}, nil
 	}
 	if err != nil {
-		return profiling.Profile{}, storageError("read profile", err)
+		return profiling.Profile{}, s.db.storageError("read profile", err)
 	}
 	var promos []promotionRow
 	if err := g.Where("customer_id = ?", customerID).Order("activated_at, id").Find(&promos).Error; err != nil {
-		return profiling.Profile{}, storageError("read promotions", err)
+		return profiling.Profile{}, s.db.storageError("read promotions", err)
 	}
 	return row.toProfile(promos)
 }

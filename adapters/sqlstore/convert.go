@@ -1,10 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
-	"errors"
 	"time"
-
-	"github.com/mattn/go-sqlite3"
 
 	"github.com/fintechlabs/customers/core/fault"
 )
@@ -33,19 +30,15 @@ func fromOptNanos(n *int64) time.Time {
 
 // internal marks an unexpected database error as retryable, leaving errors
 // that are already classified (a domain rule from a change closure) alone.
-func internal(err error) error {
+func (db *DB) internal(err error) error {
 	if _, ok := fault.As(err); ok {
 		return err
 	}
-	var sq sqlite3.Error
-	if errors.As(err, &sq) {
-		switch sq.Code {
-		case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen:
-			// The database is there but cannot take the work now (another
-			// process holds it, the disk is full): an infrastructure fault,
-			// which callers retry and API clients are told to retry.
-			return fault.Wrap(fault.Unavailable, err, "the database is unavailable")
-		}
+	if db.engine.Unavailable != nil && db.engine.Unavailable(err) {
+		// The database is there but cannot take the work now (another
+		// process holds it, the disk is full): an infrastructure fault,
+		// which callers retry and API clients are told to retry.
+		return fault.Wrap(fault.Unavailable, err, "the database is unavailable")
 	}
 	return fault.Wrap(fault.Internal, err, "storage failure")
 }

@@ -1,0 +1,209 @@
+// Package postgres is the PostgreSQL engine of the stores
+// (adapters/sqlstore), for services that run as several replicas on one
+// database: transactions run side by side, migrations are applied under an
+// advisory lock, and one replica at a time relays the outbox, woken by
+// LISTEN/NOTIFY.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	gormpostgres "gorm.io/driver/postgres"
+	"gorm.io/gorm"
+
+	"github.com/fintechlabs/customers/adapters/sqlstore"
+	"github.com/fintechlabs/customers/ports"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Options tune a database.
+type Options struct {
+	// URL is the database, postgres://user:password@host:port/name?... (a
+	// search_path parameter puts the service's tables in a schema of
+	// their own).
+	URL string
+	// Clock stamps bookkeeping rows (inbox, outbox, migrations).
+	Clock ports.Clock
+	// MaxConns bounds the connections of the pool (default 10), besides
+	// the one that holds the relay lock.
+	MaxConns int
+	// StatementTimeout ends a statement that runs longer (default 5s; the
+	// server's own setting when negative).
+	StatementTimeout time.Duration
+	// LockEvery is how often a replica that does not relay tries to take
+	// over the relay, and checks its lock is still held (default 1s).
+	LockEvery time.Duration
+}
+
+// ParseURL checks url names a PostgreSQL database, without connecting.
+func ParseURL(url string) error {
+	_, err := pgx.ParseConfig(url)
+	return err
+}
+
+// OpenCustomers opens (migrating if needed) the customer service's
+// database.
+func OpenCustomers(ctx context.Context, opts Options, log *slog.Logger) (*sqlstore.CustomerStore, error) {
+	return open(ctx, sqlstore.CustomerSchema, opts, log, sqlstore.OpenCustomers)
+}
+
+// OpenProfiles opens (migrating if needed) the profiling service's
+// database.
+func OpenProfiles(ctx context.Context, opts Options, log *slog.Logger) (*sqlstore.ProfileStore, error) {
+	return open(ctx, sqlstore.ProfilingSchema, opts, log, sqlstore.OpenProfiles)
+}
+
+// OpenDeliveries opens (migrating if needed) the notifications service's
+// database.
+func OpenDeliveries(ctx context.Context, opts Options, log *slog.Logger) (*sqlstore.DeliveryStore, error) {
+	return open(ctx, sqlstore.NotificationsSchema, opts, log, sqlstore.OpenDeliveries)
+}
+
+func open[S any](ctx context.Context, schema sqlstore.Schema, opts Options, log *slog.Logger,
+	openStore func(context.Context, sqlstore.Engine, ports.Clock, *slog.Logger) (S, error)) (S, error) {
+	var none S
+	engine, relay, err := newEngine(ctx, schema, opts)
+	if err != nil {
+		return none, err
+	}
+	store, err := openStore(ctx, engine, opts.Clock, log)
+	if err != nil {
+		return none, err
+	}
+	// Whether this replica relays is known before it serves: a lone
+	// process relays from the start.
+	select {
+	case <-relay.tried:
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+	}
+	return store, nil
+}
+
+// newEngine connects and returns PostgreSQL as the stores see it.
+func newEngine(ctx context.Context, schema sqlstore.Schema, opts Options) (sqlstore.Engine, *relayLock, error) {
+	cfg, err := pgx.ParseConfig(opts.URL)
+	if err != nil {
+		return sqlstore.Engine{}, nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if opts.StatementTimeout == 0 {
+		opts.StatementTimeout = 5 * time.Second
+	}
+	if opts.StatementTimeout > 0 {
+		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	}
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = "customers-" + string(schema)
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 10
+	}
+	if opts.LockEvery <= 0 {
+		opts.LockEvery = time.Second
+	}
+	where := "PostgreSQL database " + cfg.Database + " at " + net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(opts.MaxConns)
+	db.SetMaxIdleConns(opts.MaxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	// The keys of the advisory locks and the notification channel are
+	// those of this service's tables: its database and schema.
+	var database, current string
+	if err := db.QueryRowContext(ctx, "SELECT current_database(), current_schema()").Scan(&database, &current); err != nil {
+		_ = db.Close()
+		return sqlstore.Engine{}, nil, fmt.Errorf("connect to the %s: %w", where, err)
+	}
+	if current == "" {
+		_ = db.Close()
+		return sqlstore.Engine{}, nil, fmt.Errorf("the %s has no schema to create tables in: create the schema its search_path names", where)
+	}
+	tables := database + "." + current + "." + string(schema)
+	relay := &relayLock{cfg: cfg.Copy(), key: lockKey("relay " + tables), every: opts.LockEvery, tried: make(chan struct{}),
+		channel: fmt.Sprintf("customers_outbox_%x", uint64(lockKey("channel "+tables)))}
+	sub, _ := fs.Sub(migrations, "migrations") // a constant, present folder
+	migrationKey := lockKey("migrations " + tables)
+	return sqlstore.Engine{
+		Name: where,
+		SQL:  db,
+		Dialector: func(conn gorm.ConnPool) gorm.Dialector {
+			return gormpostgres.New(gormpostgres.Config{Conn: conn})
+		},
+		Migrations: sub,
+		LockMigrations: func(ctx context.Context) (func(), error) {
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationKey); err != nil {
+				_ = conn.Close()
+				return nil, err
+			}
+			return func() {
+				_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationKey)
+				_ = conn.Close()
+			}, nil
+		},
+		Numbered:    true,
+		Translate:   translate,
+		Unavailable: unavailable,
+		Leading:     relay.held.Load,
+		Notify:      "SELECT pg_notify('" + relay.channel + "', '')",
+		Background:  []func(context.Context, *sqlstore.DB){relay.run},
+	}, relay, nil
+}
+
+// lockKey is an advisory lock key for name.
+func lockKey(name string) int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte("customers " + name))
+	return int64(h.Sum64())
+}
+
+// translate reports constraint violations as gorm's own calls do.
+func translate(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "23505": // unique_violation
+			return gorm.ErrDuplicatedKey
+		case "23503": // foreign_key_violation
+			return gorm.ErrForeignKeyViolated
+		}
+	}
+	return err
+}
+
+// unavailable reports the errors of a database that cannot take the work
+// now but may soon: it is unreachable, restarting, out of connections or
+// disk, or it chose the transaction to fail (a deadlock, a serialisation
+// failure, a statement or lock timeout).
+func unavailable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code[:2] {
+		case "08", // connection exception
+			"40", // transaction rollback: serialisation failure, deadlock
+			"53", // insufficient resources: disk full, too many connections
+			"57": // operator intervention: shutting down, query canceled (statement_timeout)
+			return true
+		}
+		return pg.Code == "55P03" // lock_not_available
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ne) || errors.As(err, &ce) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
+}

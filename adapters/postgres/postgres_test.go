@@ -1,0 +1,268 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the pgx driver for database/sql
+
+	"github.com/fintechlabs/customers/adapters/clock"
+	"github.com/fintechlabs/customers/adapters/postgres"
+	"github.com/fintechlabs/customers/adapters/postgres/pgtest"
+	"github.com/fintechlabs/customers/adapters/sqlstore"
+	"github.com/fintechlabs/customers/adapters/storetest"
+	"github.com/fintechlabs/customers/core/customer"
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// mustOpen opens a store with open in a new schema, closed when the test
+// ends.
+func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Context, postgres.Options, *slog.Logger) (S, error)) S {
+	tb.Helper()
+	return mustOpenAt(tb, open, pgtest.URL(tb))
+}
+
+func mustOpenAt[S interface{ Close() error }](tb testing.TB, open func(context.Context, postgres.Options, *slog.Logger) (S, error), url string) S {
+	tb.Helper()
+	db, err := open(context.Background(), postgres.Options{URL: url, Clock: clock.UTC{}}, quiet)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func TestCustomersContract(t *testing.T) {
+	storetest.TestCustomers(t, func(t *testing.T) storetest.CustomerStore {
+		db := mustOpen(t, postgres.OpenCustomers)
+		return storetest.CustomerStore{Customers: db.Customers(), Views: db.Customers(), Outbox: db.Outbox(),
+			Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
+	})
+}
+
+func TestProfilesContract(t *testing.T) {
+	storetest.TestProfiles(t, func(t *testing.T) storetest.ProfileStore {
+		db := mustOpen(t, postgres.OpenProfiles)
+		return storetest.ProfileStore{Profiles: db.Profiles(), Outbox: db.Outbox(), Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
+	})
+}
+
+func TestDeliveriesContract(t *testing.T) {
+	storetest.TestDeliveries(t, func(t *testing.T) storetest.DeliveryStore {
+		db := mustOpen(t, postgres.OpenDeliveries)
+		return storetest.DeliveryStore{Deliveries: db.Deliveries(), Outbox: db.Outbox(), Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
+	})
+}
+
+func TestIdempotencyContract(t *testing.T) {
+	storetest.TestIdempotency(t, mustOpen(t, postgres.OpenCustomers).Idempotency())
+}
+
+func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
+	url := pgtest.URL(t)
+	const replicas = 4
+	errs := make(chan error, replicas)
+	for range replicas {
+		go func() {
+			db, err := postgres.OpenCustomers(context.Background(), postgres.Options{URL: url, Clock: clock.UTC{}}, quiet)
+			if err == nil {
+				t.Cleanup(func() { _ = db.Close() })
+			}
+			errs <- err
+		}()
+	}
+	for range replicas {
+		if err := <-errs; err != nil {
+			t.Fatalf("a replica starting beside others: %v", err)
+		}
+	}
+	var applied int
+	conn := sqlOpen(t, url)
+	if err := conn.QueryRow("SELECT count(*) FROM schema_migrations WHERE name = 'common.sql'").Scan(&applied); err != nil || applied != 1 {
+		t.Fatalf("common.sql recorded %d times (%v), want once", applied, err)
+	}
+}
+
+func TestOneReplicaRelaysAtATimeAndAnotherTakesOverWhenItGoes(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	open := func() *sqlstore.CustomerStore {
+		db, err := postgres.OpenCustomers(ctx, postgres.Options{URL: url, Clock: clock.UTC{}, LockEvery: 50 * time.Millisecond}, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	first, second := open(), open()
+	defer second.Close()
+	create(t, first, "c1")
+	if n := len(pending(t, first)); n != 2 {
+		t.Fatalf("the first replica, which relays, sees %d pending events, want 2", n)
+	}
+	if n := len(pending(t, second)); n != 0 {
+		t.Fatalf("the second replica sees %d pending events while the first relays, want none", n)
+	}
+	// The second is woken by the first's commits (LISTEN/NOTIFY), though
+	// it does not relay: its wake-ups cost nothing and come with takeover.
+	drain(second.Outbox().Committed())
+	create(t, first, "c2")
+	waitFor(t, "the second replica is woken by the first's commit", func() bool {
+		select {
+		case <-second.Outbox().Committed():
+			return true
+		default:
+			return false
+		}
+	})
+
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the second replica takes over the relay", func() bool { return len(pending(t, second)) == 4 })
+	ids := pending(t, second)
+	if ids[0] != "c1-registered" || ids[3] != "c2-onboarded" {
+		t.Fatalf("after the takeover, pending = %v: want commit order from c1's first event", ids)
+	}
+}
+
+func TestAStatementThatOutlivesItsTimeoutIsUnavailableNotBroken(t *testing.T) {
+	url := pgtest.URL(t)
+	db, err := postgres.OpenCustomers(context.Background(), postgres.Options{URL: url, Clock: clock.UTC{}, StatementTimeout: 100 * time.Millisecond}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Another session holds the customer row lock the update waits for.
+	c := sqlOpen(t, url)
+	create(t, db, "c1")
+	tx, err := c.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec("SELECT * FROM customers WHERE id = 'c1' FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Customers().Update(context.Background(), "c1", func(c *customer.Customer) ([]event.Event, error) {
+		_, err := c.Activate(time.Now(), "test")
+		return nil, err
+	})
+	if fault.KindOf(err) != fault.Unavailable {
+		t.Fatalf("an update stuck behind a lock past the statement timeout: %v (%v), want unavailable", err, fault.KindOf(err))
+	}
+}
+
+func TestABadURLOrAnUnreachableServerIsRefusedClearly(t *testing.T) {
+	for _, tc := range []struct{ name, url, want string }{
+		{"not a URL", "postgres://%zz", "DATABASE_URL"},
+		{"nobody listening", "postgres://u@127.0.0.1:1/db?connect_timeout=2", "connect to the PostgreSQL database db at 127.0.0.1:1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := postgres.OpenCustomers(context.Background(), postgres.Options{URL: tc.url, Clock: clock.UTC{}}, quiet)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func sqlOpen(t *testing.T, url string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func create(t *testing.T, db *sqlstore.CustomerStore, id string) {
+	t.Helper()
+	now := time.Now()
+	c, _, err := customer.New(id, customer.Registration{Name: "Ana", Email: id + "@example.es", Phone: "+34600111222"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	ids := []string{id + "-registered", id + "-onboarded"}
+	f := event.Factory{Source: "test", NewID: func() string { n++; return ids[n-1] }}
+	env := event.Envelope{CustomerID: id, Customer: event.Customer{ID: id, Version: 1}, Timestamp: now}
+	if err := db.Customers().Create(context.Background(), c, f.New(context.Background(), now, event.Registered{Envelope: env}, event.Onboarded{Envelope: env})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pending(t *testing.T, db *sqlstore.CustomerStore) []string {
+	t.Helper()
+	p, err := db.Outbox().Pending(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(p))
+	for i, m := range p {
+		ids[i] = m.Message.ID
+	}
+	return ids
+}
+
+func drain(c <-chan struct{}) {
+	for {
+		select {
+		case <-c:
+		default:
+			return
+		}
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within 10s: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
+	}
+}
+
+func TestMoreConcurrentWritersThanConnectionsAllGetThrough(t *testing.T) {
+	// A transaction that needed a second connection (to prepare a
+	// statement, say) would wait forever for a pool its peers hold.
+	db, err := postgres.OpenCustomers(context.Background(), postgres.Options{URL: pgtest.URL(t), Clock: clock.UTC{}, MaxConns: 2}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const writers = 16
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			_, err := db.Customers().Update(ctx, "nobody", func(*customer.Customer) ([]event.Event, error) { return nil, nil })
+			if errors.Is(err, customer.ErrNotFound) {
+				err = nil
+			}
+			if err == nil {
+				err = db.Inbox().Claim(ctx, fmt.Sprint("e-", i))
+			}
+			errs <- err
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatalf("a writer among %d on 2 connections: %v", writers, err)
+		}
+	}
+}

@@ -1,0 +1,191 @@
+// Package sqlite is the SQLite engine of the stores (adapters/sqlstore): one
+// database file per service, served by one process, whose writes are
+// committed in groups by one writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	gormsqlite "gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+
+	"github.com/fintechlabs/customers/adapters/sqlstore"
+	"github.com/fintechlabs/customers/ports"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Durability is SQLite's synchronous setting in WAL mode.
+type Durability string
+
+// Durabilities.
+const (
+	// Full syncs the log at every commit: a committed transaction survives
+	// a power loss. The default.
+	Full Durability = "full"
+	// Normal syncs at checkpoints only: a process crash loses nothing, but
+	// a power loss or an operating-system crash can lose the transactions
+	// committed since the last checkpoint, whose answers and events may
+	// already have gone out. About twice the write throughput.
+	Normal Durability = "normal"
+)
+
+// ParseDurability validates s ("" is Full).
+func ParseDurability(s string) (Durability, error) {
+	switch d := Durability(strings.ToLower(strings.TrimSpace(s))); d {
+	case "", Full:
+		return Full, nil
+	case Normal:
+		return Normal, nil
+	}
+	return "", fmt.Errorf("SQLite durability %q is not full or normal", s)
+}
+
+// Options tune a database.
+type Options struct {
+	// Clock stamps bookkeeping rows (inbox, outbox, migrations).
+	Clock ports.Clock
+	// Durability is Full when empty.
+	Durability Durability
+}
+
+// OpenCustomers opens (creating and migrating if needed) the customer
+// service's database at path.
+func OpenCustomers(ctx context.Context, path string, opts Options, log *slog.Logger) (*sqlstore.CustomerStore, error) {
+	return open(ctx, path, opts, log, sqlstore.OpenCustomers)
+}
+
+// OpenProfiles opens (creating and migrating if needed) the profiling
+// service's database at path.
+func OpenProfiles(ctx context.Context, path string, opts Options, log *slog.Logger) (*sqlstore.ProfileStore, error) {
+	return open(ctx, path, opts, log, sqlstore.OpenProfiles)
+}
+
+// OpenDeliveries opens (creating and migrating if needed) the notifications
+// service's database at path.
+func OpenDeliveries(ctx context.Context, path string, opts Options, log *slog.Logger) (*sqlstore.DeliveryStore, error) {
+	return open(ctx, path, opts, log, sqlstore.OpenDeliveries)
+}
+
+// Open opens the database file at path with the migrations of schema; the
+// stores' own Open functions are the ones to use.
+func Open(ctx context.Context, path string, schema sqlstore.Schema, opts Options, log *slog.Logger) (*sqlstore.DB, error) {
+	return open(ctx, path, opts, log, func(ctx context.Context, e sqlstore.Engine, c ports.Clock, log *slog.Logger) (*sqlstore.DB, error) {
+		return sqlstore.Open(ctx, e, schema, c, log)
+	})
+}
+
+// open opens (creating if needed) the database file at path with
+// openStore. One process at a time may open a file: it relays the outbox,
+// and two relays would publish it twice.
+func open[S any](ctx context.Context, path string, opts Options, log *slog.Logger,
+	openStore func(context.Context, sqlstore.Engine, ports.Clock, *slog.Logger) (S, error)) (S, error) {
+	var none S
+	engine, err := newEngine(path, opts)
+	if err != nil {
+		return none, err
+	}
+	return openStore(ctx, engine, opts.Clock, log)
+}
+
+// newEngine locks the file at path and returns SQLite as the stores see it.
+func newEngine(path string, opts Options) (sqlstore.Engine, error) {
+	durability, err := ParseDurability(string(opts.Durability))
+	if err != nil {
+		return sqlstore.Engine{}, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return sqlstore.Engine{}, fmt.Errorf("create database directory: %w", err)
+	}
+	lock, err := lockFile(path)
+	if err != nil {
+		return sqlstore.Engine{}, err
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", strings.ToUpper(string(durability)))
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	// BEGIN IMMEDIATE takes the write lock at the start, so two
+	// read-modify-write transactions cannot deadlock upgrading their locks.
+	q.Set("_txlock", "immediate")
+	db := sql.OpenDB(newConnector("file:" + path + "?" + q.Encode()))
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	sub, _ := fs.Sub(migrations, "migrations") // a constant, present folder
+	return sqlstore.Engine{
+		Name: "SQLite database " + path,
+		SQL:  db,
+		Dialector: func(conn gorm.ConnPool) gorm.Dialector {
+			return gormsqlite.New(gormsqlite.Config{Conn: conn})
+		},
+		Migrations:  sub,
+		Translate:   translate,
+		Unavailable: unavailable,
+		GroupCommit: true,
+		Prepare:     true,
+		Background:  []func(context.Context, *sqlstore.DB){checkpoints},
+		Release:     lock.Close, // closing releases the lock
+	}, nil
+}
+
+// lockFile takes an exclusive lock on path's lock file, or says which
+// process holds it.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("open the lock of %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path + ".lock")
+		_ = f.Close()
+		return nil, fmt.Errorf("the database %s is in use by another process (%s): a SQLite database serves one process, "+
+			"which relays its outbox; stop the other one, or run replicas on PostgreSQL (DATABASE_URL)", path, strings.TrimSpace(string(holder)))
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(fmt.Sprintf("pid %d\n", os.Getpid())), 0)
+	return f, nil
+}
+
+// translate reports constraint violations as gorm's own calls do.
+func translate(err error) error {
+	var sq sqlite3.Error
+	if errors.As(err, &sq) {
+		switch sq.ExtendedCode {
+		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+			return gorm.ErrDuplicatedKey
+		case sqlite3.ErrConstraintForeignKey:
+			return gorm.ErrForeignKeyViolated
+		}
+	}
+	return err
+}
+
+// unavailable reports the errors of a database that is there but cannot
+// take the work now: another process holds it, the disk is full.
+func unavailable(err error) bool {
+	var sq sqlite3.Error
+	if !errors.As(err, &sq) {
+		return false
+	}
+	switch sq.Code {
+	case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,499 @@
+// Package scale runs each service as separate processes, as replicas would
+// run in production, against a real Apache Kafka and one PostgreSQL (make
+// test-scale starts both): first one replica of each, then two, with one
+// replica of each killed (kill -9) in the middle of the load. Every
+// onboarding must reach its welcome email exactly once, each customer's
+// profiling events must stay in commit order, and the survivors must take
+// over the partitions and the relay. It prints the throughput of each run
+// the longest any customer waited for their welcome (with the kill: the
+// time its survivors took to take over the dead replica's partitions) and
+// how long the relay's takeover took.
+package scale
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // to read the development provider's mailbox
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/fintechlabs/customers/adapters/postgres/pgtest"
+	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/core/event"
+)
+
+// outcome is one run's line in the report.
+type outcome struct {
+	replicas, offered, welcomedOnce, duplicates, outOfOrder int
+	killed                                                  bool
+	rate                                                    float64       // onboardings completed per second
+	longestWait                                             time.Duration // from an onboarding's answer to its welcome
+	relayTakeover                                           time.Duration // from the kill to a survivor relaying, 0 if none had to
+}
+
+func TestReplicasShareTheWorkAndSurviveTheLossOfOne(t *testing.T) {
+	brokers := os.Getenv("KAFKA_BROKERS")
+	if brokers == "" || pgtest.BaseURL() == "" {
+		t.Skip("needs a Kafka cluster (KAFKA_BROKERS) and a PostgreSQL server (POSTGRES_TEST_URL): make test-scale starts both")
+	}
+	bin := build(t)
+	one := run(t, bin, brokers, 1, 2000, false)
+	two := run(t, bin, brokers, 2, 2000, true)
+	fmt.Printf("\nreplicas per service       killed  onboardings  welcomed once  duplicates  out of order  completed/s  longest wait  relay takeover\n")
+	for _, o := range []outcome{one, two} {
+		takeover := "-"
+		if o.relayTakeover > 0 {
+			takeover = o.relayTakeover.Round(10 * time.Millisecond).String()
+		}
+		killed := "none"
+		if o.killed {
+			killed = "one of each"
+		}
+		fmt.Printf("%20d  %11s  %11d  %13d  %10d  %12d  %11.0f  %12s  %14s\n", o.replicas, killed, o.offered, o.welcomedOnce, o.duplicates, o.outOfOrder, o.rate, o.longestWait.Round(10*time.Millisecond), takeover)
+	}
+}
+
+// build compiles the three services.
+func build(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, k := range config.Kinds {
+		name := "customers-" + string(k)
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), "../../cmd/"+name)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", name, err, out)
+		}
+	}
+	return dir
+}
+
+// run starts replicas of each service, onboards n customers spread over the
+// customer replicas and activates each, killing one replica of each
+// service halfway when kill is set, and checks the outcome.
+func run(t *testing.T, bin, brokers string, replicas, n int, kill bool) outcome {
+	t.Helper()
+	name := fmt.Sprintf("scale%d_%d", replicas, time.Now().UnixNano())
+	dataDir := t.TempDir()
+	base := map[string]string{
+		"KAFKA_BROKERS": brokers, "KAFKA_TOPIC_PREFIX": name + ".", "LOG_FORMAT": "json", "LOG_LEVEL": "info",
+		"KAFKA_SESSION_TIMEOUT": "6s", "KAFKA_HEARTBEAT_INTERVAL": "500ms", "KAFKA_REBALANCE_TIMEOUT": "5s",
+		"KAFKA_PARTITIONS": "6", "PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"),
+	}
+	var procs []*proc
+	byKind := map[config.Kind][]*proc{}
+	for _, k := range config.Kinds {
+		url, _, err := pgtest.NewSchema(context.Background(), pgtest.BaseURL(), name+"_"+string(k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r := range replicas {
+			env := map[string]string{"DATABASE_URL": url, "KAFKA_GROUP_ID": name + "-" + string(k),
+				"KAFKA_CLIENT_ID": fmt.Sprintf("%s-%d", k, r), "HTTP_ADDR": "127.0.0.1:" + strconv.Itoa(freePort(t)),
+				// The replicas of notifications share the development
+				// provider's mailbox, as they would share a real provider.
+				"DATA_DIR": filepath.Join(dataDir, string(k))}
+			for k, v := range base {
+				env[k] = v
+			}
+			p := start(t, filepath.Join(bin, "customers-"+string(k)), fmt.Sprintf("%s-%d", k, r), env)
+			procs = append(procs, p)
+			byKind[k] = append(byKind[k], p)
+		}
+	}
+	t.Cleanup(func() {
+		for _, p := range procs {
+			p.stop(t)
+		}
+	})
+	for _, p := range procs {
+		p.awaitReady(t)
+	}
+	readers := readProfiled(t, strings.Split(brokers, ","), name+"."+event.TopicProfiled)
+
+	var customers []string
+	for _, p := range byKind[config.Customer] {
+		customers = append(customers, p.url)
+	}
+	var killedAt time.Time
+	began := time.Now()
+	emails, answered, activated := onboard(t, customers, name, n, func(done int) {
+		if kill && done == n/2 {
+			killedAt = time.Now()
+			for _, k := range config.Kinds {
+				byKind[k][0].kill(t)
+			}
+		}
+	})
+	mailbox := filepath.Join(dataDir, string(config.Notifications), "mailbox.db")
+	o := outcome{replicas: replicas, offered: len(emails), killed: kill}
+	var welcomed map[string]time.Time
+	o.welcomedOnce, o.duplicates, welcomed = welcomes(t, mailbox, emails)
+	var last time.Time
+	for i, e := range emails {
+		if at := welcomed[e]; !at.IsZero() {
+			last = maxTime(last, at)
+			o.longestWait = max(o.longestWait, at.Sub(answered[i]))
+		}
+	}
+	o.rate = float64(len(emails)) / last.Sub(began).Seconds()
+	if kill {
+		for _, k := range config.Kinds {
+			o.relayTakeover = max(o.relayTakeover, byKind[k][1].relaying(t, killedAt))
+		}
+	}
+	o.outOfOrder = readers.outOfOrder(t, activated)
+	if o.welcomedOnce != len(emails) || o.duplicates != 0 || o.outOfOrder != 0 {
+		for _, p := range procs {
+			p.tail(t)
+		}
+		t.Errorf("%d replicas: %+v", replicas, o)
+	}
+	return o
+}
+
+// proc is one service process.
+type proc struct {
+	name, url string
+	cmd       *exec.Cmd
+	logPath   string
+	exited    chan struct{}
+	killed    atomic.Bool
+}
+
+func start(t *testing.T, bin, name string, env map[string]string) *proc {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{name: name, url: "http://" + env["HTTP_ADDR"], logPath: logPath, exited: make(chan struct{})}
+	p.cmd = exec.Command(bin)
+	for k, v := range env {
+		p.cmd.Env = append(p.cmd.Env, k+"="+v)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_ = p.cmd.Wait()
+		_ = logFile.Close()
+		close(p.exited)
+	}()
+	return p
+}
+
+// awaitReady polls the process's readiness probe.
+func (p *proc) awaitReady(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		resp, err := http.Get(p.url + "/readyz")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-p.exited:
+			p.tail(t)
+			t.Fatalf("%s exited before it was ready", p.name)
+		default:
+		}
+		if time.Now().After(deadline) {
+			p.tail(t)
+			t.Fatalf("%s not ready within 2 minutes", p.name)
+		}
+		time.Sleep(100 * time.Millisecond) // polling interval
+	}
+}
+
+// kill stops the process at once, as a crashed node would.
+func (p *proc) kill(t *testing.T) {
+	t.Helper()
+	p.killed.Store(true)
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Errorf("kill %s: %v", p.name, err)
+	}
+	<-p.exited
+}
+
+// stop asks the process to shut down, and kills it if it has not within
+// 30 seconds.
+func (p *proc) stop(t *testing.T) {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second):
+		t.Errorf("%s did not stop within 30s of SIGTERM", p.name)
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// tail logs the end of the process's log.
+func (p *proc) tail(t *testing.T) {
+	raw, _ := os.ReadFile(p.logPath)
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	t.Logf("the last lines of %s:\n%s", p.name, strings.Join(lines[max(0, len(lines)-15):], "\n"))
+}
+
+var client = &http.Client{Timeout: 10 * time.Second}
+
+// onboard onboards and activates n customers with 16 clients, each request
+// to the next customer replica in turn, and to another when one does not
+// answer; it returns their emails. after runs once each onboarding is
+// taken, with how many are. It returns the emails, when each onboarding
+// was answered, and how many customers were activated (not those whose
+// onboarding's answer was lost).
+func onboard(t *testing.T, replicas []string, run string, n int, after func(done int)) ([]string, []time.Time, int) {
+	t.Helper()
+	emails, answered := make([]string, n), make([]time.Time, n)
+	var next, taken, activated atomic.Int64
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				emails[i] = fmt.Sprintf("%s.%d@example.com", run, i)
+				body := fmt.Sprintf(`{"name":"Cliente %d","email":%q,"phone":"+34600111222","birthDate":"1990-05-17"}`, i, emails[i])
+				id := post(t, replicas, i, "/customers/onboard", body)
+				answered[i] = time.Now()
+				after(int(taken.Add(1)))
+				if id != "" {
+					post(t, replicas, i+1, "/customers/activate", fmt.Sprintf(`{"customerId":%q,"activationReason":"kyc"}`, id))
+					activated.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return emails, answered, int(activated.Load())
+}
+
+// post sends body until a replica takes it, starting with replica i (mod
+// their number), and returns the customerId of its answer. A conflict is a
+// retry of a request a killed replica took before its answer was lost:
+// taken, with no id to go on with.
+func post(t *testing.T, replicas []string, i int, path, body string) string {
+	deadline := time.Now().Add(2 * time.Minute)
+	for try := i; ; try++ {
+		resp, err := client.Post(replicas[try%len(replicas)]+path, "application/json", strings.NewReader(body))
+		if err == nil {
+			raw, _ := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			switch {
+			case resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusOK:
+				var answer struct {
+					ID string `json:"customerId"`
+				}
+				_ = json.Unmarshal(raw, &answer)
+				return answer.ID
+			case resp.StatusCode == http.StatusConflict:
+				return ""
+			case resp.StatusCode < 500:
+				t.Errorf("%s refused: %d %s", path, resp.StatusCode, raw)
+				return ""
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s never taken: %v", path, err)
+			return ""
+		}
+		time.Sleep(50 * time.Millisecond) // a client's retry interval, not synchronisation
+	}
+}
+
+// welcomes polls the shared mailbox until every email has its welcome, and
+// returns how many have exactly one, how many more than one (a send under
+// another idempotency key), and when each arrived.
+func welcomes(t *testing.T, mailbox string, emails []string) (once, dupes int, at map[string]time.Time) {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+mailbox+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		counts, at := map[string]int{}, map[string]time.Time{}
+		rows, err := db.Query("SELECT recipient, accepted_at FROM mailbox WHERE channel = 'email' AND subject LIKE '%Bienvenid%'")
+		if err == nil {
+			for rows.Next() {
+				var to string
+				var nanos int64
+				if rows.Scan(&to, &nanos) == nil {
+					counts[to]++
+					at[to] = time.Unix(0, nanos)
+				}
+			}
+			_ = rows.Close()
+		}
+		once, dupes = 0, 0
+		for _, e := range emails {
+			switch c := counts[e]; {
+			case c == 1:
+				once++
+			case c > 1:
+				dupes++
+			}
+		}
+		if once+dupes == len(emails) {
+			return once, dupes, at
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("after 3 minutes %d of %d customers have their welcome", once+dupes, len(emails))
+			return once, dupes, at
+		}
+		time.Sleep(250 * time.Millisecond) // polling interval
+	}
+}
+
+// relaying returns how long after since the process logged that it
+// relays the outbox, 0 if it did not (it relayed before, or another did).
+func (p *proc) relaying(t *testing.T, since time.Time) time.Duration {
+	t.Helper()
+	raw, err := os.ReadFile(p.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		var entry struct {
+			Time time.Time `json:"time"`
+			Msg  string    `json:"msg"`
+		}
+		if json.Unmarshal([]byte(line), &entry) == nil && strings.HasPrefix(entry.Msg, "this replica relays the outbox") && entry.Time.After(since) {
+			return entry.Time.Sub(since)
+		}
+	}
+	return 0
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// profiled reads a profiling topic and checks, per customer, that the
+// evaluations arrive in the order they were made.
+type profiled struct {
+	mu      sync.Mutex
+	last    map[string]time.Time // customer -> the newest evaluation's time seen
+	records map[string]int
+	wrong   int
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
+}
+
+func readProfiled(t *testing.T, brokers []string, topic string) *profiled {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &profiled{last: map[string]time.Time{}, records: map[string]int{}, cancel: cancel}
+	t.Cleanup(func() {
+		cancel()
+		p.done.Wait()
+	})
+	for partition := range 6 {
+		r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: brokers, Topic: topic, Partition: partition,
+			MaxWait: 50 * time.Millisecond, ReadLagInterval: -1})
+		p.done.Go(func() {
+			defer r.Close()
+			for {
+				m, err := r.ReadMessage(ctx)
+				if err != nil {
+					return
+				}
+				var e struct {
+					Profile struct {
+						LastUpdated time.Time `json:"lastUpdated"`
+					} `json:"profile"`
+				}
+				if json.Unmarshal(m.Value, &e) != nil {
+					continue
+				}
+				key := string(m.Key)
+				p.mu.Lock()
+				if e.Profile.LastUpdated.Before(p.last[key]) {
+					p.wrong++
+				}
+				p.last[key] = e.Profile.LastUpdated
+				p.records[key]++
+				p.mu.Unlock()
+			}
+		})
+	}
+	return p
+}
+
+// outOfOrder waits until the activated customers have both evaluations
+// (onboarded, activated) and returns how many arrived after a newer one of theirs.
+func (p *profiled) outOfOrder(t *testing.T, customers int) int {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		p.mu.Lock()
+		complete := 0
+		for _, n := range p.records {
+			if n >= 2 {
+				complete++
+			}
+		}
+		wrong := p.wrong
+		p.mu.Unlock()
+		if complete >= customers {
+			return wrong
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("only %d of %d customers have both evaluations in Kafka", complete, customers)
+			return wrong
+		}
+		time.Sleep(100 * time.Millisecond) // polling interval
+	}
+}
+
+// nextPort is where freePort looks next: below Linux's ephemeral range
+// (32768+), so that a client polling a port before its server listens is
+// never given that very port as its own (a TCP self-connect).
+var nextPort atomic.Int32
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	nextPort.CompareAndSwap(0, 23000)
+	for range 2000 {
+		port := int(nextPort.Add(1))
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err == nil {
+			_ = l.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port from 23000")
+	return 0
+}
