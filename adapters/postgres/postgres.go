@@ -137,8 +137,9 @@ func newEngine(ctx context.Context, schema sqlstore.Schema, opts Options) (sqlst
 	sub, _ := fs.Sub(migrations, "migrations") // a constant, present folder
 	migrationKey := lockKey("migrations " + tables)
 	return sqlstore.Engine{
-		Name: where,
-		SQL:  db,
+		Name:   where,
+		SQL:    db,
+		System: "postgresql",
 		Dialector: func(conn gorm.ConnPool) gorm.Dialector {
 			return gormpostgres.New(gormpostgres.Config{Conn: conn})
 		},

@@ -17,6 +17,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/postgres"
 	"github.com/fintechlabs/customers/adapters/postgres/pgtest"
 	"github.com/fintechlabs/customers/adapters/sqlstore"
+	"github.com/fintechlabs/customers/adapters/sqlstore/sqlstoretest"
 	"github.com/fintechlabs/customers/adapters/storetest"
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
@@ -42,30 +43,12 @@ func mustOpenAt[S interface{ Close() error }](tb testing.TB, open func(context.C
 	return db
 }
 
-func TestCustomersContract(t *testing.T) {
-	storetest.TestCustomers(t, func(t *testing.T) storetest.CustomerStore {
-		db := mustOpen(t, postgres.OpenCustomers)
-		return storetest.CustomerStore{Customers: db.Customers(), Views: db.Customers(), Outbox: db.Outbox(),
-			Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
+func TestContracts(t *testing.T) {
+	sqlstoretest.Contracts(t, sqlstoretest.Openers{
+		Customers:  func(t *testing.T) *sqlstore.CustomerStore { return mustOpen(t, postgres.OpenCustomers) },
+		Profiles:   func(t *testing.T) *sqlstore.ProfileStore { return mustOpen(t, postgres.OpenProfiles) },
+		Deliveries: func(t *testing.T) *sqlstore.DeliveryStore { return mustOpen(t, postgres.OpenDeliveries) },
 	})
-}
-
-func TestProfilesContract(t *testing.T) {
-	storetest.TestProfiles(t, func(t *testing.T) storetest.ProfileStore {
-		db := mustOpen(t, postgres.OpenProfiles)
-		return storetest.ProfileStore{Profiles: db.Profiles(), Outbox: db.Outbox(), Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
-	})
-}
-
-func TestDeliveriesContract(t *testing.T) {
-	storetest.TestDeliveries(t, func(t *testing.T) storetest.DeliveryStore {
-		db := mustOpen(t, postgres.OpenDeliveries)
-		return storetest.DeliveryStore{Deliveries: db.Deliveries(), Outbox: db.Outbox(), Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
-	})
-}
-
-func TestIdempotencyContract(t *testing.T) {
-	storetest.TestIdempotency(t, mustOpen(t, postgres.OpenCustomers).Idempotency())
 }
 
 func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
@@ -106,10 +89,10 @@ func TestOneReplicaRelaysAtATimeAndAnotherTakesOverWhenItGoes(t *testing.T) {
 	first, second := open(), open()
 	defer second.Close()
 	create(t, first, "c1")
-	if n := len(pending(t, first)); n != 2 {
+	if n := len(storetest.PendingIDs(t, first.Outbox())); n != 2 {
 		t.Fatalf("the first replica, which relays, sees %d pending events, want 2", n)
 	}
-	if n := len(pending(t, second)); n != 0 {
+	if n := len(storetest.PendingIDs(t, second.Outbox())); n != 0 {
 		t.Fatalf("the second replica sees %d pending events while the first relays, want none", n)
 	}
 	// The second is woken by the first's commits (LISTEN/NOTIFY), though
@@ -128,8 +111,8 @@ func TestOneReplicaRelaysAtATimeAndAnotherTakesOverWhenItGoes(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the second replica takes over the relay", func() bool { return len(pending(t, second)) == 4 })
-	ids := pending(t, second)
+	waitFor(t, "the second replica takes over the relay", func() bool { return len(storetest.PendingIDs(t, second.Outbox())) == 4 })
+	ids := storetest.PendingIDs(t, second.Outbox())
 	if ids[0] != "c1-registered" || ids[3] != "c2-onboarded" {
 		t.Fatalf("after the takeover, pending = %v: want commit order from c1's first event", ids)
 	}
@@ -200,19 +183,6 @@ func create(t *testing.T, db *sqlstore.CustomerStore, id string) {
 	if err := db.Customers().Create(context.Background(), c, f.New(context.Background(), now, event.Registered{Envelope: env}, event.Onboarded{Envelope: env})); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func pending(t *testing.T, db *sqlstore.CustomerStore) []string {
-	t.Helper()
-	p, err := db.Outbox().Pending(context.Background(), 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]string, len(p))
-	for i, m := range p {
-		ids[i] = m.Message.ID
-	}
-	return ids
 }
 
 func drain(c <-chan struct{}) {

@@ -40,11 +40,12 @@ func (l *relayLock) run(ctx context.Context, db *sqlstore.DB) {
 	for failures := 0; ; failures++ {
 		err := l.session(ctx, db)
 		l.triedOnce.Do(func() { close(l.tried) })
-		if l.held.Swap(false) {
-			db.Log().WarnContext(ctx, "this replica no longer relays the outbox", "error", err)
-		}
+		held := l.held.Swap(false)
 		if ctx.Err() != nil {
-			return
+			return // closing: the session's end released the lock
+		}
+		if held {
+			db.Log().WarnContext(ctx, "this replica no longer relays the outbox", "error", err)
 		}
 		db.Log().WarnContext(ctx, "the relay lock's session ended; reconnecting", "error", err)
 		if !backoff.Sleep(ctx, retry.Delay(failures)) {

@@ -129,8 +129,9 @@ func newEngine(path string, opts Options) (sqlstore.Engine, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	sub, _ := fs.Sub(migrations, "migrations") // a constant, present folder
 	return sqlstore.Engine{
-		Name: "SQLite database " + path,
-		SQL:  db,
+		Name:   "SQLite database " + path,
+		SQL:    db,
+		System: "sqlite",
 		Dialector: func(conn gorm.ConnPool) gorm.Dialector {
 			return gormsqlite.New(gormsqlite.Config{Conn: conn})
 		},

@@ -10,7 +10,8 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/sqlite"
-	"github.com/fintechlabs/customers/adapters/storetest"
+	"github.com/fintechlabs/customers/adapters/sqlstore"
+	"github.com/fintechlabs/customers/adapters/sqlstore/sqlstoretest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -34,30 +35,12 @@ func mustOpenAt[S interface{ Close() error }](tb testing.TB, open func(context.C
 	return db
 }
 
-func TestCustomersContract(t *testing.T) {
-	storetest.TestCustomers(t, func(t *testing.T) storetest.CustomerStore {
-		db := mustOpen(t, sqlite.OpenCustomers)
-		return storetest.CustomerStore{Customers: db.Customers(), Views: db.Customers(), Outbox: db.Outbox(),
-			Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
+func TestContracts(t *testing.T) {
+	sqlstoretest.Contracts(t, sqlstoretest.Openers{
+		Customers:  func(t *testing.T) *sqlstore.CustomerStore { return mustOpen(t, sqlite.OpenCustomers) },
+		Profiles:   func(t *testing.T) *sqlstore.ProfileStore { return mustOpen(t, sqlite.OpenProfiles) },
+		Deliveries: func(t *testing.T) *sqlstore.DeliveryStore { return mustOpen(t, sqlite.OpenDeliveries) },
 	})
-}
-
-func TestProfilesContract(t *testing.T) {
-	storetest.TestProfiles(t, func(t *testing.T) storetest.ProfileStore {
-		db := mustOpen(t, sqlite.OpenProfiles)
-		return storetest.ProfileStore{Profiles: db.Profiles(), Outbox: db.Outbox(), Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
-	})
-}
-
-func TestDeliveriesContract(t *testing.T) {
-	storetest.TestDeliveries(t, func(t *testing.T) storetest.DeliveryStore {
-		db := mustOpen(t, sqlite.OpenDeliveries)
-		return storetest.DeliveryStore{Deliveries: db.Deliveries(), Outbox: db.Outbox(), Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
-	})
-}
-
-func TestIdempotencyContract(t *testing.T) {
-	storetest.TestIdempotency(t, mustOpen(t, sqlite.OpenCustomers).Idempotency())
 }
 
 func TestTheOldestPendingEventsAgeIsReportedUntilItIsPublished(t *testing.T) {

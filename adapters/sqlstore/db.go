@@ -40,6 +40,9 @@ const (
 type Engine struct {
 	// Name says which database it is, in errors.
 	Name string
+	// System names the kind of database ("sqlite", "postgresql"), in
+	// span names.
+	System string
 	// SQL is the database. Open closes it when opening fails, and Close
 	// closes it.
 	SQL *sql.DB
@@ -105,6 +108,8 @@ type DB struct {
 	closeOnce sync.Once
 	closeErr  error
 	rebound   sync.Map // query with ? -> query with $n
+	// trace, when set, starts a span for each unit of work.
+	trace func(ctx context.Context, name string) (context.Context, func(error))
 }
 
 // Open brings the schema of the database engine holds up to date and
@@ -165,6 +170,14 @@ func (db *DB) Close() error {
 		db.closeErr = errors.Join(db.engine.SQL.Close(), release(db.engine))
 	})
 	return db.closeErr
+}
+
+// Trace has each unit of work traced: start starts a span, a child of the
+// trace of the request or event the unit serves, and its function ends it
+// with the unit's outcome. A span covers the wait for a shared commit. Call
+// it before the database is used.
+func (db *DB) Trace(start func(ctx context.Context, name string) (context.Context, func(error))) {
+	db.trace = start
 }
 
 // SQL returns the database, for an engine's own statements.

@@ -54,9 +54,13 @@ type result struct {
 // write runs fn in the unit of work of ctx, or else as a unit of its own,
 // sharing a transaction and its commit with the units waiting beside it;
 // it returns after that commit.
-func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
+func (db *DB) write(ctx context.Context, fn func(tx *tx) error) (err error) {
 	if t, ok := ctx.Value(txKey{db}).(*tx); ok {
 		return fn(t)
+	}
+	if db.trace != nil {
+		_, end := db.trace(ctx, db.engine.System+" transaction")
+		defer func() { end(err) }()
 	}
 	if !db.engine.GroupCommit {
 		return db.alone(ctx, fn)

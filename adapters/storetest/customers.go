@@ -85,7 +85,7 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		if len(h) != 1 || h[0].Action != customer.ActionOnboard || !h[0].At.Equal(now) {
 			t.Fatalf("history = %+v", h)
 		}
-		if ids := pendingIDs(t, s.Outbox); len(ids) != 2 {
+		if ids := PendingIDs(t, s.Outbox); len(ids) != 2 {
 			t.Fatalf("outbox = %v, want registered and onboarded", ids)
 		}
 	})
@@ -103,7 +103,7 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		if _, err := s.Customers.Get(ctx(t), "c2"); !errors.Is(err, customer.ErrNotFound) {
 			t.Fatalf("the refused customer was stored: %v", err)
 		}
-		if ids := pendingIDs(t, s.Outbox); len(ids) != 2 {
+		if ids := PendingIDs(t, s.Outbox); len(ids) != 2 {
 			t.Fatalf("the refused customer's events were stored: %v", ids)
 		}
 	})
@@ -139,7 +139,7 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		if len(h) != 2 || h[1].To != "active" || h[1].Reason != "kyc" || h[1].Version != 2 {
 			t.Fatalf("history = %+v", h)
 		}
-		if ids := pendingIDs(t, s.Outbox); len(ids) != 3 {
+		if ids := PendingIDs(t, s.Outbox); len(ids) != 3 {
 			t.Fatalf("outbox = %v", ids)
 		}
 	})
@@ -173,7 +173,7 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		})
 		wantErr(t, err, customer.ErrNotActive, "promote an onboarded customer")
 		got, _ := s.Customers.Get(ctx(t), "c1")
-		if got.Version != 1 || got.Tier != customer.Basic || len(pendingIDs(t, s.Outbox)) != 2 {
+		if got.Version != 1 || got.Tier != customer.Basic || len(PendingIDs(t, s.Outbox)) != 2 {
 			t.Fatalf("a refused change left traces: %+v", got)
 		}
 	})
@@ -184,7 +184,7 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		got, err := s.Customers.Update(ctx(t), "c1", func(*customer.Customer) ([]event.Event, error) { return nil, nil })
 		mustNot(t, err, "Update")
 		h, _ := s.Views.History(ctx(t), "c1")
-		if got.Version != 1 || len(h) != 1 || len(pendingIDs(t, s.Outbox)) != 2 {
+		if got.Version != 1 || len(h) != 1 || len(PendingIDs(t, s.Outbox)) != 2 {
 			t.Fatalf("a no-op change left traces: version %d, history %d", got.Version, len(h))
 		}
 	})

@@ -45,7 +45,7 @@ func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
 		if !reflect.DeepEqual(got, d) {
 			t.Fatalf("read back\n%+v\nwant\n%+v", got, d)
 		}
-		if ids := pendingIDs(t, s.Outbox); len(ids) != 1 {
+		if ids := PendingIDs(t, s.Outbox); len(ids) != 1 {
 			t.Fatalf("outbox = %v", ids)
 		}
 		adHoc := sampleDelivery("d2", "", notification.SMS, now)
@@ -62,7 +62,7 @@ func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
 		mustNot(t, s.Deliveries.Intend(ctx(t), d), "Intend")
 		got, err := s.Deliveries.Get(ctx(t), "d1")
 		mustNot(t, err, "Get")
-		if got.Status != notification.Pending || len(pendingIDs(t, s.Outbox)) != 0 {
+		if got.Status != notification.Pending || len(PendingIDs(t, s.Outbox)) != 0 {
 			t.Fatalf("after the intent: %+v", got)
 		}
 		mustNot(t, s.Deliveries.Record(ctx(t), d, nil), "Record")

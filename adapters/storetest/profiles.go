@@ -62,7 +62,7 @@ func TestProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 			!got.Facts.FirstPayment || len(got.Promotions) != 1 || got.Evaluation.Score == 0 {
 			t.Fatalf("facts = %+v", got.Facts)
 		}
-		if ids := pendingIDs(t, s.Outbox); len(ids) != 2 {
+		if ids := PendingIDs(t, s.Outbox); len(ids) != 2 {
 			t.Fatalf("outbox = %v", ids)
 		}
 	})

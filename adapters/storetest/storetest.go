@@ -39,8 +39,8 @@ func factory(source string) event.Factory {
 	return event.Factory{Source: source, NewID: g.next}
 }
 
-// pendingIDs returns the ids of the unpublished outbox messages, in order.
-func pendingIDs(t *testing.T, o ports.Outbox) []string {
+// PendingIDs returns the ids of the unpublished outbox messages, in order.
+func PendingIDs(t *testing.T, o ports.Outbox) []string {
 	t.Helper()
 	p, err := o.Pending(ctx(t), 1000)
 	if err != nil {
@@ -111,7 +111,7 @@ func TestOutbox(t *testing.T, o ports.Outbox, add func(t *testing.T, events []ev
 	}
 	mustNot(t, o.MarkPublished(ctx(t), []int64{p[0].Seq, p[1].Seq}), "MarkPublished")
 	mustNot(t, o.MarkPublished(ctx(t), nil), "MarkPublished nothing")
-	rest := pendingIDs(t, o)
+	rest := PendingIDs(t, o)
 	if len(rest) != 4 || rest[0] != all[2].ID {
 		t.Fatalf("after publishing two, pending = %v", rest)
 	}

@@ -93,6 +93,15 @@ func (t *Tracer) StartLinked(ctx context.Context, name string, kind oteltrace.Sp
 	return ctx, Span{span}
 }
 
+// Storage returns what a store calls to trace its units of work
+// (sqlstore.DB.Trace): a client span for each.
+func (t *Tracer) Storage() func(ctx context.Context, name string) (context.Context, func(error)) {
+	return func(ctx context.Context, name string) (context.Context, func(error)) {
+		ctx, span := t.Start(ctx, name, oteltrace.SpanKindClient)
+		return ctx, span.End
+	}
+}
+
 // SetName renames the span, once its route is known.
 func (s Span) SetName(name string) {
 	if s.span != nil {

@@ -114,6 +114,11 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 		return nil, err
 	}
 	cfg.Kafka.Tracer = s.tracer
+	if traced, ok := parts.Store.(interface {
+		Trace(func(context.Context, string) (context.Context, func(error)))
+	}); ok && s.tracer != nil {
+		traced.Trace(s.tracer.Storage())
+	}
 	s.admin = kafka.NewAdmin(cfg.Kafka, log)
 	startCtx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()

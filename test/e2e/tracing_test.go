@@ -13,6 +13,7 @@ import (
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/fintechlabs/customers/adapters/postgres/pgtest"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/test/stacktest"
 )
@@ -79,10 +80,17 @@ func TestAnOnboardingIsOneTraceAcrossTheServices(t *testing.T) {
 	do(t, "POST", st.Services[config.Customer].URL()+"/customers/onboard",
 		`{"name":"Tracy Trace","email":"tracy.trace@example.com","phone":"+34600111222"}`,
 		"traceparent", "00-"+traceID+"-00f067aa0ba902b7-01").want(t, http.StatusCreated)
+	database := "sqlite"
+	if pgtest.BaseURL() != "" {
+		database = "postgresql"
+	}
 	want := []string{
 		"service-customer: POST /customers/onboard",
+		"service-customer: " + database + " transaction",
 		"service-notifications: handle customer.onboarded",
+		"service-notifications: " + database + " transaction",
 		"service-profiling: handle customer.onboarded",
+		"service-profiling: " + database + " transaction",
 		"service-customer: handle notification.sent",
 	}
 	eventually(t, "the relay's publish, linked to the onboarding", func() (bool, string) {
