@@ -95,13 +95,12 @@ func TestOneReplicaRelaysAtATimeAndAnotherTakesOverWhenItGoes(t *testing.T) {
 	if n := len(storetest.PendingIDs(t, second.Outbox())); n != 0 {
 		t.Fatalf("the second replica sees %d pending events while the first relays, want none", n)
 	}
-	// The second is woken by the first's commits (LISTEN/NOTIFY), though
-	// it does not relay: its wake-ups cost nothing and come with takeover.
-	drain(second.Outbox().Committed())
-	create(t, first, "c2")
-	waitFor(t, "the second replica is woken by the first's commit", func() bool {
+	// A commit on the second wakes the relay of the first (LISTEN/NOTIFY).
+	drain(first.Outbox().Committed())
+	create(t, second, "c2")
+	waitFor(t, "the first replica's relay is woken by the second's commit", func() bool {
 		select {
-		case <-second.Outbox().Committed():
+		case <-first.Outbox().Committed():
 			return true
 		default:
 			return false

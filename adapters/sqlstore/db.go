@@ -78,7 +78,8 @@ type Engine struct {
 	// while it is false.
 	Leading func() bool
 	// Notify, if set, is a statement run in every transaction that adds
-	// events, to wake the relays of other processes at its commit.
+	// events while this process does not relay (Leading), to wake the
+	// relay of the process that does at its commit.
 	Notify string
 	// Background runs until Close, in goroutines of their own (a
 	// checkpointer, a relay lock holder).

@@ -243,7 +243,9 @@ func (db *DB) alone(ctx context.Context, fn func(*tx) error) error {
 		if own = fn(t); own != nil {
 			return own
 		}
-		if t.events > 0 && db.engine.Notify != "" {
+		// The relay of this process is woken after the commit (Wake); the
+		// notification is for another process's, when that one relays.
+		if t.events > 0 && db.engine.Notify != "" && (db.engine.Leading == nil || !db.engine.Leading()) {
 			if err := t.exec(db.engine.Notify); err != nil {
 				own = db.storageError("notify the relays", err)
 				return own
