@@ -58,3 +58,7 @@ type problem struct {
 	Code   string `json:"code"`
 	Detail string `json:"detail"`
 }
+
+// MailboxAnswer is a value of the mailbox page's answer type, for the
+// OpenAPI document of the service that serves it.
+func MailboxAnswer() any { return answer{} }

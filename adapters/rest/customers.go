@@ -16,17 +16,29 @@ import (
 // CustomerRouter serves the customer service's API.
 func CustomerRouter(svc Customers, opts Options) http.Handler {
 	h := &customerHandler{svc: svc, opts: opts}
-	return newRouter("service-customer", "customers", ScopeCustomersRead, opts, func(r chi.Router) {
-		r.With(need(ScopeCustomersWrite)).Post("/customers/onboard", h.onboard)
-		r.With(need(ScopeCustomersWrite)).Post("/customers/activate", h.statusChange(svc.Activate, "activationReason", "Customer activated successfully"))
-		r.With(need(ScopeCustomersWrite)).Post("/customers/deactivate", h.statusChange(svc.Deactivate, "deactivationReason", "Customer deactivated successfully"))
-		r.With(need(ScopeCustomersWrite)).Post("/customers/first-payment", h.firstPayment)
-		r.With(need(ScopeCustomersWrite)).Post("/customers/promote", h.promote)
-		r.With(need(ScopeCustomersWrite)).Post("/customers/promote/{customerId}", h.promote)
-		r.With(need(ScopeCustomersRead)).Get("/customers", h.list)
-		r.With(need(ScopeCustomersRead)).Get("/customers/{customerId}", h.get)
-		r.With(need(ScopeCustomersRead)).Get("/customers/{customerId}/history", h.history)
-		r.With(need(ScopeCustomersRead)).Get("/customers/{customerId}/notifications", h.notifications)
+	return newRouter("service-customer", "customers", ScopeCustomersRead, opts, []route{
+		{method: http.MethodPost, pattern: "/customers/onboard", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.onboard),
+			summary: "Onboard a customer", body: onboardRequest{}, status: http.StatusCreated, answer: changedBody{}},
+		{method: http.MethodPost, pattern: "/customers/activate", scope: ScopeCustomersWrite,
+			handler: h.statusChange(svc.Activate, "activationReason", "Customer activated successfully"),
+			summary: "Activate a customer", body: statusRequest{}, answer: changedBody{}},
+		{method: http.MethodPost, pattern: "/customers/deactivate", scope: ScopeCustomersWrite,
+			handler: h.statusChange(svc.Deactivate, "deactivationReason", "Customer deactivated successfully"),
+			summary: "Deactivate a customer", body: statusRequest{}, answer: changedBody{}},
+		{method: http.MethodPost, pattern: "/customers/first-payment", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.firstPayment),
+			summary: "Record a customer's first payment", body: paymentRequest{}, answer: changedBody{}},
+		{method: http.MethodPost, pattern: "/customers/promote", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.promote),
+			summary: "Promote a customer to a tier", body: promoteRequest{}, answer: changedBody{}},
+		{method: http.MethodPost, pattern: "/customers/promote/{customerId}", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.promote),
+			summary: "Promote a customer to a tier, as the original's path named it", body: promoteRequest{}, bodyOptional: true, answer: changedBody{}},
+		{method: http.MethodGet, pattern: "/customers", scope: ScopeCustomersRead, handler: http.HandlerFunc(h.list),
+			summary: "List customers, by status and tier, a page at a time", query: []string{"status", "tier", "limit", "cursor"}, answer: customerListBody{}},
+		{method: http.MethodGet, pattern: "/customers/{customerId}", scope: ScopeCustomersRead, handler: http.HandlerFunc(h.get),
+			summary: "A customer", answer: customerBody{}},
+		{method: http.MethodGet, pattern: "/customers/{customerId}/history", scope: ScopeCustomersRead, handler: http.HandlerFunc(h.history),
+			summary: "A customer's status history", answer: historyListBody{}},
+		{method: http.MethodGet, pattern: "/customers/{customerId}/notifications", scope: ScopeCustomersRead, handler: http.HandlerFunc(h.notifications),
+			summary: "The notifications sent to a customer", answer: customerNotificationsBody{}},
 	})
 }
 
@@ -72,8 +84,8 @@ type statusRequest struct {
 // statusChange serves activation and deactivation: the same body, another
 // use case, and the original's name for the reason (alias); the other
 // transition's name is refused as an unknown field.
-func (h *customerHandler) statusChange(change func(ctx context.Context, id, reason string) (customer.Customer, error), alias, message string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (h *customerHandler) statusChange(change func(ctx context.Context, id, reason string) (customer.Customer, error), alias, message string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req statusRequest
 		if !decode(w, r, &req, false) {
 			return
@@ -100,7 +112,7 @@ func (h *customerHandler) statusChange(change func(ctx context.Context, id, reas
 		}
 		c, err := change(r.Context(), req.CustomerID, reason)
 		respond(w, r, h.opts.Log, http.StatusOK, c, err, changed(message))
-	}
+	})
 }
 
 type paymentRequest struct {

@@ -281,12 +281,18 @@ func presented(r *http.Request) string {
 
 // openPaths are the exact paths (and route patterns) served without
 // authentication and left out of the access log: health and readiness,
-// which orchestrators call.
+// which orchestrators call, and the API docs page, which holds no data (it
+// asks for a key to read the OpenAPI document).
 type openPaths map[string]bool
 
 func newOpenPaths(resource string) openPaths {
-	return openPaths{"/" + resource + "/health": true, "/api/v1/" + resource + "/health": true,
-		"/healthz": true, "/readyz": true}
+	open := openPaths{"/healthz": true, "/readyz": true}
+	for _, prefix := range []string{"/", "/api/v1/"} {
+		for _, path := range []string{"/health", "/docs", "/docs.js", "/docs.css"} {
+			open[prefix+resource+path] = true
+		}
+	}
+	return open
 }
 
 // knownMethod returns method if it is a standard one, else "OTHER": the

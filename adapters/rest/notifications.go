@@ -15,12 +15,17 @@ import (
 // NotificationsRouter serves the notifications service's API.
 func NotificationsRouter(svc Notifications, opts Options) http.Handler {
 	h := &notificationHandler{svc: svc, opts: opts}
-	return newRouter("service-notifications", "notifications", ScopeNotificationsRead, opts, func(r chi.Router) {
-		r.With(need(ScopeNotificationsSend)).Post("/notifications/email", h.email)
-		r.With(need(ScopeNotificationsSend)).Post("/notifications/sms", h.sms)
-		r.With(need(ScopeNotificationsRead)).Get("/notifications", h.list)
-		r.With(need(ScopeNotificationsRead)).Get("/notifications/templates", h.templates)
-		r.With(need(ScopeNotificationsRead)).Get("/notifications/{notificationId}", h.get)
+	return newRouter("service-notifications", "notifications", ScopeNotificationsRead, opts, []route{
+		{method: http.MethodPost, pattern: "/notifications/email", scope: ScopeNotificationsSend, handler: http.HandlerFunc(h.email),
+			summary: "Send an email, from a template or as given", body: emailRequest{}, status: http.StatusCreated, answer: sentBody{}},
+		{method: http.MethodPost, pattern: "/notifications/sms", scope: ScopeNotificationsSend, handler: http.HandlerFunc(h.sms),
+			summary: "Send an SMS, from a template or as given", body: smsRequest{}, status: http.StatusCreated, answer: sentBody{}},
+		{method: http.MethodGet, pattern: "/notifications", scope: ScopeNotificationsRead, handler: http.HandlerFunc(h.list),
+			summary: "List deliveries, newest first, a page at a time", query: []string{"customerId", "channel", "limit", "cursor"}, answer: deliveryListBody{}},
+		{method: http.MethodGet, pattern: "/notifications/templates", scope: ScopeNotificationsRead, handler: http.HandlerFunc(h.templates),
+			summary: "The templates, their keys and texts", answer: templateListBody{}},
+		{method: http.MethodGet, pattern: "/notifications/{notificationId}", scope: ScopeNotificationsRead, handler: http.HandlerFunc(h.get),
+			summary: "A delivery", answer: deliveryBody{}},
 	})
 }
 

@@ -13,11 +13,15 @@ import (
 // ProfilingRouter serves the profiling service's API.
 func ProfilingRouter(svc Profiles, opts Options) http.Handler {
 	h := &profileHandler{svc: svc, opts: opts}
-	return newRouter("service-profiling", "profiling", ScopeProfilingRead, opts, func(r chi.Router) {
-		r.With(need(ScopeProfilingWrite)).Post("/profiling/promote", h.promote)
-		r.With(need(ScopeProfilingRead)).Post("/profiling/evaluate", h.evaluate)
-		r.With(need(ScopeProfilingRead)).Get("/profiling/rules", h.rules)
-		r.With(need(ScopeProfilingRead)).Get("/profiling/{customerId}", h.get)
+	return newRouter("service-profiling", "profiling", ScopeProfilingRead, opts, []route{
+		{method: http.MethodPost, pattern: "/profiling/promote", scope: ScopeProfilingWrite, handler: http.HandlerFunc(h.promote),
+			summary: "Profile a customer with stated facts, and request the promotion the rules give", body: promoteProfileRequest{}, answer: promotedBody{}},
+		{method: http.MethodPost, pattern: "/profiling/evaluate", scope: ScopeProfilingRead, handler: http.HandlerFunc(h.evaluate),
+			summary: "Evaluate facts against the rules without saving anything (a dry run)", body: evaluateRequest{}, bodyOptional: true, answer: dryRunBody{}},
+		{method: http.MethodGet, pattern: "/profiling/rules", scope: ScopeProfilingRead, handler: http.HandlerFunc(h.rules),
+			summary: "The rule table in force", answer: profiling.Rules{}},
+		{method: http.MethodGet, pattern: "/profiling/{customerId}", scope: ScopeProfilingRead, handler: http.HandlerFunc(h.get),
+			summary: "A customer's profile: facts, evaluation, promotions", answer: profileBody{}},
 	})
 }
 

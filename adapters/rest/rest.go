@@ -55,6 +55,11 @@ type Options struct {
 type Route struct {
 	Method, Pattern string
 	Handler         http.Handler
+	// Summary, Query (its query parameters) and Answer (a value of the
+	// JSON answer's type) describe it in the OpenAPI document.
+	Summary string
+	Query   []string
+	Answer  any
 }
 
 // Check probes one dependency for /readyz. A failing required check makes
@@ -70,9 +75,9 @@ type Check struct {
 // newRouter builds the router of service (e.g. "service-customer") whose
 // main resource is resource ("customers": its health check is
 // /customers/health, as in the original) and whose read scope is
-// readScope. The routes mount registers are
-// served both under /api/v1 and at the root.
-func newRouter(service, resource, readScope string, opts Options, mount func(r chi.Router)) http.Handler {
+// readScope. Its own routes, and those every service has, are served both
+// under /api/v1 and at the root, and described in its OpenAPI document.
+func newRouter(service, resource, readScope string, opts Options, own []route) http.Handler {
 	if opts.Clock == nil {
 		opts.Clock = wallClock{}
 	}
@@ -87,10 +92,10 @@ func newRouter(service, resource, readScope string, opts Options, mount func(r c
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, r, http.StatusMethodNotAllowed, "route.method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
 	})
-	health := func(w http.ResponseWriter, r *http.Request) {
+	health := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, healthBody{Status: "ok", Service: service, Timestamp: opts.Clock.Now()})
-	}
-	ready := func(w http.ResponseWriter, r *http.Request) {
+	})
+	ready := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
 		status, code := "ready", http.StatusOK
@@ -117,26 +122,40 @@ func newRouter(service, resource, readScope string, opts Options, mount func(r c
 			w.Header().Set("Retry-After", "5")
 		}
 		writeJSON(w, code, readyBody{Status: status, Service: service, Checks: checks})
-	}
-	routes := func(r chi.Router) {
-		r.Get("/"+resource+"/health", health)
-		if opts.AsyncAPI != nil {
-			r.With(need(readScope)).Get("/"+resource+"/asyncapi.json", func(w http.ResponseWriter, _ *http.Request) {
+	})
+	var spec []byte // made below, from the routes that serve it too
+	api := []route{{method: http.MethodGet, pattern: "/" + resource + "/health", handler: health,
+		summary: "Liveness, as the original answered it", answer: healthBody{}}}
+	if opts.AsyncAPI != nil {
+		api = append(api, route{method: http.MethodGet, pattern: "/" + resource + "/asyncapi.json", scope: readScope,
+			summary: "The AsyncAPI 3.0 description of the Kafka topics", contentType: "application/json",
+			handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write(opts.AsyncAPI)
-			})
-		}
-		mount(r)
-		for _, x := range opts.Routes {
-			r.With(need(ScopeAdmin)).Method(x.Method, x.Pattern, x.Handler)
-		}
+			})})
 	}
-	r.Route("/api/v1", routes)
-	routes(r)
-	r.Get("/healthz", health)
-	r.Get("/readyz", ready)
+	api = append(api, docRoutes(resource, readScope, func() []byte { return spec })...)
+	api = append(api, own...)
+	for _, x := range opts.Routes {
+		api = append(api, route{method: x.Method, pattern: x.Pattern, scope: ScopeAdmin, handler: x.Handler, summary: x.Summary, query: x.Query, answer: x.Answer})
+	}
+	root := []route{
+		{method: http.MethodGet, pattern: "/healthz", handler: health, summary: "Liveness", answer: healthBody{}},
+		{method: http.MethodGet, pattern: "/readyz", handler: ready, summary: "Readiness: 503 while a required dependency fails",
+			answer: readyBody{}, also: []int{http.StatusServiceUnavailable}},
+	}
 	if opts.Metrics != nil {
-		r.With(need(ScopeMetrics)).Method(http.MethodGet, "/metrics", opts.Metrics)
+		root = append(root, route{method: http.MethodGet, pattern: "/metrics", scope: ScopeMetrics, handler: opts.Metrics,
+			summary: "Prometheus metrics", contentType: "text/plain"})
+	}
+	spec = openAPI(service, api, root)
+	r.Route("/api/v1", func(r chi.Router) {
+		for _, rt := range api {
+			rt.mount(r)
+		}
+	})
+	for _, rt := range append(api, root...) {
+		rt.mount(r)
 	}
 	return r
 }

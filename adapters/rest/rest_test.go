@@ -50,7 +50,8 @@ func newAPI(t testing.TB, opts rest.Options) api {
 	provider := devprovider.NewProvider(box, clk, quiet, devprovider.Options{})
 	customerOpts, profilingOpts, notificationOpts := opts, opts, opts
 	customerOpts.Idempotency, profilingOpts.Idempotency, notificationOpts.Idempotency = cs.Idempotency(), ps.Idempotency(), ns.Idempotency()
-	notificationOpts.Routes = []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox", Handler: devprovider.Handler(box, quiet)}}
+	notificationOpts.Routes = []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox", Handler: devprovider.Handler(box, quiet),
+		Summary: "What the development provider delivered", Query: []string{"to"}, Answer: devprovider.MailboxAnswer()}}
 	return api{
 		customers:     rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: cs.Customers(), Views: cs.Customers(), Inbox: cs.Inbox(), Tx: cs}, clk, ids, quiet), customerOpts),
 		profiling:     rest.ProfilingRouter(profiler.New(profiler.Storage{Profiles: ps.Profiles(), Inbox: ps.Inbox(), Tx: ps}, profiling.DefaultRules(), clk, ids, quiet), profilingOpts),

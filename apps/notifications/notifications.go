@@ -56,6 +56,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Serv
 		Store: store, Outbox: store.Outbox(), Closers: []io.Closer{box},
 		Emits: notifier.Emits, Consumes: notifier.Consumes, Handle: svc.Handle,
 		Router: func(o rest.Options) http.Handler { return rest.NotificationsRouter(svc, o) },
-		Routes: []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox", Handler: devprovider.Handler(box, log)}},
+		Routes: []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox", Handler: devprovider.Handler(box, log),
+			Summary: "What the development provider delivered, newest first", Query: []string{"to"}, Answer: devprovider.MailboxAnswer()}},
 	})
 }

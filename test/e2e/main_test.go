@@ -106,10 +106,16 @@ type reply struct {
 	Raw    string
 }
 
-// do sends a request with a JSON body (none when body is "").
+// described checks every exchange against the services' OpenAPI
+// documents.
+var described = stacktest.Describe()
+
+// do sends a request with a JSON body (none when body is ""), and checks
+// it and its answer against the service's OpenAPI document.
 func do(t *testing.T, method, url, body string, headers ...string) reply {
 	t.Helper()
 	status, header, raw := stacktest.Do(t, method, url, body, headers...)
+	described.Check(t, method, url, []byte(body), status, header, raw)
 	r := reply{Status: status, Header: header, Raw: string(raw)}
 	if len(bytes.TrimSpace(raw)) > 0 && strings.Contains(header.Get("Content-Type"), "json") {
 		if err := json.Unmarshal(raw, &r.Body); err != nil {

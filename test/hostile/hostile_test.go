@@ -73,10 +73,15 @@ func (a answer) code() string {
 	return p.Code
 }
 
+// described checks every exchange against the services' OpenAPI
+// documents, which it reads with the key that holds every scope.
+var described = stacktest.Describe("Authorization", "Bearer "+key)
+
 // do sends a request; headers come in name, value pairs.
 func do(t *testing.T, method, url, body string, headers ...string) answer {
 	t.Helper()
 	status, header, raw := stacktest.Do(t, method, url, body, headers...)
+	described.Check(t, method, url, []byte(body), status, header, raw)
 	return answer{status, header, string(raw)}
 }
 
@@ -101,9 +106,19 @@ func routes(t *testing.T, kind config.Kind) [][2]string {
 	return out
 }
 
-// open are the paths served without a key.
+// open are the paths served without a key: the probes, and the API docs
+// page with its script and style, which hold no data (the page asks for a
+// key to read the OpenAPI document).
 func open(path string) bool {
-	return path == "/healthz" || path == "/readyz" || strings.HasSuffix(path, "/health") && strings.Count(path, "/") <= 4
+	if path == "/healthz" || path == "/readyz" {
+		return true
+	}
+	for _, suffix := range []string{"/health", "/docs", "/docs.js", "/docs.css"} {
+		if strings.HasSuffix(path, suffix) && strings.Count(path, "/") <= 4 {
+			return true
+		}
+	}
+	return false
 }
 
 func TestHostileRequests(t *testing.T) {

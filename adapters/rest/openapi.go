@@ -1,0 +1,309 @@
+package rest
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// The OpenAPI document of each service is made from the same route table
+// the router serves (route below), and the schemas from the Go types the
+// handlers decode and answer with: a route cannot be served without being
+// described, and a field cannot change without its schema changing.
+
+// route is one operation: how it is served and what describes it.
+type route struct {
+	method, pattern string
+	// scope is what a key needs (none for open routes).
+	scope   string
+	handler http.Handler
+	summary string
+	// body is a value of the request body's type; nil when there is none.
+	body         any
+	bodyOptional bool
+	query        []string // query parameters, all strings
+	status       int      // the success status (200 when 0)
+	also         []int    // other statuses answered with the same body
+	answer       any      // a value of the answer's type; nil: not JSON
+	contentType  string   // the answer's media type when not JSON
+}
+
+// mount serves rt on r.
+func (rt route) mount(r chi.Router) {
+	if rt.scope == "" {
+		r.Method(rt.method, rt.pattern, rt.handler)
+		return
+	}
+	r.With(need(rt.scope)).Method(rt.method, rt.pattern, rt.handler)
+}
+
+// openAPI describes service's routes as an OpenAPI 3.1 document: those of
+// api under / and under /api/v1, those of root under / only.
+func openAPI(service string, api, root []route) []byte {
+	s := &schemas{defs: map[string]any{}, named: map[reflect.Type]string{}, used: map[string]bool{}}
+	s.of(reflect.TypeOf(Problem{}), false)
+	paths := map[string]map[string]any{}
+	add := func(prefix string, routes []route) {
+		for _, rt := range routes {
+			path := prefix + rt.pattern
+			if paths[path] == nil {
+				paths[path] = map[string]any{}
+			}
+			paths[path][strings.ToLower(rt.method)] = s.operation(prefix, rt)
+		}
+	}
+	add("", api)
+	add("/api/v1", api)
+	add("", root)
+	doc := map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":   service,
+			"version": "1",
+			"description": "Every route is served both at the root (as the original served it) and under /api/v1. " +
+				"Errors are RFC 9457 problem documents (application/problem+json) whose code names the problem.",
+		},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas": s.defs,
+			"securitySchemes": map[string]any{
+				"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <secret>"},
+				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
+			},
+		},
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		panic("rest: the OpenAPI document does not encode: " + err.Error()) // maps, strings and numbers only
+	}
+	return out
+}
+
+var pathParam = regexp.MustCompile(`\{(\w+)\}`)
+
+// problemStatuses are the problems a route may answer with, by what it
+// takes, and what each means.
+var problemStatuses = map[int]string{
+	400: "the request could not be read: malformed JSON, an unknown field, a wrong type (request.malformed, request.unreadable, request.body_required, request.ambiguous, request.id_mismatch, request.idempotency_key)",
+	401: "no key, or an unknown one (auth.required)",
+	403: "the key lacks the route's scope (auth.scope)",
+	404: "no such resource (<resource>.not_found), or no such route (route.not_found)",
+	409: "the change conflicts with the resource's state, or a request with the same Idempotency-Key is under way",
+	413: "the body is too large (request.too_large)",
+	415: "the body is not JSON (request.content_type)",
+	422: "the request was read but is not valid (validation, and the rule it breaks), or an Idempotency-Key was reused with another body",
+	429: "too many requests from this client (rate.limited); see Retry-After",
+	500: "an unexpected error, logged with the request's id",
+	503: "a dependency (the database) cannot take the work now; see Retry-After",
+}
+
+func (s *schemas) operation(prefix string, rt route) map[string]any {
+	op := map[string]any{
+		"operationId": operationID(prefix, rt),
+		"summary":     rt.summary,
+	}
+	if prefix == "" {
+		op["tags"] = []string{"root paths"}
+	} else {
+		op["tags"] = []string{"/api/v1"}
+	}
+	var params []any
+	for _, m := range pathParam.FindAllStringSubmatch(rt.pattern, -1) {
+		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+	}
+	for _, q := range rt.query {
+		params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+	}
+	if rt.method == http.MethodPost {
+		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "schema": map[string]any{"type": "string"},
+			"description": "repeats of the request with this key get the first answer"})
+	}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	if rt.body != nil {
+		op["requestBody"] = map[string]any{
+			"required": !rt.bodyOptional,
+			"content":  map[string]any{"application/json": map[string]any{"schema": s.of(reflect.TypeOf(rt.body), true)}},
+		}
+	}
+	status := rt.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	answer := map[string]any{"description": http.StatusText(status)}
+	switch {
+	case rt.answer != nil:
+		answer["content"] = map[string]any{"application/json": map[string]any{"schema": s.of(reflect.TypeOf(rt.answer), false)}}
+	case strings.HasSuffix(rt.contentType, "json"): // a document of its own kind (OpenAPI, AsyncAPI)
+		answer["content"] = map[string]any{rt.contentType: map[string]any{"schema": map[string]any{"type": "object"}}}
+	case rt.contentType != "":
+		answer["content"] = map[string]any{rt.contentType: map[string]any{"schema": map[string]any{"type": "string"}}}
+	}
+	responses := map[string]any{itoa(status): answer}
+	for _, also := range rt.also {
+		responses[itoa(also)] = answer
+	}
+	for code, why := range problemStatuses {
+		if s.mayAnswer(rt, code) {
+			responses[itoa(code)] = map[string]any{"description": why,
+				"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
+		}
+	}
+	op["responses"] = responses
+	if rt.scope != "" {
+		op["security"] = []any{map[string]any{"bearer": []string{}}, map[string]any{"apiKey": []string{}}}
+		op["x-scope"] = rt.scope
+		op["description"] = "Needs a key with the " + rt.scope + " scope when the service has keys."
+	} else {
+		op["security"] = []any{}
+	}
+	return op
+}
+
+// mayAnswer reports whether rt may answer with the problem status.
+func (s *schemas) mayAnswer(rt route, status int) bool {
+	switch status {
+	case 401, 403:
+		return rt.scope != ""
+	case 413, 415:
+		return rt.body != nil
+	case 409:
+		return rt.method == http.MethodPost
+	case 400, 422:
+		return rt.body != nil || len(rt.query) > 0 || rt.method == http.MethodPost
+	case 404:
+		return strings.Contains(rt.pattern, "{") || rt.method == http.MethodPost
+	case 503:
+		return rt.scope != "" // a route with a key reads or writes the database
+	}
+	return true
+}
+
+func operationID(prefix string, rt route) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(rt.method))
+	for _, part := range strings.FieldsFunc(prefix+rt.pattern, func(r rune) bool { return r == '/' || r == '-' || r == '{' || r == '}' }) {
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// schemas builds JSON Schemas (the 2020-12 dialect OpenAPI 3.1 uses) from
+// Go types, one named schema per struct type.
+type schemas struct {
+	defs  map[string]any
+	named map[reflect.Type]string
+	used  map[string]bool // names given
+}
+
+var (
+	timeType   = reflect.TypeOf(time.Time{})
+	numberType = reflect.TypeOf(json.Number(""))
+	// decimals are read from a JSON string or number.
+	decimalTypes = []reflect.Type{reflect.TypeOf(amount{}), reflect.TypeOf(income{})}
+	dataType     = reflect.TypeOf(templateData(nil))
+)
+
+// of returns the schema of t; request bodies refuse unknown fields and
+// require nothing (which fields a request needs depends on each other and
+// is the use case's to say, in a 422).
+func (s *schemas) of(t reflect.Type, request bool) map[string]any {
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t == numberType:
+		return map[string]any{"type": "number"}
+	case slices.Contains(decimalTypes, t):
+		return map[string]any{"type": []string{"string", "number"}, "description": "a decimal, as a string or a number"}
+	case t == dataType:
+		return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": []string{"string", "number", "boolean"}},
+			"description": "the template's keys and their values"}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return s.of(t.Elem(), request)
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		// A nil slice encodes as null.
+		return map[string]any{"type": []string{"array", "null"}, "items": s.of(t.Elem(), request)}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": s.of(t.Elem(), request)}
+	case reflect.Struct:
+		return s.object(t, request)
+	}
+	return map[string]any{} // any
+}
+
+// object returns a reference to the named schema of struct type t, made on
+// first use.
+func (s *schemas) object(t reflect.Type, request bool) map[string]any {
+	if name, ok := s.named[t]; ok {
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+	name := schemaName(t)
+	for s.used[name] {
+		name += "_" // two types of one name in different packages
+	}
+	s.named[t], s.used[name] = name, true
+	props, required := map[string]any{}, []string{}
+	s.fields(t, request, props, &required)
+	def := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		slices.Sort(required)
+		def["required"] = required
+	}
+	s.defs[name] = def
+	return map[string]any{"$ref": "#/components/schemas/" + name}
+}
+
+// fields adds the JSON fields of struct type t (embedded ones flattened).
+func (s *schemas) fields(t reflect.Type, request bool, props map[string]any, required *[]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			s.fields(f.Type, request, props, required)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = s.of(f.Type, request)
+		if !request && !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
+			*required = append(*required, name)
+		}
+	}
+}
+
+// schemaName names a schema after its Go type: onboardRequest is
+// OnboardRequest, customerBody is Customer.
+func schemaName(t reflect.Type) string {
+	name := strings.TrimSuffix(t.Name(), "Body")
+	if name == "" {
+		name = "Object"
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
+}
