@@ -10,9 +10,10 @@ import (
 	"gorm.io/gorm"
 )
 
-// Group commit. SQLite (an engine with GroupCommit) has one writer, and with synchronous=FULL each
-// commit waits for the disk: one transaction per request or message caps a
-// service at a few thousand writes a second, whoever is waiting. So every
+// Group commit. SQLite (an engine with GroupCommit) has one writer, and
+// with synchronous=FULL each commit waits for the disk: one transaction per
+// request or message caps a service at a few thousand writes a second,
+// whoever is waiting. So every
 // write is a unit handed to one writer goroutine, which takes all the units
 // waiting, runs each in a savepoint of one shared transaction, and commits
 // once for all of them. A unit that fails is rolled back to its savepoint
