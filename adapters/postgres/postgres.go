@@ -160,6 +160,7 @@ func newEngine(ctx context.Context, schema sqlstore.Schema, opts Options) (sqlst
 		},
 		Numbered:    true,
 		Translate:   translate,
+		Invalid:     invalid,
 		Unavailable: unavailable,
 		Leading:     relay.held.Load,
 		Notify:      "SELECT pg_notify('" + relay.channel + "', '')",
@@ -186,6 +187,14 @@ func translate(err error) error {
 		}
 	}
 	return err
+}
+
+// invalid reports the errors of a value PostgreSQL cannot hold: text with
+// a NUL character or that is not valid UTF-8 (which SQLite stores as
+// given), whether written or looked up.
+func invalid(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "22021" || pg.Code == "22P05") // character_not_in_repertoire, untranslatable_character
 }
 
 // unavailable reports the errors of a database that cannot take the work

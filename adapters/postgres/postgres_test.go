@@ -235,3 +235,21 @@ func TestMoreConcurrentWritersThanConnectionsAllGetThrough(t *testing.T) {
 		}
 	}
 }
+
+func TestTextTheDatabaseCannotHoldIsInvalidInputNotAFailure(t *testing.T) {
+	// PostgreSQL's text holds no NUL character and only valid UTF-8;
+	// SQLite stores either as given. Such a value is the caller's fault:
+	// a 422, or a dead letter, not a failure retried for ever.
+	db := mustOpen(t, postgres.OpenCustomers)
+	ctx := context.Background()
+	for _, id := range []string{"a\x00b", "bad\xff"} {
+		_, err := db.Customers().Get(ctx, id)
+		if fault.KindOf(err) != fault.Invalid {
+			t.Errorf("Get(%q): %v (%v), want invalid", id, err, fault.KindOf(err))
+		}
+		err = db.Transact(ctx, func(ctx context.Context) error { return db.Inbox().Claim(ctx, id) })
+		if fault.KindOf(err) != fault.Invalid {
+			t.Errorf("Claim(%q): %v (%v), want invalid", id, err, fault.KindOf(err))
+		}
+	}
+}

@@ -97,7 +97,7 @@ var problemStatuses = map[int]string{
 	409: "the change conflicts with the resource's state, or a request with the same Idempotency-Key is under way",
 	413: "the body is too large (request.too_large)",
 	415: "the body is not JSON (request.content_type)",
-	422: "the request was read but is not valid (validation, and the rule it breaks), or an Idempotency-Key was reused with another body",
+	422: "the request was read but is not valid (validation, and the rule it breaks; an id no resource can have), or an Idempotency-Key was reused with another body",
 	429: "too many requests from this client (rate.limited); see Retry-After",
 	500: "an unexpected error, logged with the request's id",
 	503: "a dependency (the database) cannot take the work now; see Retry-After",
@@ -176,8 +176,10 @@ func (s *schemas) mayAnswer(rt route, status int) bool {
 		return rt.body != nil
 	case 409:
 		return rt.method == http.MethodPost
-	case 400, 422:
+	case 400:
 		return rt.body != nil || len(rt.query) > 0 || rt.method == http.MethodPost
+	case 422:
+		return rt.body != nil || len(rt.query) > 0 || rt.method == http.MethodPost || strings.Contains(rt.pattern, "{")
 	case 404:
 		return strings.Contains(rt.pattern, "{") || rt.method == http.MethodPost
 	case 503:

@@ -34,6 +34,9 @@ func (db *DB) internal(err error) error {
 	if _, ok := fault.As(err); ok {
 		return err
 	}
+	if db.engine.Invalid != nil && db.engine.Invalid(err) {
+		return fault.New(fault.Invalid, "validation", "a value holds text that cannot be stored: it must be valid UTF-8, without NUL characters").With("", err)
+	}
 	if db.engine.Unavailable != nil && db.engine.Unavailable(err) {
 		// The database is there but cannot take the work now (another
 		// process holds it, the disk is full): an infrastructure fault,

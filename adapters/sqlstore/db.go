@@ -69,6 +69,11 @@ type Engine struct {
 	// work now (busy, locked, full, a serialisation failure): retried by
 	// callers, and a 503 for API clients.
 	Unavailable func(error) bool
+	// Invalid, if set, reports an error that says a value cannot be
+	// stored as given (PostgreSQL's text holds no NUL character and only
+	// valid UTF-8): the caller's fault, a 422 for API clients and a
+	// dead letter for consumers, not a failure to retry.
+	Invalid func(error) bool
 	// GroupCommit sends every write to one writer goroutine that commits
 	// the waiting ones together (see writer.go): for a database with one
 	// writer. Otherwise each unit of work is a transaction of its own.

@@ -164,6 +164,41 @@ func TestHostileRequests(t *testing.T) {
 		}
 	})
 
+	t.Run("text a database cannot hold is refused, not a failure", func(t *testing.T) {
+		// A NUL character or bytes that are not UTF-8, in a path, a query
+		// or a body: PostgreSQL's text refuses them where SQLite stores
+		// them; either way the answer is a refusal, never a 5xx.
+		auth := []string{"Authorization", "Bearer " + key}
+		for _, id := range []string{"a%00b", "%ff%fe"} {
+			for _, target := range []struct {
+				kind config.Kind
+				path string
+			}{
+				{config.Customer, "/customers/" + id}, {config.Customer, "/customers/" + id + "/history"},
+				{config.Customer, "/customers/" + id + "/notifications"}, {config.Customer, "/customers?cursor=" + id},
+				{config.Profiling, "/profiling/" + id}, {config.Notifications, "/notifications/" + id},
+				{config.Notifications, "/notifications?customerId=" + id},
+			} {
+				if a := do(t, "GET", s.urls[target.kind]+target.path, "", auth...); a.status >= 500 {
+					t.Errorf("GET %s: %d %s", target.path, a.status, a.body)
+				}
+			}
+		}
+		for _, target := range []struct {
+			kind       config.Kind
+			path, body string
+		}{
+			{config.Customer, "/customers/activate", `{"customerId":"a\u0000b"}`},
+			{config.Customer, "/customers/first-payment", `{"customerId":"a\u0000b","amount":"10"}`},
+			{config.Profiling, "/profiling/promote", `{"customerId":"a\u0000b","age":30}`},
+			{config.Profiling, "/profiling/evaluate", `{"customerId":"a\u0000b","age":30}`},
+		} {
+			if a := do(t, "POST", s.urls[target.kind]+target.path, target.body, auth...); a.status >= 500 {
+				t.Errorf("POST %s %s: %d %s", target.path, target.body, a.status, a.body)
+			}
+		}
+	})
+
 	t.Run("a thousand invented methods add at most one series", func(t *testing.T) {
 		base := s.urls[config.Customer]
 		series(t, base) // so that the scrape's own series is there before counting
