@@ -5,8 +5,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/fintechlabs/customers/adapters/typeschema"
 	"github.com/fintechlabs/customers/core/event"
 )
 
@@ -26,7 +26,7 @@ func AsyncAPI(title string) ([]byte, error) {
 			"title":         topic + " (schema version " + strconv.Itoa(event.SchemaVersion(topic)) + ")",
 			"contentType":   event.ContentType,
 			"headers":       headers(topic, owner),
-			"payload":       schemaOf(reflect.TypeOf(event.Payload(topic))),
+			"payload":       (&typeschema.Generator{}).Of(reflect.TypeOf(event.Payload(topic))),
 			"correlationId": map[string]any{"location": "$message.header#/ce_subject"},
 			"bindings": map[string]any{"kafka": map[string]any{
 				"key":            map[string]any{"type": "string", "description": "the customer id (the notification id for a message to no customer): one customer's events stay in one partition, in order"},
@@ -99,83 +99,5 @@ func headers(topic, owner string) map[string]any {
 		"type":       "object",
 		"required":   []string{headerSpecVersion, headerID, headerType, headerSource, headerTime},
 		"properties": props,
-	}
-}
-
-var (
-	timeType   = reflect.TypeOf(time.Time{})
-	numberType = reflect.TypeOf(json.Number(""))
-)
-
-// schemaOf returns the JSON Schema of values of t as encoding/json writes
-// them: tagged names, embedded structs flattened, omitempty fields
-// optional.
-func schemaOf(t reflect.Type) map[string]any {
-	switch {
-	case t == timeType:
-		return map[string]any{"type": "string", "format": "date-time"}
-	case t == numberType:
-		return map[string]any{"type": "number"}
-	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		return nullable(schemaOf(t.Elem()))
-	case reflect.String:
-		return map[string]any{"type": "string"}
-	case reflect.Bool:
-		return map[string]any{"type": "boolean"}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return map[string]any{"type": "integer"}
-	case reflect.Float32, reflect.Float64:
-		return map[string]any{"type": "number"}
-	case reflect.Slice, reflect.Array: // a nil slice is written null
-		return nullable(map[string]any{"type": "array", "items": schemaOf(t.Elem())})
-	case reflect.Map:
-		return nullable(map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem())})
-	case reflect.Struct:
-		props, required := map[string]any{}, []string{}
-		fields(t, props, &required)
-		s := map[string]any{"type": "object", "properties": props}
-		if len(required) > 0 {
-			s["required"] = required
-		}
-		return s
-	}
-	return map[string]any{}
-}
-
-// nullable lets s also be null, as encoding/json writes a nil pointer,
-// slice or map.
-func nullable(s map[string]any) map[string]any {
-	if t, ok := s["type"].(string); ok {
-		s["type"] = []string{t, "null"}
-	}
-	return s
-}
-
-// fields adds t's JSON fields to props, flattening embedded structs as
-// encoding/json does.
-func fields(t reflect.Type, props map[string]any, required *[]string) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			fields(f.Type, props, required)
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		props[name] = schemaOf(f.Type)
-		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
-			*required = append(*required, name)
-		}
 	}
 }

@@ -5,11 +5,11 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/fintechlabs/customers/adapters/typeschema"
 )
 
 // The OpenAPI document of each service is made from the same route table
@@ -46,8 +46,8 @@ func (rt route) mount(r chi.Router) {
 // openAPI describes service's routes as an OpenAPI 3.1 document: those of
 // api under / and under /api/v1, those of root under / only.
 func openAPI(service string, api, root []route) []byte {
-	s := &schemas{defs: map[string]any{}, named: map[reflect.Type]string{}, used: map[string]bool{}}
-	s.of(reflect.TypeOf(Problem{}), false)
+	s := &schemas{typeschema.Generator{Special: special, RefPrefix: "#/components/schemas/", Name: schemaName}}
+	s.Of(reflect.TypeOf(Problem{}))
 	paths := map[string]map[string]any{}
 	add := func(prefix string, routes []route) {
 		for _, rt := range routes {
@@ -71,7 +71,7 @@ func openAPI(service string, api, root []route) []byte {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": s.defs,
+			"schemas": s.Defs,
 			"securitySchemes": map[string]any{
 				"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <secret>"},
 				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
@@ -130,7 +130,7 @@ func (s *schemas) operation(prefix string, rt route) map[string]any {
 	if rt.body != nil {
 		op["requestBody"] = map[string]any{
 			"required": !rt.bodyOptional,
-			"content":  map[string]any{"application/json": map[string]any{"schema": s.of(reflect.TypeOf(rt.body), true)}},
+			"content":  map[string]any{"application/json": map[string]any{"schema": s.Input(reflect.TypeOf(rt.body))}},
 		}
 	}
 	status := rt.status
@@ -140,7 +140,7 @@ func (s *schemas) operation(prefix string, rt route) map[string]any {
 	answer := map[string]any{"description": http.StatusText(status)}
 	switch {
 	case rt.answer != nil:
-		answer["content"] = map[string]any{"application/json": map[string]any{"schema": s.of(reflect.TypeOf(rt.answer), false)}}
+		answer["content"] = map[string]any{"application/json": map[string]any{"schema": s.Of(reflect.TypeOf(rt.answer))}}
 	case strings.HasSuffix(rt.contentType, "json"): // a document of its own kind (OpenAPI, AsyncAPI)
 		answer["content"] = map[string]any{rt.contentType: map[string]any{"schema": map[string]any{"type": "object"}}}
 	case rt.contentType != "":
@@ -202,102 +202,19 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// schemas builds JSON Schemas (the 2020-12 dialect OpenAPI 3.1 uses) from
-// Go types, one named schema per struct type.
-type schemas struct {
-	defs  map[string]any
-	named map[reflect.Type]string
-	used  map[string]bool // names given
-}
+// schemas makes the schemas of the document's bodies.
+type schemas struct{ typeschema.Generator }
 
-var (
-	timeType   = reflect.TypeOf(time.Time{})
-	numberType = reflect.TypeOf(json.Number(""))
-	// decimals are read from a JSON string or number.
-	decimalTypes = []reflect.Type{reflect.TypeOf(amount{}), reflect.TypeOf(income{})}
-	dataType     = reflect.TypeOf(templateData(nil))
-)
-
-// of returns the schema of t; request bodies refuse unknown fields and
-// require nothing (which fields a request needs depends on each other and
-// is the use case's to say, in a 422).
-func (s *schemas) of(t reflect.Type, request bool) map[string]any {
-	switch {
-	case t == timeType:
-		return map[string]any{"type": "string", "format": "date-time"}
-	case t == numberType:
-		return map[string]any{"type": "number"}
-	case slices.Contains(decimalTypes, t):
-		return map[string]any{"type": []string{"string", "number"}, "description": "a decimal, as a string or a number"}
-	case t == dataType:
+// special gives the schemas of the request types that read themselves.
+func special(t reflect.Type) (map[string]any, bool) {
+	switch t {
+	case reflect.TypeOf(amount{}), reflect.TypeOf(income{}):
+		return map[string]any{"type": []string{"string", "number"}, "description": "a decimal, as a string or a number"}, true
+	case reflect.TypeOf(templateData(nil)):
 		return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": []string{"string", "number", "boolean"}},
-			"description": "the template's keys and their values"}
+			"description": "the template's keys and their values"}, true
 	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		return s.of(t.Elem(), request)
-	case reflect.String:
-		return map[string]any{"type": "string"}
-	case reflect.Bool:
-		return map[string]any{"type": "boolean"}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return map[string]any{"type": "integer"}
-	case reflect.Float32, reflect.Float64:
-		return map[string]any{"type": "number"}
-	case reflect.Slice, reflect.Array:
-		// A nil slice encodes as null.
-		return map[string]any{"type": []string{"array", "null"}, "items": s.of(t.Elem(), request)}
-	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": s.of(t.Elem(), request)}
-	case reflect.Struct:
-		return s.object(t, request)
-	}
-	return map[string]any{} // any
-}
-
-// object returns a reference to the named schema of struct type t, made on
-// first use.
-func (s *schemas) object(t reflect.Type, request bool) map[string]any {
-	if name, ok := s.named[t]; ok {
-		return map[string]any{"$ref": "#/components/schemas/" + name}
-	}
-	name := schemaName(t)
-	for s.used[name] {
-		name += "_" // two types of one name in different packages
-	}
-	s.named[t], s.used[name] = name, true
-	props, required := map[string]any{}, []string{}
-	s.fields(t, request, props, &required)
-	def := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
-	if len(required) > 0 {
-		slices.Sort(required)
-		def["required"] = required
-	}
-	s.defs[name] = def
-	return map[string]any{"$ref": "#/components/schemas/" + name}
-}
-
-// fields adds the JSON fields of struct type t (embedded ones flattened).
-func (s *schemas) fields(t reflect.Type, request bool, props map[string]any, required *[]string) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			s.fields(f.Type, request, props, required)
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		props[name] = s.of(f.Type, request)
-		if !request && !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
-			*required = append(*required, name)
-		}
-	}
+	return nil, false
 }
 
 // schemaName names a schema after its Go type: onboardRequest is
