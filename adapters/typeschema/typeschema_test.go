@@ -15,14 +15,13 @@ type base struct {
 
 type item struct {
 	base
-	Name     string            `json:"name"`
-	Note     string            `json:"note,omitempty"`
-	Count    *int              `json:"count"`
-	At       time.Time         `json:"at"`
-	Tags     []string          `json:"tags"`
-	Labels   map[string]string `json:"labels,omitempty"`
-	Skipped  string            `json:"-"`
-	internal string
+	Name    string            `json:"name"`
+	Note    string            `json:"note,omitempty"`
+	Count   *int              `json:"count"`
+	At      time.Time         `json:"at"`
+	Tags    []string          `json:"tags"`
+	Labels  map[string]string `json:"labels,omitempty"`
+	Skipped string            `json:"-"`
 }
 
 type box struct {
