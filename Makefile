@@ -9,7 +9,7 @@ TEST_PKGS = $(shell $(GO) list ./... | grep -v /test/faults)
 CORE_PKGS := $(shell $(GO) list ./core/... 2>/dev/null)
 FUZZTIME ?= 10s
 
-.PHONY: help run test test-faults test-kafka test-postgres test-scale bench lint fmt vet staticcheck mocks mocks-check cover fuzz tidy tidy-check build
+.PHONY: help run test test-faults test-kafka test-postgres test-scale test-ui bench lint fmt vet staticcheck mocks mocks-check cover fuzz tidy tidy-check build
 .DEFAULT_GOAL := help
 
 ## help: list the targets
@@ -46,6 +46,10 @@ test-postgres:
 ## test-scale: two replicas of each service (six processes) on Apache Kafka and PostgreSQL, one of each killed mid-load
 test-scale:
 	test/scale/run.sh
+
+## test-ui: the web console's journeys in a real browser (Debian's chromium), with screenshots in test/ui/output
+test-ui:
+	test/ui/run.sh
 
 ## bench: micro-benchmarks of the hot paths, then the whole system, three runs each (quote the median)
 bench:

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/fintechlabs/customers/adapters/broker"
+	"github.com/fintechlabs/customers/adapters/console"
 	"github.com/fintechlabs/customers/adapters/logging"
 	"github.com/fintechlabs/customers/apps/cli"
 	"github.com/fintechlabs/customers/apps/config"
@@ -45,6 +47,10 @@ type Stack struct {
 	// the same data.
 	BrokerOptions broker.Options
 	brokers       string
+	// console serves the web console, when it is on.
+	console     *http.Server
+	consoleURL  string
+	consoleDone chan error
 }
 
 // StartStack starts the system. Without KAFKA_BROKERS it starts an embedded
@@ -97,8 +103,36 @@ func Start(ctx context.Context, env config.Env, log *slog.Logger) (st *Stack, er
 	for _, kind := range config.Kinds {
 		st.Services[kind].Start()
 	}
+	addr, ok := env("CONSOLE_ADDR")
+	if !ok || addr == "" {
+		addr = "127.0.0.1:3000"
+	}
+	if addr != "off" {
+		if err := st.startConsole(addr, log); err != nil {
+			return st, err
+		}
+	}
 	return st, nil
 }
+
+// startConsole serves the web console on addr, over the services' APIs.
+func (st *Stack) startConsole(addr string, log *slog.Logger) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("the console on %s: %w (set CONSOLE_ADDR, or off)", addr, err)
+	}
+	handler := console.New(console.Options{Log: log.With("service", "console"), URLs: console.URLs{
+		Customers: st.Services[config.Customer].URL(), Profiling: st.Services[config.Profiling].URL(),
+		Notifications: st.Services[config.Notifications].URL()}})
+	st.console = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	st.consoleURL = "http://" + l.Addr().String()
+	st.consoleDone = make(chan error, 1)
+	go func() { st.consoleDone <- st.console.Serve(l) }()
+	return nil
+}
+
+// ConsoleURL is where the web console answers, "" when it is off.
+func (st *Stack) ConsoleURL() string { return st.consoleURL }
 
 // Brokers returns the bootstrap servers the stack uses.
 func (st *Stack) Brokers() string { return st.brokers }
@@ -117,9 +151,13 @@ func (st *Stack) Failed() <-chan error {
 	return out
 }
 
-// Shutdown stops the services in reverse order, then the broker.
+// Shutdown stops the console, the services in reverse order, then the
+// broker.
 func (st *Stack) Shutdown(ctx context.Context) error {
 	var errs []error
+	if st.console != nil {
+		errs = append(errs, st.console.Shutdown(ctx))
+	}
 	for i := len(config.Kinds) - 1; i >= 0; i-- {
 		if s, ok := st.Services[config.Kinds[i]]; ok {
 			errs = append(errs, s.Shutdown(ctx))
@@ -144,6 +182,9 @@ func (st *Stack) Banner() string {
 		if s, ok := st.Services[k]; ok {
 			fmt.Fprintf(&b, "  🌐 %s\n", s.Describe())
 		}
+	}
+	if st.consoleURL != "" {
+		fmt.Fprintf(&b, "  🖥️  console              %s   customers, their journeys, the flows, the mailbox\n", st.consoleURL)
 	}
 	c := st.Services[config.Customer].URL()
 	p := st.Services[config.Profiling].URL()

@@ -167,7 +167,7 @@ func TestEveryDocumentedRouteExists(t *testing.T) {
 // variables returns every configuration variable the code reads.
 func variables(t *testing.T) map[string]bool {
 	t.Helper()
-	read := map[string]bool{"KAFKA_BROKERS": true, "DATA_DIR": true, "EMBEDDED_KAFKA_PORT": true} // read by the stack itself
+	read := map[string]bool{"KAFKA_BROKERS": true, "DATA_DIR": true, "EMBEDDED_KAFKA_PORT": true, "CONSOLE_ADDR": true} // read by the stack itself
 	record := func(k string) (string, bool) {
 		for _, p := range []string{"CUSTOMER_", "PROFILING_", "NOTIFICATIONS_"} {
 			k = strings.TrimPrefix(k, p)

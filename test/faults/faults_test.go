@@ -522,7 +522,7 @@ func TestCrashes(t *testing.T) {
 	}
 	ports := map[string]int{"CUSTOMER": freePort(t), "PROFILING": freePort(t), "NOTIFICATIONS": freePort(t)}
 	env := []string{"DATA_DIR=" + filepath.Join(dir, "data"), "EMBEDDED_KAFKA_PORT=" + strconv.Itoa(freePort(t)),
-		"LOG_FORMAT=json", "KAFKA_SESSION_TIMEOUT=6s", "KAFKA_HEARTBEAT_INTERVAL=500ms", "KAFKA_REBALANCE_TIMEOUT=5s"}
+		"LOG_FORMAT=json", "KAFKA_SESSION_TIMEOUT=6s", "KAFKA_HEARTBEAT_INTERVAL=500ms", "KAFKA_REBALANCE_TIMEOUT=5s", "CONSOLE_ADDR=off"}
 	for k, p := range ports {
 		env = append(env, fmt.Sprintf("%s_HTTP_ADDR=127.0.0.1:%d", k, p))
 	}

@@ -36,7 +36,10 @@ func Describe(headers ...string) *Described {
 // document is one service's OpenAPI document, its path templates and its
 // compiled schemas.
 type document struct {
-	paths    map[string]map[string]operation
+	paths map[string]map[string]operation
+	// mu guards the compiler and the schemas compiled so far: tests check
+	// answers from many goroutines at once.
+	mu       sync.Mutex
 	compiler *jsonschema.Compiler
 	schemas  map[string]*jsonschema.Schema // by JSON pointer
 }
@@ -119,19 +122,30 @@ func (doc *document) checkBody(t testing.TB, where, pointer string, header http.
 }
 
 func (doc *document) validate(pointer string, raw []byte) error {
-	schema, ok := doc.schemas[pointer]
-	if !ok {
-		var err error
-		if schema, err = doc.compiler.Compile("openapi.json" + pointer); err != nil {
-			return fmt.Errorf("compile %s: %w", pointer, err)
-		}
-		doc.schemas[pointer] = schema
+	schema, err := doc.schema(pointer)
+	if err != nil {
+		return err
 	}
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		return fmt.Errorf("not JSON: %w", err)
 	}
 	return schema.Validate(v)
+}
+
+// schema returns the schema at pointer, compiled once.
+func (doc *document) schema(pointer string) (*jsonschema.Schema, error) {
+	doc.mu.Lock()
+	defer doc.mu.Unlock()
+	if s, ok := doc.schemas[pointer]; ok {
+		return s, nil
+	}
+	s, err := doc.compiler.Compile("openapi.json" + pointer)
+	if err != nil {
+		return nil, fmt.Errorf("compile %s: %w", pointer, err)
+	}
+	doc.schemas[pointer] = s
+	return s, nil
 }
 
 // match returns the path template that path falls under, the most

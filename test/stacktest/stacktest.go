@@ -27,7 +27,7 @@ import (
 // PostgreSQL server, each service keeps its tables there, in a new schema.
 func Env(name, dataDir string) (env map[string]string, topicPrefix string) {
 	env = map[string]string{
-		"DATA_DIR": dataDir, "EMBEDDED_KAFKA_PORT": "0",
+		"DATA_DIR": dataDir, "EMBEDDED_KAFKA_PORT": "0", "CONSOLE_ADDR": "127.0.0.1:0",
 		"CUSTOMER_HTTP_ADDR": "127.0.0.1:0", "PROFILING_HTTP_ADDR": "127.0.0.1:0", "NOTIFICATIONS_HTTP_ADDR": "127.0.0.1:0",
 		"KAFKA_SESSION_TIMEOUT": "6s", "KAFKA_HEARTBEAT_INTERVAL": "500ms", "KAFKA_REBALANCE_TIMEOUT": "5s",
 		"KAFKA_REQUEST_TIMEOUT": "10s", "KAFKA_MAX_ATTEMPTS": "3", "SHUTDOWN_TIMEOUT": "20s",
