@@ -145,9 +145,10 @@ func (c *console) list(w http.ResponseWriter, r *http.Request) {
 func (c *console) listWith(w http.ResponseWriter, r *http.Request, status int, p page) {
 	if p.Form == nil {
 		p.Form = r.URL.Query() // the filters, shown as chosen
+		p.Form.Set("action", "find")
 	}
 	q := url.Values{"limit": {"25"}}
-	for _, name := range []string{"status", "tier", "cursor"} {
+	for _, name := range []string{"status", "tier", "email", "cursor"} {
 		if v := r.URL.Query().Get(name); v != "" {
 			q.Set(name, v)
 		}
@@ -164,7 +165,7 @@ func (c *console) listWith(w http.ResponseWriter, r *http.Request, status int, p
 		next = "/?" + nq.Encode()
 	}
 	p.Title, p.Data = "Customers", map[string]any{"Customers": found.Customers, "Next": next,
-		"Status": r.URL.Query().Get("status"), "Tier": r.URL.Query().Get("tier")}
+		"Filtered": r.URL.Query().Get("status") != "" || r.URL.Query().Get("tier") != "" || r.URL.Query().Get("email") != ""}
 	c.render(w, r, status, "list.html", p)
 }
 
@@ -209,11 +210,12 @@ type input struct {
 	Blank                               string // the label of an empty option
 }
 
-// field makes the input name of the form of action on page p (action ""
-// for the customers page's forms); a select when options are given.
+// field makes the input name of the form of action on page p ("" for the
+// onboarding form, "find" for the filters); a select when options are
+// given.
 func field(p page, action, name, label, kind string, options ...string) input {
 	in := input{ID: strings.TrimPrefix(action+"-"+name, "-"), Name: name, Label: label, Type: kind, Options: options, Blank: "(not given)"}
-	if action == "" {
+	if action == "find" {
 		in.Blank = "(any)" // the customers page's filters
 	}
 	if p.Form.Get("action") == action {

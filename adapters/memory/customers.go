@@ -85,7 +85,8 @@ func (c customerStore) List(ctx context.Context, f customer.Filter, w page.Windo
 	defer c.s.enter(ctx)()
 	var all []customer.Customer
 	for _, cu := range c.s.customers.byID {
-		if (f.Status == "" || cu.Status == f.Status) && (f.Tier == "" || cu.Tier == f.Tier) && cu.ID > w.After {
+		if (f.Status == "" || cu.Status == f.Status) && (f.Tier == "" || cu.Tier == f.Tier) &&
+			(f.Email == "" || strings.EqualFold(string(cu.Email), string(f.Email))) && cu.ID > w.After {
 			all = append(all, cu.Saved())
 		}
 	}

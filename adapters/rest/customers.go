@@ -32,7 +32,7 @@ func CustomerRouter(svc Customers, opts Options) http.Handler {
 		{method: http.MethodPost, pattern: "/customers/promote/{customerId}", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.promote),
 			summary: "Promote a customer to a tier, as the original's path named it", body: promoteRequest{}, bodyOptional: true, answer: changedBody{}},
 		{method: http.MethodGet, pattern: "/customers", scope: ScopeCustomersRead, handler: http.HandlerFunc(h.list),
-			summary: "List customers, by status and tier, a page at a time", query: []string{"status", "tier", "limit", "cursor"}, answer: customerListBody{}},
+			summary: "List customers, by status, tier or email, a page at a time", query: []string{"status", "tier", "email", "limit", "cursor"}, answer: customerListBody{}},
 		{method: http.MethodGet, pattern: "/customers/{customerId}", scope: ScopeCustomersRead, handler: http.HandlerFunc(h.get),
 			summary: "A customer", answer: customerBody{}},
 		{method: http.MethodGet, pattern: "/customers/{customerId}/history", scope: ScopeCustomersRead, handler: http.HandlerFunc(h.history),
@@ -203,7 +203,7 @@ func (h *customerHandler) list(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := h.svc.List(r.Context(), q.Get("status"), q.Get("tier"), p)
+	res, err := h.svc.List(r.Context(), q.Get("status"), q.Get("tier"), q.Get("email"), p)
 	respond(w, r, h.opts.Log, http.StatusOK, res, err, func(res customer.Page) customerListBody {
 		return customerListBody{Customers: each(res.Customers, customerJSON), NextCursor: res.Next}
 	})

@@ -21,7 +21,7 @@ type Customers interface {
 	RecordFirstPayment(ctx context.Context, id string, r customer.PaymentRequest) (customer.Customer, error)
 	Promote(ctx context.Context, id, tier, reason string) (customer.Customer, error)
 	Get(ctx context.Context, id string) (customer.Customer, error)
-	List(ctx context.Context, status, tier string, p page.Request) (customer.Page, error)
+	List(ctx context.Context, status, tier, email string, p page.Request) (customer.Page, error)
 	History(ctx context.Context, id string) ([]customer.Change, error)
 	Notifications(ctx context.Context, id string) ([]customer.Notification, error)
 }

@@ -180,6 +180,9 @@ func (s *Customers) List(ctx context.Context, f customer.Filter, w page.Window) 
 	if f.Tier != "" {
 		q = q.Where("tier = ?", string(f.Tier))
 	}
+	if f.Email != "" {
+		q = q.Where("lower(email) = lower(?)", string(f.Email)) // the unique index's expression
+	}
 	if w.After != "" {
 		q = q.Where("id > ?", w.After)
 	}

@@ -254,6 +254,11 @@ func TestCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 		if len(active.Customers) != 3 || active.Next != "" || len(vip.Customers) != 1 || vip.Customers[0].ID != "c3" {
 			t.Fatalf("filters: active %d, vip %+v", len(active.Customers), vip.Customers)
 		}
+		byEmail, err := s.Views.List(ctx(t), customer.Filter{Email: "ANA.C3@Example.ES"}, page.Window{Limit: 10})
+		mustNot(t, err, "List by email")
+		if len(byEmail.Customers) != 1 || byEmail.Customers[0].ID != "c3" {
+			t.Fatalf("by email, whatever its case: %+v", byEmail.Customers)
+		}
 		exact, err := s.Views.List(ctx(t), customer.Filter{Status: customer.Active}, page.Window{Limit: 3})
 		mustNot(t, err, "List exactly a page")
 		if len(exact.Customers) != 3 || exact.Next != "" {

@@ -1,5 +1,7 @@
 package customer
 
+import "github.com/fintechlabs/customers/core/pii"
+
 // Page is one page of customers and the cursor to the next ("" at the end).
 type Page struct {
 	Customers []Customer
@@ -10,4 +12,7 @@ type Page struct {
 type Filter struct {
 	Status Status
 	Tier   Tier
+	// Email matches the customer's address whatever the case of its
+	// letters, as addresses are unique.
+	Email pii.Email
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/page"
+	"github.com/fintechlabs/customers/core/pii"
 	"github.com/fintechlabs/customers/ports"
 )
 
@@ -162,9 +163,10 @@ func (s *Service) Get(ctx context.Context, id string) (customer.Customer, error)
 	return s.customers.Get(ctx, id)
 }
 
-// List returns a page of customers, optionally filtered by status and tier.
-// Errors: fault.Invalid for an unknown status or tier or a bad page request.
-func (s *Service) List(ctx context.Context, status, tier string, p page.Request) (customer.Page, error) {
+// List returns a page of customers, optionally filtered by status, tier and
+// email. Errors: fault.Invalid for an unknown status or tier, an email that
+// is not one, or a bad page request.
+func (s *Service) List(ctx context.Context, status, tier, email string, p page.Request) (customer.Page, error) {
 	var f customer.Filter
 	var bad fault.Fields
 	var err error
@@ -175,6 +177,10 @@ func (s *Service) List(ctx context.Context, status, tier string, p page.Request)
 	if tier != "" {
 		f.Tier, err = customer.ParseTier(tier)
 		bad.Check("tier", err)
+	}
+	if email != "" {
+		f.Email, err = pii.ParseEmail(email)
+		bad.Check("email", err)
 	}
 	w, err := p.Parse()
 	if e, ok := fault.As(err); ok {

@@ -278,10 +278,10 @@ func TestInvalidRequestsNeverReachStorage(t *testing.T) {
 			_, err := f.svc.Promote(context.Background(), "c1", "gold", "")
 			return err
 		}},
-		{"a list filtered by an unknown status, tier and limit", func() error {
-			_, err := f.svc.List(context.Background(), "zombie", "gold", page.Request{Limit: 1000})
-			if e, _ := fault.As(err); len(e.Fields) != 3 {
-				return fmt.Errorf("want three field errors: %w", err)
+		{"a list filtered by an unknown status, tier, a bad email and limit", func() error {
+			_, err := f.svc.List(context.Background(), "zombie", "gold", "not-an-email", page.Request{Limit: 1000})
+			if e, _ := fault.As(err); len(e.Fields) != 4 {
+				return fmt.Errorf("want four field errors: %w", err)
 			}
 			return err
 		}},
@@ -299,7 +299,7 @@ func TestReadsComeFromStorage(t *testing.T) {
 	f := setup(t)
 	c := existing(t, customer.Active, customer.Basic)
 	f.customers.EXPECT().Get(gomock.Any(), "c1").Return(*c, nil)
-	f.views.EXPECT().List(gomock.Any(), customer.Filter{Status: customer.Active, Tier: customer.VIP}, page.Window{Limit: 5}).
+	f.views.EXPECT().List(gomock.Any(), customer.Filter{Status: customer.Active, Tier: customer.VIP, Email: "ana@example.es"}, page.Window{Limit: 5}).
 		Return(customer.Page{Customers: []customer.Customer{*c}}, nil)
 	f.views.EXPECT().History(gomock.Any(), "c1").Return(c.Changes(), nil)
 	f.views.EXPECT().Notifications(gomock.Any(), "c9").Return(nil, customer.ErrNotFound)
@@ -307,7 +307,7 @@ func TestReadsComeFromStorage(t *testing.T) {
 	if got, err := f.svc.Get(context.Background(), "c1"); err != nil || got.ID != "c1" {
 		t.Fatalf("Get = %+v, %v", got, err)
 	}
-	if p, err := f.svc.List(context.Background(), "active", "vip", page.Request{Limit: 5}); err != nil || len(p.Customers) != 1 {
+	if p, err := f.svc.List(context.Background(), "active", "vip", "ana@example.es", page.Request{Limit: 5}); err != nil || len(p.Customers) != 1 {
 		t.Fatalf("List = %+v, %v", p, err)
 	}
 	if h, err := f.svc.History(context.Background(), "c1"); err != nil || len(h) != 1 {

@@ -209,6 +209,15 @@ func TestTheConsoleRunsTheFlowsOfTheOriginal(t *testing.T) {
 		run(t, ctx, "list", 20*time.Second, chromedp.Navigate(console+"/?status=active"), chromedp.WaitVisible("table", chromedp.ByQuery))
 		waitText(t, ctx, "table", time.Second, email, "active")
 		screenshot(t, ctx, "customers")
+		run(t, ctx, "search by email", 20*time.Second, chromedp.Navigate(console+"/"), chromedp.WaitVisible("#find-email", chromedp.ByQuery),
+			chromedp.SendKeys("#find-email", strings.ToUpper(email), chromedp.ByQuery))
+		submit(t, ctx, "form.inline")
+		waitText(t, ctx, "tbody", time.Second, email)
+		var rows int
+		run(t, ctx, "count the rows", 5*time.Second, chromedp.Evaluate(`document.querySelectorAll("tbody tr").length`, &rows))
+		if rows != 1 {
+			t.Errorf("searching by email found %d rows, want 1", rows)
+		}
 		run(t, ctx, "mailbox", 20*time.Second, chromedp.Navigate(console+"/mailbox"), chromedp.WaitVisible(".mailbox", chromedp.ByQuery))
 		waitText(t, ctx, ".mailbox", time.Second, email)
 		screenshot(t, ctx, "mailbox")
