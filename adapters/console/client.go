@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"time"
 )
 
@@ -173,7 +174,45 @@ type (
 	mailbox struct {
 		Mailbox []mail `json:"mailbox"`
 	}
+	deadLetter struct {
+		Service   string    `json:"-"` // the service that gave up on it
+		Topic     string    `json:"topic"`
+		Partition int       `json:"partition"`
+		Offset    int64     `json:"offset"`
+		Group     string    `json:"group"`
+		Kind      string    `json:"kind"`
+		Error     string    `json:"error"`
+		Attempts  int       `json:"attempts"`
+		FailedAt  time.Time `json:"failedAt"`
+		Key       string    `json:"key"`
+	}
+	deadLetters struct {
+		DeadLetters []deadLetter `json:"deadLetters"`
+	}
 )
+
+// services are the services' resources, each with its base URL.
+func (u URLs) services() map[string]string {
+	return map[string]string{"customers": u.Customers, "profiling": u.Profiling, "notifications": u.Notifications}
+}
+
+// deadLetters returns the dead letters of every service, oldest failure
+// first.
+func (c client) deadLetters(ctx context.Context, key string) ([]deadLetter, error) {
+	var all []deadLetter
+	for resource, base := range c.urls.services() {
+		var out deadLetters
+		if err := c.call(ctx, key, http.MethodGet, base, "/api/v1/"+resource+"/dead-letters", nil, &out); err != nil {
+			return nil, err
+		}
+		for _, l := range out.DeadLetters {
+			l.Service = resource
+			all = append(all, l)
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].FailedAt.Before(all[j].FailedAt) })
+	return all, nil
+}
 
 func (c client) customers(ctx context.Context, key string, q url.Values) (customerList, error) {
 	var out customerList

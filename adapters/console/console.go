@@ -58,6 +58,8 @@ func New(opts Options) http.Handler {
 	mux.HandleFunc("GET /customers/{id}/timeline", c.timelineFragment)
 	mux.HandleFunc("POST /customers/{id}/{action}", c.act)
 	mux.HandleFunc("GET /mailbox", c.mailbox)
+	mux.HandleFunc("GET /dead-letters", c.deadLetters)
+	mux.HandleFunc("POST /dead-letters/replay", c.replay)
 	mux.HandleFunc("GET /key", c.keyForm)
 	mux.HandleFunc("POST /key", c.setKey)
 	mux.Handle("GET /assets/", http.FileServerFS(files))
@@ -371,6 +373,42 @@ func (c *console) mailbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.render(w, r, http.StatusOK, "mailbox.html", page{Title: "Mailbox", Data: mail})
+}
+
+// deadLetters shows what the consumers gave up on, with why, and a replay
+// button each.
+func (c *console) deadLetters(w http.ResponseWriter, r *http.Request) {
+	letters, err := c.api.deadLetters(r.Context(), key(r))
+	if err != nil {
+		c.failed(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "deadletters.html", page{Title: "Dead letters",
+		Data: map[string]any{"Letters": letters, "Replayed": r.URL.Query().Get("replayed")}})
+}
+
+// replay replays one dead letter through the service that gave up on it.
+func (c *console) replay(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "an unreadable form", http.StatusBadRequest)
+		return
+	}
+	resource := r.PostForm.Get("service")
+	base, ok := c.api.urls.services()[resource]
+	partition, perr := strconv.Atoi(r.PostForm.Get("partition"))
+	offset, oerr := strconv.ParseInt(r.PostForm.Get("offset"), 10, 64)
+	if !ok || perr != nil || oerr != nil {
+		http.Error(w, "name the service, topic, partition and offset of a dead letter", http.StatusBadRequest)
+		return
+	}
+	topic := r.PostForm.Get("topic")
+	body := map[string]any{"topic": topic, "partition": partition, "offset": offset}
+	if err := c.api.call(r.Context(), key(r), http.MethodPost, base, "/api/v1/"+resource+"/dead-letters/replay", body, nil); err != nil {
+		c.failed(w, r, err)
+		return
+	}
+	done := url.Values{"replayed": {topic + " " + strconv.Itoa(partition) + ":" + strconv.FormatInt(offset, 10)}}
+	http.Redirect(w, r, "/dead-letters?"+done.Encode(), http.StatusSeeOther)
 }
 
 func (c *console) keyForm(w http.ResponseWriter, r *http.Request) {

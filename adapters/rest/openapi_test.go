@@ -10,6 +10,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/test/golden"
+	"github.com/fintechlabs/customers/test/stacktest"
 )
 
 // spec is the part of an OpenAPI document these tests read.
@@ -20,7 +21,7 @@ type spec struct {
 
 func TestEveryRouteIsDescribedInTheOpenAPIDocumentAndEveryDescribedRouteIsServed(t *testing.T) {
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("up 1\n")) })
-	a := newAPI(t, rest.Options{Metrics: metrics, AsyncAPI: []byte(`{"asyncapi":"3.0.0"}`)})
+	a := newAPI(t, rest.Options{Metrics: metrics, AsyncAPI: []byte(`{"asyncapi":"3.0.0"}`), DeadLetters: stacktest.NoDeadLetters{}})
 	for _, tt := range []struct {
 		resource string
 		router   http.Handler

@@ -45,6 +45,9 @@ type Options struct {
 	// Idempotency keeps the answers to POSTs made with an Idempotency-Key
 	// (the service's database); without it the header is ignored.
 	Idempotency idempotency.Store
+	// DeadLetters, when set, are served at /<resource>/dead-letters, with
+	// their replay, to keys with the admin scope.
+	DeadLetters DeadLetters
 	// Routes are served beside the service's own, on both path styles and
 	// behind the same authentication: what an adapter the composition root
 	// wired brings along (the development provider's mailbox).
@@ -136,6 +139,9 @@ func newRouter(service, resource, readScope string, opts Options, own []route) h
 	}
 	api = append(api, docRoutes(resource, readScope, func() []byte { return spec })...)
 	api = append(api, own...)
+	if opts.DeadLetters != nil {
+		api = append(api, deadLetterRoutes(resource, opts.DeadLetters, opts)...)
+	}
 	for _, x := range opts.Routes {
 		api = append(api, route{method: x.Method, pattern: x.Pattern, scope: ScopeAdmin, handler: x.Handler, summary: x.Summary, query: x.Query, answer: x.Answer})
 	}

@@ -159,7 +159,8 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 	handler := parts.Router(rest.Options{Log: log, APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
 		RateLimit: rest.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst},
 		Checks:    s.checks(), Metrics: m.Handler(), Observer: m, Routes: parts.Routes, Clock: parts.Clock,
-		Idempotency: parts.Store.Idempotency(), AsyncAPI: asyncAPI, Tracer: s.tracer})
+		Idempotency: parts.Store.Idempotency(), AsyncAPI: asyncAPI, Tracer: s.tracer,
+		DeadLetters: deadLetters{kafka: kafka.NewDeadLetters(cfg.Kafka, log), topics: parts.Consumes, group: cfg.Kafka.GroupID}})
 	s.server = &http.Server{
 		Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
 	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/core/event"
 )
 
 func brokers() []string { return strings.Split(sys.Brokers(), ",") }
@@ -149,4 +150,45 @@ func handled(t *testing.T, base, topic string) int {
 		}
 	}
 	return 0
+}
+
+func TestDeadLettersAreListedAndReplayedOverTheAPI(t *testing.T) {
+	key := fmt.Sprint("dlt-api-", time.Now().UnixNano())
+	kafkatest.WriteRecords(t, brokers(), poison(event.TopicOnboarded, key, 0))
+	var letter map[string]any
+	eventually(t, "the poison in the profiling service's dead letters", func() (bool, string) {
+		r := do(t, "GET", profiling()+"/api/v1/profiling/dead-letters", "")
+		letters, _ := r.get("deadLetters").([]any)
+		for _, l := range letters {
+			if m, _ := l.(map[string]any); m["key"] == key {
+				letter = m
+				return true, ""
+			}
+		}
+		return false, r.Raw
+	})
+	if letter["topic"] != event.TopicOnboarded || letter["kind"] != "invalid" || letter["error"] == "" || letter["group"] != sys.Services[config.Profiling].GroupID() {
+		t.Fatalf("dead letter %v", letter)
+	}
+	// Each service lists its own: notifications, which consumes the topic
+	// too, has one of its own; customer, which does not, has none.
+	if r := do(t, "GET", customers()+"/customers/dead-letters", "").want(t, 200); strings.Contains(r.Raw, key) {
+		t.Fatalf("the customer service lists another group's dead letter: %s", r.Raw)
+	}
+
+	body := fmt.Sprintf(`{"topic":%q,"partition":%v,"offset":%v}`, event.TopicOnboarded, letter["partition"], letter["offset"])
+	if r := do(t, "POST", profiling()+"/profiling/dead-letters/replay", body).want(t, 200); r.get("replayed") != true {
+		t.Fatalf("replay: %s", r.Raw)
+	}
+	// The replayed poison fails again: a second dead letter of it.
+	eventually(t, "the replayed poison dead-lettered again", func() (bool, string) {
+		r := do(t, "GET", profiling()+"/profiling/dead-letters", "")
+		return strings.Count(r.Raw, `"key":"`+key+`"`) == 2, r.Raw
+	})
+	if r := do(t, "POST", profiling()+"/profiling/dead-letters/replay", fmt.Sprintf(`{"topic":%q,"partition":0,"offset":999999999}`, event.TopicOnboarded)); r.Status != 404 {
+		t.Fatalf("replaying a dead letter that is not there: %d %s", r.Status, r.Raw)
+	}
+	if r := do(t, "POST", profiling()+"/profiling/dead-letters/replay", `{"topic":"customer.onboarded"}`); r.Status != 422 || !strings.Contains(r.Raw, "offset") {
+		t.Fatalf("a replay naming no offset: %d %s", r.Status, r.Raw)
+	}
 }

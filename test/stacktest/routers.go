@@ -1,9 +1,11 @@
 package stacktest
 
 import (
-	"github.com/fintechlabs/customers/adapters/kafka"
+	"context"
 	"log/slog"
 	"net/http"
+
+	"github.com/fintechlabs/customers/adapters/kafka"
 
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/devprovider"
@@ -11,6 +13,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/adapters/uuidv7"
 	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/core/notifier"
@@ -31,6 +34,9 @@ func Routers(opts rest.Options) map[config.Kind]http.Handler {
 	if opts.AsyncAPI == nil {
 		opts.AsyncAPI, _ = kafka.AsyncAPI("test")
 	}
+	if opts.DeadLetters == nil {
+		opts.DeadLetters = NoDeadLetters{}
+	}
 	withMailbox := opts
 	withMailbox.Routes = append(withMailbox.Routes, rest.Route{Method: http.MethodGet, Pattern: "/notifications/mailbox",
 		Handler: devprovider.Handler(devprovider.NewMemoryMailbox(), opts.Log)})
@@ -42,4 +48,15 @@ func Routers(opts rest.Options) map[config.Kind]http.Handler {
 		config.Notifications: rest.NotificationsRouter(notifier.New(notifier.Storage{Deliveries: s.Deliveries(), Inbox: s.Inbox(), Tx: s},
 			nil, nil, notification.Templates(), clk, ids, opts.Log), withMailbox),
 	}
+}
+
+// NoDeadLetters are those of a consumer that gave up on nothing.
+type NoDeadLetters struct{}
+
+// List implements rest.DeadLetters.
+func (NoDeadLetters) List(context.Context) ([]rest.DeadLetter, error) { return nil, nil }
+
+// Replay implements rest.DeadLetters.
+func (NoDeadLetters) Replay(_ context.Context, topic string, partition int, offset int64) error {
+	return fault.NotFoundf("no dead letter of %s at %d:%d", topic, partition, offset)
 }

@@ -17,7 +17,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
+	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/test/stacktest"
 )
 
@@ -221,5 +224,25 @@ func TestTheConsoleRunsTheFlowsOfTheOriginal(t *testing.T) {
 		run(t, ctx, "mailbox", 20*time.Second, chromedp.Navigate(console+"/mailbox"), chromedp.WaitVisible(".mailbox", chromedp.ByQuery))
 		waitText(t, ctx, ".mailbox", time.Second, email)
 		screenshot(t, ctx, "mailbox")
+	})
+
+	t.Run("a dead letter is listed with why, and replayed from its button", func(t *testing.T) {
+		key := fmt.Sprint("ui-poison-", time.Now().UnixNano())
+		kafkatest.WriteRecords(t, strings.Split(st.Brokers(), ","), kafkago.Message{Topic: event.TopicOnboarded, Key: []byte(key), Value: []byte("{not json")})
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var table string
+			run(t, ctx, "dead letters", 20*time.Second, chromedp.Navigate(console+"/dead-letters"), chromedp.Text("#dead-letters", &table, chromedp.ByQuery))
+			if strings.Contains(table, key) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the poison never showed among the dead letters:\n%s", table)
+			}
+			time.Sleep(250 * time.Millisecond) // polling interval
+		}
+		screenshot(t, ctx, "dead-letters")
+		submit(t, ctx, fmt.Sprintf(`tr[data-key=%q] form`, key))
+		waitText(t, ctx, "#replayed", 5*time.Second, "Replayed customer.onboarded")
 	})
 }

@@ -1,0 +1,93 @@
+package rest
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// DeadLetters are the records a service's consumer gave up on, as the
+// dead-letter routes need them (the Kafka adapter's, adapted by the
+// runner: this package does not import it).
+type DeadLetters interface {
+	// List returns the service's own dead letters of the topics it
+	// consumes, oldest failure first.
+	List(ctx context.Context) ([]DeadLetter, error)
+	// Replay writes the dead letter of topic that came from partition and
+	// offset back to topic. Errors: fault.NotFound when there is none.
+	Replay(ctx context.Context, topic string, partition int, offset int64) error
+}
+
+// DeadLetter is one record a consumer gave up on.
+type DeadLetter struct {
+	Topic     string    `json:"topic"`
+	Partition int       `json:"partition"`
+	Offset    int64     `json:"offset"`
+	Group     string    `json:"group"`
+	Kind      string    `json:"kind"`
+	Error     string    `json:"error"`
+	Attempts  int       `json:"attempts"`
+	FailedAt  time.Time `json:"failedAt"`
+	Key       string    `json:"key"`
+}
+
+type deadLetterListBody struct {
+	DeadLetters []DeadLetter `json:"deadLetters"`
+}
+
+type replayRequest struct {
+	Topic     string `json:"topic"`
+	Partition *int   `json:"partition"`
+	Offset    *int64 `json:"offset"`
+}
+
+type replayedBody struct {
+	Replayed bool   `json:"replayed"`
+	Topic    string `json:"topic"`
+}
+
+// deadLetterRoutes serve a service's dead letters, and their replay, to
+// keys with the admin scope.
+func deadLetterRoutes(resource string, dl DeadLetters, opts Options) []route {
+	list := func(w http.ResponseWriter, r *http.Request) {
+		letters, err := dl.List(r.Context())
+		respond(w, r, opts.Log, http.StatusOK, letters, err, func(l []DeadLetter) deadLetterListBody {
+			if l == nil {
+				l = []DeadLetter{}
+			}
+			return deadLetterListBody{DeadLetters: l}
+		})
+	}
+	replay := func(w http.ResponseWriter, r *http.Request) {
+		var req replayRequest
+		if !decode(w, r, &req, false) {
+			return
+		}
+		var missing []FieldError
+		if req.Topic == "" {
+			missing = append(missing, FieldError{Field: "topic", Message: "is required"})
+		}
+		if req.Partition == nil {
+			missing = append(missing, FieldError{Field: "partition", Message: "is required"})
+		}
+		if req.Offset == nil {
+			missing = append(missing, FieldError{Field: "offset", Message: "is required"})
+		}
+		if len(missing) > 0 {
+			writeProblem(w, r, Problem{Status: http.StatusUnprocessableEntity, Code: "validation",
+				Detail: "name the dead letter by its topic, partition and offset", Errors: missing})
+			return
+		}
+		err := dl.Replay(r.Context(), req.Topic, *req.Partition, *req.Offset)
+		respond(w, r, opts.Log, http.StatusOK, req.Topic, err, func(topic string) replayedBody {
+			return replayedBody{Replayed: true, Topic: topic}
+		})
+	}
+	base := "/" + resource + "/dead-letters"
+	return []route{
+		{method: http.MethodGet, pattern: base, scope: ScopeAdmin, handler: http.HandlerFunc(list),
+			summary: "The records this service's consumer gave up on, with why", answer: deadLetterListBody{}},
+		{method: http.MethodPost, pattern: base + "/replay", scope: ScopeAdmin, handler: http.HandlerFunc(replay),
+			summary: "Write one dead letter back to its topic, for the consumers to take again", body: replayRequest{}, answer: replayedBody{}},
+	}
+}
