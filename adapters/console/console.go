@@ -126,7 +126,11 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, nam
 // failed answers a page whose data could not be read.
 func (c *console) failed(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errNeedKey) {
-		http.Redirect(w, r, "/key?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		next := r.URL.RequestURI()
+		if r.Method != http.MethodGet {
+			next = "/" // a form is sent again by hand, with the key
+		}
+		http.Redirect(w, r, "/key?next="+url.QueryEscape(next), http.StatusSeeOther)
 		return
 	}
 	status := http.StatusBadGateway

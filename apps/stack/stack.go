@@ -124,7 +124,8 @@ func (st *Stack) startConsole(addr string, log *slog.Logger) error {
 	handler := console.New(console.Options{Log: log.With("service", "console"), URLs: console.URLs{
 		Customers: st.Services[config.Customer].URL(), Profiling: st.Services[config.Profiling].URL(),
 		Notifications: st.Services[config.Notifications].URL()}})
-	st.console = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	st.console = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
 	st.consoleURL = "http://" + l.Addr().String()
 	st.consoleDone = make(chan error, 1)
 	go func() { st.consoleDone <- st.console.Serve(l) }()

@@ -9,6 +9,9 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -245,4 +248,49 @@ func TestTheConsoleRunsTheFlowsOfTheOriginal(t *testing.T) {
 		submit(t, ctx, fmt.Sprintf(`tr[data-key=%q] form`, key))
 		waitText(t, ctx, "#replayed", 5*time.Second, "Replayed customer.onboarded")
 	})
+}
+
+func TestTheConsoleAsksForAKeyWhenTheServicesNeedOne(t *testing.T) {
+	env, _ := stacktest.Env("ui-keys", t.TempDir())
+	env["API_KEYS"] = "ops:console-secret"
+	st := stacktest.Start(t, env)
+	console := st.ConsoleURL()
+	browse := func() *http.Client {
+		jar, _ := cookiejar.New(nil)
+		return &http.Client{Jar: jar, Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	get := func(c *http.Client) *http.Response {
+		t.Helper()
+		resp, err := c.Get(console + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for _, tt := range []struct {
+		name, key string
+		in        bool
+	}{{"the right key", "console-secret", true}, {"a wrong key", "wrong", false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := browse()
+			if resp := get(c); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/key?next=%2F" {
+				t.Fatalf("without a key: %d %s, want the key form", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			resp, err := c.PostForm(console+"/key", url.Values{"key": {tt.key}, "next": {"/"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			cookie := resp.Header.Get("Set-Cookie")
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" || strings.Contains(resp.Header.Get("Location"), tt.key) ||
+				!strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") {
+				t.Fatalf("setting the key: %d, Location %q, cookie %q", resp.StatusCode, resp.Header.Get("Location"), cookie)
+			}
+			if resp := get(c); (resp.StatusCode == http.StatusOK) != tt.in {
+				t.Fatalf("with %s: %d %s", tt.name, resp.StatusCode, resp.Header.Get("Location"))
+			}
+		})
+	}
 }
