@@ -308,6 +308,7 @@ var actions = map[string]struct {
 	"first-payment": {func(u URLs) string { return u.Customers }, "/api/v1/customers/first-payment", []string{"amount", "currency", "paymentMethod", "description"}},
 	"promote":       {func(u URLs) string { return u.Customers }, "/api/v1/customers/promote", []string{"newTier", "reason"}},
 	"evaluate":      {func(u URLs) string { return u.Profiling }, "/api/v1/profiling/evaluate", []string{"age", "income", "creditScore", "isFirstPayment"}},
+	"profile":       {func(u URLs) string { return u.Profiling }, "/api/v1/profiling/promote", []string{"age", "income", "creditScore", "isFirstPayment"}},
 }
 
 // numeric are the fields the APIs take as JSON numbers or booleans: sent

@@ -201,6 +201,15 @@ func TestTheConsoleRunsTheFlowsOfTheOriginal(t *testing.T) {
 		}
 	})
 
+	t.Run("profiling with facts promotes the customer when the rules say so", func(t *testing.T) {
+		run(t, ctx, "profile", 20*time.Second,
+			chromedp.SendKeys("#profile-age", "40", chromedp.ByQuery),
+			chromedp.SendKeys("#profile-income", "120000", chromedp.ByQuery),
+			chromedp.SendKeys("#profile-creditScore", "780", chromedp.ByQuery))
+		submit(t, ctx, "#profile-form")
+		waitText(t, ctx, "#timeline", 5*time.Second, "promote: basic → ", "email promotion sent")
+	})
+
 	t.Run("a profiling dry run shows the score and the reasons", func(t *testing.T) {
 		run(t, ctx, "dry run", 20*time.Second,
 			chromedp.SendKeys("#evaluate-age", "34", chromedp.ByQuery),
