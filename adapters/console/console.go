@@ -34,7 +34,7 @@ type URLs struct{ Customers, Profiling, Notifications string }
 // Options configure the console.
 type Options struct {
 	URLs URLs
-	Log  *slog.Logger
+	Log  *slog.Logger // none when nil
 	// Client calls the APIs (a client with a 10s timeout when nil).
 	Client *http.Client
 }
@@ -47,6 +47,9 @@ const keyCookie = "console_key"
 func New(opts Options) http.Handler {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	c := &console{api: client{http: opts.Client, urls: opts.URLs}, log: opts.Log,
 		pages: template.Must(template.New("").Funcs(template.FuncMap{"when": when, "field": field}).ParseFS(files, "templates/*.html"))}
@@ -109,8 +112,7 @@ type page struct {
 	Data    any
 }
 
-// render writes template name, or handles err: a missing key sends the
-// operator to the key form, anything else is said on the page.
+// render answers status with the page the template name makes of p.
 func (c *console) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	var buf bytes.Buffer
 	if err := c.pages.ExecuteTemplate(&buf, name, p); err != nil {
