@@ -52,7 +52,7 @@ func New(opts Options) http.Handler {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	c := &console{api: client{http: opts.Client, urls: opts.URLs}, log: opts.Log,
-		pages: template.Must(template.New("").Funcs(template.FuncMap{"when": when, "field": field}).ParseFS(files, "templates/*.html"))}
+		pages: template.Must(template.New("").Funcs(template.FuncMap{"when": when, "field": field, "facts": facts}).ParseFS(files, "templates/*.html"))}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", c.list)
 	mux.HandleFunc("POST /onboard", c.onboard)
@@ -230,6 +230,13 @@ func field(p page, action, name, label, kind string, options ...string) input {
 		in.Value, in.Error = p.Form.Get(name), p.Fields[name]
 	}
 	return in
+}
+
+// facts are the fields of a form of action that states profiling facts.
+func facts(p page, action string) []input {
+	return []input{field(p, action, "age", "Age", "text"), field(p, action, "income", "Yearly income", "text"),
+		field(p, action, "creditScore", "Credit score", "text"),
+		field(p, action, "isFirstPayment", "First payment made", "select", "", "true", "false")}
 }
 
 // refusal returns the page that shows an API's refusal of a form (nil

@@ -36,10 +36,10 @@ type relayLock struct {
 // session is lost.
 func (l *relayLock) run(ctx context.Context, db *sqlstore.DB) {
 	retry := backoff.Policy{Min: 100 * time.Millisecond, Max: 5 * time.Second}
-	defer l.triedOnce.Do(func() { close(l.tried) })
+	defer l.triedFirst()
 	for failures := 0; ; failures++ {
 		err := l.session(ctx, db)
-		l.triedOnce.Do(func() { close(l.tried) })
+		l.triedFirst()
 		held := l.held.Swap(false)
 		if ctx.Err() != nil {
 			return // closing: the session's end released the lock
@@ -53,6 +53,9 @@ func (l *relayLock) run(ctx context.Context, db *sqlstore.DB) {
 		}
 	}
 }
+
+// triedFirst says the first try for the lock is over.
+func (l *relayLock) triedFirst() { l.triedOnce.Do(func() { close(l.tried) }) }
 
 // session connects, listens, and tries the lock until it holds it, then
 // passes on notifications and checks the session, until either fails or
@@ -78,7 +81,7 @@ func (l *relayLock) session(ctx context.Context, db *sqlstore.DB) error {
 				db.Log().InfoContext(ctx, "this replica relays the outbox (it holds the relay lock)")
 				db.Wake() // whatever the last holder left
 			}
-			l.triedOnce.Do(func() { close(l.tried) })
+			l.triedFirst()
 		}
 		wait, cancel := context.WithTimeout(ctx, l.every)
 		_, err := conn.WaitForNotification(wait)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -146,13 +147,13 @@ func (s *schemas) operation(prefix string, rt route) map[string]any {
 	case rt.contentType != "":
 		answer["content"] = map[string]any{rt.contentType: map[string]any{"schema": map[string]any{"type": "string"}}}
 	}
-	responses := map[string]any{itoa(status): answer}
+	responses := map[string]any{strconv.Itoa(status): answer}
 	for _, also := range rt.also {
-		responses[itoa(also)] = answer
+		responses[strconv.Itoa(also)] = answer
 	}
 	for code, why := range problemStatuses {
-		if s.mayAnswer(rt, code) {
-			responses[itoa(code)] = map[string]any{"description": why,
+		if mayAnswer(rt, code) {
+			responses[strconv.Itoa(code)] = map[string]any{"description": why,
 				"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
 		}
 	}
@@ -168,7 +169,7 @@ func (s *schemas) operation(prefix string, rt route) map[string]any {
 }
 
 // mayAnswer reports whether rt may answer with the problem status.
-func (s *schemas) mayAnswer(rt route, status int) bool {
+func mayAnswer(rt route, status int) bool {
 	switch status {
 	case 401, 403:
 		return rt.scope != ""
@@ -195,11 +196,6 @@ func operationID(prefix string, rt route) string {
 		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 	}
 	return b.String()
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // schemas makes the schemas of the document's bodies.

@@ -12,13 +12,17 @@ import (
 // Rows written through statements built once per row type: gorm's Create
 // and Updates build their statement by reflection and callbacks on every
 // call, as long as SQLite takes to run it. A row type is a struct whose
-// fields carry gorm column tags; an autoIncrement key is left to SQLite.
+// fields carry gorm column tags; an autoIncrement key is left to the
+// database.
 
 // plan is how to write one row type.
 type plan struct {
 	columns []string
 	fields  []int  // the field of each column
 	key     []bool // whether each column is (part of) the primary key
+	// insert and insertNew are its INSERT statements, plain and skipping
+	// a row whose unique key is taken.
+	insert, insertNew string
 }
 
 var plans sync.Map // reflect.Type -> *plan
@@ -40,6 +44,11 @@ func planOf(t reflect.Type) *plan {
 			}
 		}
 	}
+	if r, ok := reflect.Zero(t).Interface().(row); ok {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(p.columns)), ", ")
+		p.insert = "INSERT INTO " + r.TableName() + " (" + strings.Join(p.columns, ", ") + ") VALUES (" + marks + ")"
+		p.insertNew = p.insert + " ON CONFLICT DO NOTHING"
+	}
 	actual, _ := plans.LoadOrStore(t, p)
 	return actual.(*plan)
 }
@@ -58,7 +67,9 @@ type row interface{ TableName() string }
 
 // insert writes r (a struct or a pointer to one).
 func (t *tx) insert(r row) error {
-	_, err := t.execResult(insertSQL(r, ""), values(r)...)
+	v := reflect.Indirect(reflect.ValueOf(r))
+	p := planOf(v.Type())
+	_, err := t.execResult(p.insert, p.values(v)...)
 	return err
 }
 
@@ -67,23 +78,14 @@ func (t *tx) insert(r row) error {
 // the transaction usable (PostgreSQL aborts a transaction at its first
 // error).
 func (t *tx) insertNew(r row) (bool, error) {
-	res, err := t.execResult(insertSQL(r, " ON CONFLICT DO NOTHING"), values(r)...)
+	v := reflect.Indirect(reflect.ValueOf(r))
+	p := planOf(v.Type())
+	res, err := t.execResult(p.insertNew, p.values(v)...)
 	if err != nil {
 		return false, err
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
-}
-
-func insertSQL(r row, suffix string) string {
-	p := planOf(reflect.Indirect(reflect.ValueOf(r)).Type())
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(p.columns)), ", ")
-	return "INSERT INTO " + r.TableName() + " (" + strings.Join(p.columns, ", ") + ") VALUES (" + marks + ")" + suffix
-}
-
-func values(r row) []any {
-	v := reflect.Indirect(reflect.ValueOf(r))
-	return planOf(v.Type()).values(v)
 }
 
 // forUpdate returns a handle for a read whose rows stay locked until the

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"slices"
 
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/rest"
@@ -52,11 +53,7 @@ func (d deadLetters) Replay(ctx context.Context, topic string, partition int, of
 // mine returns the dead letters of topic that this service's group wrote;
 // a topic this service does not consume has none.
 func (d deadLetters) mine(ctx context.Context, topic string) ([]kafka.DeadLetter, error) {
-	consumed := false
-	for _, t := range d.topics {
-		consumed = consumed || t == topic
-	}
-	if !consumed {
+	if !slices.Contains(d.topics, topic) {
 		return nil, nil
 	}
 	all, err := d.kafka.List(ctx, topic)

@@ -48,9 +48,8 @@ type Stack struct {
 	BrokerOptions broker.Options
 	brokers       string
 	// console serves the web console, when it is on.
-	console     *http.Server
-	consoleURL  string
-	consoleDone chan error
+	console    *http.Server
+	consoleURL string
 }
 
 // StartStack starts the system. Without KAFKA_BROKERS it starts an embedded
@@ -127,8 +126,11 @@ func (st *Stack) startConsole(addr string, log *slog.Logger) error {
 	st.console = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
 	st.consoleURL = "http://" + l.Addr().String()
-	st.consoleDone = make(chan error, 1)
-	go func() { st.consoleDone <- st.console.Serve(l) }()
+	go func() {
+		if err := st.console.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("the console stopped", "error", err)
+		}
+	}()
 	return nil
 }
 

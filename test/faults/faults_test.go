@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -471,16 +470,6 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // start runs a new process and returns a channel closed when it exits.
 func (c *child) start(t *testing.T, extra ...string) <-chan error {
 	t.Helper()
@@ -520,8 +509,8 @@ func TestCrashes(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the stack: %v\n%s", err, out)
 	}
-	ports := map[string]int{"CUSTOMER": freePort(t), "PROFILING": freePort(t), "NOTIFICATIONS": freePort(t)}
-	env := []string{"DATA_DIR=" + filepath.Join(dir, "data"), "EMBEDDED_KAFKA_PORT=" + strconv.Itoa(freePort(t)),
+	ports := map[string]int{"CUSTOMER": stacktest.FreePort(t), "PROFILING": stacktest.FreePort(t), "NOTIFICATIONS": stacktest.FreePort(t)}
+	env := []string{"DATA_DIR=" + filepath.Join(dir, "data"), "EMBEDDED_KAFKA_PORT=" + strconv.Itoa(stacktest.FreePort(t)),
 		"LOG_FORMAT=json", "KAFKA_SESSION_TIMEOUT=6s", "KAFKA_HEARTBEAT_INTERVAL=500ms", "KAFKA_REBALANCE_TIMEOUT=5s", "CONSOLE_ADDR=off"}
 	for k, p := range ports {
 		env = append(env, fmt.Sprintf("%s_HTTP_ADDR=127.0.0.1:%d", k, p))

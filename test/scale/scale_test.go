@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -36,6 +35,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/postgres/pgtest"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/test/stacktest"
 )
 
 // outcome is one run's line in the report.
@@ -106,7 +106,7 @@ func run(t *testing.T, bin, brokers string, replicas, n int, kill bool) outcome 
 		}
 		for r := range replicas {
 			env := map[string]string{"DATABASE_URL": url, "KAFKA_GROUP_ID": name + "-" + string(k),
-				"KAFKA_CLIENT_ID": fmt.Sprintf("%s-%d", k, r), "HTTP_ADDR": "127.0.0.1:" + strconv.Itoa(freePort(t)),
+				"KAFKA_CLIENT_ID": fmt.Sprintf("%s-%d", k, r), "HTTP_ADDR": "127.0.0.1:" + strconv.Itoa(stacktest.FreePort(t)),
 				// The replicas of notifications share the development
 				// provider's mailbox, as they would share a real provider.
 				"DATA_DIR": filepath.Join(dataDir, string(k))}
@@ -159,10 +159,7 @@ func run(t *testing.T, bin, brokers string, replicas, n int, kill bool) outcome 
 			o.relayTakeover = max(o.relayTakeover, byKind[k][1].relaying(t, killedAt))
 		}
 	}
-	o.outOfOrder = readers.outOfOrder(t, activated)
-	readers.mu.Lock()
-	o.copies = readers.copies
-	readers.mu.Unlock()
+	o.outOfOrder, o.copies = readers.outOfOrder(t, activated)
 	if o.welcomedOnce != len(emails) || o.duplicates != 0 || o.outOfOrder != 0 {
 		for _, p := range procs {
 			p.tail(t)
@@ -470,8 +467,9 @@ func readProfiled(t *testing.T, brokers []string, topic string) *profiled {
 }
 
 // outOfOrder waits until the activated customers have both evaluations
-// (onboarded, activated) and returns how many arrived after a newer one of theirs.
-func (p *profiled) outOfOrder(t *testing.T, customers int) int {
+// (onboarded, activated) and returns how many arrived after a newer one of
+// theirs, and how many copies were dropped.
+func (p *profiled) outOfOrder(t *testing.T, customers int) (wrong, copies int) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
@@ -482,35 +480,15 @@ func (p *profiled) outOfOrder(t *testing.T, customers int) int {
 				complete++
 			}
 		}
-		wrong := p.wrong
+		wrong, copies = p.wrong, p.copies
 		p.mu.Unlock()
 		if complete >= customers {
-			return wrong
+			return wrong, copies
 		}
 		if time.Now().After(deadline) {
 			t.Errorf("only %d of %d customers have both evaluations in Kafka", complete, customers)
-			return wrong
+			return wrong, copies
 		}
 		time.Sleep(100 * time.Millisecond) // polling interval
 	}
-}
-
-// nextPort is where freePort looks next: below Linux's ephemeral range
-// (32768+), so that a client polling a port before its server listens is
-// never given that very port as its own (a TCP self-connect).
-var nextPort atomic.Int32
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	nextPort.CompareAndSwap(0, 23000)
-	for range 2000 {
-		port := int(nextPort.Add(1))
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err == nil {
-			_ = l.Close()
-			return port
-		}
-	}
-	t.Fatal("no free port from 23000")
-	return 0
 }
