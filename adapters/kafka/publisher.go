@@ -47,10 +47,12 @@ func newWriter(cfg Config, log *slog.Logger) *kafkago.Writer {
 		Balancer:     kafkago.Murmur2Balancer{},
 		RequiredAcks: kafkago.RequireAll,
 		BatchTimeout: cfg.BatchTimeout,
-		// At least the relay's batch (500), whose bytes the relay bounds
+		// At least the relay's batch (250), whose bytes the relay bounds
 		// under BatchBytes (1 MiB): each partition's share of one publish is
-		// one produce request, which lands whole or not at all.
-		BatchSize:              1000,
+		// one produce request, which lands whole or not at all. No more:
+		// kafka-go allocates room for BatchSize messages in every batch it
+		// starts (with 1,000, a tenth of everything the system allocated).
+		BatchSize:              250,
 		MaxAttempts:            5,
 		WriteBackoffMin:        50 * time.Millisecond,
 		WriteBackoffMax:        time.Second,

@@ -159,6 +159,7 @@ func newEngine(ctx context.Context, schema sqlstore.Schema, opts Options) (sqlst
 			}, nil
 		},
 		Numbered:    true,
+		RowLocks:    true,
 		Translate:   translate,
 		Invalid:     invalid,
 		Unavailable: unavailable,

@@ -156,17 +156,16 @@ func (s *Customers) saveChanges(t *tx, c *customer.Customer, events []event.Even
 
 // Get implements ports.Customers.
 func (s *Customers) Get(ctx context.Context, id string) (customer.Customer, error) {
-	return s.get(s.db.read(ctx), id)
+	return s.get(s.db.source(ctx), id)
 }
 
-func (s *Customers) get(g *gorm.DB, id string) (customer.Customer, error) {
-	var row customerRow
-	err := g.Where("id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return customer.Customer{}, customer.ErrNotFound.With(id, nil)
-	}
+func (s *Customers) get(src source, id string) (customer.Customer, error) {
+	row, found, err := take[customerRow](src, "WHERE id = ?", id)
 	if err != nil {
 		return customer.Customer{}, s.db.storageError("read customer", err)
+	}
+	if !found {
+		return customer.Customer{}, customer.ErrNotFound.With(id, nil)
 	}
 	return row.toCustomer(), nil
 }
@@ -247,14 +246,8 @@ func (s *Customers) Notifications(ctx context.Context, customerID string) ([]cus
 }
 
 func (s *Customers) exists(ctx context.Context, id string) error {
-	var n int64
-	if err := s.db.read(ctx).Model(&customerRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
-		return s.db.storageError("read customer", err)
-	}
-	if n == 0 {
-		return customer.ErrNotFound.With(id, nil)
-	}
-	return nil
+	_, err := s.get(s.db.source(ctx), id)
+	return err
 }
 
 func toCustomerRow(c *customer.Customer) *customerRow {

@@ -74,6 +74,9 @@ type Engine struct {
 	// valid UTF-8): the caller's fault, a 422 for API clients and a
 	// dead letter for consumers, not a failure to retry.
 	Invalid func(error) bool
+	// RowLocks says the database locks the rows a transaction reads with
+	// FOR UPDATE (SQLite has one writer, and no such clause).
+	RowLocks bool
 	// GroupCommit sends every write to one writer goroutine that commits
 	// the waiting ones together (see writer.go): for a database with one
 	// writer. Otherwise each unit of work is a transaction of its own.

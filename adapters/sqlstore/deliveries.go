@@ -2,10 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-
-	"gorm.io/gorm"
 
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
@@ -53,15 +50,23 @@ type deliveryRow struct {
 
 func (deliveryRow) TableName() string { return "deliveries" }
 
+// customerVersionRow is the newest version of a customer fact seen.
+type customerVersionRow struct {
+	CustomerID string `gorm:"column:customer_id;primaryKey"`
+	Fact       string `gorm:"column:fact;primaryKey"`
+	Version    int64  `gorm:"column:version"`
+}
+
+func (customerVersionRow) TableName() string { return "customer_versions" }
+
 // Get implements ports.Deliveries.
 func (s *Deliveries) Get(ctx context.Context, id string) (notification.Delivery, error) {
-	var row deliveryRow
-	err := s.db.read(ctx).Where("id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return notification.Delivery{}, fault.NotFoundf("notification %s not found", id)
-	}
+	row, found, err := take[deliveryRow](s.db.source(ctx), "WHERE id = ?", id)
 	if err != nil {
 		return notification.Delivery{}, s.db.storageError("read delivery", err)
+	}
+	if !found {
+		return notification.Delivery{}, fault.NotFoundf("notification %s not found", id)
 	}
 	return row.toDelivery(), nil
 }
@@ -149,23 +154,19 @@ func (r deliveryRow) toDelivery() notification.Delivery {
 
 // NewestVersion implements ports.Deliveries.
 func (s *Deliveries) NewestVersion(ctx context.Context, customerID string, fact notification.Fact) (int64, error) {
-	var v []int64
-	err := s.db.read(ctx).Raw("SELECT version FROM customer_versions WHERE customer_id = ? AND fact = ?", customerID, string(fact)).Scan(&v).Error
+	row, _, err := take[customerVersionRow](s.db.source(ctx), "WHERE customer_id = ? AND fact = ?", customerID, string(fact))
 	if err != nil {
 		return 0, s.db.storageError("read customer version", err)
 	}
-	if len(v) == 0 {
-		return 0, nil
-	}
-	return v[0], nil
+	return row.Version, nil // 0 when none was seen
 }
 
 // SawVersion implements ports.Deliveries.
 func (s *Deliveries) SawVersion(ctx context.Context, customerID string, fact notification.Fact, version int64) error {
 	return s.db.write(ctx, func(t *tx) error {
-		err := t.Exec(`INSERT INTO customer_versions (customer_id, fact, version) VALUES (?, ?, ?)
+		err := t.exec(`INSERT INTO customer_versions (customer_id, fact, version) VALUES (?, ?, ?)
 			ON CONFLICT (customer_id, fact) DO UPDATE SET version = excluded.version
-			WHERE excluded.version > customer_versions.version`, customerID, string(fact), version).Error
+			WHERE excluded.version > customer_versions.version`, customerID, string(fact), version)
 		return s.db.storageError("record customer version", err)
 	})
 }

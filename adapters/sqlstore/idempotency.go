@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm/clause"
 
+	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/idempotency"
 )
 
@@ -54,9 +55,12 @@ func (a answers) Claim(ctx context.Context, id, fingerprint string, now, stale t
 		if claimed = res.RowsAffected == 1; claimed {
 			return nil
 		}
-		var old idempotencyRow
-		if err := t.Where("id = ?", id).Take(&old).Error; err != nil {
+		old, found, err := take[idempotencyRow](t.source(), "WHERE id = ?", id)
+		if err != nil {
 			return a.db.storageError("read idempotency key", err)
+		}
+		if !found { // released between the claim and this read
+			return fault.Conflictf("a request with this idempotency key was abandoned just now; retry")
 		}
 		e = idempotency.Entry{Fingerprint: old.Fingerprint, Done: old.Done, Answer: idempotency.Answer{
 			Status: old.Status, ContentType: old.ContentType, Location: old.Location, Body: old.Body}}

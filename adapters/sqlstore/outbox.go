@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -78,9 +79,8 @@ func (in *Inbox) Claim(ctx context.Context, eventID string) error {
 
 // Handled implements ports.Inbox.
 func (in *Inbox) Handled(ctx context.Context, eventID string) (bool, error) {
-	var n int64
-	err := in.db.read(ctx).Model(&inboxRow{}).Where("event_id = ?", eventID).Count(&n).Error
-	return n > 0, in.db.storageError("read inbox", err)
+	_, found, err := take[inboxRow](in.db.source(ctx), "WHERE event_id = ?", eventID)
+	return found, in.db.storageError("read inbox", err)
 }
 
 // Outbox is the relay's view of the outbox.
@@ -96,8 +96,7 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error
 	if leading := o.db.engine.Leading; leading != nil && !leading() {
 		return nil, nil // another replica relays
 	}
-	var rows []outboxRow
-	err := o.db.read(ctx).Where("published_at IS NULL").Order("seq").Limit(limit).Find(&rows).Error
+	rows, err := find[outboxRow](o.db.source(ctx), "WHERE published_at IS NULL ORDER BY seq LIMIT ?", limit)
 	if err != nil {
 		return nil, o.db.storageError("read outbox", err)
 	}
@@ -119,8 +118,14 @@ func (o *Outbox) MarkPublished(ctx context.Context, seqs []int64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
+	args := make([]any, 0, 1+len(seqs))
+	args = append(args, o.db.clock.Now().UnixNano())
+	for _, seq := range seqs {
+		args = append(args, seq)
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(seqs)), ", ")
 	return o.db.write(ctx, func(t *tx) error {
-		err := t.Model(&outboxRow{}).Where("seq IN ?", seqs).Update("published_at", o.db.clock.Now().UnixNano()).Error
+		err := t.exec("UPDATE outbox SET published_at = ? WHERE seq IN ("+marks+")", args...)
 		return o.db.storageError("mark outbox published", err)
 	})
 }

@@ -3,11 +3,8 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
@@ -136,7 +133,7 @@ func (d snapshotDoc) toSnapshot() profiling.Snapshot {
 
 // Get implements ports.Profiles.
 func (s *Profiles) Get(ctx context.Context, customerID string) (profiling.Profile, error) {
-	p, err := s.load(s.db.read(ctx), customerID)
+	p, err := s.load(s.db.source(ctx), customerID)
 	if err == nil && p.Version == 0 {
 		return profiling.Profile{}, profiling.ErrNotFound.With(customerID, nil)
 	}
@@ -210,17 +207,16 @@ func (s *Profiles) savePromotions(t *tx, customerID string, promos []profiling.P
 }
 
 // loadProfile returns the stored profile, or a new one (Version 0).
-func (s *Profiles) load(g *gorm.DB, customerID string) (profiling.Profile, error) {
-	var row profileRow
-	err := g.Where("customer_id = ?", customerID).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return profiling.Profile{CustomerID: customerID}, nil
-	}
+func (s *Profiles) load(src source, customerID string) (profiling.Profile, error) {
+	row, found, err := take[profileRow](src, "WHERE customer_id = ?", customerID)
 	if err != nil {
 		return profiling.Profile{}, s.db.storageError("read profile", err)
 	}
-	var promos []promotionRow
-	if err := g.Where("customer_id = ?", customerID).Order("activated_at, id").Find(&promos).Error; err != nil {
+	if !found {
+		return profiling.Profile{CustomerID: customerID}, nil
+	}
+	promos, err := find[promotionRow](src, "WHERE customer_id = ? ORDER BY activated_at, id", customerID)
+	if err != nil {
 		return profiling.Profile{}, s.db.storageError("read promotions", err)
 	}
 	return row.toProfile(promos)

@@ -163,13 +163,13 @@ func (db *DB) commitGroup(group []*unit) {
 				events += t.events
 				return results[i].failure()
 			}
-			if err := g.Exec("SAVEPOINT unit").Error; err != nil {
+			if err := t.exec("SAVEPOINT unit"); err != nil {
 				return err
 			}
 			results[i] = db.run(t, u)
 			if results[i].failure() == nil {
 				events += t.events
-				if err := g.Exec("RELEASE SAVEPOINT unit").Error; err != nil {
+				if err := t.exec("RELEASE SAVEPOINT unit"); err != nil {
 					return err
 				}
 				continue
@@ -177,10 +177,10 @@ func (db *DB) commitGroup(group []*unit) {
 			// Some errors (a full disk, an I/O error) end the whole
 			// transaction in SQLite; then the savepoint is gone and every
 			// unit of the group fails.
-			if err := g.Exec("ROLLBACK TO SAVEPOINT unit").Error; err != nil {
+			if err := t.exec("ROLLBACK TO SAVEPOINT unit"); err != nil {
 				return err
 			}
-			if err := g.Exec("RELEASE SAVEPOINT unit").Error; err != nil {
+			if err := t.exec("RELEASE SAVEPOINT unit"); err != nil {
 				return err
 			}
 		}

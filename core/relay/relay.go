@@ -17,7 +17,7 @@ import (
 
 // Options tune a Relay. Zero fields take the defaults.
 type Options struct {
-	// Batch is the most messages sent in one publish (default 500).
+	// Batch is the most messages sent in one publish (default 250).
 	Batch int
 	// MaxBytes bounds the payload bytes of one publish (default 512 KiB;
 	// a publish carries at least one message). Kept under the producer's
@@ -44,7 +44,7 @@ type Relay struct {
 // New returns a Relay.
 func New(outbox ports.Outbox, pub ports.Publisher, log *slog.Logger, opts Options) *Relay {
 	if opts.Batch <= 0 {
-		opts.Batch = 500
+		opts.Batch = 250
 	}
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = 512 << 10

@@ -96,7 +96,7 @@ func TestDrainMarksOnlyWhatThePublisherConfirmed(t *testing.T) {
 	ctrl := gomock.NewController(t)
 	outbox, pub := mocks.NewMockOutbox(ctrl), mocks.NewMockPublisher(ctrl)
 	down := fault.Unavailablef("broker down")
-	outbox.EXPECT().Pending(gomock.Any(), 500).Return(pending(1, 3), nil)
+	outbox.EXPECT().Pending(gomock.Any(), 250).Return(pending(1, 3), nil)
 	pub.EXPECT().Publish(gomock.Any(), gomock.Any()).Return(1, down)
 	outbox.EXPECT().MarkPublished(gomock.Any(), []int64{1}).Return(nil)
 	n, err := relay.New(outbox, pub, quiet, relay.Options{}).Drain(context.Background())
