@@ -30,6 +30,12 @@ func NewAdmin(cfg Config, log *slog.Logger) *Admin {
 	}}
 }
 
+// Close closes the admin's connections to the brokers.
+func (a *Admin) Close() error {
+	closeTransport(a.client.Transport)
+	return nil
+}
+
 // DeadLetterTopics returns the dead-letter topic of each topic.
 func DeadLetterTopics(topics []string) []string {
 	out := make([]string, len(topics))

@@ -86,7 +86,7 @@ type Consumer struct {
 	handle Handler
 	obs    Observer
 	log    *slog.Logger
-	dlt    *kafkago.Writer
+	dlt    writer
 
 	mu    sync.Mutex
 	group *kafkago.ConsumerGroup

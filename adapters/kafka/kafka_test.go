@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,7 +45,9 @@ func setup(t testing.TB) env {
 	types := []string{event.TopicOnboarded, event.TopicOnboarded + event.DeadLetterSuffix}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := kafka.NewAdmin(cfg, quiet).EnsureTopics(ctx, types); err != nil {
+	admin := kafka.NewAdmin(cfg, quiet)
+	defer admin.Close()
+	if err := admin.EnsureTopics(ctx, types); err != nil {
 		t.Fatal(err)
 	}
 	return env{cfg: cfg, typ: event.TopicOnboarded, topic: cfg.TopicPrefix + event.TopicOnboarded}
@@ -172,6 +175,7 @@ func (r *recorder) count() int {
 func TestEnsureTopicsIsIdempotent(t *testing.T) {
 	e := setup(t)
 	admin := kafka.NewAdmin(e.cfg, quiet)
+	defer admin.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := admin.EnsureTopics(ctx, []string{e.topic, e.topic}); err != nil {
@@ -180,6 +184,46 @@ func TestEnsureTopicsIsIdempotent(t *testing.T) {
 	if err := admin.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestClosedPublishersAndAdminsLeaveNoConnectionsBehind(t *testing.T) {
+	e := setup(t)
+	noConnections(t, "left by earlier tests")
+	admin := kafka.NewAdmin(e.cfg, quiet)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := admin.EnsureTopics(ctx, []string{e.typ}); err != nil {
+		t.Fatal(err)
+	}
+	if n := connectionGoroutines(); n == 0 {
+		t.Fatal("no connection goroutines with an admin open: the count does not see them")
+	}
+	publish(t, e, onboarded(t, kafkatest.Name("close"), 1, "")) // closes its publisher
+	_ = admin.Close()
+	noConnections(t, "after closing")
+}
+
+// noConnections waits until no kafka-go connection goroutine is left.
+func noConnections(t *testing.T, when string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		n := connectionGoroutines()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d kafka-go connection goroutines %s", n, when)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
+	}
+}
+
+// connectionGoroutines counts the goroutines of kafka-go's connection pools:
+// a connection's and a pool's metadata refresher.
+func connectionGoroutines() int {
+	buf := make([]byte, 8<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	return strings.Count(stacks, "kafka-go.(*conn).run(") + strings.Count(stacks, "kafka-go.(*connPool).discover(")
 }
 
 func TestPublishedRecordsCarryCloudEventsHeadersAndTheCustomerKey(t *testing.T) {
@@ -502,8 +546,9 @@ func TestANewerSchemaWaitsInsteadOfBeingDeadLettered(t *testing.T) {
 // committed returns the offset the test's group committed for partition.
 func committed(t *testing.T, e env, partition int) int64 {
 	t.Helper()
-	client := &kafkago.Client{Addr: kafkago.TCP(e.cfg.Brokers...), Timeout: 10 * time.Second,
-		Transport: &kafkago.Transport{TLS: e.cfg.TLS, SASL: e.cfg.SASL}}
+	transport := &kafkago.Transport{TLS: e.cfg.TLS, SASL: e.cfg.SASL}
+	defer transport.CloseIdleConnections()
+	client := &kafkago.Client{Addr: kafkago.TCP(e.cfg.Brokers...), Timeout: 10 * time.Second, Transport: transport}
 	resp, err := client.OffsetFetch(context.Background(), &kafkago.OffsetFetchRequest{
 		GroupID: e.cfg.GroupID, Topics: map[string][]int{e.topic: {partition}}})
 	if err != nil || resp.Error != nil {

@@ -21,7 +21,7 @@ import (
 // not own: the original system only warned.
 type Publisher struct {
 	cfg     Config
-	w       *kafkago.Writer
+	w       writer
 	allowed map[string]bool
 	log     *slog.Logger
 }
@@ -38,11 +38,32 @@ func NewPublisher(cfg Config, topics []string, log *slog.Logger) *Publisher {
 	return &Publisher{cfg: cfg, allowed: allowed, log: log, w: newWriter(cfg, log)}
 }
 
+// writer is a kafka-go writer that closes its transport with it: kafka-go
+// closes only a transport it made itself, and the connections and metadata
+// goroutines of ours would outlive every writer closed (about thirty
+// goroutines and their buffers per stopped service).
+type writer struct{ *kafkago.Writer }
+
+// Close flushes and closes the writer, then its transport's connections.
+func (w writer) Close() error {
+	err := w.Writer.Close()
+	closeTransport(w.Transport)
+	return err
+}
+
+// closeTransport closes the connections of a transport made by
+// Config.transport.
+func closeTransport(rt kafkago.RoundTripper) {
+	if t, ok := rt.(*kafkago.Transport); ok {
+		t.CloseIdleConnections()
+	}
+}
+
 // newWriter returns a writer with safe settings: acknowledgement from all
 // in-sync replicas, Java-compatible key hashing (so a customer's events land
 // on one partition, whichever client wrote them), explicit topics only.
-func newWriter(cfg Config, log *slog.Logger) *kafkago.Writer {
-	return &kafkago.Writer{
+func newWriter(cfg Config, log *slog.Logger) writer {
+	return writer{&kafkago.Writer{
 		Addr:         kafkago.TCP(cfg.Brokers...),
 		Balancer:     kafkago.Murmur2Balancer{},
 		RequiredAcks: kafkago.RequireAll,
@@ -61,7 +82,7 @@ func newWriter(cfg Config, log *slog.Logger) *kafkago.Writer {
 		AllowAutoTopicCreation: false,
 		Transport:              cfg.transport(),
 		ErrorLogger:            errorLogger(log),
-	}
+	}}
 }
 
 // Publish implements ports.Publisher.

@@ -33,6 +33,7 @@ func roundTrip(t *testing.T, brokers []string, sec kafka.Security) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	admin := kafka.NewAdmin(cfg, quiet)
+	defer admin.Close()
 	if err := admin.WaitReachable(ctx); err != nil {
 		t.Fatal(err)
 	}

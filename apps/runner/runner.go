@@ -347,6 +347,9 @@ func (s *Service) closeResources() {
 		if s.pub != nil {
 			_ = s.pub.Close()
 		}
+		if s.admin != nil {
+			_ = s.admin.Close()
+		}
 		if s.serveDone == nil {
 			_ = s.tracer.Shutdown(context.Background()) // nothing was traced
 			for _, ln := range []net.Listener{s.ln, s.metricsLn} {

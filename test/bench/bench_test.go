@@ -10,8 +10,10 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"sort"
@@ -70,32 +72,61 @@ func report(b *testing.B, value float64, unit string) {
 }
 
 // TestMain prints, after the benchmarks, the median of each figure beside
-// the original's, and then one JSON object with the medians.
+// the original's, and then one JSON object with the medians. With
+// BENCH_RESULTS naming a file, the figures of earlier processes kept there
+// count too, and this one's are added: `make bench` runs three processes,
+// so that each run starts from a fresh process (its peak memory is its own,
+// not what earlier runs left in the C heap) and the last prints the medians
+// of all three.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	results.Lock()
 	defer results.Unlock()
-	if len(results.m) > 0 {
-		medians := map[string]float64{}
-		names := make([]string, 0, len(results.m))
-		for name, values := range results.m {
-			sort.Float64s(values)
-			medians[name] = values[len(values)/2]
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		fmt.Printf("\n%-22s %12s %12s %8s\n", "figure (median)", "ours", "original", "ratio")
-		for _, name := range names {
-			if o, ok := original[name]; ok {
-				fmt.Printf("%-22s %12.1f %12.1f %7.2fx\n", name, medians[name], o, medians[name]/o)
-			} else {
-				fmt.Printf("%-22s %12.1f %12s %8s\n", name, medians[name], "", "")
-			}
-		}
-		line, _ := json.Marshal(medians)
-		fmt.Println(string(line))
+	if len(results.m) == 0 {
+		os.Exit(code)
 	}
+	if path := os.Getenv("BENCH_RESULTS"); path != "" {
+		if err := accumulate(path, results.m); err != nil {
+			fmt.Fprintln(os.Stderr, "bench results:", err)
+			os.Exit(1)
+		}
+	}
+	medians := map[string]float64{}
+	names := make([]string, 0, len(results.m))
+	for name, values := range results.m {
+		sort.Float64s(values)
+		medians[name] = values[len(values)/2]
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	fmt.Printf("\n%-22s %12s %12s %8s %s\n", "figure (median)", "ours", "original", "ratio", "runs")
+	for _, name := range names {
+		if o, ok := original[name]; ok {
+			fmt.Printf("%-22s %12.1f %12.1f %7.2fx %d\n", name, medians[name], o, medians[name]/o, len(results.m[name]))
+		} else {
+			fmt.Printf("%-22s %12.1f %12s %8s %d\n", name, medians[name], "", "", len(results.m[name]))
+		}
+	}
+	line, _ := json.Marshal(medians)
+	fmt.Println(string(line))
 	os.Exit(code)
+}
+
+// accumulate adds the figures kept at path to m, and keeps them all there.
+func accumulate(path string, m map[string][]float64) error {
+	if raw, err := os.ReadFile(path); err == nil {
+		var earlier map[string][]float64
+		if err := json.Unmarshal(raw, &earlier); err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		for name, values := range earlier {
+			m[name] = append(m[name], values...)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	raw, _ := json.Marshal(m) // maps of floats always encode
+	return os.WriteFile(path, raw, 0o644)
 }
 
 // BenchmarkEndToEnd onboards closedN customers over HTTP from 64 clients,
@@ -111,9 +142,9 @@ func BenchmarkEndToEnd(b *testing.B) {
 		s.await(b, closedN)
 		report(b, closedN/time.Since(began).Seconds(), "completed/s")
 		report(b, float64((cpuTime()-cpu).Microseconds())/closedN, "cpu-us/onboarding")
+		report(b, peakRSS(), "peak-rss-mb") // the first run of a fresh process: see TestMain
 		s.reportIntegrity(b, closedN)
 	}
-	report(b, peakRSS(), "peak-rss-mb")
 }
 
 // BenchmarkHTTP onboards httpN customers from 10 clients in a closed loop,

@@ -135,8 +135,10 @@ func Config(t testing.TB, brokers []string, group string) kafka.Config {
 // metadata cannot predate the topics).
 func WriteRecords(t testing.TB, brokers []string, records ...kafkago.Message) {
 	t.Helper()
+	transport := &kafkago.Transport{MetadataTTL: 100 * time.Millisecond, TLS: clientTLS(t, brokers)}
+	defer transport.CloseIdleConnections() // kafka-go closes only a transport it made
 	w := &kafkago.Writer{Addr: kafkago.TCP(brokers...), Balancer: kafkago.Murmur2Balancer{}, BatchTimeout: time.Millisecond,
-		RequiredAcks: kafkago.RequireAll, Transport: &kafkago.Transport{MetadataTTL: 100 * time.Millisecond, TLS: clientTLS(t, brokers)}}
+		RequiredAcks: kafkago.RequireAll, Transport: transport}
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
