@@ -8,6 +8,11 @@ TEST_PKGS = $(shell $(GO) list ./... | grep -v /test/faults)
 # Packages whose coverage `make cover` checks (90% each).
 CORE_PKGS := $(shell $(GO) list ./core/... 2>/dev/null)
 FUZZTIME ?= 10s
+# glibc gives threads that allocate at once arenas of their own, up to eight
+# per core, and the memory SQLite frees stays in them: with two, the
+# benchmark's peak memory was about 20 MB lower, its throughput the same.
+# The container image sets the same.
+export MALLOC_ARENA_MAX ?= 2
 
 .PHONY: help run test test-faults test-kafka test-postgres test-scale test-ui bench lint fmt vet staticcheck mocks mocks-check cover fuzz tidy tidy-check build
 .DEFAULT_GOAL := help
