@@ -60,6 +60,13 @@ func Payload(topic string) Data { return catalog[topic].blank }
 // decodeAs reads one JSON object into a T, refusing trailing data.
 func decodeAs[T Data](payload []byte) (Data, error) {
 	var v T
+	if json.Unmarshal(payload, &v) == nil {
+		return v, nil
+	}
+	// A Decoder says more precisely what is wrong (to Unmarshal, data after
+	// the value is a syntax error), but costs a buffer and a copy of every
+	// payload: it reads only the ones that fail.
+	v = *new(T)
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("payload is not valid JSON: %w", err)
