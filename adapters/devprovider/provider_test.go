@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +38,55 @@ func mailboxes(t *testing.T, test func(t *testing.T, box devprovider.Mailbox)) {
 		}
 		t.Cleanup(func() { _ = box.Close() })
 		test(t, box)
+	})
+}
+
+func TestConcurrentAcceptsAreEachStoredAndAnsweredWithTheirOwnMessage(t *testing.T) {
+	mailboxes(t, func(t *testing.T, box devprovider.Mailbox) {
+		const senders, keys = 32, 8 // four senders per key
+		ctx := context.Background()
+		type answer struct {
+			key   string
+			got   devprovider.Mail
+			fresh bool
+			err   error
+		}
+		answers := make(chan answer, senders)
+		var wg sync.WaitGroup
+		for i := range senders {
+			wg.Go(func() {
+				key := "k" + strconv.Itoa(i%keys)
+				got, fresh, err := box.Accept(ctx, devprovider.Mail{IdempotencyKey: key, ProviderID: "p-" + key,
+					Channel: "email", Recipient: key + "@example.es", Body: "b", AcceptedAt: now})
+				answers <- answer{key, got, fresh, err}
+			})
+		}
+		wg.Wait()
+		close(answers)
+		freshByKey := map[string]int{}
+		for a := range answers {
+			if a.err != nil || a.got.IdempotencyKey != a.key || a.got.Recipient != a.key+"@example.es" {
+				t.Fatalf("Accept of %s = %+v, %v", a.key, a.got, a.err)
+			}
+			if a.fresh {
+				freshByKey[a.key]++
+			}
+		}
+		for i := range keys {
+			key := "k" + strconv.Itoa(i)
+			if freshByKey[key] != 1 {
+				t.Errorf("%s was new to %d of its senders, want 1", key, freshByKey[key])
+			}
+		}
+		stored, err := box.List(ctx, "", 100)
+		if err != nil || len(stored) != keys {
+			t.Fatalf("List = %d messages, %v; want %d", len(stored), err, keys)
+		}
+		for _, m := range stored {
+			if m.Attempts != senders/keys {
+				t.Errorf("%s counted %d attempts, want %d", m.IdempotencyKey, m.Attempts, senders/keys)
+			}
+		}
 	})
 }
 
