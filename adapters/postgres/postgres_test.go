@@ -35,12 +35,9 @@ func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Con
 
 func mustOpenAt[S interface{ Close() error }](tb testing.TB, open func(context.Context, postgres.Options, *slog.Logger) (S, error), url string) S {
 	tb.Helper()
-	db, err := open(context.Background(), postgres.Options{URL: url, Clock: clock.UTC{}}, quiet)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = db.Close() })
-	return db
+	return sqlstoretest.Open(tb, func() (S, error) {
+		return open(context.Background(), postgres.Options{URL: url, Clock: clock.UTC{}}, quiet)
+	})
 }
 
 func TestContracts(t *testing.T) {

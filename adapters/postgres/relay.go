@@ -36,7 +36,6 @@ type relayLock struct {
 // session is lost.
 func (l *relayLock) run(ctx context.Context, db *sqlstore.DB) {
 	retry := backoff.Policy{Min: 100 * time.Millisecond, Max: 5 * time.Second}
-	defer l.triedFirst()
 	for failures := 0; ; failures++ {
 		err := l.session(ctx, db)
 		l.triedFirst()

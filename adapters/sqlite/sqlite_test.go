@@ -27,12 +27,9 @@ func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Con
 // the test ends.
 func mustOpenAt[S interface{ Close() error }](tb testing.TB, open func(context.Context, string, sqlite.Options, *slog.Logger) (S, error), path string) S {
 	tb.Helper()
-	db, err := open(context.Background(), path, sqlite.Options{Clock: clock.UTC{}}, quiet)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = db.Close() })
-	return db
+	return sqlstoretest.Open(tb, func() (S, error) {
+		return open(context.Background(), path, sqlite.Options{Clock: clock.UTC{}}, quiet)
+	})
 }
 
 func TestContracts(t *testing.T) {

@@ -9,6 +9,19 @@ import (
 	"github.com/fintechlabs/customers/adapters/storetest"
 )
 
+// Open opens a store with open, failing the test if it cannot, and closes
+// it when the test ends: each engine's tests wrap their own Open functions
+// with it.
+func Open[S interface{ Close() error }](tb testing.TB, open func() (S, error)) S {
+	tb.Helper()
+	db, err := open()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
 // Openers open a new, empty database of each service with one engine,
 // closed when the test ends.
 type Openers struct {
