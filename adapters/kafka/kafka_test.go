@@ -775,3 +775,46 @@ func TestAPartitionHandlesAtMostItsConcurrencyAtOnce(t *testing.T) {
 		t.Fatalf("at most %d records were in hand at once, want %d", most, e.cfg.Concurrency)
 	}
 }
+
+func TestAStopFinishesTheRecordInHandAndLeavesTheQueuedOnesToTheNextOwner(t *testing.T) {
+	e := setup(t)
+	id := keyOn(kafkatest.Name("stop"), 0, e.cfg.Partitions)
+	var msgs []event.Message
+	for v := range 10 {
+		msgs = append(msgs, onboarded(t, id, int64(v+1), ""))
+	}
+	publish(t, e, msgs...)
+	inHand, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	h := func(context.Context, event.Event) error {
+		if calls.Add(1) == 1 {
+			close(inHand)
+			<-release // the first record is in hand when the stop comes
+		}
+		return nil
+	}
+	run := start(t, e, h, nil)
+	<-inHand
+	run.cancel()
+	close(release)
+	select {
+	case <-run.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the consumer did not stop")
+	}
+	run.cancel = nil
+	if err := run.c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("the handler ran %d times after the stop; want only the record in hand finished", n)
+	}
+	// The record in hand was settled and committed; the nine behind it go
+	// to the next owner.
+	next := &recorder{}
+	start(t, e, next.handle, nil)
+	waitFor(t, "the nine queued records", func() bool { return next.count() == 9 })
+	if next.seen[0].ID != msgs[1].ID {
+		t.Fatalf("the next owner began with %s, want the second record %s", next.seen[0].ID, msgs[1].ID)
+	}
+}

@@ -31,7 +31,7 @@ func (c *Consumer) consume(ctx, genCtx context.Context, gen *kafkago.Generation,
 		c.log.ErrorContext(ctx, "cannot start reading a partition", "topic", topic, "partition", partition, "error", err)
 		return
 	}
-	p := &partitionWork{c: c, stop: stop, lanes: map[string]*lane{}, slots: make(chan struct{}, c.cfg.Concurrency),
+	p := &partitionWork{c: c, stop: stop, quit: ctx, lanes: map[string]*lane{}, slots: make(chan struct{}, c.cfg.Concurrency),
 		wake: make(chan struct{}, 1), settled: offset - 1, committed: offset - 1}
 	committed := make(chan struct{})
 	go func() {
@@ -72,6 +72,9 @@ func (c *Consumer) consume(ctx, genCtx context.Context, gen *kafkago.Generation,
 type partitionWork struct {
 	c    *Consumer
 	stop context.Context
+	// quit is the consumer's own context, which ends stop too, a moment
+	// later: a lane checks both before it takes its next record.
+	quit context.Context
 	// slots bounds the records fetched and not yet settled.
 	slots   chan struct{}
 	running sync.WaitGroup
@@ -119,13 +122,15 @@ func (p *partitionWork) dispatch(m kafkago.Message) {
 }
 
 // run settles l's records one after another until it is empty, or until
-// the consumer stops; then the rest of the lane stays unsettled and will be
-// delivered again.
+// the consumer stops: the record in hand is finished, and the rest of the
+// lane stays unsettled for the partition's next owner. Handling them here
+// could outlast the shutdown timeout and the group's rebalance, so that
+// two replicas would handle the same records at once.
 func (p *partitionWork) run(key string, l *lane) {
 	defer p.running.Done()
 	for {
 		p.mu.Lock()
-		if len(l.queue) == 0 || p.stopped {
+		if len(l.queue) == 0 || p.stopped || p.stop.Err() != nil || p.quit.Err() != nil {
 			for range l.queue {
 				<-p.slots
 			}
