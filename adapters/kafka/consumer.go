@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -216,20 +218,26 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) (err error) 
 // first.
 func (c *Consumer) wait(stop context.Context, m kafkago.Message, err error, try int) bool {
 	delay := c.cfg.RetryBackoff.Delay(try)
+	if c.hold(m, err) {
+		c.log.WarnContext(stop, "partition held: the message cannot be handled yet", "topic", m.Topic, "partition", m.Partition,
+			"offset", m.Offset, "error", err, "retryIn", delay)
+	}
+	return backoff.Sleep(stop, delay)
+}
+
+// hold records that m waits because of err (until release), and reports
+// whether it was not waiting already.
+func (c *Consumer) hold(m kafkago.Message, err error) bool {
 	key := holdKey(m)
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	h, already := c.held[key]
 	if !already {
 		h = Hold{Topic: c.cfg.eventType(m.Topic), Partition: m.Partition, Offset: m.Offset, Since: time.Now()}
 	}
 	h.Reason = err.Error()
 	c.held[key] = h
-	c.mu.Unlock()
-	if !already {
-		c.log.WarnContext(stop, "partition held: the message cannot be handled yet", "topic", m.Topic, "partition", m.Partition,
-			"offset", m.Offset, "error", err, "retryIn", delay)
-	}
-	return backoff.Sleep(stop, delay)
+	return !already
 }
 
 // holdKey names m in the holds: several records of a partition can wait
@@ -291,37 +299,86 @@ func (c *Consumer) attempt(ctx context.Context, e event.Event) (err error) {
 
 // deadLetter copies m to its dead-letter topic with the reason in headers,
 // retrying until the broker takes it: the offset must not be committed
-// before the message is safe somewhere.
+// before the message is safe somewhere. Meanwhile the partition is held,
+// and says why. A copy too large for the topic goes without the record's
+// value, then without its headers too, and a header says what it lacks.
 func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, cause error, attempts int, outcome Outcome, start time.Time) error {
 	kind := fault.KindOf(cause).String()
 	var p *panicked
 	if errors.As(cause, &p) {
 		kind = "panic"
 	}
-	headers := append([]kafkago.Header{}, m.Headers...)
-	headers = append(headers,
-		kafkago.Header{Key: "dlt-original-topic", Value: []byte(m.Topic)},
-		kafkago.Header{Key: "dlt-original-partition", Value: []byte(strconv.Itoa(m.Partition))},
-		kafkago.Header{Key: "dlt-original-offset", Value: []byte(strconv.FormatInt(m.Offset, 10))},
-		kafkago.Header{Key: "dlt-consumer-group", Value: []byte(c.cfg.GroupID)},
-		kafkago.Header{Key: "dlt-error", Value: []byte(cause.Error())},
-		kafkago.Header{Key: "dlt-error-kind", Value: []byte(kind)},
-		kafkago.Header{Key: "dlt-attempts", Value: []byte(strconv.Itoa(attempts))},
-		kafkago.Header{Key: "dlt-failed-at", Value: []byte(time.Now().UTC().Format(time.RFC3339Nano))},
-	)
-	record := kafkago.Message{Topic: m.Topic + event.DeadLetterSuffix, Key: m.Key, Value: m.Value, Headers: headers}
-	for try := 0; ; try++ {
+	reason := cause.Error()
+	if len(reason) > maxErrorHeader {
+		reason = strings.ToValidUTF8(reason[:maxErrorHeader], "") + "…"
+	}
+	failedAt := time.Now().UTC().Format(time.RFC3339Nano)
+	for try, dropped := 0, ""; ; try++ {
+		record := kafkago.Message{Topic: m.Topic + event.DeadLetterSuffix, Key: m.Key}
+		if dropped == "" {
+			record.Value = m.Value
+		}
+		if dropped != droppedAll {
+			record.Headers = slices.Clone(m.Headers)
+		}
+		record.Headers = append(record.Headers,
+			kafkago.Header{Key: "dlt-original-topic", Value: []byte(m.Topic)},
+			kafkago.Header{Key: "dlt-original-partition", Value: []byte(strconv.Itoa(m.Partition))},
+			kafkago.Header{Key: "dlt-original-offset", Value: []byte(strconv.FormatInt(m.Offset, 10))},
+			kafkago.Header{Key: "dlt-consumer-group", Value: []byte(c.cfg.GroupID)},
+			kafkago.Header{Key: "dlt-error", Value: []byte(reason)},
+			kafkago.Header{Key: "dlt-error-kind", Value: []byte(kind)},
+			kafkago.Header{Key: "dlt-attempts", Value: []byte(strconv.Itoa(attempts))},
+			kafkago.Header{Key: "dlt-failed-at", Value: []byte(failedAt)},
+		)
+		if dropped != "" {
+			record.Headers = append(record.Headers, kafkago.Header{Key: HeaderDropped, Value: []byte(dropped)})
+		}
 		err := c.dlt.WriteMessages(context.WithoutCancel(ctx), record)
 		if err == nil {
 			c.observe(m.Topic, outcome, attempts, start)
 			return nil
 		}
+		if errors.Is(firstError(err), kafkago.MessageSizeTooLarge) && dropped != droppedAll {
+			dropped = map[string]string{"": droppedValue, droppedValue: droppedAll}[dropped]
+			c.log.WarnContext(ctx, "dead letter too large for its topic: written without what does not fit", "topic", record.Topic,
+				"partition", m.Partition, "offset", m.Offset, "dropped", dropped)
+			continue
+		}
 		wait := c.cfg.RetryBackoff.Delay(try)
-		c.log.ErrorContext(ctx, "dead-letter write failed, retrying", "topic", record.Topic, "error", err, "retryIn", wait)
+		if c.hold(m, fmt.Errorf("its dead-letter copy cannot be written to %s: %w", record.Topic, err)) {
+			c.log.ErrorContext(ctx, "dead-letter write failed, retrying; the partition is held", "topic", record.Topic, "error", err, "retryIn", wait)
+		}
 		if !backoff.Sleep(ctx, wait) {
 			return errStopped
 		}
 	}
+}
+
+// maxErrorHeader bounds the error a dead letter carries: an error can
+// quote what it failed on, and the copy must fit its topic.
+const maxErrorHeader = 1024
+
+// HeaderDropped names what a dead letter lacks because the whole copy did
+// not fit its topic; the record itself stays on its original topic, at its
+// partition and offset, until the topic's retention.
+const HeaderDropped = "dlt-dropped"
+
+// What a dead letter too large for its topic leaves out, in the order it
+// tries: HeaderDropped's values.
+const (
+	droppedValue = "value"
+	droppedAll   = "value and headers"
+)
+
+// firstError is the error of a write of one message: kafka-go reports
+// some failures one per message.
+func firstError(err error) error {
+	var each kafkago.WriteErrors
+	if errors.As(err, &each) && len(each) > 0 && each[0] != nil {
+		return each[0]
+	}
+	return err
 }
 
 // lag reports a partition's lag to the observer, if any.

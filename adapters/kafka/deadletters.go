@@ -13,6 +13,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
 )
 
 // DeadLetter is a record a consumer could not handle, as its dead-letter
@@ -28,6 +29,9 @@ type DeadLetter struct {
 	Kind     string // invalid, panic...
 	Attempts int
 	FailedAt time.Time
+	// Dropped says what the copy lacks because it did not fit the
+	// dead-letter topic (HeaderDropped), "" for a whole copy.
+	Dropped string
 	// Where it is now: the dead-letter topic's partition and offset.
 	Letter Position
 	// The original record.
@@ -134,6 +138,8 @@ func (d *DeadLetters) letter(m kafkago.Message) DeadLetter {
 			l.Attempts, _ = strconv.Atoi(v)
 		case "dlt-failed-at":
 			l.FailedAt, _ = time.Parse(time.RFC3339Nano, v)
+		case HeaderDropped:
+			l.Dropped = v
 		default:
 			if !strings.HasPrefix(h.Key, "dlt-") {
 				l.Headers = append(l.Headers, h)
@@ -156,6 +162,12 @@ func (d *DeadLetters) Replay(ctx context.Context, letters []DeadLetter) (int, er
 	for i, l := range letters {
 		if l.Topic == "" {
 			return 0, errors.New("a dead letter without its original topic cannot be replayed")
+		}
+		if l.Dropped != "" {
+			e := fault.Conflictf("the dead letter of %s %d:%d lacks its %s, which did not fit the dead-letter topic, so it cannot "+
+				"be replayed from there; the record stays on its own topic until the topic's retention", l.Topic, l.Partition, l.Offset, l.Dropped)
+			e.Code = "dead_letter.incomplete"
+			return 0, e
 		}
 		records[i] = kafkago.Message{Topic: d.cfg.topic(l.Topic), Key: l.Key, Value: l.Value, Headers: l.Headers}
 	}

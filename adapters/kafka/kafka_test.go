@@ -818,3 +818,59 @@ func TestAStopFinishesTheRecordInHandAndLeavesTheQueuedOnesToTheNextOwner(t *tes
 		t.Fatalf("the next owner began with %s, want the second record %s", next.seen[0].ID, msgs[1].ID)
 	}
 }
+
+func TestAPoisonRecordTooLargeForItsDeadLetterCopyIsDeadLetteredWithoutItsValue(t *testing.T) {
+	e := setup(t)
+	id := kafkatest.Name("huge")
+	// Close to the broker's and the writer's limit (1 MiB): the copy's
+	// headers would push it over.
+	huge := kafkago.Message{Topic: e.topic, Key: []byte(id),
+		Value: []byte(`{"customerId":"` + id + `","junk":"` + strings.Repeat("x", 1<<20-400) + `"}`)}
+	kafkatest.WriteRecords(t, e.cfg.Brokers, huge)
+	good := onboarded(t, id, 1, "")
+	publish(t, e, good)
+	h := &recorder{}
+	start(t, e, h.handle, nil)
+	waitFor(t, "the record behind the poison one", func() bool { return h.count() == 1 })
+	dead := readTopic(t, e, e.topic+event.DeadLetterSuffix, id, 1)[0]
+	if len(dead.Value) != 0 || kafkatest.Header(dead, kafka.HeaderDropped) != "value" {
+		t.Fatalf("dead letter of %d bytes, %s = %q; want no value, and the header saying so", len(dead.Value),
+			kafka.HeaderDropped, kafkatest.Header(dead, kafka.HeaderDropped))
+	}
+	if kafkatest.Header(dead, "dlt-original-offset") == "" || kafkatest.Header(dead, "dlt-error") == "" ||
+		len(kafkatest.Header(dead, "dlt-error")) > 1100 {
+		t.Fatalf("dead letter headers = %v", dead.Headers)
+	}
+	letters, err := kafka.NewDeadLetters(e.cfg, quiet).List(context.Background(), e.typ)
+	if err != nil || len(letters) != 1 || letters[0].Dropped != "value" {
+		t.Fatalf("List = %+v, %v", letters, err)
+	}
+	if _, err := kafka.NewDeadLetters(e.cfg, quiet).Replay(context.Background(), letters); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("replaying a dead letter without its value: %v, want a conflict", err)
+	}
+}
+
+func TestAPartitionWhoseDeadLetterCannotBeWrittenIsReportedAsHeld(t *testing.T) {
+	e := setup(t)
+	// Another topic, whose dead-letter topic does not exist yet.
+	e.typ, e.topic = event.TopicActivated, e.cfg.TopicPrefix+event.TopicActivated
+	admin := kafka.NewAdmin(e.cfg, quiet)
+	defer admin.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := admin.EnsureTopics(ctx, []string{e.typ}); err != nil {
+		t.Fatal(err)
+	}
+	id := kafkatest.Name("nodlt")
+	kafkatest.WriteRecords(t, e.cfg.Brokers, kafkago.Message{Topic: e.topic, Key: []byte(id), Value: []byte(`{}`)})
+	run := start(t, e, (&recorder{}).handle, nil)
+	waitFor(t, "the partition to be reported as held", func() bool {
+		held := run.c.Held()
+		return len(held) == 1 && strings.Contains(held[0].Reason, "dead-letter")
+	})
+	if err := admin.EnsureTopics(ctx, []string{e.typ + event.DeadLetterSuffix}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the hold to end once the dead letter is written", func() bool { return len(run.c.Held()) == 0 })
+	readTopic(t, e, e.topic+event.DeadLetterSuffix, id, 1)
+}

@@ -72,8 +72,8 @@ func (d deadLetters) mine(ctx context.Context, topic string) ([]kafka.DeadLetter
 // unavailable reports a broker that cannot answer as a dependency that is
 // down: a 503 to try again.
 func unavailable(err error) error {
-	if err == nil {
-		return nil
+	if _, ok := fault.As(err); ok || err == nil {
+		return err // classified already
 	}
 	return fault.Wrap(fault.Unavailable, err, "the broker cannot be read now")
 }
