@@ -81,7 +81,7 @@ func (a *Admin) EnsureTopics(ctx context.Context, topics []string) error {
 // a leader. It asks a broker over a fresh connection: the client's cached
 // metadata may predate the topics.
 func (a *Admin) leaderless(ctx context.Context, topics []string) ([]string, error) {
-	conn, err := a.cfg.dialer().DialContext(ctx, "tcp", a.cfg.Brokers[0])
+	conn, err := a.cfg.dial(ctx)
 	if err != nil {
 		return topics, err
 	}
@@ -114,21 +114,15 @@ func (a *Admin) leaderless(ctx context.Context, topics []string) ([]string, erro
 // a real round trip, unlike the client's cached metadata. Readiness probes
 // use it.
 func (a *Admin) Ping(ctx context.Context) error {
-	var last error
-	for _, b := range a.cfg.Brokers {
-		conn, err := a.cfg.dialer().DialContext(ctx, "tcp", b)
-		if err != nil {
-			last = err
-			continue
-		}
-		_, err = conn.ApiVersions()
-		_ = conn.Close()
-		if err == nil {
-			return nil
-		}
-		last = err
+	conn, err := a.cfg.dial(ctx)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("no kafka broker of %v answers: %w", a.cfg.Brokers, last)
+	defer conn.Close()
+	if _, err := conn.ApiVersions(); err != nil {
+		return fmt.Errorf("kafka broker %s: %w", conn.RemoteAddr(), err)
+	}
+	return nil
 }
 
 func unique(xs []string) []string {

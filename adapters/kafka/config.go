@@ -6,15 +6,17 @@
 package kafka
 
 import (
+	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
-	"github.com/fintechlabs/customers/adapters/tracing"
 	"strings"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
 
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/backoff"
 )
 
@@ -139,6 +141,40 @@ func (c Config) dialer() *kafkago.Dialer {
 		ClientID: c.ClientID, Timeout: c.ConnectionTimeout, DualStack: true, KeepAlive: 30 * time.Second,
 		TLS: c.TLS, SASLMechanism: c.SASL,
 	}
+}
+
+// dial connects to a bootstrap broker, trying each in turn: one that is
+// down must not stop a service whose other brokers are up.
+func (c Config) dial(ctx context.Context) (*kafkago.Conn, error) {
+	var errs []error
+	for _, b := range c.Brokers {
+		conn, err := c.dialer().DialContext(ctx, "tcp", b)
+		if err == nil {
+			return conn, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("no bootstrap broker of %v answers: %w", c.Brokers, errors.Join(errs...))
+}
+
+// dialLeader connects to the leader of a partition, found through any
+// bootstrap broker that answers.
+func (c Config) dialLeader(ctx context.Context, topic string, partition int) (*kafkago.Conn, error) {
+	var errs []error
+	for _, b := range c.Brokers {
+		conn, err := c.dialer().DialLeader(ctx, "tcp", b, topic, partition)
+		if err == nil {
+			return conn, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("the leader of %s/%d cannot be reached through %v: %w", topic, partition, c.Brokers, errors.Join(errs...))
 }
 
 func (c Config) transport() *kafkago.Transport {

@@ -62,9 +62,9 @@ func NewDeadLetters(cfg Config, log *slog.Logger) *DeadLetters {
 // List returns the dead letters of eventType, oldest failure first.
 func (d *DeadLetters) List(ctx context.Context, eventType string) ([]DeadLetter, error) {
 	topic := d.cfg.topic(eventType) + event.DeadLetterSuffix
-	conn, err := d.cfg.dialer().DialContext(ctx, "tcp", d.cfg.Brokers[0])
+	conn, err := d.cfg.dial(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", d.cfg.Brokers[0], err)
+		return nil, err
 	}
 	partitions, err := conn.ReadPartitions(topic)
 	_ = conn.Close()
@@ -86,9 +86,9 @@ func (d *DeadLetters) List(ctx context.Context, eventType string) ([]DeadLetter,
 // read returns every record of one partition of a dead-letter topic, as it
 // stands now.
 func (d *DeadLetters) read(ctx context.Context, topic string, partition int) ([]DeadLetter, error) {
-	leader, err := d.cfg.dialer().DialLeader(ctx, "tcp", d.cfg.Brokers[0], topic, partition)
+	leader, err := d.cfg.dialLeader(ctx, topic, partition)
 	if err != nil {
-		return nil, fmt.Errorf("dial the leader of %s/%d: %w", topic, partition, err)
+		return nil, err
 	}
 	first, last, err := leader.ReadOffsets()
 	_ = leader.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"runtime"
 	"strconv"
 	"strings"
@@ -873,4 +874,36 @@ func TestAPartitionWhoseDeadLetterCannotBeWrittenIsReportedAsHeld(t *testing.T) 
 	}
 	waitFor(t, "the hold to end once the dead letter is written", func() bool { return len(run.c.Held()) == 0 })
 	readTopic(t, e, e.topic+event.DeadLetterSuffix, id, 1)
+}
+
+func TestEveryBootstrapBrokerIsTriedWhenTheFirstIsDown(t *testing.T) {
+	e := setup(t)
+	down, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := down.Addr().String()
+	_ = down.Close() // nothing listens there now
+	e.cfg.Brokers = append([]string{dead}, e.cfg.Brokers...)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin := kafka.NewAdmin(e.cfg, quiet)
+	defer admin.Close()
+	if err := admin.WaitReachable(ctx); err != nil {
+		t.Fatalf("WaitReachable: %v", err)
+	}
+	if err := admin.EnsureTopics(ctx, []string{e.typ, e.typ + event.DeadLetterSuffix}); err != nil {
+		t.Fatalf("EnsureTopics: %v", err)
+	}
+	id := kafkatest.Name("bootstrap")
+	kafkatest.WriteRecords(t, e.cfg.Brokers[1:], kafkago.Message{Topic: e.topic, Key: []byte(id), Value: []byte(`{}`)})
+	h := &recorder{}
+	start(t, e, h.handle, nil)
+	readTopic(t, e, e.topic+event.DeadLetterSuffix, id, 1) // the consumer's dead-letter writer got through
+	letters, err := kafka.NewDeadLetters(e.cfg, quiet).List(ctx, e.typ)
+	if err != nil || len(letters) != 1 {
+		t.Fatalf("List = %d letters, %v", len(letters), err)
+	}
+	publish(t, e, onboarded(t, id, 1, ""))
+	waitFor(t, "a record handled", func() bool { return h.count() == 1 })
 }
