@@ -116,12 +116,13 @@ type Deliveries interface {
 	// List returns deliveries matching q, newest first.
 	List(ctx context.Context, q notification.Query, w page.Window) (notification.Page, error)
 
-	// NewestVersion returns the newest customer snapshot version whose
-	// fact (status, tier) was announced to customerID; 0 when none was.
-	NewestVersion(ctx context.Context, customerID string, fact notification.Fact) (int64, error)
-
-	// SawVersion records that fact was announced to customerID from a
-	// snapshot of version, in the unit of work of ctx, if any; an older
-	// version than the newest changes nothing.
-	SawVersion(ctx context.Context, customerID string, fact notification.Fact, version int64) error
+	// Reserve claims the announcement of fact (status, tier) to
+	// customerID from a snapshot of version, and returns the newest
+	// version claimed so far: version when no newer snapshot's
+	// announcement came first (the message may go out), a higher one when
+	// one did (the message is stale). The check and the claim are one
+	// atomic step, committed at once (with the unit of work of ctx, if
+	// any): two announcements handled at the same time cannot both pass
+	// for the newest.
+	Reserve(ctx context.Context, customerID string, fact notification.Fact, version int64) (int64, error)
 }

@@ -81,14 +81,9 @@ func (d deliveryStore) List(ctx context.Context, q notification.Query, w page.Wi
 	return out, nil
 }
 
-func (d deliveryStore) NewestVersion(ctx context.Context, customerID string, fact notification.Fact) (int64, error) {
-	defer d.s.enter(ctx)()
-	return d.s.deliveries.versions[customerID+"/"+string(fact)], nil
-}
-
-func (d deliveryStore) SawVersion(ctx context.Context, customerID string, fact notification.Fact, version int64) error {
+func (d deliveryStore) Reserve(ctx context.Context, customerID string, fact notification.Fact, version int64) (int64, error) {
 	defer d.s.enter(ctx)()
 	key := customerID + "/" + string(fact)
 	d.s.deliveries.versions[key] = max(d.s.deliveries.versions[key], version)
-	return nil
+	return d.s.deliveries.versions[key], nil
 }

@@ -152,21 +152,21 @@ func (r deliveryRow) toDelivery() notification.Delivery {
 	return d
 }
 
-// NewestVersion implements ports.Deliveries.
-func (s *Deliveries) NewestVersion(ctx context.Context, customerID string, fact notification.Fact) (int64, error) {
-	row, _, err := take[customerVersionRow](s.db.source(ctx), "WHERE customer_id = ? AND fact = ?", customerID, string(fact))
-	if err != nil {
-		return 0, s.db.storageError("read customer version", err)
-	}
-	return row.Version, nil // 0 when none was seen
-}
-
-// SawVersion implements ports.Deliveries.
-func (s *Deliveries) SawVersion(ctx context.Context, customerID string, fact notification.Fact, version int64) error {
-	return s.db.write(ctx, func(t *tx) error {
+// Reserve implements ports.Deliveries. The upsert locks the row (SQLite
+// has one writer; PostgreSQL holds the row lock to the commit), so the
+// version read after it is the newest any writer claimed.
+func (s *Deliveries) Reserve(ctx context.Context, customerID string, fact notification.Fact, version int64) (int64, error) {
+	var newest int64
+	err := s.db.write(ctx, func(t *tx) error {
 		err := t.exec(`INSERT INTO customer_versions (customer_id, fact, version) VALUES (?, ?, ?)
 			ON CONFLICT (customer_id, fact) DO UPDATE SET version = excluded.version
 			WHERE excluded.version > customer_versions.version`, customerID, string(fact), version)
-		return s.db.storageError("record customer version", err)
+		if err != nil {
+			return s.db.storageError("reserve customer version", err)
+		}
+		row, _, err := take[customerVersionRow](t.source(), "WHERE customer_id = ? AND fact = ?", customerID, string(fact))
+		newest = row.Version
+		return s.db.storageError("read customer version", err)
 	})
+	return newest, err
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,20 +72,53 @@ func TestDeliveries(t *testing.T, open func(t *testing.T) DeliveryStore) {
 		}
 	})
 
-	t.Run("the newest customer version only goes up", func(t *testing.T) {
+	t.Run("a reservation returns the newest version claimed, which only goes up", func(t *testing.T) {
 		s := open(t)
-		for _, v := range []int64{2, 5, 3} {
-			mustNot(t, s.Deliveries.SawVersion(ctx(t), "c1", notification.StatusFact, v), "SawVersion")
+		for _, c := range []struct{ version, newest int64 }{{2, 2}, {5, 5}, {3, 5}, {5, 5}} {
+			if v, err := s.Deliveries.Reserve(ctx(t), "c1", notification.StatusFact, c.version); err != nil || v != c.newest {
+				t.Fatalf("Reserve(%d) = %d, %v; want %d", c.version, v, err, c.newest)
+			}
 		}
-		mustNot(t, s.Deliveries.SawVersion(ctx(t), "c1", notification.TierFact, 4), "SawVersion")
-		if v, err := s.Deliveries.NewestVersion(ctx(t), "c1", notification.StatusFact); err != nil || v != 5 {
-			t.Fatalf("NewestVersion = %d, %v", v, err)
-		}
-		if v, err := s.Deliveries.NewestVersion(ctx(t), "c1", notification.TierFact); err != nil || v != 4 {
+		if v, err := s.Deliveries.Reserve(ctx(t), "c1", notification.TierFact, 4); err != nil || v != 4 {
 			t.Fatalf("facts are apart: tier %d, %v", v, err)
 		}
-		if v, err := s.Deliveries.NewestVersion(ctx(t), "c2", notification.StatusFact); err != nil || v != 0 {
-			t.Fatalf("an unseen customer: %d, %v", v, err)
+		if v, err := s.Deliveries.Reserve(ctx(t), "c2", notification.StatusFact, 1); err != nil || v != 1 {
+			t.Fatalf("another customer: %d, %v", v, err)
+		}
+	})
+
+	t.Run("of reservations made at once, only the newest version passes for the newest", func(t *testing.T) {
+		s := open(t)
+		const n = 20
+		passed := make(chan int64, n)
+		var wg sync.WaitGroup
+		for v := int64(1); v <= n; v++ {
+			wg.Go(func() {
+				newest, err := s.Deliveries.Reserve(ctx(t), "c1", notification.StatusFact, v)
+				if err != nil {
+					t.Errorf("Reserve(%d): %v", v, err)
+				}
+				if newest < v {
+					t.Errorf("Reserve(%d) = %d: lower than the version it claimed", v, newest)
+				}
+				if newest == v {
+					passed <- v
+				}
+			})
+		}
+		wg.Wait()
+		close(passed)
+		// Each that passed was the newest when it ran: they passed in
+		// increasing order, so the last of them is n.
+		var last int64
+		for v := range passed {
+			last = max(last, v)
+		}
+		if last != n {
+			t.Fatalf("the newest version %d did not pass", n)
+		}
+		if v, err := s.Deliveries.Reserve(ctx(t), "c1", notification.StatusFact, 1); err != nil || v != n {
+			t.Fatalf("after them: %d, %v; want %d", v, err, n)
 		}
 	})
 

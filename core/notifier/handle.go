@@ -24,9 +24,11 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 		return err
 	}
 	if job.Fact != "" && job.Version > 0 {
-		// Topics are ordered apart: an activation can arrive after the
-		// deactivation that followed it. Its message would be stale.
-		newest, err := s.deliveries.NewestVersion(ctx, job.CustomerID, job.Fact)
+		// Topics are ordered apart: an activation can arrive after (or be
+		// handled at the same time as) the deactivation that followed it.
+		// Its message would be stale. The reservation is atomic and comes
+		// before any send: of the two, only the newest passes it.
+		newest, err := s.deliveries.Reserve(ctx, job.CustomerID, job.Fact, job.Version)
 		if err != nil {
 			return err
 		}
@@ -55,12 +57,7 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 		if !last {
 			return record(ctx)
 		}
-		return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(ctx context.Context) error {
-			if err := record(ctx); err != nil || job.Fact == "" || job.Version == 0 {
-				return err
-			}
-			return s.deliveries.SawVersion(ctx, job.CustomerID, job.Fact, job.Version)
-		})
+		return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, record)
 	}
 	id := deliveryID(e.ID, string(ch))
 	prior, err := s.deliveries.Get(ctx, id)

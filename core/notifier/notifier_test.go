@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,8 +32,8 @@ type fixture struct {
 	claimErr *error
 	// intents are the deliveries recorded as pending, in order.
 	intents *[]notification.Delivery
-	// newest is the newest customer version handled, and saw the versions
-	// recorded as handled.
+	// newest is the newest customer version reserved, and saw the versions
+	// reserved, in order.
 	newest *int64
 	saw    *[]int64
 	email  *mocks.MockEmailSender
@@ -69,12 +70,15 @@ func setupWith(t *testing.T, keyed bool) fixture {
 		}
 		return *f.claimErr
 	}).AnyTimes()
-	f.deliveries.EXPECT().NewestVersion(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
-		func(context.Context, string, notification.Fact) (int64, error) { return *f.newest, nil }).AnyTimes()
-	f.deliveries.EXPECT().SawVersion(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, _ string, _ notification.Fact, v int64) error {
-		*f.saw = append(*f.saw, v)
-		return nil
-	}).AnyTimes()
+	var versions sync.Mutex // reservations may be made at once
+	f.deliveries.EXPECT().Reserve(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+		func(_ context.Context, _ string, _ notification.Fact, v int64) (int64, error) {
+			versions.Lock()
+			defer versions.Unlock()
+			*f.saw = append(*f.saw, v)
+			*f.newest = max(*f.newest, v)
+			return *f.newest, nil
+		}).AnyTimes()
 	f.deliveries.EXPECT().Intend(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, d notification.Delivery) error {
 		*f.intents = append(*f.intents, d)
 		return nil
@@ -310,17 +314,71 @@ func TestAWelcomeOrABonusIsNeverStale(t *testing.T) {
 	}
 }
 
-func TestTheNewestVersionIsRememberedWithTheEvent(t *testing.T) {
+func TestTheVersionIsReservedBeforeTheMessageGoesOut(t *testing.T) {
 	f := setup(t)
 	var recs []recorded
 	f.expectNew("evt-1")
-	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
+	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, ports.Email) (string, error) {
+		if fmt.Sprint(*f.saw) != "[2]" {
+			t.Errorf("versions reserved before the send: %v", *f.saw)
+		}
+		return "e-1", nil
+	})
 	f.expectRecord(&recs, nil)
 	if err := f.svc.Handle(context.Background(), consumed(event.Deactivated{Envelope: envelope("+34600111222"), Reason: "r"})); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(*f.saw) != "[2]" {
-		t.Fatalf("versions remembered: %v", *f.saw)
+		t.Fatalf("versions reserved: %v", *f.saw)
+	}
+}
+
+func TestAnAnnouncementHandledWhileANewerOneIsBeingSentIsSkipped(t *testing.T) {
+	f := setup(t)
+	var recs []recorded
+	var mu sync.Mutex
+	f.inbox.EXPECT().Handled(gomock.Any(), gomock.Any()).Return(false, nil).Times(2)
+	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+	sending, release := make(chan struct{}), make(chan struct{})
+	// Only the deactivation's email goes out, and it is in the provider's
+	// hands while the activation before it is handled.
+	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, ports.Email) (string, error) {
+		close(sending)
+		<-release
+		return "e-1", nil
+	}).Times(1)
+	f.deliveries.EXPECT().Record(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+		func(_ context.Context, d notification.Delivery, events []event.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			recs = append(recs, recorded{delivery: d, events: events})
+			return nil
+		}).Times(3) // the deactivation's email; the activation's email and SMS, skipped
+	deactivation := event.Deactivated{Envelope: envelope("+34600111222"), Reason: "r"}
+	deactivation.Customer.Version = 3
+	done := make(chan error, 1)
+	go func() {
+		e := consumed(deactivation)
+		e.ID = "evt-3"
+		done <- f.svc.Handle(context.Background(), e)
+	}()
+	<-sending
+	activation := consumed(event.Activated{Envelope: envelope("+34600111222")}) // version 2
+	if err := f.svc.Handle(context.Background(), activation); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	skipped := 0
+	for _, r := range recs {
+		if r.delivery.Status == notification.Skipped && strings.Contains(r.delivery.Error, "stale") {
+			skipped++
+		}
+	}
+	if skipped != 2 {
+		t.Fatalf("recorded %+v; want the activation's two messages skipped as stale", recs)
 	}
 }
 

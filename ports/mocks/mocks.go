@@ -463,21 +463,6 @@ func (mr *MockDeliveriesMockRecorder) List(ctx, q, w any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "List", reflect.TypeOf((*MockDeliveries)(nil).List), ctx, q, w)
 }
 
-// NewestVersion mocks base method.
-func (m *MockDeliveries) NewestVersion(ctx context.Context, customerID string, fact notification.Fact) (int64, error) {
-	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "NewestVersion", ctx, customerID, fact)
-	ret0, _ := ret[0].(int64)
-	ret1, _ := ret[1].(error)
-	return ret0, ret1
-}
-
-// NewestVersion indicates an expected call of NewestVersion.
-func (mr *MockDeliveriesMockRecorder) NewestVersion(ctx, customerID, fact any) *gomock.Call {
-	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NewestVersion", reflect.TypeOf((*MockDeliveries)(nil).NewestVersion), ctx, customerID, fact)
-}
-
 // Record mocks base method.
 func (m *MockDeliveries) Record(ctx context.Context, d notification.Delivery, events []event.Event) error {
 	m.ctrl.T.Helper()
@@ -492,18 +477,19 @@ func (mr *MockDeliveriesMockRecorder) Record(ctx, d, events any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Record", reflect.TypeOf((*MockDeliveries)(nil).Record), ctx, d, events)
 }
 
-// SawVersion mocks base method.
-func (m *MockDeliveries) SawVersion(ctx context.Context, customerID string, fact notification.Fact, version int64) error {
+// Reserve mocks base method.
+func (m *MockDeliveries) Reserve(ctx context.Context, customerID string, fact notification.Fact, version int64) (int64, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "SawVersion", ctx, customerID, fact, version)
-	ret0, _ := ret[0].(error)
-	return ret0
+	ret := m.ctrl.Call(m, "Reserve", ctx, customerID, fact, version)
+	ret0, _ := ret[0].(int64)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
 }
 
-// SawVersion indicates an expected call of SawVersion.
-func (mr *MockDeliveriesMockRecorder) SawVersion(ctx, customerID, fact, version any) *gomock.Call {
+// Reserve indicates an expected call of Reserve.
+func (mr *MockDeliveriesMockRecorder) Reserve(ctx, customerID, fact, version any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SawVersion", reflect.TypeOf((*MockDeliveries)(nil).SawVersion), ctx, customerID, fact, version)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Reserve", reflect.TypeOf((*MockDeliveries)(nil).Reserve), ctx, customerID, fact, version)
 }
 
 // MockEmailSender is a mock of EmailSender interface.
