@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"errors"
 
 	"github.com/fintechlabs/customers/core/event"
 )
@@ -26,9 +27,16 @@ type SMS struct {
 type EmailSender interface {
 	// SendEmail delivers m and returns the provider's message id. Errors:
 	// fault.Invalid when the provider refuses the message for good (a bad
-	// address); fault.Unavailable when the provider is down for now.
+	// address); fault.Unavailable when the provider did not take it (down
+	// for now); one that also wraps ErrOutcomeUnknown when the provider
+	// may have taken it (the answer to the handover was lost).
 	SendEmail(ctx context.Context, m Email) (string, error)
 }
+
+// ErrOutcomeUnknown is wrapped by a sender's error when the message was
+// handed over but the provider's answer never came: it may have gone out.
+// Only a provider that honours idempotency keys may be handed it again.
+var ErrOutcomeUnknown = errors.New("the provider may have taken the message: its answer was lost")
 
 // SMSSender delivers text messages.
 type SMSSender interface {

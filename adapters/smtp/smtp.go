@@ -22,6 +22,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/tlsfiles"
 	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/pii"
 	"github.com/fintechlabs/customers/ports"
 )
 
@@ -177,12 +178,20 @@ func (s *Sender) send(ctx context.Context, to string, msg []byte) error {
 		return err
 	}
 	if _, err := w.Write(msg); err != nil {
-		return err
+		return err // a message without its end is not taken
 	}
 	if err := w.Close(); err != nil {
-		return err
+		var answered *gosmtp.SMTPError
+		if errors.As(err, &answered) {
+			return err // the server answered: it did not take the message
+		}
+		return fmt.Errorf("%w: %w", ports.ErrOutcomeUnknown, err)
 	}
-	return c.Quit()
+	// The server answered 250 to the message: it is the server's to
+	// deliver, whatever becomes of QUIT (a failed or dropped one must not
+	// make a sent message look unsent, and be sent again).
+	_ = c.Quit()
+	return nil
 }
 
 // compose writes the message: plain text in UTF-8, quoted-printable.
@@ -220,9 +229,13 @@ func classify(err error) error {
 	case errors.As(err, &auth):
 		return fault.Wrap(fault.Unavailable, err, "the SMTP server refused our login")
 	case errors.As(err, &refused) && refused.Code >= 500:
-		e := fault.Invalidf("the SMTP server refused the message: %d %s", refused.Code, refused.Message)
+		// A refusal often quotes the recipient ("<ana@example.com>: no
+		// such user"): it goes into logs, deliveries and answers.
+		e := fault.Invalidf("the SMTP server refused the message: %d %s", refused.Code, pii.MaskAddresses(refused.Message))
 		e.Code = "notification.refused"
 		return e
+	case errors.As(err, &refused):
+		return fault.Wrap(fault.Unavailable, errors.New(pii.MaskAddresses(err.Error())), "the SMTP server is unavailable")
 	}
 	return fault.Wrap(fault.Unavailable, err, "the SMTP server is unavailable")
 }

@@ -2,6 +2,7 @@ package smtp_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"mime"
 	"mime/quotedprintable"
@@ -132,4 +133,37 @@ func TestAHeaderCannotBeInjected(t *testing.T) {
 			t.Errorf("%+v: %v, want invalid before any connection", m, err)
 		}
 	}
+}
+
+func TestAMessageTheServerTookIsSentAndOneWhoseAnswerWasLostMayBe(t *testing.T) {
+	srv := smtptest.Serve(t, false)
+	opts := smtp.Options{Addr: srv.Addr, CAFile: srv.CAFile, Username: smtptest.User, Password: smtptest.Password}
+	t.Run("a QUIT dropped after the server took the message changes nothing", func(t *testing.T) {
+		before := len(srv.Received())
+		id, err := sender(t, opts).SendEmail(context.Background(), ports.Email{ID: "quit", To: "hangup@example.com", Subject: "s", Body: "b"})
+		if err != nil || id == "" {
+			t.Fatalf("SendEmail = %q, %v; want the message sent", id, err)
+		}
+		if len(srv.Received()) != before+1 {
+			t.Fatal("the server did not get the message")
+		}
+	})
+	t.Run("a connection lost before the server answered the message may have sent it", func(t *testing.T) {
+		_, err := sender(t, opts).SendEmail(context.Background(), ports.Email{ID: "lost", To: "silent@example.com", Subject: "s", Body: "b"})
+		if fault.KindOf(err) != fault.Unavailable || !errors.Is(err, ports.ErrOutcomeUnknown) {
+			t.Fatalf("error %v (%v); want unavailable, and the outcome unknown", err, fault.KindOf(err))
+		}
+	})
+	t.Run("a server that never took the message says so", func(t *testing.T) {
+		_, err := sender(t, opts).SendEmail(context.Background(), ports.Email{ID: "busy", To: "busy@example.com", Subject: "s", Body: "b"})
+		if fault.KindOf(err) != fault.Unavailable || errors.Is(err, ports.ErrOutcomeUnknown) {
+			t.Fatalf("error %v; want unavailable, known not sent", err)
+		}
+	})
+	t.Run("a refusal that quotes the address is masked", func(t *testing.T) {
+		_, err := sender(t, opts).SendEmail(context.Background(), ports.Email{ID: "bounce", To: "bounce@example.com", Subject: "s", Body: "b"})
+		if fault.KindOf(err) != fault.Invalid || strings.Contains(err.Error(), "bounce@example.com") || !strings.Contains(err.Error(), "b***@example.com") {
+			t.Fatalf("error %q; want the refusal with the address masked", err)
+		}
+	})
 }

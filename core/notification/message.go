@@ -180,9 +180,10 @@ const (
 	Pending Status = "pending"
 	Sent    Status = "sent"
 	Failed  Status = "failed"
-	// Unknown: a pending delivery found after a crash, for a provider that
-	// cannot tell whether it sent it. Never sent blindly: an operator
-	// checks with the provider.
+	// Unknown: the provider may have the message (a crash, or its answer
+	// lost, after the handover) and cannot tell, since it ignores
+	// idempotency keys. Never sent blindly: an operator checks with the
+	// provider.
 	Unknown Status = "unknown"
 	// Skipped: not sent, and why is in Error (a stale event).
 	Skipped Status = "skipped"

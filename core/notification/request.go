@@ -1,6 +1,9 @@
 package notification
 
-import "github.com/fintechlabs/customers/core/idempotency"
+import (
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/idempotency"
+)
 
 // Request is a message an API client asks to send: the original's
 // POST /notifications/email and /notifications/sms bodies. Either Template
@@ -30,6 +33,12 @@ type Request struct {
 // ErrIdempotencyKeyReused is the error of a request whose idempotency key
 // was used for another message; it says nothing of the first.
 var ErrIdempotencyKeyReused = idempotency.ErrKeyReused
+
+// ErrOutcomeUnknown is the error of a request whose message the provider
+// may or may not have sent, which cannot be sent again without risking a
+// second copy: its delivery is unknown, for an operator to check.
+var ErrOutcomeUnknown = fault.New(fault.Conflict, "notification.outcome_unknown",
+	"the provider may have sent this message, and cannot tell: it is recorded as unknown and not sent again; check with the provider")
 
 // Outcome is the delivery a request made, and whether it was made by an
 // earlier request with the same idempotency key.

@@ -63,11 +63,12 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 	prior, err := s.deliveries.Get(ctx, id)
 	switch {
 	case err == nil && prior.Status == notification.Pending && !s.resendable(ch):
-		// The process stopped between handing this message to a provider
-		// that cannot tell whether it got it, and recording the outcome.
-		// Sending again might send twice: an operator decides.
+		// The process stopped, or the provider's answer was lost, after
+		// handing this message to a provider that cannot tell whether it
+		// got it. Sending again might send twice: an operator decides.
 		prior.Status = notification.Unknown
-		prior.Error = "the service stopped while the " + string(ch) + " provider had it; check with the provider whether it went out"
+		prior.Error = "the " + string(ch) + " provider may have sent it (the service stopped, or the provider's answer was lost, " +
+			"after the handover); check with the provider whether it went out"
 		s.log.WarnContext(ctx, "delivery outcome unknown", "deliveryId", id, "channel", ch)
 		return commit(ctx, func(ctx context.Context) error { return s.deliveries.Record(ctx, prior, nil) })
 	case err == nil && prior.Status != notification.Pending && prior.Status != notification.Failed:
@@ -96,7 +97,7 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 			return err
 		}
 		if err := s.send(ctx, &d); err != nil {
-			return err
+			return s.unsent(ctx, d, err)
 		}
 	}
 	return commit(ctx, func(ctx context.Context) error { return s.deliveries.Record(ctx, d, s.sentEvents(ctx, d)) })
@@ -119,15 +120,4 @@ func (s *Service) skip(ctx context.Context, e event.Event, job notification.Job,
 		}
 		return nil
 	})
-}
-
-// resendable reports whether a message on ch may be handed to its provider
-// again under the same idempotency key.
-func (s *Service) resendable(ch notification.Channel) bool {
-	var sender any = s.email
-	if ch == notification.SMS {
-		sender = s.sms
-	}
-	keyed, ok := sender.(ports.IdempotentSender)
-	return ok && keyed.HonoursIdempotencyKeys()
 }

@@ -5,6 +5,7 @@ package notifier
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/google/uuid"
@@ -99,8 +100,10 @@ func deliveryID(parts ...string) string {
 }
 
 // send hands d to its channel's sender with d.ID as idempotency key, and
-// fills in the outcome. It returns an error only for failures worth
-// retrying; a message refused for good is recorded as failed.
+// fills in the outcome: sent, or failed when the provider refused it for
+// good. It returns the failures worth retrying: one wrapping
+// ports.ErrOutcomeUnknown when the provider may have the message, any
+// other when it did not take it.
 func (s *Service) send(ctx context.Context, d *notification.Delivery) error {
 	var id string
 	var err error
@@ -121,6 +124,30 @@ func (s *Service) send(ctx context.Context, d *notification.Delivery) error {
 		return nil
 	}
 	return err
+}
+
+// unsent settles d after a send that failed for now (err, from send): a
+// message the provider did not take is recorded as failed, so that a retry
+// sends it again whatever the provider; one it may have stays pending,
+// for a retry to hand over again under its key (a provider that honours
+// keys delivers it once) or to find unknown. err is returned.
+func (s *Service) unsent(ctx context.Context, d notification.Delivery, err error) error {
+	if errors.Is(err, ports.ErrOutcomeUnknown) {
+		return err
+	}
+	d.Status, d.Error = notification.Failed, "not sent, to be retried: "+err.Error()
+	return errors.Join(err, s.deliveries.Record(ctx, d, nil))
+}
+
+// resendable reports whether a message on ch may be handed to its provider
+// again under the same idempotency key.
+func (s *Service) resendable(ch notification.Channel) bool {
+	var sender any = s.email
+	if ch == notification.SMS {
+		sender = s.sms
+	}
+	keyed, ok := sender.(ports.IdempotentSender)
+	return ok && keyed.HonoursIdempotencyKeys()
 }
 
 // sentEvents returns the notification.sent event for a delivery that went out.

@@ -199,12 +199,15 @@ func TestARetryAfterAPartialFailureSendsOnlyWhatIsMissing(t *testing.T) {
 	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
 	down := fault.Unavailablef("sms gateway down")
 	f.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("", down)
-	f.expectRecord(&recs, nil)
+	f.expectRecord(&recs, nil).Times(2)
 	activated := consumed(event.Activated{Envelope: envelope("+34600111222")})
 	if err := f.svc.Handle(context.Background(), activated); !errors.Is(err, down) {
 		t.Fatalf("error = %v, want the provider failure for a retry", err)
 	}
-	if len(recs) != 1 || recs[0].delivery.Channel != notification.Email {
+	// The email is sent; the SMS the provider did not take is recorded as
+	// such, and the event is not handled yet.
+	if len(recs) != 2 || recs[0].delivery.Channel != notification.Email || recs[0].delivery.Status != notification.Sent ||
+		recs[1].delivery.Channel != notification.SMS || recs[1].delivery.Status != notification.Failed || recs[1].handled != "" {
 		t.Fatalf("recorded = %+v", recs)
 	}
 
@@ -213,7 +216,7 @@ func TestARetryAfterAPartialFailureSendsOnlyWhatIsMissing(t *testing.T) {
 	emailDelivery := recs[0].delivery
 	f2.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
 	f2.deliveries.EXPECT().Get(gomock.Any(), emailDelivery.ID).Return(emailDelivery, nil)
-	f2.deliveries.EXPECT().Get(gomock.Any(), gomock.Not(emailDelivery.ID)).Return(notification.Delivery{}, notFound)
+	f2.deliveries.EXPECT().Get(gomock.Any(), gomock.Not(emailDelivery.ID)).Return(recs[1].delivery, nil)
 	f2.sms.EXPECT().SendSMS(gomock.Any(), gomock.Any()).Return("s-1", nil)
 	var recs2 []recorded
 	f2.expectRecord(&recs2, nil)
@@ -714,11 +717,16 @@ func TestAnIdempotencyKeyIsBoundToItsMessageAndItsCaller(t *testing.T) {
 
 func TestSendFailures(t *testing.T) {
 	req := notification.Request{Channel: notification.Email, To: "a@example.com", Subject: "s", Body: "b"}
-	t.Run("a provider that is down makes the request unavailable and records nothing", func(t *testing.T) {
+	t.Run("a provider that is down makes the request unavailable and records the message as not sent", func(t *testing.T) {
 		f := setup(t)
-		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", errors.New("connection refused"))
+		var recs []recorded
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", fault.Unavailablef("connection refused"))
+		f.expectRecord(&recs, nil)
 		if _, err := f.svc.Send(context.Background(), req); fault.KindOf(err) != fault.Unavailable {
 			t.Fatalf("error = %v", err)
+		}
+		if len(*f.intents) != 1 || len(recs) != 1 || recs[0].delivery.Status != notification.Failed {
+			t.Fatalf("intents %+v, recorded %+v", *f.intents, recs)
 		}
 	})
 	t.Run("a refused message is recorded as failed and reported as invalid", func(t *testing.T) {
@@ -771,5 +779,110 @@ func TestListingDeliveries(t *testing.T) {
 	}
 	if len(f.svc.Templates().Names()) != 5 {
 		t.Fatal("Templates() should return the registry")
+	}
+}
+
+// lost is a sender's error when the provider's answer to the handover was
+// lost: it may have the message.
+var lost = fault.Wrap(fault.Unavailable, fmt.Errorf("%w: connection reset", ports.ErrOutcomeUnknown), "the SMTP server is unavailable")
+
+func TestAMessageThatMayHaveGoneOutIsNeverSentBlindlyOnRequest(t *testing.T) {
+	req := notification.Request{Channel: notification.Email, To: "a@example.com", Subject: "s", Body: "b", IdempotencyKey: "k"}
+	t.Run("the intent is recorded before the provider has the message", func(t *testing.T) {
+		f := setup(t)
+		var recs []recorded
+		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m ports.Email) (string, error) {
+			if len(*f.intents) != 1 || (*f.intents)[0].ID != m.ID {
+				t.Errorf("intents when the provider was called: %+v", *f.intents)
+			}
+			return "e-1", nil
+		})
+		f.expectRecord(&recs, nil)
+		if out, err := f.svc.Send(context.Background(), req); err != nil || out.Delivery.Status != notification.Sent {
+			t.Fatalf("Send = %+v, %v", out, err)
+		}
+	})
+	t.Run("through a provider that ignores keys, a lost answer makes the delivery unknown, and a retry sends nothing", func(t *testing.T) {
+		f := setup(t)
+		var recs []recorded
+		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", lost)
+		f.expectRecord(&recs, nil)
+		out, err := f.svc.Send(context.Background(), req)
+		if !errors.Is(err, notification.ErrOutcomeUnknown) || out.Delivery.Status != notification.Unknown || recs[0].delivery.Status != notification.Unknown {
+			t.Fatalf("Send = %+v, %v; recorded %+v", out, err, recs)
+		}
+		retry := setup(t) // no sender call expected
+		retry.deliveries.EXPECT().Get(gomock.Any(), recs[0].delivery.ID).Return(recs[0].delivery, nil)
+		if _, err := retry.svc.Send(context.Background(), req); !errors.Is(err, notification.ErrOutcomeUnknown) {
+			t.Fatalf("the retry: %v, want the outcome still unknown", err)
+		}
+	})
+	t.Run("an intent left pending by a crash is not sent again through a provider that ignores keys", func(t *testing.T) {
+		f := setup(t) // no sender call expected
+		var recs []recorded
+		first := setup(t)
+		first.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+		first.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
+		first.expectRecord(&recs, nil)
+		if _, err := first.svc.Send(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		pending := (*first.intents)[0] // as the crash left it
+		pending.Status = notification.Pending
+		f.deliveries.EXPECT().Get(gomock.Any(), pending.ID).Return(pending, nil)
+		var marked []recorded
+		f.expectRecord(&marked, nil)
+		if _, err := f.svc.Send(context.Background(), req); !errors.Is(err, notification.ErrOutcomeUnknown) || marked[0].delivery.Status != notification.Unknown {
+			t.Fatalf("the retry: %v, recorded %+v", err, marked)
+		}
+	})
+	t.Run("through a provider that honours keys, a lost answer is retried under the same key", func(t *testing.T) {
+		f := setupWith(t, true)
+		var recs []recorded
+		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", lost)
+		if _, err := f.svc.Send(context.Background(), req); fault.KindOf(err) != fault.Unavailable {
+			t.Fatalf("Send: %v, want unavailable: try again", err)
+		}
+		retry := setupWith(t, true)
+		pending := (*f.intents)[0]
+		pending.Status = notification.Pending
+		retry.deliveries.EXPECT().Get(gomock.Any(), pending.ID).Return(pending, nil)
+		retry.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m ports.Email) (string, error) {
+			if m.ID != pending.ID {
+				t.Errorf("handed over again as %s, want the same key %s", m.ID, pending.ID)
+			}
+			return "e-1", nil
+		})
+		retry.expectRecord(&recs, nil)
+		if out, err := retry.svc.Send(context.Background(), req); err != nil || out.Delivery.Status != notification.Sent {
+			t.Fatalf("the retry: %+v, %v", out, err)
+		}
+	})
+}
+
+func TestAnEventsMessageTheProviderDidNotTakeIsSentByTheRetry(t *testing.T) {
+	f := setup(t) // a provider that ignores keys
+	var recs []recorded
+	f.expectNew("evt-1")
+	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", fault.Unavailablef("connection refused"))
+	f.expectRecord(&recs, nil)
+	onboarded := consumed(event.Onboarded{Envelope: envelope("+34600111222")})
+	if err := f.svc.Handle(context.Background(), onboarded); fault.KindOf(err) != fault.Unavailable {
+		t.Fatalf("error = %v", err)
+	}
+	retry := setup(t)
+	retry.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
+	retry.deliveries.EXPECT().Get(gomock.Any(), recs[0].delivery.ID).Return(recs[0].delivery, nil)
+	retry.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
+	var again []recorded
+	retry.expectRecord(&again, nil)
+	if err := retry.svc.Handle(context.Background(), onboarded); err != nil {
+		t.Fatal(err)
+	}
+	if again[0].delivery.Status != notification.Sent || again[0].handled != "evt-1" {
+		t.Fatalf("the retry recorded %+v", again)
 	}
 }

@@ -2,11 +2,13 @@ package notifier
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/locale"
 	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/ports"
 )
 
 // Send renders and sends an ad-hoc message, records the delivery and emits
@@ -29,21 +31,35 @@ func (s *Service) Send(ctx context.Context, r notification.Request) (notificatio
 		// it finds the delivery, or hands the provider the same key.
 		d.ID = deliveryID(scope...)
 		prior, err := s.deliveries.Get(ctx, d.ID)
-		if err == nil && !sameMessage(prior, d) {
-			return notification.Outcome{}, notification.ErrIdempotencyKeyReused
-		}
-		if err == nil && prior.Status == notification.Sent {
-			return notification.Outcome{Delivery: prior, Replayed: true}, nil
-		}
-		if err != nil && fault.KindOf(err) != fault.NotFound {
+		switch {
+		case err != nil && fault.KindOf(err) != fault.NotFound:
 			return notification.Outcome{}, err
+		case err != nil: // a first request
+		case !sameMessage(prior, d):
+			return notification.Outcome{}, notification.ErrIdempotencyKeyReused
+		case prior.Status == notification.Sent:
+			return notification.Outcome{Delivery: prior, Replayed: true}, nil
+		case (prior.Status == notification.Pending || prior.Status == notification.Unknown) && !s.resendable(d.Channel):
+			// An earlier request handed the message over and never
+			// learnt the outcome: the event path's rule holds.
+			return s.unknown(ctx, prior)
 		}
 	} else {
 		d.ID = s.events.NewID()
 	}
 	d.CreatedAt = s.clock.Now()
+	// The intent commits before the provider has the message, as on the
+	// event path: a crash, or a lost answer, in between leaves a trace
+	// that a retry with the same key finds.
+	if err := s.deliveries.Intend(ctx, d); err != nil {
+		return notification.Outcome{}, err
+	}
 	if err := s.send(ctx, &d); err != nil {
-		return notification.Outcome{}, fault.Wrap(fault.Unavailable, err, "the "+string(d.Channel)+" provider is unavailable; try again later")
+		if errors.Is(err, ports.ErrOutcomeUnknown) && (r.IdempotencyKey == "" || !s.resendable(d.Channel)) {
+			return s.unknown(ctx, d) // no retry can hand it over again safely
+		}
+		return notification.Outcome{}, fault.Wrap(fault.Unavailable, s.unsent(ctx, d, err),
+			"the "+string(d.Channel)+" provider is unavailable; try again later")
 	}
 	if err := s.deliveries.Record(ctx, d, s.sentEvents(ctx, d)); err != nil {
 		return notification.Outcome{}, err
@@ -54,6 +70,20 @@ func (s *Service) Send(ctx context.Context, r notification.Request) (notificatio
 		return notification.Outcome{Delivery: d}, e
 	}
 	return notification.Outcome{Delivery: d}, nil
+}
+
+// unknown records d as unknown, unless it is already, and answers
+// ErrOutcomeUnknown with it.
+func (s *Service) unknown(ctx context.Context, d notification.Delivery) (notification.Outcome, error) {
+	if d.Status != notification.Unknown {
+		d.Status = notification.Unknown
+		d.Error = "the " + string(d.Channel) + " provider may have sent it (its answer was lost, or the service stopped, after the handover); " +
+			"check with the provider whether it went out"
+		if err := s.deliveries.Record(ctx, d, nil); err != nil {
+			return notification.Outcome{}, err
+		}
+	}
+	return notification.Outcome{Delivery: d}, notification.ErrOutcomeUnknown
 }
 
 // sameMessage reports whether a delivery made under an idempotency key is

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -123,6 +124,36 @@ func (d DocumentNumber) Masked() string {
 
 // LogValue implements slog.LogValuer.
 func (d DocumentNumber) LogValue() slog.Value { return slog.StringValue(d.Masked()) }
+
+// MaskAddresses masks every email address in free text, such as a mail
+// server's refusal ("550 <ana@example.com>: no such user").
+func MaskAddresses(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	delimiter := func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`<>()[],;:"'`, r) }
+	var b strings.Builder
+	for s != "" {
+		start := strings.IndexFunc(s, func(r rune) bool { return !delimiter(r) })
+		if start < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:start])
+		s = s[start:]
+		end := strings.IndexFunc(s, delimiter)
+		if end < 0 {
+			end = len(s)
+		}
+		word := s[:end]
+		if strings.Contains(word, "@") {
+			word = Email(word).Masked()
+		}
+		b.WriteString(word)
+		s = s[end:]
+	}
+	return b.String()
+}
 
 // MaskRecipient masks an email address or phone number given as plain text,
 // for logs of messages whose channel is only known at run time.

@@ -164,3 +164,20 @@ func FuzzParsePhone(f *testing.F) {
 		}
 	})
 }
+
+func TestEveryAddressInFreeTextIsMasked(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"a refusal quoting the recipient", "550 5.1.1 <ana.lopez@example.com>: no such user",
+			"550 5.1.1 <a***@example.com>: no such user"},
+		{"two addresses and punctuation", "from bob@example.org, to ana@example.com.", "from b***@example.org, to a***@example.com."},
+		{"text without an address", "451 try again later", "451 try again later"},
+		{"an address alone", "ana@example.com", "a***@example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := pii.MaskAddresses(tt.in); got != tt.want {
+				t.Fatalf("MaskAddresses(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -46,3 +46,24 @@ func TestWithSMTPTheWelcomeEmailReachesTheMailServer(t *testing.T) {
 			msg.Header.Get("Message-ID"), delivery["providerId"], subject, err, want, delivery["subject"])
 	}
 }
+
+func TestWithSMTPAMessageTheServerTookIsSentOnceWhateverBecomesOfQuit(t *testing.T) {
+	srv := smtptest.Serve(t, false)
+	env, _ := stacktest.Env("smtpquit", t.TempDir())
+	env["EMAIL_PROVIDER"], env["SMTP_ADDR"], env["SMTP_FROM"] = "smtp", srv.Addr, "Fintech <no-reply@fintech.example>"
+	env["SMTP_CA_FILE"], env["SMTP_USERNAME"], env["SMTP_PASSWORD"] = srv.CAFile, smtptest.User, smtptest.Password
+	st := stacktest.Start(t, env)
+	url := st.Services[config.Notifications].URL() + "/notifications/email"
+	body := `{"to":"hangup@example.com","subject":"Tu código","body":"Tu código es 123456"}`
+	// The server answers 250 to the message, then drops the connection at
+	// QUIT: the message is sent, and the retry of an uncertain client
+	// gets that answer back instead of a second copy.
+	first := do(t, "POST", url, body, "Idempotency-Key", "otp-42").want(t, http.StatusCreated)
+	again := do(t, "POST", url, body, "Idempotency-Key", "otp-42").want(t, http.StatusCreated)
+	if first.str("notificationId") != again.str("notificationId") || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("first %s, retry %s (%v)", first.Raw, again.Raw, again.Header)
+	}
+	if got := srv.Received(); len(got) != 1 {
+		t.Fatalf("the mail server received %d messages, want 1", len(got))
+	}
+}

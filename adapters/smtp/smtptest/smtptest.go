@@ -1,6 +1,9 @@
 // Package smtptest runs a real SMTP server (go-smtp) inside a test, with TLS
 // from certificates made by test/certs, AUTH PLAIN, and recipients it
-// refuses on purpose: bounce@ for good (550), busy@ for now (451).
+// treats apart on purpose: bounce@ is refused for good (550, quoting the
+// address), busy@ for now (451); a message to hangup@ is taken (250), then
+// the connection drops at QUIT; one to silent@ is taken, but the
+// connection drops before the server answers it.
 package smtptest
 
 import (
@@ -11,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +39,9 @@ type Server struct {
 
 	mu  sync.Mutex
 	got []Message
+	// hangup drops the connection at its next read: the command after a
+	// message to hangup@ was answered.
+	hangup atomic.Bool
 }
 
 // Message is one accepted message.
@@ -57,7 +64,7 @@ func Serve(t testing.TB, implicit bool) *Server {
 		t.Fatal(err)
 	}
 	s := &Server{CAFile: filepath.Join(dir, "ca.pem"), OtherCAFile: filepath.Join(dir, "other-ca.pem")}
-	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) { return &session{s: s}, nil }))
+	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(c *gosmtp.Conn) (gosmtp.Session, error) { return &session{s: s, conn: c}, nil }))
 	srv.Domain = "localhost"
 	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
@@ -65,10 +72,11 @@ func Serve(t testing.TB, implicit bool) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.Addr = ln.Addr().String()
+	ln = hangups{ln, s}
 	if implicit {
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
-	s.Addr = ln.Addr().String()
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return s
@@ -81,8 +89,36 @@ func (s *Server) Received() []Message {
 	return append([]Message(nil), s.got...)
 }
 
+// hangups accepts connections that drop when the server says so.
+type hangups struct {
+	net.Listener
+	s *Server
+}
+
+func (l hangups) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return hangupConn{c, l.s}, nil
+}
+
+type hangupConn struct {
+	net.Conn
+	s *Server
+}
+
+func (c hangupConn) Read(b []byte) (int, error) {
+	if c.s.hangup.CompareAndSwap(true, false) {
+		_ = c.Conn.Close()
+		return 0, io.EOF
+	}
+	return c.Conn.Read(b)
+}
+
 type session struct {
 	s    *Server
+	conn *gosmtp.Conn
 	from string
 	to   []string
 }
@@ -106,7 +142,7 @@ func (x *session) Mail(from string, _ *gosmtp.MailOptions) error {
 func (x *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
 	switch {
 	case strings.HasPrefix(to, "bounce@"):
-		return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+		return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "<" + to + ">: no such mailbox"}
 	case strings.HasPrefix(to, "busy@"):
 		return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
@@ -120,8 +156,16 @@ func (x *session) Data(r io.Reader) error {
 		return err
 	}
 	x.s.mu.Lock()
-	defer x.s.mu.Unlock()
 	x.s.got = append(x.s.got, Message{From: x.from, To: x.to, Data: string(raw)})
+	x.s.mu.Unlock()
+	for _, to := range x.to {
+		switch {
+		case strings.HasPrefix(to, "hangup@"):
+			x.s.hangup.Store(true) // once this message is answered
+		case strings.HasPrefix(to, "silent@"):
+			_ = x.conn.Conn().Close() // before it is answered
+		}
+	}
 	return nil
 }
 
