@@ -31,7 +31,7 @@ func idempotent(keeper *idempotency.Keeper, log *slog.Logger) func(http.Handler)
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			key, ok := idempotencyKey(r)
-			if r.Method != http.MethodPost || !ok {
+			if !ok {
 				next.ServeHTTP(w, r)
 				return
 			}

@@ -35,13 +35,17 @@ type route struct {
 	contentType  string   // the answer's media type when not JSON
 }
 
-// mount serves rt on r.
-func (rt route) mount(r chi.Router) {
-	if rt.scope == "" {
-		r.Method(rt.method, rt.pattern, rt.handler)
-		return
+// mount serves rt on r: behind its scope, and, for a POST, keeping its
+// answers to idempotency keys (keep).
+func (rt route) mount(r chi.Router, keep func(http.Handler) http.Handler) {
+	var chain []func(http.Handler) http.Handler
+	if rt.scope != "" {
+		chain = append(chain, need(rt.scope))
 	}
-	r.With(need(rt.scope)).Method(rt.method, rt.pattern, rt.handler)
+	if rt.method == http.MethodPost {
+		chain = append(chain, keep)
+	}
+	r.With(chain...).Method(rt.method, rt.pattern, rt.handler)
 }
 
 // openAPI describes service's routes as an OpenAPI 3.1 document: those of

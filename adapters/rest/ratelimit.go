@@ -23,14 +23,19 @@ type RateLimit struct {
 	Loopback bool
 }
 
-// limiters holds a bucket per client, forgetting idle ones so that a
-// stream of new addresses cannot grow it without bound.
+// limiters holds a bucket per client. A bucket unused for as long as it
+// takes to fill up again is as good as a new one, so it is forgotten then;
+// and past maxClients at once (a flood of new addresses), new clients
+// share one bucket, so that memory stays bounded.
 type limiters struct {
-	cfg   RateLimit
-	now   func() time.Time
-	mu    sync.Mutex
-	byKey map[string]*bucket
-	swept time.Time
+	cfg    RateLimit
+	now    func() time.Time
+	mu     sync.Mutex
+	byKey  map[string]*bucket
+	shared *bucket // the clients beyond maxClients
+	swept  time.Time
+	// refill is how long an empty bucket takes to fill up.
+	refill time.Duration
 }
 
 type bucket struct {
@@ -38,24 +43,37 @@ type bucket struct {
 	seen time.Time
 }
 
-// idleAfter is how long an unused bucket is kept: by then it is full again.
-const idleAfter = 10 * time.Minute
+// maxClients bounds the buckets held at once: about 200 bytes each.
+const maxClients = 1 << 16
+
+func newLimiters(cfg RateLimit, now func() time.Time) *limiters {
+	return &limiters{cfg: cfg, now: now, byKey: map[string]*bucket{}, shared: newBucket(cfg),
+		refill: time.Duration(float64(cfg.Burst) / cfg.PerSecond * float64(time.Second))}
+}
+
+func newBucket(cfg RateLimit) *bucket {
+	return &bucket{lim: rate.NewLimiter(rate.Limit(cfg.PerSecond), cfg.Burst)}
+}
 
 func (l *limiters) reserve(client string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if now.Sub(l.swept) > idleAfter {
+	if now.Sub(l.swept) > l.refill {
 		for k, b := range l.byKey {
-			if now.Sub(b.seen) > idleAfter {
+			if now.Sub(b.seen) > l.refill {
 				delete(l.byKey, k)
 			}
 		}
 		l.swept = now
 	}
 	b, ok := l.byKey[client]
-	if !ok {
-		b = &bucket{lim: rate.NewLimiter(rate.Limit(l.cfg.PerSecond), l.cfg.Burst)}
+	switch {
+	case ok:
+	case len(l.byKey) >= maxClients:
+		b = l.shared
+	default:
+		b = newBucket(l.cfg)
 		l.byKey[client] = b
 	}
 	b.seen = now
@@ -68,8 +86,10 @@ func (l *limiters) reserve(client string) time.Duration {
 
 // limit refuses, with 429 and Retry-After, a client over its rate: a
 // valid API key's holder, or else the address, so that guessing keys is
-// limited too. keyed says whether the service has API keys.
-func limit(cfg RateLimit, keyed bool, open openPaths, now func() time.Time) func(http.Handler) http.Handler {
+// limited too. Every path counts, the open ones (health, docs) included.
+// keyed says whether the service has API keys; without them, clients on
+// loopback are exempt unless cfg.Loopback.
+func limit(cfg RateLimit, keyed bool, now func() time.Time) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		if cfg.PerSecond <= 0 {
 			return next
@@ -77,7 +97,7 @@ func limit(cfg RateLimit, keyed bool, open openPaths, now func() time.Time) func
 		if cfg.Burst < 1 {
 			cfg.Burst = 1
 		}
-		l := &limiters{cfg: cfg, now: now, byKey: map[string]*bucket{}}
+		l := newLimiters(cfg, now)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			client := callerOf(r.Context())
 			if client != "" {
@@ -88,10 +108,6 @@ func limit(cfg RateLimit, keyed bool, open openPaths, now func() time.Time) func
 					next.ServeHTTP(w, r)
 					return
 				}
-			}
-			if open[r.URL.EscapedPath()] {
-				next.ServeHTTP(w, r)
-				return
 			}
 			if wait := l.reserve(client); wait > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))

@@ -87,8 +87,7 @@ func newRouter(service, resource, readScope string, opts Options, own []route) h
 	r := chi.NewRouter()
 	open, keys := newOpenPaths(resource), newKeyring(opts.APIKeys)
 	r.Use(withIDs, traced(opts.Tracer), identify(keys), accessLog(opts.Log, opts.Observer, open), securityHeaders, cors(opts.CORSOrigins),
-		limit(opts.RateLimit, len(keys) > 0, open, opts.Clock.Now), authenticate(len(keys) > 0, open, opts.Log),
-		idempotent(keeper(opts), opts.Log))
+		limit(opts.RateLimit, len(keys) > 0, opts.Clock.Now), authenticate(len(keys) > 0, open, opts.Log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
 	})
@@ -155,13 +154,18 @@ func newRouter(service, resource, readScope string, opts Options, own []route) h
 			summary: "Prometheus metrics", contentType: "text/plain"})
 	}
 	spec = openAPI(service, api, root)
+	// Idempotency keys are kept for matched routes only, once the caller
+	// passed authentication and the route's scope: an unknown route, a
+	// method the route does not serve, or a caller without the right key
+	// writes nothing.
+	keep := idempotent(keeper(opts), opts.Log)
 	r.Route("/api/v1", func(r chi.Router) {
 		for _, rt := range api {
-			rt.mount(r)
+			rt.mount(r, keep)
 		}
 	})
 	for _, rt := range append(api, root...) {
-		rt.mount(r)
+		rt.mount(r, keep)
 	}
 	return r
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/memory"
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/adapters/uuidv7"
+	"github.com/fintechlabs/customers/core/idempotency"
 	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/core/notifier"
@@ -430,13 +432,19 @@ func TestEachClientIsHeldToItsRate(t *testing.T) {
 	if r := call(t, keyed.customers, "GET", "/customers", "", "X-API-Key", "bob-key"); r.status != 200 {
 		t.Fatalf("bob pays for alice: %d", r.status)
 	}
-	if r := call(t, keyed.customers, "GET", "/customers/health", ""); r.status != 200 {
-		t.Fatalf("a health check was limited: %d", r.status)
-	}
 	for i, want := range []int{401, 401, 429} {
 		if r := call(t, keyed.customers, "GET", "/customers", "", "X-API-Key", "guess-"+strconv.Itoa(i)); r.status != want {
 			t.Fatalf("guess %d = %d, want %d: guessing keys must be limited by address", i+1, r.status, want)
 		}
+	}
+	// Every path counts: the open ones too, on the address's account.
+	for _, path := range []string{"/customers/health", "/healthz", "/customers/docs"} {
+		if r := call(t, keyed.customers, "GET", path, ""); r.status != 429 {
+			t.Fatalf("GET %s from an address over its rate = %d, want 429", path, r.status)
+		}
+	}
+	if r := call(t, keyed.customers, "POST", "/customers/health", "", "Idempotency-Key", "k-1"); r.status != 429 {
+		t.Fatalf("POST to an open path from an address over its rate = %d, want 429", r.status)
 	}
 
 	open := newAPI(t, rest.Options{RateLimit: limited, Clock: stoppedClock{}})
@@ -687,4 +695,62 @@ type recorder struct{ seen []string }
 
 func (r *recorder) Request(method, route string, status int, _ time.Duration) {
 	r.seen = append(r.seen, method+" "+route+" "+strconv.Itoa(status))
+}
+
+// claims counts the keys an idempotency store was asked to claim.
+type claims struct {
+	idempotency.Store
+	n atomic.Int32
+}
+
+func (c *claims) Claim(ctx context.Context, id, fingerprint string, now, stale time.Time) (idempotency.Entry, bool, error) {
+	c.n.Add(1)
+	return c.Store.Claim(ctx, id, fingerprint, now, stale)
+}
+
+func TestIdempotencyKeysAreKeptOnlyForMatchedRoutesTheCallerMayUse(t *testing.T) {
+	store := &claims{Store: memory.New().Idempotency()}
+	s := memory.New()
+	router := rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: s.Customers(), Views: s.Customers(), Inbox: s.Inbox(), Tx: s},
+		clock.UTC{}, uuidv7.Generator{}, quiet), rest.Options{Log: quiet, APIKeys: []string{"writer:w-key:customers:write", "reader:r-key:customers:read"},
+		Idempotency: store})
+	onboard := `{"name":"Ana","email":"ana@example.com","phone":"+34600111222"}`
+	tests := []struct {
+		name, method, path, body string
+		headers                  []string
+		status                   int
+	}{
+		{"a POST to an open path that serves GET only", "POST", "/customers/health", "", nil, 405},
+		{"a POST to an open path under the prefix", "POST", "/api/v1/customers/health", "", nil, 405},
+		{"a POST to no route", "POST", "/nowhere", onboard, []string{"X-API-Key", "w-key"}, 404},
+		{"a POST without a key", "POST", "/customers/onboard", onboard, nil, 401},
+		{"a POST with a key that lacks the scope", "POST", "/customers/onboard", onboard, []string{"X-API-Key", "r-key"}, 403},
+		{"a POST to a customer that is not there", "POST", "/customers/activate", `{"customerId":"0190aaaa-0000-7000-8000-000000000000"}`,
+			[]string{"X-API-Key", "w-key"}, 404},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := store.n.Load()
+			headers := append([]string{"Idempotency-Key", "key-" + strconv.Itoa(i)}, tt.headers...)
+			if r := call(t, router, tt.method, tt.path, tt.body, headers...); r.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.raw)
+			}
+			claimed := store.n.Load() - before
+			if tt.status == 404 && claimed == 1 {
+				// A matched route may claim its key: the 404 answer must
+				// not be kept, so the same key runs again.
+				if r := call(t, router, tt.method, tt.path, tt.body, headers...); r.header.Get("Idempotent-Replayed") != "" {
+					t.Fatalf("a 404 was kept for its key: %v", r.header)
+				}
+				return
+			}
+			if claimed != 0 {
+				t.Fatalf("%d idempotency keys claimed", claimed)
+			}
+		})
+	}
+	if r := call(t, router, "POST", "/customers/onboard", onboard, "Idempotency-Key", "k", "X-API-Key", "w-key"); r.status != 201 ||
+		store.n.Load() == 0 {
+		t.Fatalf("a matched, allowed POST: %d, %d keys claimed", r.status, store.n.Load())
+	}
 }

@@ -116,9 +116,9 @@ func (k *Keeper) Begin(ctx context.Context, r Request) (string, Answer, bool, er
 }
 
 // Finish stores a's answer for the request that claimed id, or forgets the
-// key when a must not be replayed: a server error, or an answer that says
-// to try again (auth, a conflict, a rate limit), so that a repeat runs
-// again.
+// key when a must not be replayed: a server error, an answer that says to
+// try again (auth, a conflict, a rate limit), or one about a resource or a
+// method that is not there (404, 405), so that a repeat runs again.
 func (k *Keeper) Finish(ctx context.Context, id string, a Answer) error {
 	if !Replayable(a.Status) {
 		return k.store.Release(ctx, id)
@@ -129,7 +129,7 @@ func (k *Keeper) Finish(ctx context.Context, id string, a Answer) error {
 // Replayable reports whether an answer with status is kept for repeats.
 func Replayable(status int) bool {
 	switch status {
-	case 401, 403, 408, 409, 425, 429:
+	case 401, 403, 404, 405, 408, 409, 425, 429:
 		return false
 	}
 	return status >= 200 && status < 500

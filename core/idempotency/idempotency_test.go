@@ -98,8 +98,8 @@ func TestAnAnswerThatSaysTryAgainIsNotKept(t *testing.T) {
 		status int
 		kept   bool
 	}{
-		{200, true}, {201, true}, {400, true}, {404, true}, {422, true},
-		{401, false}, {403, false}, {408, false}, {409, false}, {429, false}, {500, false}, {503, false}, {0, false},
+		{200, true}, {201, true}, {400, true}, {413, true}, {422, true},
+		{401, false}, {403, false}, {404, false}, {405, false}, {408, false}, {409, false}, {429, false}, {500, false}, {503, false}, {0, false},
 	}
 	for _, tt := range tests {
 		if got := idempotency.Replayable(tt.status); got != tt.kept {
