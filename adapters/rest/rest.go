@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -91,8 +92,21 @@ func newRouter(service, resource, readScope string, opts Options, own []route) h
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		badRequest(w, r, http.StatusMethodNotAllowed, "route.method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		// RFC 9110: a 405 lists the methods the resource serves. chi knows
+		// them, but gives a handler of our own none: ask the router.
+		path := req.URL.RawPath
+		if path == "" {
+			path = req.URL.Path
+		}
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			if r.Match(chi.NewRouteContext(), m, path) {
+				allow = append(allow, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		badRequest(w, req, http.StatusMethodNotAllowed, "route.method_not_allowed", req.Method+" is not allowed on "+req.URL.Path)
 	})
 	health := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, healthBody{Status: "ok", Service: service, Timestamp: opts.Clock.Now()})

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/devprovider"
 	"github.com/fintechlabs/customers/adapters/memory"
@@ -752,5 +754,41 @@ func TestIdempotencyKeysAreKeptOnlyForMatchedRoutesTheCallerMayUse(t *testing.T)
 	if r := call(t, router, "POST", "/customers/onboard", onboard, "Idempotency-Key", "k", "X-API-Key", "w-key"); r.status != 201 ||
 		store.n.Load() == 0 {
 		t.Fatalf("a matched, allowed POST: %d, %d keys claimed", r.status, store.n.Load())
+	}
+}
+
+func TestEvery405NamesTheMethodsTheRouteServes(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	for name, h := range map[string]http.Handler{"customers": a.customers, "profiling": a.profiling, "notifications": a.notifications} {
+		served := map[string][]string{} // path -> methods
+		err := chi.Walk(h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+			path := strings.NewReplacer("{customerId}", "x-1", "{notificationId}", "x-1").Replace(route)
+			served[path] = append(served[path], method)
+			return nil
+		})
+		if err != nil || len(served) < 5 {
+			t.Fatalf("walking the %s router: %d paths, %v", name, len(served), err)
+		}
+		for path, methods := range served {
+			r := call(t, h, "PUT", path, "")
+			if r.status != http.StatusMethodNotAllowed {
+				t.Errorf("PUT %s = %d, want 405", path, r.status)
+				continue
+			}
+			// Allow lists the route's methods, and only methods the
+			// path is routed for (GET /customers/onboard reaches GET
+			// /customers/{customerId}).
+			allow := strings.Split(r.header.Get("Allow"), ", ")
+			for _, m := range methods {
+				if !slices.Contains(allow, m) {
+					t.Errorf("PUT %s: Allow %q lacks %s", path, r.header.Get("Allow"), m)
+				}
+			}
+			for _, m := range allow {
+				if got := call(t, h, m, path, ""); got.status == http.StatusMethodNotAllowed {
+					t.Errorf("PUT %s: Allow %q names %s, which answers 405", path, r.header.Get("Allow"), m)
+				}
+			}
+		}
 	}
 }
