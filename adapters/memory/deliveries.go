@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/fintechlabs/customers/core/event"
-	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/core/page"
 	"github.com/fintechlabs/customers/ports"
@@ -27,7 +26,7 @@ func (d deliveryStore) Get(ctx context.Context, id string) (notification.Deliver
 	defer d.s.enter(ctx)()
 	i, ok := d.s.deliveries.byID[id]
 	if !ok {
-		return notification.Delivery{}, fault.NotFoundf("notification %s not found", id)
+		return notification.Delivery{}, notification.ErrNotFound.With(id, nil)
 	}
 	return d.s.deliveries.log[i], nil
 }

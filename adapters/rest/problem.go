@@ -4,6 +4,7 @@
 package rest
 
 import (
+	"cmp"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -44,13 +45,20 @@ var statusOf = map[fault.Kind]int{
 	fault.Internal:     http.StatusInternalServerError,
 }
 
+// defaultCodes name the problem of an error that carries no code of its
+// own: every problem has one.
+var defaultCodes = map[fault.Kind]string{
+	fault.Invalid: "validation", fault.NotFound: "not_found", fault.Conflict: "conflict",
+	fault.Unauthorized: "auth.required", fault.Unavailable: "unavailable",
+}
+
 // writeError answers with the problem err describes. Internal errors are
 // logged and hidden behind a generic message.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	kind := fault.KindOf(err)
 	p := Problem{Status: statusOf[kind], Detail: err.Error()}
 	if e, ok := fault.As(err); ok {
-		p.Code, p.Detail = e.Code, e.Message
+		p.Code, p.Detail = cmp.Or(e.Code, defaultCodes[kind]), e.Message
 		for _, f := range e.Fields {
 			p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Message})
 		}

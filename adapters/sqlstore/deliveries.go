@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	"github.com/fintechlabs/customers/core/event"
-	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/locale"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/core/page"
@@ -66,7 +65,7 @@ func (s *Deliveries) Get(ctx context.Context, id string) (notification.Delivery,
 		return notification.Delivery{}, s.db.storageError("read delivery", err)
 	}
 	if !found {
-		return notification.Delivery{}, fault.NotFoundf("notification %s not found", id)
+		return notification.Delivery{}, notification.ErrNotFound.With(id, nil)
 	}
 	return row.toDelivery(), nil
 }

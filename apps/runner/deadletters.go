@@ -47,7 +47,9 @@ func (d deadLetters) Replay(ctx context.Context, topic string, partition int, of
 			return unavailable(err)
 		}
 	}
-	return fault.NotFoundf("no dead letter of %s from partition %d, offset %d, for this service", topic, partition, offset)
+	e := fault.NotFoundf("no dead letter of %s from partition %d, offset %d, for this service", topic, partition, offset)
+	e.Code = "dead_letter.not_found"
+	return e
 }
 
 // mine returns the dead letters of topic that this service's group wrote;

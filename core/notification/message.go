@@ -189,6 +189,9 @@ const (
 	Skipped Status = "skipped"
 )
 
+// ErrNotFound is the error of a delivery that is not there.
+var ErrNotFound = fault.New(fault.NotFound, "notification.not_found", "notification not found")
+
 // Cause names the event a delivery answers.
 type Cause struct {
 	EventID   string

@@ -185,7 +185,8 @@ func TestDeadLettersAreListedAndReplayedOverTheAPI(t *testing.T) {
 		r := do(t, "GET", profiling()+"/profiling/dead-letters", "")
 		return strings.Count(r.Raw, `"key":"`+key+`"`) == 2, r.Raw
 	})
-	if r := do(t, "POST", profiling()+"/profiling/dead-letters/replay", fmt.Sprintf(`{"topic":%q,"partition":0,"offset":999999999}`, event.TopicOnboarded)); r.Status != 404 {
+	if r := do(t, "POST", profiling()+"/profiling/dead-letters/replay", fmt.Sprintf(`{"topic":%q,"partition":0,"offset":999999999}`, event.TopicOnboarded)); r.Status != 404 ||
+		r.str("code") != "dead_letter.not_found" || r.str("type") != "urn:problem-type:dead_letter.not_found" {
 		t.Fatalf("replaying a dead letter that is not there: %d %s", r.Status, r.Raw)
 	}
 	if r := do(t, "POST", profiling()+"/profiling/dead-letters/replay", `{"topic":"customer.onboarded"}`); r.Status != 422 || !strings.Contains(r.Raw, "offset") {
