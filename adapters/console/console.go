@@ -23,6 +23,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+
+	"github.com/fintechlabs/customers/adapters/hosts"
 )
 
 //go:embed templates assets
@@ -37,6 +40,10 @@ type Options struct {
 	Log  *slog.Logger // none when nil
 	// Client calls the APIs (a client with a 10s timeout when nil).
 	Client *http.Client
+	// AllowedHosts are the Host names the console answers (nil: any): the
+	// loopback names when the services have no keys, so that no web page
+	// can drive them through it by re-pointing its own name at 127.0.0.1.
+	AllowedHosts hosts.Allowed
 }
 
 // keyCookie holds the operator's API key: HttpOnly, so no script reads it,
@@ -66,7 +73,9 @@ func New(opts Options) http.Handler {
 	mux.HandleFunc("GET /key", c.keyForm)
 	mux.HandleFunc("POST /key", c.setKey)
 	mux.Handle("GET /assets/", http.FileServerFS(files))
-	return secured(mux)
+	return opts.AllowedHosts.Guard(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "the console does not answer for the host "+strconv.Quote(r.Host)+": open it by one of its own names", http.StatusMisdirectedRequest)
+	})(secured(mux))
 }
 
 type console struct {
@@ -440,9 +449,14 @@ func (c *console) setKey(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
 }
 
-// safeNext keeps a redirect on this site.
+// safeNext keeps a redirect on this site: a path of it, with no control
+// character, space or backslash anywhere (browsers drop tabs and line
+// breaks and read a backslash as a slash, so "/\t/evil.example" and
+// "/\\evil.example" would leave it), and no scheme or host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, `\`) {
+	u, err := url.Parse(next)
+	if err != nil || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || u.Scheme != "" || u.Host != "" ||
+		strings.ContainsFunc(next, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' || !unicode.IsPrint(r) }) {
 		return "/"
 	}
 	return next

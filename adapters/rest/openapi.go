@@ -102,6 +102,7 @@ var problemStatuses = map[int]string{
 	409: "the change conflicts with the resource's state, or a request with the same Idempotency-Key is under way",
 	413: "the body is too large (request.too_large)",
 	415: "the body is not JSON (request.content_type)",
+	421: "the request names a host this server does not answer for (request.host)",
 	422: "the request was read but is not valid (validation, and the rule it breaks; an id no resource can have), or an Idempotency-Key was reused with another body",
 	429: "too many requests from this client (rate.limited); see Retry-After",
 	500: "an unexpected error, logged with the request's id",

@@ -4,11 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/fintechlabs/customers/adapters/hosts"
 	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/idempotency"
 )
@@ -29,6 +31,9 @@ type Options struct {
 	// CORSOrigins lists the browser origins allowed to call the API (none
 	// when empty); "*" allows any (the original's default).
 	CORSOrigins []string
+	// AllowedHosts are the Host names the API answers (nil: any); others
+	// get 421. Without API keys, only loopback names: see package hosts.
+	AllowedHosts hosts.Allowed
 	// RateLimit bounds each client's request rate; off when zero.
 	RateLimit RateLimit
 	// Checks are run by the readiness probe.
@@ -87,7 +92,12 @@ func newRouter(service, resource, readScope string, opts Options, own []route) h
 	}
 	r := chi.NewRouter()
 	open, keys := newOpenPaths(resource), newKeyring(opts.APIKeys)
-	r.Use(withIDs, traced(opts.Tracer), identify(keys), accessLog(opts.Log, opts.Observer, open), securityHeaders, cors(opts.CORSOrigins),
+	r.Use(withIDs, traced(opts.Tracer), identify(keys), accessLog(opts.Log, opts.Observer, open), securityHeaders,
+		opts.AllowedHosts.Guard(func(w http.ResponseWriter, r *http.Request) {
+			badRequest(w, r, http.StatusMisdirectedRequest, "request.host", "this server does not answer for the host "+strconv.Quote(r.Host)+
+				": call it by one of its own names (ALLOWED_HOSTS)")
+		}),
+		cors(opts.CORSOrigins),
 		limit(opts.RateLimit, len(keys) > 0, opts.Clock.Now), authenticate(len(keys) > 0, open, opts.Log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)

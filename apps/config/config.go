@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fintechlabs/customers/adapters/hosts"
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/logging"
 	"github.com/fintechlabs/customers/adapters/postgres"
@@ -98,6 +99,11 @@ type Config struct {
 	// CORSOrigins allowed to call the API from a browser; none unless
 	// configured, since a browser carries its user's credentials.
 	CORSOrigins []string
+	// AllowedHosts are the Host names the API answers (ALLOWED_HOSTS; nil:
+	// any). Without API keys it is the loopback names unless set: a web
+	// page must not reach a keyless API by re-pointing its own name at
+	// 127.0.0.1 (DNS rebinding).
+	AllowedHosts hosts.Allowed
 	// RulesFile, for profiling, replaces the default rule table.
 	RulesFile string
 	// DefaultCurrency, for the customer service, is the currency of a
@@ -208,12 +214,16 @@ func load(kind Kind, env Env, shared bool, note func(name, def string)) (Config,
 	if cfg.RateLimit < 0 || cfg.RateBurst < 1 {
 		r.problems = append(r.problems, "RATE_LIMIT must be 0 (off) or more, and RATE_LIMIT_BURST at least 1")
 	}
-	if len(cfg.APIKeys) == 0 && !cfg.AuthDisabled && !loopback(cfg.Addr) {
+	if len(cfg.APIKeys) == 0 && !cfg.AuthDisabled && !Loopback(cfg.Addr) {
 		r.problems = append(r.problems, fmt.Sprintf("the API would listen on %s, beyond this machine, with no API_KEYS: "+
 			"set API_KEYS (the keys clients must send), listen on loopback (HTTP_ADDR=127.0.0.1:PORT), "+
 			"or set AUTH_DISABLED=true to serve without authentication", cfg.Addr))
 	}
 	cfg.CORSOrigins = r.list("CORS_ORIGINS", nil)
+	cfg.AllowedHosts = r.list("ALLOWED_HOSTS", nil)
+	if cfg.AllowedHosts == nil && len(cfg.APIKeys) == 0 && !cfg.AuthDisabled {
+		cfg.AllowedHosts = hosts.Loopback
+	}
 	cfg.RulesFile = r.str("RULES_FILE", "", false)
 	currency, err := money.ParseCurrency(r.str("DEFAULT_CURRENCY", lifecycle.DefaultCurrency, false))
 	if err != nil {
@@ -468,9 +478,9 @@ func (r *reader) float(name string, def float64) float64 {
 	return f
 }
 
-// loopback reports whether addr (host:port) accepts connections from this
+// Loopback reports whether addr (host:port) accepts connections from this
 // machine only.
-func loopback(addr string) bool {
+func Loopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return false

@@ -156,7 +156,7 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: describe the topics: %w", parts.Name, err)
 	}
-	handler := parts.Router(rest.Options{Log: log, APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins,
+	handler := parts.Router(rest.Options{Log: log, APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins, AllowedHosts: cfg.AllowedHosts,
 		RateLimit: rest.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst},
 		Checks:    s.checks(), Metrics: m.Handler(), Observer: m, Routes: parts.Routes, Clock: parts.Clock,
 		Idempotency: parts.Store.Idempotency(), AsyncAPI: asyncAPI, Tracer: s.tracer,

@@ -114,13 +114,24 @@ func Start(ctx context.Context, env config.Env, log *slog.Logger) (st *Stack, er
 	return st, nil
 }
 
+// errOpenConsole refuses a console beyond loopback in front of services
+// that ask for no key: whoever reached it would have their admin access.
+var errOpenConsole = errors.New("set API_KEYS (the console then asks each operator for a key), " +
+	"listen on loopback (CONSOLE_ADDR=127.0.0.1:3000), or turn the console off (CONSOLE_ADDR=off)")
+
 // startConsole serves the web console on addr, over the services' APIs.
 func (st *Stack) startConsole(addr string, log *slog.Logger) error {
+	cfg := st.Services[config.Customer].Config()
+	for _, s := range st.Services {
+		if !config.Loopback(addr) && len(s.Config().APIKeys) == 0 && !s.Config().AuthDisabled {
+			return fmt.Errorf("the console would listen on %s, beyond this machine, and %s asks for no key: %w", addr, s.Name(), errOpenConsole)
+		}
+	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("the console on %s: %w (set CONSOLE_ADDR, or off)", addr, err)
 	}
-	handler := console.New(console.Options{Log: log.With("service", "console"), URLs: console.URLs{
+	handler := console.New(console.Options{Log: log.With("service", "console"), AllowedHosts: cfg.AllowedHosts, URLs: console.URLs{
 		Customers: st.Services[config.Customer].URL(), Profiling: st.Services[config.Profiling].URL(),
 		Notifications: st.Services[config.Notifications].URL()}})
 	st.console = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,

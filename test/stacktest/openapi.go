@@ -75,7 +75,7 @@ func (d *Described) Check(t testing.TB, method, rawURL string, reqBody []byte, s
 		// Unknown routes and methods are answered by the router itself,
 		// after authentication and rate limiting.
 		switch status {
-		case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusUnauthorized, http.StatusTooManyRequests:
+		case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusMisdirectedRequest:
 		default:
 			if method != http.MethodOptions {
 				t.Errorf("OpenAPI: %s: the route is not described", where)
