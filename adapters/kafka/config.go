@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/backoff"
+	"github.com/fintechlabs/customers/core/event"
 )
 
 // Config configures a service's Kafka clients. The first block mirrors the
@@ -67,6 +69,13 @@ type Config struct {
 	// RetryBackoff spaces retries: capped, exponential, jittered.
 	RetryBackoff backoff.Policy
 
+	// OriginalTopics are the event types on which a record without
+	// CloudEvents headers is read as the original system's: such a record
+	// names no source, so nothing but the broker's ACLs says who wrote it.
+	// Elsewhere it is untrusted. Defaults holds the topics the original
+	// writes; empty it once no service of the original is left.
+	OriginalTopics []string
+
 	// Tracer, when not nil, gives each handled message a span.
 	Tracer *tracing.Tracer
 
@@ -87,6 +96,7 @@ func Defaults(clientID, groupID string) Config {
 		Partitions:           3, ReplicationFactor: 1,
 		BatchTimeout: time.Millisecond, CommitInterval: 250 * time.Millisecond, HandlerTimeout: 10 * time.Second,
 		Concurrency: 32, MaxAttempts: 5, RetryBackoff: backoff.Policy{Min: 100 * time.Millisecond, Max: 2 * time.Second},
+		OriginalTopics: slices.Clone(event.OriginalTopics),
 	}
 }
 

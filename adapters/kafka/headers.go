@@ -1,6 +1,8 @@
 package kafka
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,14 +108,20 @@ func (c Config) fromKafka(r kafkago.Message) (event.Message, error) {
 }
 
 // Decode reads a record into an event, as the consumer does. A record with
-// no CloudEvents header at all was written by the original system (JSON
-// value, key = customerId, no headers) and is read in its format; one with
-// any ce_ header must carry them all, right, and come from the owner of its
-// topic (event.Owner). Errors: fault.Invalid for records that can never be
+// no CloudEvents header at all, on one of OriginalTopics, was written by
+// the original system (JSON value, key = customerId, no headers) and is
+// read in its format; on another topic it is untrusted. One with any ce_
+// header must carry them all, right, and come from the owner of its topic
+// (event.Owner). Errors: fault.Invalid for records that can never be
 // handled, event.ErrUntrustedSource among them.
 func (c Config) Decode(r kafkago.Message) (event.Event, error) {
 	if !hasCloudEvents(r.Headers) {
-		return event.DecodeOriginal(c.eventType(r.Topic), r.Key, r.Value)
+		eventType := c.eventType(r.Topic)
+		if !slices.Contains(c.OriginalTopics, eventType) {
+			return event.Event{}, event.ErrUntrustedSource.With(fmt.Sprintf("a record without CloudEvents headers on %s, "+
+				"where no service of the original system writes (KAFKA_ORIGINAL_TOPICS): it names no source", eventType), nil)
+		}
+		return event.DecodeOriginal(eventType, r.Key, r.Value)
 	}
 	m, err := c.fromKafka(r)
 	if err != nil {

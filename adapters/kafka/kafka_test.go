@@ -907,3 +907,35 @@ func TestEveryBootstrapBrokerIsTriedWhenTheFirstIsDown(t *testing.T) {
 	publish(t, e, onboarded(t, id, 1, ""))
 	waitFor(t, "a record handled", func() bool { return h.count() == 1 })
 }
+
+func TestARecordWithoutHeadersIsTrustedOnlyOnTheTopicsTheOriginalWrites(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		original []string
+		handled  bool
+	}{
+		{"on a topic the original writes, it is the original's", []string{event.TopicOnboarded}, true},
+		{"once the original is gone, it is untrusted", nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t)
+			e.cfg.OriginalTopics = tt.original
+			id := kafkatest.Name("headerless")
+			kafkatest.WriteRecords(t, e.cfg.Brokers, kafkago.Message{Topic: e.topic, Key: []byte(id), Value: []byte(`{"customerId":"` + id +
+				`","customer":{"id":"` + id + `","name":"Ana","email":"ana@example.com"},"timestamp":"2026-03-01T10:00:00.000Z"}`)})
+			publish(t, e, onboarded(t, id, 1, "")) // behind it, for the same customer
+			h, obs := &recorder{}, &observer{}
+			start(t, e, h.handle, obs)
+			if tt.handled {
+				waitFor(t, "both records", func() bool { return h.count() == 2 })
+				return
+			}
+			waitFor(t, "the record behind it", func() bool { return h.count() == 1 })
+			waitFor(t, "the headerless record counted as untrusted", func() bool { return obs.get(kafka.OutcomeUntrusted) == 1 })
+			dead := readTopic(t, e, e.topic+event.DeadLetterSuffix, id, 1)[0]
+			if !strings.Contains(kafkatest.Header(dead, "dlt-error"), "KAFKA_ORIGINAL_TOPICS") {
+				t.Fatalf("dlt-error = %q", kafkatest.Header(dead, "dlt-error"))
+			}
+		})
+	}
+}

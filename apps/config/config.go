@@ -19,6 +19,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/adapters/smtp"
 	"github.com/fintechlabs/customers/adapters/sqlite"
+	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/money"
 )
@@ -306,6 +307,17 @@ func (r *reader) kafka(clientID, groupID string) kafka.Config {
 	k.CommitInterval = r.duration("KAFKA_COMMIT_INTERVAL", k.CommitInterval)
 	k.Concurrency = r.int("KAFKA_CONCURRENCY", k.Concurrency, false)
 	k.BatchTimeout = r.duration("KAFKA_BATCH_TIMEOUT", k.BatchTimeout)
+	// The topics where a record in the original's format (no headers, so
+	// no source) is taken: "none" once the original's services are gone.
+	k.OriginalTopics = r.list("KAFKA_ORIGINAL_TOPICS", k.OriginalTopics)
+	if len(k.OriginalTopics) == 1 && k.OriginalTopics[0] == "none" {
+		k.OriginalTopics = nil
+	}
+	for _, t := range k.OriginalTopics {
+		if event.Payload(t) == nil {
+			r.problems = append(r.problems, fmt.Sprintf("KAFKA_ORIGINAL_TOPICS: %q is not a topic of the catalog (or none)", t))
+		}
+	}
 	sec := kafka.Security{
 		TLS: r.bool("KAFKA_TLS"), CAFile: r.str("KAFKA_TLS_CA_FILE", "", false),
 		CertFile: r.str("KAFKA_TLS_CERT_FILE", "", false), KeyFile: r.str("KAFKA_TLS_KEY_FILE", "", false),

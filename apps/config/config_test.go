@@ -4,12 +4,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fintechlabs/customers/adapters/logging"
 	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/core/event"
 )
 
 func TestEachServiceHasTheOriginalDefaults(t *testing.T) {
@@ -151,6 +153,7 @@ func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
 		"PORT": "eighty", "KAFKA_SESSION_TIMEOUT": "soon", "KAFKA_TLS": "maybe", "LOG_FORMAT": "xml", "LOG_LEVEL": "loud",
 		"DELIVERY_FAILURE_RATE": "2", "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_BROKERS": "no-port", "DELIVERY_LATENCY": "-5s",
 		"KAFKA_PARTITIONS": "x", "DELIVERY_FAILURE": "ignored", "RETENTION": "1h", "DEFAULT_CURRENCY": "euro", "SQLITE_SYNCHRONOUS": "off", "KAFKA_HANDLER_TIMEOUT": "1m", "RATE_LIMIT": "-1",
+		"KAFKA_ORIGINAL_TOPICS": "customer.onboarded,customer.everything",
 	})
 	_, err := config.Load(config.Notifications, env, false)
 	if err == nil {
@@ -158,7 +161,8 @@ func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
 	}
 	for _, want := range []string{"PORT=\"eighty\"", "KAFKA_SESSION_TIMEOUT", "KAFKA_TLS", "log format", "log level",
 		"DELIVERY_FAILURE_RATE", "username and a password", `"no-port" must be host:port`, "DELIVERY_LATENCY", "KAFKA_PARTITIONS",
-		"RETENTION", "DEFAULT_CURRENCY", "SQLITE_SYNCHRONOUS", "must be longer than KAFKA_HANDLER_TIMEOUT", "RATE_LIMIT must"} {
+		"RETENTION", "DEFAULT_CURRENCY", "SQLITE_SYNCHRONOUS", "must be longer than KAFKA_HANDLER_TIMEOUT", "RATE_LIMIT must",
+		`KAFKA_ORIGINAL_TOPICS: "customer.everything"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not mention %s:\n%v", want, err)
 		}
@@ -194,6 +198,28 @@ func TestOnlyTheNotificationsServiceChecksItsEmailProvider(t *testing.T) {
 				t.Fatalf("Load = %v, want an error mentioning %q", err, tt.want)
 			case tt.want == "" && tt.env["SMTP_ADDR"] != "" && cfg.SMTP.Addr != tt.env["SMTP_ADDR"]:
 				t.Fatalf("SMTP settings not read: %+v", cfg.SMTP)
+			}
+		})
+	}
+}
+
+func TestRecordsInTheOriginalsFormatAreTakenWhereItWritesUntilToldNone(t *testing.T) {
+	tests := []struct {
+		name, value string
+		want        []string
+	}{
+		{"by default, the topics the original writes", "", event.OriginalTopics},
+		{"the ones named", "customer.profiled", []string{event.TopicProfiled}},
+		{"none once the original is gone", "none", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := config.Load(config.Customer, config.MapEnv(map[string]string{"KAFKA_ORIGINAL_TOPICS": tt.value}), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cfg.Kafka.OriginalTopics, tt.want) {
+				t.Fatalf("OriginalTopics = %v, want %v", cfg.Kafka.OriginalTopics, tt.want)
 			}
 		})
 	}

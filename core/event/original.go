@@ -63,6 +63,14 @@ func DecodeOriginal(topic string, key, value []byte) (Event, error) {
 // OriginalSource names the producer of a record in the original's format.
 const OriginalSource = "original"
 
+// OriginalTopics are the topics the original's services write (all but
+// customer.registered): where a record in its format can come from while a
+// fleet mixes its services with ours.
+var OriginalTopics = []string{
+	TopicOnboarded, TopicActivated, TopicDeactivated, TopicFirstPayment, TopicPromoted,
+	TopicProfiled, TopicPromotionActivated, TopicNotificationSent,
+}
+
 // maxOriginalID bounds the opaque customer ids the original hands out
 // (Date.now() strings), so a hostile record cannot store megabytes of id.
 const maxOriginalID = 128
