@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sort"
 	"time"
 
@@ -46,14 +47,17 @@ func DeadLetterTopics(topics []string) []string {
 }
 
 // EnsureTopics creates the topics (names before any prefix) that do not
-// exist (with the configured
-// partitions and replication factor), then waits until every partition of
-// every topic has a leader: a group reader that joins before its topics are
-// ready can stall with an empty assignment.
-func (a *Admin) EnsureTopics(ctx context.Context, topics []string) error {
+// exist (with the configured partitions and replication factor), then
+// waits until every partition of every topic has a leader: a group reader
+// that joins before its topics are ready can stall with an empty
+// assignment. Of others (another service's), it creates those it may: one
+// it is not allowed to create is left to its owner, with a warning.
+func (a *Admin) EnsureTopics(ctx context.Context, topics, others []string) error {
 	topics = unique(a.cfg.topics(topics))
-	configs := make([]kafkago.TopicConfig, len(topics))
-	for i, t := range topics {
+	extra := slices.DeleteFunc(unique(a.cfg.topics(others)), func(t string) bool { return slices.Contains(topics, t) })
+	all := append(slices.Clone(topics), extra...)
+	configs := make([]kafkago.TopicConfig, len(all))
+	for i, t := range all {
 		configs[i] = kafkago.TopicConfig{Topic: t, NumPartitions: a.cfg.Partitions, ReplicationFactor: a.cfg.ReplicationFactor}
 	}
 	resp, err := a.client.CreateTopics(ctx, &kafkago.CreateTopicsRequest{Topics: configs})
@@ -61,10 +65,16 @@ func (a *Admin) EnsureTopics(ctx context.Context, topics []string) error {
 		return fmt.Errorf("create topics on %v: %w", a.cfg.Brokers, err)
 	}
 	for topic, err := range resp.Errors {
-		if err != nil && !errors.Is(err, kafkago.TopicAlreadyExists) {
+		switch {
+		case err == nil || errors.Is(err, kafkago.TopicAlreadyExists):
+		case slices.Contains(extra, topic) && (errors.Is(err, kafkago.TopicAuthorizationFailed) || errors.Is(err, kafkago.ClusterAuthorizationFailed)):
+			a.log.WarnContext(ctx, "a topic of another service is missing, and this one may not create it", "topic", topic, "error", err)
+			extra = slices.DeleteFunc(extra, func(t string) bool { return t == topic })
+		default:
 			return fmt.Errorf("create topic %s: %w", topic, err)
 		}
 	}
+	topics = append(topics, extra...)
 	for attempt := 0; ; attempt++ {
 		missing, err := a.leaderless(ctx, topics)
 		if err == nil && len(missing) == 0 {

@@ -48,7 +48,7 @@ func setup(t testing.TB) env {
 	defer cancel()
 	admin := kafka.NewAdmin(cfg, quiet)
 	defer admin.Close()
-	if err := admin.EnsureTopics(ctx, types); err != nil {
+	if err := admin.EnsureTopics(ctx, types, nil); err != nil {
 		t.Fatal(err)
 	}
 	return env{cfg: cfg, typ: event.TopicOnboarded, topic: cfg.TopicPrefix + event.TopicOnboarded}
@@ -179,7 +179,7 @@ func TestEnsureTopicsIsIdempotent(t *testing.T) {
 	defer admin.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := admin.EnsureTopics(ctx, []string{e.topic, e.topic}); err != nil {
+	if err := admin.EnsureTopics(ctx, []string{e.topic, e.topic}, nil); err != nil {
 		t.Fatalf("a second EnsureTopics failed: %v", err)
 	}
 	if err := admin.Ping(ctx); err != nil {
@@ -193,7 +193,7 @@ func TestClosedPublishersAndAdminsLeaveNoConnectionsBehind(t *testing.T) {
 	admin := kafka.NewAdmin(e.cfg, quiet)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := admin.EnsureTopics(ctx, []string{e.typ}); err != nil {
+	if err := admin.EnsureTopics(ctx, []string{e.typ}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := connectionGoroutines(); n == 0 {
@@ -859,7 +859,7 @@ func TestAPartitionWhoseDeadLetterCannotBeWrittenIsReportedAsHeld(t *testing.T) 
 	defer admin.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := admin.EnsureTopics(ctx, []string{e.typ}); err != nil {
+	if err := admin.EnsureTopics(ctx, []string{e.typ}, nil); err != nil {
 		t.Fatal(err)
 	}
 	id := kafkatest.Name("nodlt")
@@ -869,7 +869,7 @@ func TestAPartitionWhoseDeadLetterCannotBeWrittenIsReportedAsHeld(t *testing.T) 
 		held := run.c.Held()
 		return len(held) == 1 && strings.Contains(held[0].Reason, "dead-letter")
 	})
-	if err := admin.EnsureTopics(ctx, []string{e.typ + event.DeadLetterSuffix}); err != nil {
+	if err := admin.EnsureTopics(ctx, []string{e.typ + event.DeadLetterSuffix}, nil); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the hold to end once the dead letter is written", func() bool { return len(run.c.Held()) == 0 })
@@ -892,7 +892,7 @@ func TestEveryBootstrapBrokerIsTriedWhenTheFirstIsDown(t *testing.T) {
 	if err := admin.WaitReachable(ctx); err != nil {
 		t.Fatalf("WaitReachable: %v", err)
 	}
-	if err := admin.EnsureTopics(ctx, []string{e.typ, e.typ + event.DeadLetterSuffix}); err != nil {
+	if err := admin.EnsureTopics(ctx, []string{e.typ, e.typ + event.DeadLetterSuffix}, nil); err != nil {
 		t.Fatalf("EnsureTopics: %v", err)
 	}
 	id := kafkatest.Name("bootstrap")

@@ -37,7 +37,7 @@ func roundTrip(t *testing.T, brokers []string, sec kafka.Security) {
 	if err := admin.WaitReachable(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.EnsureTopics(ctx, []string{event.TopicOnboarded, event.TopicOnboarded + event.DeadLetterSuffix}); err != nil {
+	if err := admin.EnsureTopics(ctx, []string{event.TopicOnboarded, event.TopicOnboarded + event.DeadLetterSuffix}, nil); err != nil {
 		t.Fatal(err)
 	}
 	e := env{cfg: cfg, typ: event.TopicOnboarded, topic: cfg.TopicPrefix + event.TopicOnboarded}

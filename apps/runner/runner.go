@@ -21,6 +21,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/idempotency"
 	"github.com/fintechlabs/customers/core/relay"
 	"github.com/fintechlabs/customers/ports"
@@ -125,8 +126,12 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 	if err := s.admin.WaitReachable(startCtx); err != nil {
 		return nil, err
 	}
+	// Its own topics, and every other topic of the catalog: a service
+	// started alone beside the original's must leave none missing (the
+	// original's consumers crash on a topic that is not there). Those of
+	// others it may lack the right to create: they are the owners'.
 	topics := append(append(append([]string{}, parts.Emits...), parts.Consumes...), kafka.DeadLetterTopics(parts.Consumes)...)
-	if err := s.admin.EnsureTopics(startCtx, topics); err != nil {
+	if err := s.admin.EnsureTopics(startCtx, topics, event.Topics()); err != nil {
 		return nil, err
 	}
 	s.pub = kafka.NewPublisher(cfg.Kafka, parts.Emits, log)

@@ -29,7 +29,7 @@ func TestTheCommandListsAndReplaysChosenDeadLetters(t *testing.T) {
 	defer cancel()
 	topic := prefix + event.TopicOnboarded
 	admin := kafka.NewAdmin(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := admin.EnsureTopics(ctx, []string{event.TopicOnboarded, event.TopicOnboarded + event.DeadLetterSuffix}); err != nil {
+	if err := admin.EnsureTopics(ctx, []string{event.TopicOnboarded, event.TopicOnboarded + event.DeadLetterSuffix}, nil); err != nil {
 		t.Fatal(err)
 	}
 	letter := func(key, offset, failedAt string) kafkago.Message {
