@@ -47,7 +47,7 @@ var catalog = map[string]entry{
 	TopicActivated:          {1, SourceCustomer, decodeAs[Activated], originalActivated, Activated{}},
 	TopicDeactivated:        {1, SourceCustomer, decodeAs[Deactivated], originalDeactivated, Deactivated{}},
 	TopicFirstPayment:       {2, SourceCustomer, decodeAs[FirstPayment], originalFirstPayment, FirstPayment{}},
-	TopicPromoted:           {1, SourceCustomer, decodeAs[Promoted], originalPromoted, Promoted{}},
+	TopicPromoted:           {2, SourceCustomer, decodeAs[Promoted], originalPromoted, Promoted{}},
 	TopicProfiled:           {2, SourceProfiling, decodeAs[Profiled], originalProfiled, Profiled{}},
 	TopicPromotionActivated: {2, SourceProfiling, decodeAs[PromotionActivated], originalPromotionActivated, PromotionActivated{}},
 	TopicNotificationSent:   {2, SourceNotifications, decodeAs[NotificationSent], originalNotificationSent, NotificationSent{}},

@@ -296,3 +296,35 @@ func TestEveryTopicHasAPayloadTypeToDescribeIt(t *testing.T) {
 		t.Error("a topic outside the catalog has a payload type")
 	}
 }
+
+func TestAPromotionNamesTheNewTierAsTheOriginalsStatusAndKeepsOurs(t *testing.T) {
+	env := envelope()
+	env.Customer.Tier = "vip"
+	m, err := event.Encode(factory().New(context.Background(), at,
+		event.Promoted{Envelope: env, PreviousTier: "premium", NewTier: "vip", Reason: "r", Source: "manual"})[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wire struct {
+		Customer       struct{ Status string }
+		CustomerStatus string
+	}
+	if err := json.Unmarshal(m.Payload, &wire); err != nil || wire.Customer.Status != "vip" || wire.CustomerStatus != "active" {
+		t.Fatalf("on the wire: %s (%v); want customer.status the new tier, as the original's notifications read it", m.Payload, err)
+	}
+	e, err := event.Decode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := e.Data.(event.Promoted); p.Customer.Status != "active" || p.CustomerStatus != "" {
+		t.Fatalf("decoded: status %q, customerStatus %q; want the customer's status back", p.Customer.Status, p.CustomerStatus)
+	}
+	// A version 1 record, still on the topic, had the status in the
+	// snapshot.
+	m.Version = 1
+	m.Payload = []byte(`{"customerId":"c1","customer":{"id":"c1","name":"Ana","status":"active","tier":"vip","version":3},` +
+		`"timestamp":"2026-03-01T10:00:00Z","previousTier":"premium","newTier":"vip","reason":"r","source":"manual"}`)
+	if e, err := event.Decode(m); err != nil || e.Data.(event.Promoted).Customer.Status != "active" {
+		t.Fatalf("a version 1 record: %+v, %v", e.Data, err)
+	}
+}

@@ -137,6 +137,13 @@ func (e FirstPayment) validate() error {
 }
 
 // Promoted: the customer moved to a higher tier.
+//
+// Since schema version 2 the record gives the original's consumers what
+// they read, with the meaning they read it with: the original promoted by
+// writing the tier into customer.status ("premium"), and its notifications
+// service announces customer.status as the new status. So on the wire the
+// snapshot's status is the new tier, and the customer's status travels in
+// customerStatus; in Go, Customer.Status is always the status.
 type Promoted struct {
 	Envelope
 	PreviousTier string `json:"previousTier"`
@@ -144,10 +151,37 @@ type Promoted struct {
 	Reason       string `json:"reason"`
 	// Source is "manual" (an operator) or "profiling" (a recommendation).
 	Source string `json:"source"`
+	// CustomerStatus is the customer's status on the wire (see above);
+	// empty in Go.
+	CustomerStatus string `json:"customerStatus,omitempty"`
 }
 
 // Topic implements Data.
 func (Promoted) Topic() string { return TopicPromoted }
+
+// MarshalJSON writes the new tier as the snapshot's status, for the
+// original's consumers, and the status as customerStatus.
+func (p Promoted) MarshalJSON() ([]byte, error) {
+	type wire Promoted
+	w := wire(p)
+	w.CustomerStatus, w.Customer.Status = p.Customer.Status, p.NewTier
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads the status back from customerStatus; a version 1
+// payload has none, and its snapshot's status is the status.
+func (p *Promoted) UnmarshalJSON(b []byte) error {
+	type wire Promoted
+	var w wire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	if w.CustomerStatus != "" {
+		w.Customer.Status, w.CustomerStatus = w.CustomerStatus, ""
+	}
+	*p = Promoted(w)
+	return nil
+}
 
 func (e Promoted) validate() error {
 	if err := e.Envelope.validate(); err != nil {

@@ -10,8 +10,10 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,6 +23,9 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
+	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/apps/stack"
+	"github.com/fintechlabs/customers/core/event"
 )
 
 // Mirrors of the original's message interfaces (*/interfaces/message.interface.ts),
@@ -369,6 +374,11 @@ func TestTheCustomerServiceStandsInForTheOriginal(t *testing.T) {
 	if promoted.CustomerID != id || promoted.Customer.ID != id || promoted.Customer.Name != "Ana López" {
 		t.Fatalf("customer.promoted as the original reads it = %+v", promoted)
 	}
+	// Its notifications service announces customer.status as the new
+	// status (its customer service wrote the tier there).
+	if promoted.Customer.Status == nil || *promoted.Customer.Status != "vip" {
+		t.Fatalf("customer.promoted's customer.status = %v, want the new tier vip, as the original's promotion email reads it", promoted.Customer.Status)
+	}
 	isoTime(t, "timestamp", promoted.Timestamp)
 	var activated originalCustomerMessage
 	published(t, "customer.activated", id, &activated, "customerId", "timestamp", "customer.id", "customer.name",
@@ -406,5 +416,43 @@ func TestAnUnversionedSnapshotNeverOverwritesAVersionedOne(t *testing.T) {
 	p := do(t, "GET", profiling()+"/profiling/"+id, "")
 	if p.str("facts", "status") != "active" || p.get("customer", "version") != before.get("customer", "version") {
 		t.Fatalf("the unversioned snapshot overwrote the versioned one:\nbefore %s\nafter  %s", before.Raw, p.Raw)
+	}
+}
+
+func TestAnyOneOfOurServicesStartedAloneLeavesEveryTopicInPlace(t *testing.T) {
+	for _, kind := range config.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			prefix := kafkatest.Name("alone") + "."
+			cfg, err := config.Load(kind, config.MapEnv(map[string]string{"KAFKA_BROKERS": sys.Brokers(), "KAFKA_TOPIC_PREFIX": prefix,
+				"DATA_DIR": t.TempDir(), "HTTP_ADDR": "127.0.0.1:0"}), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			svc, err := stack.Wiring[kind](ctx, cfg, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = svc.Shutdown(ctx) }()
+			conn, err := kafkago.DialContext(ctx, "tcp", sys.Brokers())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			partitions, err := conn.ReadPartitions()
+			if err != nil {
+				t.Fatal(err)
+			}
+			there := map[string]bool{}
+			for _, p := range partitions {
+				there[p.Topic] = true
+			}
+			for _, topic := range event.Topics() {
+				if !there[prefix+topic] {
+					t.Errorf("%s started alone left %s missing (the original's consumers crash on it)", kind, topic)
+				}
+			}
+		})
 	}
 }
