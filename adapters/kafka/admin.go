@@ -181,3 +181,83 @@ func (a *Admin) WaitReachable(ctx context.Context) error {
 		}
 	}
 }
+
+// PartitionLag is how far a consumer group is behind on one partition: the
+// records past its committed offset.
+type PartitionLag struct {
+	Topic     string // the event type, without any topic prefix
+	Partition int
+	Lag       int64
+}
+
+// GroupLag asks the brokers how far group is behind on every partition of
+// topics (names before any prefix): the partition's end offset minus the
+// group's committed one, or minus the partition's first offset while the
+// group has committed none (it reads from the start). A partition that no
+// member holds (a service down) is counted too.
+func (a *Admin) GroupLag(ctx context.Context, group string, topics []string) ([]PartitionLag, error) {
+	meta, err := a.client.Metadata(ctx, &kafkago.MetadataRequest{Topics: a.cfg.topics(topics)})
+	if err != nil {
+		return nil, fmt.Errorf("topic metadata: %w", err)
+	}
+	partitions := map[string][]int{}
+	ends := map[string][]kafkago.OffsetRequest{}
+	for _, t := range meta.Topics {
+		if t.Error != nil {
+			return nil, fmt.Errorf("topic %s: %w", t.Name, t.Error)
+		}
+		for _, p := range t.Partitions {
+			partitions[t.Name] = append(partitions[t.Name], p.ID)
+			ends[t.Name] = append(ends[t.Name], kafkago.FirstOffsetOf(p.ID), kafkago.LastOffsetOf(p.ID))
+		}
+	}
+	committed, err := a.client.OffsetFetch(ctx, &kafkago.OffsetFetchRequest{GroupID: group, Topics: partitions})
+	if err == nil {
+		err = committed.Error
+	}
+	if errors.Is(err, kafkago.GroupIdNotFound) {
+		// A group that never ran (some brokers say so; Kafka answers -1
+		// offsets): it has committed nothing.
+		committed, err = &kafkago.OffsetFetchResponse{Topics: map[string][]kafkago.OffsetFetchPartition{}}, nil
+		for topic, ps := range partitions {
+			for _, p := range ps {
+				committed.Topics[topic] = append(committed.Topics[topic], kafkago.OffsetFetchPartition{Partition: p, CommittedOffset: -1})
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the offsets of group %s: %w", group, err)
+	}
+	offsets, err := a.client.ListOffsets(ctx, &kafkago.ListOffsetsRequest{Topics: ends})
+	if err != nil {
+		return nil, fmt.Errorf("the partitions' offsets: %w", err)
+	}
+	bounds := map[string]map[int]kafkago.PartitionOffsets{}
+	for topic, ps := range offsets.Topics {
+		bounds[topic] = map[int]kafkago.PartitionOffsets{}
+		for _, p := range ps {
+			if p.Error != nil {
+				return nil, fmt.Errorf("the offsets of %s/%d: %w", topic, p.Partition, p.Error)
+			}
+			bounds[topic][p.Partition] = p
+		}
+	}
+	var out []PartitionLag
+	for topic, ps := range committed.Topics {
+		for _, p := range ps {
+			b, ok := bounds[topic][p.Partition]
+			if !ok || p.Error != nil {
+				continue
+			}
+			from := p.CommittedOffset
+			if from < 0 {
+				from = b.FirstOffset
+			}
+			out = append(out, PartitionLag{Topic: a.cfg.eventType(topic), Partition: p.Partition, Lag: max(b.LastOffset-from, 0)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Topic < out[j].Topic || out[i].Topic == out[j].Topic && out[i].Partition < out[j].Partition
+	})
+	return out, nil
+}

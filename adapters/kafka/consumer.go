@@ -30,12 +30,10 @@ import (
 type Handler func(ctx context.Context, e event.Event) error
 
 // Observer is told what happens to each message, by event type; metrics
-// hang off it.
+// hang off it. (How far the group is behind is the broker's to say: see
+// Admin.GroupLag.)
 type Observer interface {
 	Handled(eventType, outcome string, attempts int, took time.Duration)
-	// Lag is how many records of an assigned partition are not settled
-	// yet; -1 when the partition is no longer assigned here.
-	Lag(eventType string, partition int, lag int64)
 }
 
 // Outcome is how a message's handling ended.
@@ -379,13 +377,6 @@ func firstError(err error) error {
 		return each[0]
 	}
 	return err
-}
-
-// lag reports a partition's lag to the observer, if any.
-func (c *Consumer) lag(eventType string, partition int, lag int64) {
-	if c.obs != nil {
-		c.obs.Lag(eventType, partition, lag)
-	}
 }
 
 // observe reports an outcome under the event type, which stays the same

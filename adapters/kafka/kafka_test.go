@@ -628,23 +628,7 @@ func TestTheTraceContextTravelsWithTheEvent(t *testing.T) {
 type observer struct {
 	mu           sync.Mutex
 	outcomes     map[kafka.Outcome]int
-	lags         map[int]int64
 	lastAttempts atomic.Int64
-}
-
-func (o *observer) Lag(_ string, partition int, lag int64) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.lags == nil {
-		o.lags = map[int]int64{}
-	}
-	o.lags[partition] = lag
-}
-
-func (o *observer) lag(partition int) int64 {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.lags[partition]
 }
 
 func (o *observer) Handled(_ string, out string, attempts int, _ time.Duration) {
@@ -719,8 +703,8 @@ func TestWithinAPartitionOtherCustomersFlowPastOneThatWaits(t *testing.T) {
 	publish(t, e, a1, b1, b2, a2)
 	waitFor(t, "the other customer's records to pass the waiting one", func() bool { return h.count() == 2 })
 	// Nothing is settled below the waiting record: the whole partition
-	// counts as lag.
-	waitFor(t, "the lag to count the four records", func() bool { return obs.lag(0) == 4 })
+	// counts as the group's lag, as the brokers report it.
+	waitFor(t, "the lag to count the four records", func() bool { return groupLag(t, e, 0) == 4 })
 	if h.seen[0].ID != b1.ID || h.seen[1].ID != b2.ID {
 		t.Fatalf("handled %v, %v; want the free customer's two, in order", h.seen[0].ID, h.seen[1].ID)
 	}
@@ -735,7 +719,7 @@ func TestWithinAPartitionOtherCustomersFlowPastOneThatWaits(t *testing.T) {
 		t.Fatalf("after the wait: %v, %v; want %v, %v", h.seen[2].ID, h.seen[3].ID, a1.ID, a2.ID)
 	}
 	waitFor(t, "the offset to pass every record", func() bool { return committed(t, e, 0) == 4 })
-	waitFor(t, "the lag to drop to nothing", func() bool { return obs.lag(0) == 0 })
+	waitFor(t, "the lag to drop to nothing", func() bool { return groupLag(t, e, 0) == 0 })
 }
 
 func TestAPartitionHandlesAtMostItsConcurrencyAtOnce(t *testing.T) {
@@ -938,4 +922,37 @@ func TestARecordWithoutHeadersIsTrustedOnlyOnTheTopicsTheOriginalWrites(t *testi
 			}
 		})
 	}
+}
+
+// groupLag is the lag of the test's group on one partition, as the brokers
+// report it; -1 when they report none.
+func groupLag(t *testing.T, e env, partition int) int64 {
+	t.Helper()
+	admin := kafka.NewAdmin(e.cfg, quiet)
+	defer admin.Close()
+	lags, err := admin.GroupLag(context.Background(), e.cfg.GroupID, []string{e.typ})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lags {
+		if l.Partition == partition && l.Topic == e.typ {
+			return l.Lag
+		}
+	}
+	return -1
+}
+
+func TestTheLagOfAGroupWithNoMemberIsCountedFromWhatItCommitted(t *testing.T) {
+	e := setup(t)
+	id := keyOn(kafkatest.Name("idle"), 1, e.cfg.Partitions)
+	publish(t, e, onboarded(t, id, 1, ""), onboarded(t, id, 2, ""))
+	// Nobody consumes yet: the group reads from the start, so both count.
+	waitFor(t, "the lag of a group that never ran", func() bool { return groupLag(t, e, 1) == 2 })
+	h := &recorder{}
+	run := start(t, e, h.handle, nil)
+	waitFor(t, "both handled", func() bool { return h.count() == 2 })
+	waitFor(t, "the lag to drop to nothing", func() bool { return groupLag(t, e, 1) == 0 })
+	run.stop(t)
+	publish(t, e, onboarded(t, id, 3, "")) // while the service is down
+	waitFor(t, "the lag of a group whose members are gone", func() bool { return groupLag(t, e, 1) == 1 })
 }

@@ -87,7 +87,6 @@ type partitionWork struct {
 	settledAt map[int64]bool
 	settled   int64 // every record up to here is settled
 	committed int64 // the last settled offset committed (or where reading began)
-	hwm       int64 // the partition's high watermark, as of the last fetch
 	stopped   bool  // a record was left unsettled: commit no further
 	wake      chan struct{}
 	done      bool // the partition's reading ended
@@ -109,8 +108,6 @@ func (p *partitionWork) dispatch(m kafkago.Message) {
 		p.settled, p.committed = m.Offset-1, m.Offset-1
 	}
 	p.open = append(p.open, m.Offset)
-	p.hwm = max(p.hwm, m.HighWaterMark)
-	p.poke() // the lag changed
 	if l, ok := p.lanes[key]; ok {
 		l.queue = append(l.queue, m)
 		return
@@ -189,16 +186,11 @@ func (p *partitionWork) poke() {
 // commitLoop commits the settled offset when it moves, at most once per
 // commit interval, and a last time when the partition's reading ended.
 func (p *partitionWork) commitLoop(ctx context.Context, gen *kafkago.Generation, topic string, partition int) {
-	eventType := p.c.cfg.eventType(topic)
-	defer p.c.lag(eventType, partition, -1)
 	for {
 		<-p.wake
 		p.mu.Lock()
-		settled, committed, done, hwm := p.settled, p.committed, p.done, p.hwm
+		settled, committed, done := p.settled, p.committed, p.done
 		p.mu.Unlock()
-		if hwm > 0 {
-			p.c.lag(eventType, partition, max(hwm-(settled+1), 0))
-		}
 		if settled > committed {
 			if err := gen.CommitOffsets(map[string]map[int]int64{topic: {partition: settled + 1}}); err != nil {
 				// The records will be delivered again; the inbox drops them.

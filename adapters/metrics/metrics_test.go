@@ -38,16 +38,13 @@ func TestMetricsAreExposedInThePrometheusTextFormat(t *testing.T) {
 	s.Handled("customer.onboarded", "handled", 1, time.Millisecond)
 	s.Handled("customer.onboarded", "dead_lettered", 3, time.Second)
 	s.Outbox(func(context.Context) (int64, error) { return 7, nil }, func(context.Context) (time.Duration, error) { return 90 * time.Second, nil })
-	s.Lag("customer.onboarded", 2, 42)
-	s.Lag("customer.activated", 0, 5)
-	s.Lag("customer.activated", 0, -1) // revoked: the series goes
+	s.ConsumerGroupLag("notifications-group", func(context.Context) ([]metrics.GroupLag, error) {
+		return []metrics.GroupLag{{Topic: "customer.onboarded", Partition: 2, Lag: 42}}, nil
+	})
 	msgs := []event.Message{{Metadata: event.Metadata{Type: "customer.onboarded"}}, {Metadata: event.Metadata{Type: "customer.activated"}}}
 	_, _ = s.Publisher(fakePublisher{n: 1, err: errors.New("down")}).Publish(context.Background(), msgs)
 
 	out := scrape(t, s)
-	if strings.Contains(out, `topic="customer.activated"} 5`) {
-		t.Error("the lag of a revoked partition is still reported")
-	}
 	for _, want := range []string{
 		`http_requests_total{method="POST",route="/customers/onboard",status="201"} 2`,
 		`http_requests_total{method="GET",route="/weird\"route",status="404"} 1`,
@@ -63,7 +60,7 @@ func TestMetricsAreExposedInThePrometheusTextFormat(t *testing.T) {
 		"go_goroutines ",
 		"process_resident_memory_bytes ",
 		"go_build_info{",
-		`kafka_consumer_lag_messages{partition="2",topic="customer.onboarded"} 42`,
+		`kafka_consumergroup_lag{consumergroup="notifications-group",partition="2",topic="customer.onboarded"} 42`,
 		"outbox_oldest_pending_age_seconds 90",
 		`kafka_dead_letters_total{topic="customer.onboarded"} 1`,
 		"relay_publish_duration_seconds_count 1",
@@ -97,5 +94,28 @@ func TestLabelSetsPastTheCapShareOneOverflowSeries(t *testing.T) {
 	}
 	if n := strings.Count(out, "\nhttp_request_duration_seconds_count{"); n != metrics.MaxSeries+1 {
 		t.Fatalf("%d series of the duration histogram, want %d", n, metrics.MaxSeries+1)
+	}
+}
+
+func TestTheLagIsLeftOutWhileTheBrokersCannotSayAndAskedAtMostEveryFewSeconds(t *testing.T) {
+	s := metrics.NewService()
+	asked := 0
+	s.ConsumerGroupLag("g", func(context.Context) ([]metrics.GroupLag, error) {
+		asked++
+		if asked == 1 {
+			return nil, errors.New("no broker answers")
+		}
+		return []metrics.GroupLag{{Topic: "customer.onboarded", Partition: 0, Lag: 3}}, nil
+	})
+	if out := scrape(t, s); strings.Contains(out, "kafka_consumergroup_lag{") {
+		t.Fatalf("a lag was reported while the brokers could not say:\n%s", out)
+	}
+	for range 3 {
+		if out := scrape(t, s); !strings.Contains(out, `kafka_consumergroup_lag{consumergroup="g",partition="0",topic="customer.onboarded"} 3`) {
+			t.Fatalf("scrape = %s", out)
+		}
+	}
+	if asked != 2 {
+		t.Fatalf("the brokers were asked %d times for four scrapes in a row, want 2", asked)
 	}
 }

@@ -41,7 +41,6 @@ type Service struct {
 	deadLetters                  *prometheus.CounterVec
 	attempts                     *prometheus.CounterVec
 	handleTime                   *prometheus.HistogramVec
-	lag                          *prometheus.GaugeVec
 	published                    *prometheus.CounterVec
 	publishFail                  *prometheus.CounterVec
 	publishTime                  prometheus.Histogram
@@ -63,8 +62,6 @@ func NewService() *Service {
 		deadLetters: f.counter("kafka_dead_letters_total", "Messages written to a dead-letter topic, by original topic.", "topic"),
 		attempts:    f.counter("kafka_handle_attempts_total", "Handling attempts, retries included.", "topic"),
 		handleTime:  f.histogram("kafka_message_duration_seconds", "Time from fetch to settling a message.", "topic"),
-		lag: f.gauge("kafka_consumer_lag_messages",
-			"Records of an assigned partition not yet settled: the high watermark minus the settled offset.", "topic", "partition"),
 		published:   f.counter("events_published_total", "Events published to Kafka by topic.", "topic"),
 		publishFail: f.counter("events_publish_failures_total", "Publish calls that failed (retried by the relay).", "topic"),
 		publishTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "relay_publish_duration_seconds",
@@ -86,12 +83,6 @@ func (f factory) counter(name, help string, labels ...string) *prometheus.Counte
 
 func (f factory) histogram(name, help string, labels ...string) *prometheus.HistogramVec {
 	v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: latencyBuckets}, labels)
-	f.reg.MustRegister(v)
-	return v
-}
-
-func (f factory) gauge(name, help string, labels ...string) *prometheus.GaugeVec {
-	v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
 	f.reg.MustRegister(v)
 	return v
 }
@@ -141,15 +132,54 @@ func (s *Service) Handled(topic, outcome string, attempts int, took time.Duratio
 	s.handleTime.WithLabelValues(topic).Observe(took.Seconds())
 }
 
-// Lag records how far a partition is behind (kafka.Observer); a negative
-// lag means the partition is no longer assigned here.
-func (s *Service) Lag(topic string, partition int, lag int64) {
-	p := strconv.Itoa(partition)
-	if lag < 0 {
-		s.lag.DeleteLabelValues(topic, p)
-		return
+// GroupLag is how far a consumer group is behind on one partition.
+type GroupLag struct {
+	Topic     string
+	Partition int
+	Lag       int64
+}
+
+// lagFor is how long the brokers' answer is kept: several replicas
+// scraped often must not load them.
+const lagFor = 5 * time.Second
+
+// ConsumerGroupLag reports, on each scrape, how far group is behind on
+// each partition it consumes, as Kafka exporters name it:
+// kafka_consumergroup_lag{consumergroup, topic, partition}. read asks the
+// brokers, so that a partition no member holds (a service down) counts
+// too; when they cannot say, the series are left out of the scrape.
+func (s *Service) ConsumerGroupLag(group string, read func(ctx context.Context) ([]GroupLag, error)) {
+	s.reg.MustRegister(&lagCollector{group: group, read: read, desc: prometheus.NewDesc("kafka_consumergroup_lag",
+		"Records of a partition past the consumer group's committed offset, as the brokers report them.",
+		[]string{"consumergroup", "topic", "partition"}, nil)})
+}
+
+type lagCollector struct {
+	group string
+	read  func(ctx context.Context) ([]GroupLag, error)
+	desc  *prometheus.Desc
+	mu    sync.Mutex
+	last  []GroupLag
+	at    time.Time
+}
+
+func (c *lagCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *lagCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.at) > lagFor {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		lags, err := c.read(ctx)
+		cancel()
+		if err != nil {
+			return
+		}
+		c.last, c.at = lags, time.Now()
 	}
-	s.lag.WithLabelValues(topic, p).Set(float64(lag))
+	for _, l := range c.last {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(l.Lag), c.group, l.Topic, strconv.Itoa(l.Partition))
+	}
 }
 
 // HeldPartitions reports, on each scrape, how many partitions wait on a

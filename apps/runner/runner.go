@@ -137,6 +137,14 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 	s.pub = kafka.NewPublisher(cfg.Kafka, parts.Emits, log)
 	s.relay = relay.New(parts.Outbox, m.Publisher(s.pub), log, relay.Options{})
 	s.consumer = kafka.NewConsumer(cfg.Kafka, parts.Consumes, parts.Handle, m, log)
+	m.ConsumerGroupLag(cfg.Kafka.GroupID, func(ctx context.Context) ([]metrics.GroupLag, error) {
+		lags, err := s.admin.GroupLag(ctx, cfg.Kafka.GroupID, parts.Consumes)
+		out := make([]metrics.GroupLag, len(lags))
+		for i, l := range lags {
+			out[i] = metrics.GroupLag{Topic: l.Topic, Partition: l.Partition, Lag: l.Lag}
+		}
+		return out, err
+	})
 	m.HeldPartitions(func() (int, time.Duration) {
 		held := s.consumer.Held()
 		if len(held) == 0 {

@@ -26,7 +26,9 @@ func exposed(t *testing.T) map[string]bool {
 	m := metrics.NewService()
 	m.Request("GET", "/customers", 200, time.Millisecond)
 	m.Handled(event.TopicOnboarded, "dead_lettered", 1, time.Millisecond)
-	m.Lag(event.TopicOnboarded, 0, 1)
+	m.ConsumerGroupLag("customers-group", func(context.Context) ([]metrics.GroupLag, error) {
+		return []metrics.GroupLag{{Topic: event.TopicOnboarded, Lag: 1}}, nil
+	})
 	m.HeldPartitions(func() (int, time.Duration) { return 0, 0 })
 	m.Outbox(func(context.Context) (int64, error) { return 0, nil }, func(context.Context) (time.Duration, error) { return 0, nil })
 	msgs := []event.Message{{Metadata: event.Metadata{Type: event.TopicOnboarded}}, {Metadata: event.Metadata{Type: event.TopicOnboarded}}}
@@ -104,7 +106,7 @@ func TestTheAlertRulesUseMetricsTheServicesExpose(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"up", "outbox_oldest_pending_age_seconds", "kafka_consumer_lag_messages",
+	for _, want := range []string{"up", "outbox_oldest_pending_age_seconds", "kafka_consumergroup_lag",
 		"kafka_held_partition_max_age_seconds", "kafka_dead_letters_total", "http_requests_total"} {
 		if !slices.Contains(used, want) {
 			t.Errorf("no alert watches %s", want)
@@ -140,7 +142,7 @@ func TestTheDashboardShowsTheFlowsWithMetricsTheServicesExpose(t *testing.T) {
 		}
 	}
 	// Throughput, latency, lag, outbox age, dead letters, 5xx.
-	for _, want := range []string{"events_published_total", "http_request_duration_seconds_bucket", "kafka_consumer_lag_messages",
+	for _, want := range []string{"events_published_total", "http_request_duration_seconds_bucket", "kafka_consumergroup_lag",
 		"outbox_oldest_pending_age_seconds", "kafka_dead_letters_total", "http_requests_total"} {
 		if !slices.Contains(used, want) {
 			t.Errorf("no panel shows %s", want)
