@@ -22,13 +22,18 @@ const (
 	ScopeProfilingWrite    = "profiling:write"
 	ScopeNotificationsRead = "notifications:read"
 	ScopeNotificationsSend = "notifications:send"
-	ScopeMetrics           = "metrics"
-	ScopeAdmin             = "admin"
+	// ScopeNotificationsContent reads what messages say: their bodies, and
+	// the subjects of those sent on request (the client's own text, one-time
+	// codes included). notifications:read sees the rest: who, when, which
+	// template, the outcome.
+	ScopeNotificationsContent = "notifications:content"
+	ScopeMetrics              = "metrics"
+	ScopeAdmin                = "admin"
 )
 
 // scopes lists every scope.
 var scopes = []string{ScopeCustomersRead, ScopeCustomersWrite, ScopePII, ScopeProfilingRead, ScopeProfilingWrite,
-	ScopeNotificationsRead, ScopeNotificationsSend, ScopeMetrics, ScopeAdmin}
+	ScopeNotificationsRead, ScopeNotificationsSend, ScopeNotificationsContent, ScopeMetrics, ScopeAdmin}
 
 // Key is an API key: who holds it and what it may do.
 type Key struct {

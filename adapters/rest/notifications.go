@@ -152,14 +152,35 @@ func (h *notificationHandler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	res, err := h.svc.List(r.Context(), q.Get("customerId"), q.Get("channel"), p)
+	shown := contentFor(r)
 	respond(w, r, h.opts.Log, http.StatusOK, res, err, func(res notification.Page) deliveryListBody {
-		return deliveryListBody{Notifications: each(res.Deliveries, deliveryJSON), NextCursor: res.Next}
+		return deliveryListBody{Notifications: each(res.Deliveries, func(d notification.Delivery) deliveryBody { return shown(deliveryJSON(d)) }),
+			NextCursor: res.Next}
 	})
 }
 
 func (h *notificationHandler) get(w http.ResponseWriter, r *http.Request) {
 	d, err := h.svc.Get(r.Context(), chi.URLParam(r, "notificationId"))
-	respond(w, r, h.opts.Log, http.StatusOK, d, err, deliveryJSON)
+	shown := contentFor(r)
+	respond(w, r, h.opts.Log, http.StatusOK, d, err, func(d notification.Delivery) deliveryBody { return shown(deliveryJSON(d)) })
+}
+
+// contentFor returns what the caller of r may read of a delivery: all of
+// it with the notifications:content scope; otherwise the body, and the
+// subject of a message sent on request (the client's own text), are
+// withheld, and the answer says so. A message is content, not metadata:
+// it can hold a one-time code.
+func contentFor(r *http.Request) func(deliveryBody) deliveryBody {
+	if principalOf(r.Context()).can(ScopeNotificationsContent) {
+		return func(b deliveryBody) deliveryBody { return b }
+	}
+	return func(b deliveryBody) deliveryBody {
+		b.Body, b.Withheld = "", []string{"body"}
+		if b.TriggeredBy == nil && b.Subject != "" {
+			b.Subject, b.Withheld = "", []string{"subject", "body"}
+		}
+		return b
+	}
 }
 
 type deliveryListBody struct {
@@ -212,6 +233,9 @@ type deliveryBody struct {
 	ProviderID  string     `json:"providerId,omitempty"`
 	TriggeredBy *causeBody `json:"triggeredBy,omitempty"`
 	CreatedAt   time.Time  `json:"createdAt"`
+	// Withheld names the fields left empty because the caller's key lacks
+	// the notifications:content scope.
+	Withheld []string `json:"withheld,omitempty"`
 }
 
 type causeBody struct {

@@ -792,3 +792,23 @@ func TestEvery405NamesTheMethodsTheRouteServes(t *testing.T) {
 		}
 	}
 }
+
+func TestWhatAMessageSaysNeedsTheContentScope(t *testing.T) {
+	a := newAPI(t, rest.Options{APIKeys: []string{"sender:sender-secret:notifications:send+notifications:read",
+		"auditor:auditor-secret:notifications:read+notifications:content"}})
+	sender, auditor := []string{"X-API-Key", "sender-secret"}, []string{"X-API-Key", "auditor-secret"}
+	call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"Tu código es 481516"}`, sender...)
+	sent := call(t, a.notifications, "POST", "/notifications/email", `{"to":"ana@example.com","subject":"Código 234234","body":"Tu código es 234234"}`, sender...)
+	id := sent.str("notificationId")
+	for _, path := range []string{"/notifications", "/notifications/" + id} {
+		metadata := call(t, a.notifications, "GET", path, "", sender...)
+		if metadata.status != 200 || strings.Contains(metadata.raw, "481516") || strings.Contains(metadata.raw, "234234") ||
+			!strings.Contains(metadata.raw, `"withheld":["subject","body"]`) {
+			t.Errorf("GET %s with notifications:read = %d %s", path, metadata.status, metadata.raw)
+		}
+		content := call(t, a.notifications, "GET", path, "", auditor...)
+		if content.status != 200 || !strings.Contains(content.raw, "Tu código es 234234") || strings.Contains(content.raw, "withheld") {
+			t.Errorf("GET %s with notifications:content = %d %s", path, content.status, content.raw)
+		}
+	}
+}
