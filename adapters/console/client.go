@@ -185,10 +185,14 @@ type (
 		Attempts  int       `json:"attempts"`
 		FailedAt  time.Time `json:"failedAt"`
 		Key       string    `json:"key"`
+		Dropped   string    `json:"dropped"`
 	}
 	deadLetters struct {
 		DeadLetters []deadLetter `json:"deadLetters"`
+		NextCursor  string       `json:"nextCursor"`
 	}
+	// more is where the dead letters of a service go on, past a page.
+	more struct{ Service, Cursor string }
 )
 
 // services are the services' resources, each with its base URL.
@@ -196,22 +200,35 @@ func (u URLs) services() map[string]string {
 	return map[string]string{"customers": u.Customers, "profiling": u.Profiling, "notifications": u.Notifications}
 }
 
-// deadLetters returns the dead letters of every service, oldest failure
-// first.
-func (c client) deadLetters(ctx context.Context, key string) ([]deadLetter, error) {
+// deadLetters returns a page of dead letters of each service (of only
+// the one named, from cursor on, when service is set), oldest failure
+// first, and where each service's go on.
+func (c client) deadLetters(ctx context.Context, key, service, cursor string) ([]deadLetter, []more, error) {
 	var all []deadLetter
+	var next []more
 	for resource, base := range c.urls.services() {
+		if service != "" && resource != service {
+			continue
+		}
+		q := url.Values{"limit": {"100"}} // the largest page the APIs give
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
 		var out deadLetters
-		if err := c.call(ctx, key, http.MethodGet, base, "/api/v1/"+resource+"/dead-letters", nil, &out); err != nil {
-			return nil, err
+		if err := c.call(ctx, key, http.MethodGet, base, "/api/v1/"+resource+"/dead-letters?"+q.Encode(), nil, &out); err != nil {
+			return nil, nil, err
 		}
 		for _, l := range out.DeadLetters {
 			l.Service = resource
 			all = append(all, l)
 		}
+		if out.NextCursor != "" {
+			next = append(next, more{resource, out.NextCursor})
+		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].FailedAt.Before(all[j].FailedAt) })
-	return all, nil
+	sort.Slice(next, func(i, j int) bool { return next[i].Service < next[j].Service })
+	return all, next, nil
 }
 
 func (c client) customers(ctx context.Context, key string, q url.Values) (customerList, error) {

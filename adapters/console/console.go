@@ -401,13 +401,14 @@ func (c *console) mailbox(w http.ResponseWriter, r *http.Request) {
 // deadLetters shows what the consumers gave up on, with why, and a replay
 // button each.
 func (c *console) deadLetters(w http.ResponseWriter, r *http.Request) {
-	letters, err := c.api.deadLetters(r.Context(), key(r))
+	q := r.URL.Query()
+	letters, next, err := c.api.deadLetters(r.Context(), key(r), q.Get("service"), q.Get("cursor"))
 	if err != nil {
 		c.failed(w, r, err)
 		return
 	}
 	c.render(w, r, http.StatusOK, "deadletters.html", page{Title: "Dead letters",
-		Data: map[string]any{"Letters": letters, "Replayed": r.URL.Query().Get("replayed")}})
+		Data: map[string]any{"Letters": letters, "More": next, "Replayed": q.Get("replayed")}})
 }
 
 // replay replays one dead letter through the service that gave up on it.

@@ -59,59 +59,76 @@ func NewDeadLetters(cfg Config, log *slog.Logger) *DeadLetters {
 	return &DeadLetters{cfg: cfg, log: log}
 }
 
-// List returns the dead letters of eventType, oldest failure first.
-func (d *DeadLetters) List(ctx context.Context, eventType string) ([]DeadLetter, error) {
+// Each calls fn with each dead letter of eventType, partition by
+// partition and in the order they were written, from the dead-letter
+// topic's position from on (the zero Position is the start), until fn
+// returns false or the letters end. It holds one letter at a time, however
+// many there are.
+func (d *DeadLetters) Each(ctx context.Context, eventType string, from Position, fn func(DeadLetter) bool) error {
 	topic := d.cfg.topic(eventType) + event.DeadLetterSuffix
 	conn, err := d.cfg.dial(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	partitions, err := conn.ReadPartitions(topic)
 	_ = conn.Close()
+	if errors.Is(err, kafkago.UnknownTopicOrPartition) {
+		return nil // a topic no service consumes has no dead-letter topic
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read the partitions of %s: %w", topic, err)
+		return fmt.Errorf("read the partitions of %s: %w", topic, err)
 	}
-	var out []DeadLetter
+	sort.Slice(partitions, func(i, j int) bool { return partitions[i].ID < partitions[j].ID })
 	for _, p := range partitions {
-		letters, err := d.read(ctx, topic, p.ID)
-		if err != nil {
-			return nil, err
+		if p.ID < from.Partition {
+			continue
 		}
-		out = append(out, letters...)
+		start := int64(0)
+		if p.ID == from.Partition {
+			start = from.Offset
+		}
+		more, err := d.read(ctx, topic, p.ID, start, fn)
+		if err != nil || !more {
+			return err
+		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].FailedAt.Before(out[j].FailedAt) })
-	return out, nil
+	return nil
 }
 
-// read returns every record of one partition of a dead-letter topic, as it
-// stands now.
-func (d *DeadLetters) read(ctx context.Context, topic string, partition int) ([]DeadLetter, error) {
+// read calls fn with the records of one partition of a dead-letter topic
+// from offset start on, as it stands now; false when fn asked to stop.
+func (d *DeadLetters) read(ctx context.Context, topic string, partition int, start int64, fn func(DeadLetter) bool) (bool, error) {
 	leader, err := d.cfg.dialLeader(ctx, topic, partition)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	first, last, err := leader.ReadOffsets()
 	_ = leader.Close()
-	if err != nil || first == last {
-		return nil, err
+	if err != nil {
+		return false, err
+	}
+	start = max(start, first)
+	if start >= last {
+		return true, nil
 	}
 	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: d.cfg.Brokers, Topic: topic, Partition: partition, Dialer: d.cfg.dialer(),
 		MinBytes: 1, MaxBytes: d.cfg.MaxBytesPerPartition, MaxWait: 250 * time.Millisecond, ReadLagInterval: -1})
 	defer r.Close()
-	if err := r.SetOffset(first); err != nil {
-		return nil, err
+	if err := r.SetOffset(start); err != nil {
+		return false, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.RequestTimeout)
 	defer cancel()
-	var out []DeadLetter
 	for {
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("read %s/%d: %w", topic, partition, err)
+			return false, fmt.Errorf("read %s/%d: %w", topic, partition, err)
 		}
-		out = append(out, d.letter(m))
+		if !fn(d.letter(m)) {
+			return false, nil
+		}
 		if m.Offset >= last-1 {
-			return out, nil
+			return true, nil
 		}
 	}
 }

@@ -667,7 +667,7 @@ func TestDeadLettersAreListedAndRedrivenOnceTheCauseIsFixed(t *testing.T) {
 	var letters []kafka.DeadLetter
 	waitFor(t, "the dead letter", func() bool {
 		var err error
-		letters, err = dead.List(context.Background(), e.typ)
+		letters, err = kafkatest.DeadLetters(context.Background(), e.cfg, e.typ)
 		return err == nil && len(letters) == 1
 	})
 	l := letters[0]
@@ -826,7 +826,7 @@ func TestAPoisonRecordTooLargeForItsDeadLetterCopyIsDeadLetteredWithoutItsValue(
 		len(kafkatest.Header(dead, "dlt-error")) > 1100 {
 		t.Fatalf("dead letter headers = %v", dead.Headers)
 	}
-	letters, err := kafka.NewDeadLetters(e.cfg, quiet).List(context.Background(), e.typ)
+	letters, err := kafkatest.DeadLetters(context.Background(), e.cfg, e.typ)
 	if err != nil || len(letters) != 1 || letters[0].Dropped != "value" {
 		t.Fatalf("List = %+v, %v", letters, err)
 	}
@@ -884,7 +884,7 @@ func TestEveryBootstrapBrokerIsTriedWhenTheFirstIsDown(t *testing.T) {
 	h := &recorder{}
 	start(t, e, h.handle, nil)
 	readTopic(t, e, e.topic+event.DeadLetterSuffix, id, 1) // the consumer's dead-letter writer got through
-	letters, err := kafka.NewDeadLetters(e.cfg, quiet).List(ctx, e.typ)
+	letters, err := kafkatest.DeadLetters(ctx, e.cfg, e.typ)
 	if err != nil || len(letters) != 1 {
 		t.Fatalf("List = %d letters, %v", len(letters), err)
 	}

@@ -4,18 +4,29 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/fintechlabs/customers/core/page"
 )
 
 // DeadLetters are the records a service's consumer gave up on, as the
 // dead-letter routes need them (the Kafka adapter's, adapted by the
 // runner: this package does not import it).
 type DeadLetters interface {
-	// List returns the service's own dead letters of the topics it
-	// consumes, oldest failure first.
-	List(ctx context.Context) ([]DeadLetter, error)
+	// List returns a page of the service's own dead letters of the topics
+	// it consumes, topic by topic in the order they were written, and the
+	// key to continue after (page.Next's). Errors: fault.Invalid for a
+	// key it did not give.
+	List(ctx context.Context, w page.Window) (DeadLetterPage, error)
 	// Replay writes the dead letter of topic that came from partition and
 	// offset back to topic. Errors: fault.NotFound when there is none.
 	Replay(ctx context.Context, topic string, partition int, offset int64) error
+}
+
+// DeadLetterPage is one page of dead letters, and the cursor to the next
+// ("" at the end).
+type DeadLetterPage struct {
+	Letters []DeadLetter
+	Next    string
 }
 
 // DeadLetter is one record a consumer gave up on.
@@ -29,10 +40,14 @@ type DeadLetter struct {
 	Attempts  int       `json:"attempts"`
 	FailedAt  time.Time `json:"failedAt"`
 	Key       string    `json:"key"`
+	// Dropped names what the copy lacks, because it did not fit the
+	// dead-letter topic: such a letter cannot be replayed.
+	Dropped string `json:"dropped,omitempty"`
 }
 
 type deadLetterListBody struct {
 	DeadLetters []DeadLetter `json:"deadLetters"`
+	NextCursor  string       `json:"nextCursor"`
 }
 
 type replayRequest struct {
@@ -50,12 +65,20 @@ type replayedBody struct {
 // keys with the admin scope.
 func deadLetterRoutes(resource string, dl DeadLetters, opts Options) []route {
 	list := func(w http.ResponseWriter, r *http.Request) {
-		letters, err := dl.List(r.Context())
-		respond(w, r, opts.Log, http.StatusOK, letters, err, func(l []DeadLetter) deadLetterListBody {
-			if l == nil {
-				l = []DeadLetter{}
+		p, ok := pageRequest(w, r)
+		if !ok {
+			return
+		}
+		win, err := p.Parse()
+		var letters DeadLetterPage
+		if err == nil {
+			letters, err = dl.List(r.Context(), win)
+		}
+		respond(w, r, opts.Log, http.StatusOK, letters, err, func(l DeadLetterPage) deadLetterListBody {
+			if l.Letters == nil {
+				l.Letters = []DeadLetter{}
 			}
-			return deadLetterListBody{DeadLetters: l}
+			return deadLetterListBody{DeadLetters: l.Letters, NextCursor: l.Next}
 		})
 	}
 	replay := func(w http.ResponseWriter, r *http.Request) {
@@ -85,8 +108,8 @@ func deadLetterRoutes(resource string, dl DeadLetters, opts Options) []route {
 	}
 	base := "/" + resource + "/dead-letters"
 	return []route{
-		{method: http.MethodGet, pattern: base, scope: ScopeAdmin, handler: http.HandlerFunc(list),
-			summary: "The records this service's consumer gave up on, with why", answer: deadLetterListBody{}},
+		{method: http.MethodGet, pattern: base, scope: ScopeAdmin, handler: http.HandlerFunc(list), query: []string{"limit", "cursor"},
+			summary: "The records this service's consumer gave up on, with why, a page at a time", answer: deadLetterListBody{}},
 		{method: http.MethodPost, pattern: base + "/replay", scope: ScopeAdmin, handler: http.HandlerFunc(replay),
 			summary: "Write one dead letter back to its topic, for the consumers to take again", body: replayRequest{}, answer: replayedBody{}},
 	}

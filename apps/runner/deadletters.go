@@ -3,10 +3,13 @@ package runner
 import (
 	"context"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/page"
 )
 
 // deadLetters serves a service's own dead letters over its API: those of
@@ -19,56 +22,94 @@ type deadLetters struct {
 
 var _ rest.DeadLetters = deadLetters{}
 
-// List implements rest.DeadLetters.
-func (d deadLetters) List(ctx context.Context) ([]rest.DeadLetter, error) {
-	var out []rest.DeadLetter
-	for _, topic := range d.topics {
-		letters, err := d.mine(ctx, topic)
-		if err != nil {
-			return nil, err
+// List implements rest.DeadLetters: the topics in order, each one's
+// letters as Each reads them. A page's key is where its last letter stands
+// in its dead-letter topic.
+func (d deadLetters) List(ctx context.Context, w page.Window) (rest.DeadLetterPage, error) {
+	topic, from, err := d.after(w.After)
+	if err != nil {
+		return rest.DeadLetterPage{}, err
+	}
+	type found struct {
+		topic  string
+		letter kafka.DeadLetter
+	}
+	var out []found
+	for _, t := range d.topics[slices.Index(d.topics, topic):] {
+		if t != topic {
+			from = kafka.Position{}
 		}
-		for _, l := range letters {
-			out = append(out, rest.DeadLetter{Topic: l.Topic, Partition: l.Partition, Offset: l.Offset, Group: l.Group,
-				Kind: l.Kind, Error: l.Error, Attempts: l.Attempts, FailedAt: l.FailedAt, Key: string(l.Key)})
+		err := d.kafka.Each(ctx, t, from, func(l kafka.DeadLetter) bool {
+			if l.Group == d.group {
+				out = append(out, found{t, l})
+			}
+			return len(out) <= w.Limit // one more tells whether a next page exists
+		})
+		if err != nil {
+			return rest.DeadLetterPage{}, unavailable(err)
+		}
+		if len(out) > w.Limit {
+			break
 		}
 	}
-	return out, nil
+	out, next := page.Next(out, w, func(f found) string {
+		return f.topic + " " + strconv.Itoa(f.letter.Letter.Partition) + " " + strconv.FormatInt(f.letter.Letter.Offset, 10)
+	})
+	res := rest.DeadLetterPage{Next: next, Letters: make([]rest.DeadLetter, len(out))}
+	for i, f := range out {
+		l := f.letter
+		res.Letters[i] = rest.DeadLetter{Topic: l.Topic, Partition: l.Partition, Offset: l.Offset, Group: l.Group,
+			Kind: l.Kind, Error: l.Error, Attempts: l.Attempts, FailedAt: l.FailedAt, Key: string(l.Key), Dropped: l.Dropped}
+	}
+	return res, nil
 }
 
-// Replay implements rest.DeadLetters.
-func (d deadLetters) Replay(ctx context.Context, topic string, partition int, offset int64) error {
-	letters, err := d.mine(ctx, topic)
-	if err != nil {
-		return err
+// after reads a page key: the topic to go on with, and the position in its
+// dead-letter topic to read from.
+func (d deadLetters) after(key string) (string, kafka.Position, error) {
+	if key == "" {
+		return d.topics[0], kafka.Position{}, nil
 	}
-	for _, l := range letters {
-		if l.Partition == partition && l.Offset == offset {
-			_, err := d.kafka.Replay(ctx, []kafka.DeadLetter{l})
-			return unavailable(err)
+	parts := strings.Split(key, " ")
+	if len(parts) == 3 && slices.Contains(d.topics, parts[0]) {
+		partition, perr := strconv.Atoi(parts[1])
+		offset, oerr := strconv.ParseInt(parts[2], 10, 64)
+		if perr == nil && oerr == nil && partition >= 0 && offset >= 0 {
+			return parts[0], kafka.Position{Partition: partition, Offset: offset + 1}, nil
 		}
 	}
+	var bad fault.Fields
+	bad.Add("cursor", "is not a cursor this API returned")
+	return "", kafka.Position{}, bad.Err("invalid page request")
+}
+
+// Replay implements rest.DeadLetters: it reads the topic's dead letters
+// until it meets the one asked for.
+func (d deadLetters) Replay(ctx context.Context, topic string, partition int, offset int64) error {
+	if !slices.Contains(d.topics, topic) {
+		return d.none(topic, partition, offset) // a topic this service does not consume has none
+	}
+	var match *kafka.DeadLetter
+	err := d.kafka.Each(ctx, topic, kafka.Position{}, func(l kafka.DeadLetter) bool {
+		if l.Group == d.group && l.Partition == partition && l.Offset == offset {
+			match = &l
+		}
+		return match == nil
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	if match == nil {
+		return d.none(topic, partition, offset)
+	}
+	_, err = d.kafka.Replay(ctx, []kafka.DeadLetter{*match})
+	return unavailable(err)
+}
+
+func (d deadLetters) none(topic string, partition int, offset int64) error {
 	e := fault.NotFoundf("no dead letter of %s from partition %d, offset %d, for this service", topic, partition, offset)
 	e.Code = "dead_letter.not_found"
 	return e
-}
-
-// mine returns the dead letters of topic that this service's group wrote;
-// a topic this service does not consume has none.
-func (d deadLetters) mine(ctx context.Context, topic string) ([]kafka.DeadLetter, error) {
-	if !slices.Contains(d.topics, topic) {
-		return nil, nil
-	}
-	all, err := d.kafka.List(ctx, topic)
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	var out []kafka.DeadLetter
-	for _, l := range all {
-		if l.Group == d.group {
-			out = append(out, l)
-		}
-	}
-	return out, nil
 }
 
 // unavailable reports a broker that cannot answer as a dependency that is

@@ -70,21 +70,23 @@ func run(ctx context.Context, args []string, out io.Writer, env config.Env) erro
 	if err != nil {
 		return err
 	}
-	letters, err := dead.List(ctx, *topic)
-	if err != nil {
-		return err
-	}
 	var chosen []kafka.DeadLetter
-	for _, l := range letters {
+	seen := 0
+	err = dead.Each(ctx, *topic, kafka.Position{}, func(l kafka.DeadLetter) bool {
+		seen++
 		if choose(l) {
 			chosen = append(chosen, l)
 		}
+		return true
+	})
+	if err != nil {
+		return err
 	}
 	n, err := dead.Replay(ctx, chosen)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "replayed %d of %d dead letters of %s\n", n, len(letters), *topic)
+	fmt.Fprintf(out, "replayed %d of %d dead letters of %s\n", n, seen, *topic)
 	return nil
 }
 
@@ -93,16 +95,13 @@ func list(ctx context.Context, dead *kafka.DeadLetters, topics []string, out io.
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOPIC\tAT\tGROUP\tKIND\tATTEMPTS\tAGE\tERROR")
 	for _, t := range topics {
-		letters, err := dead.List(ctx, t)
-		if err != nil {
-			if strings.Contains(err.Error(), "Unknown Topic") {
-				continue // a topic no service consumes has no dead-letter topic
-			}
-			return err
-		}
-		for _, l := range letters {
+		err := dead.Each(ctx, t, kafka.Position{}, func(l kafka.DeadLetter) bool {
 			fmt.Fprintf(tw, "%s\t%d:%d\t%s\t%s\t%d\t%s\t%s\n", l.Topic, l.Partition, l.Offset, l.Group, l.Kind, l.Attempts,
 				time.Since(l.FailedAt).Round(time.Second), l.Error)
+			return true
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return tw.Flush()

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -157,15 +159,13 @@ func TestDeadLettersAreListedAndReplayedOverTheAPI(t *testing.T) {
 	kafkatest.WriteRecords(t, brokers(), poison(event.TopicOnboarded, key, 0))
 	var letter map[string]any
 	eventually(t, "the poison in the profiling service's dead letters", func() (bool, string) {
-		r := do(t, "GET", profiling()+"/api/v1/profiling/dead-letters", "")
-		letters, _ := r.get("deadLetters").([]any)
-		for _, l := range letters {
-			if m, _ := l.(map[string]any); m["key"] == key {
+		for _, m := range deadLetters(t, profiling()+"/api/v1/profiling", 0) {
+			if m["key"] == key {
 				letter = m
 				return true, ""
 			}
 		}
-		return false, r.Raw
+		return false, "not listed"
 	})
 	if letter["topic"] != event.TopicOnboarded || letter["kind"] != "invalid" || letter["error"] == "" || letter["group"] != sys.Services[config.Profiling].GroupID() {
 		t.Fatalf("dead letter %v", letter)
@@ -182,8 +182,13 @@ func TestDeadLettersAreListedAndReplayedOverTheAPI(t *testing.T) {
 	}
 	// The replayed poison fails again: a second dead letter of it.
 	eventually(t, "the replayed poison dead-lettered again", func() (bool, string) {
-		r := do(t, "GET", profiling()+"/profiling/dead-letters", "")
-		return strings.Count(r.Raw, `"key":"`+key+`"`) == 2, r.Raw
+		n := 0
+		for _, m := range deadLetters(t, profiling()+"/profiling", 0) {
+			if m["key"] == key {
+				n++
+			}
+		}
+		return n == 2, fmt.Sprint(n, " listed")
 	})
 	if r := do(t, "POST", profiling()+"/profiling/dead-letters/replay", fmt.Sprintf(`{"topic":%q,"partition":0,"offset":999999999}`, event.TopicOnboarded)); r.Status != 404 ||
 		r.str("code") != "dead_letter.not_found" || r.str("type") != "urn:problem-type:dead_letter.not_found" {
@@ -191,5 +196,63 @@ func TestDeadLettersAreListedAndReplayedOverTheAPI(t *testing.T) {
 	}
 	if r := do(t, "POST", profiling()+"/profiling/dead-letters/replay", `{"topic":"customer.onboarded"}`); r.Status != 422 || !strings.Contains(r.Raw, "offset") {
 		t.Fatalf("a replay naming no offset: %d %s", r.Status, r.Raw)
+	}
+}
+
+// deadLetters lists every dead letter of the service at base (its
+// resource's path), a page of limit at a time (the default when 0).
+func deadLetters(t *testing.T, base string, limit int) []map[string]any {
+	t.Helper()
+	var all []map[string]any
+	cursor := ""
+	for {
+		q := url.Values{}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		if limit > 0 {
+			q.Set("limit", strconv.Itoa(limit))
+		}
+		r := do(t, "GET", base+"/dead-letters?"+q.Encode(), "").want(t, 200)
+		page := r.list("deadLetters")
+		if limit > 0 && len(page) > limit {
+			t.Fatalf("a page of %d dead letters, asked for %d", len(page), limit)
+		}
+		all = append(all, page...)
+		if cursor = r.str("nextCursor"); cursor == "" {
+			return all
+		}
+	}
+}
+
+func TestDeadLettersAreListedAPageAtATime(t *testing.T) {
+	prefix := fmt.Sprint("dlt-page-", time.Now().UnixNano())
+	for i := range 5 {
+		kafkatest.WriteRecords(t, brokers(), poison(event.TopicActivated, fmt.Sprint(prefix, "-", i), 0))
+	}
+	mine := func(letters []map[string]any) map[string]int {
+		seen := map[string]int{}
+		for _, l := range letters {
+			if k, _ := l["key"].(string); strings.HasPrefix(k, prefix) {
+				seen[k]++
+			}
+		}
+		return seen
+	}
+	eventually(t, "the five poison records dead-lettered", func() (bool, string) {
+		return len(mine(deadLetters(t, notifications()+"/notifications", 0))) == 5, ""
+	})
+	whole := deadLetters(t, notifications()+"/notifications", 0)
+	paged := deadLetters(t, notifications()+"/notifications", 2)
+	if len(paged) != len(whole) {
+		t.Fatalf("%d dead letters by pages of 2, %d by the default page", len(paged), len(whole))
+	}
+	for k, n := range mine(paged) {
+		if n != 1 {
+			t.Fatalf("%s listed %d times across the pages", k, n)
+		}
+	}
+	if r := do(t, "GET", notifications()+"/notifications/dead-letters?cursor=not-one-of-ours", ""); r.Status != 422 || !strings.Contains(r.Raw, "cursor") {
+		t.Fatalf("a forged cursor: %d %s", r.Status, r.Raw)
 	}
 }

@@ -367,10 +367,9 @@ func TestHostileRequests(t *testing.T) {
 		if _, err := p.Publish(context.Background(), msgs); err != nil {
 			t.Fatal(err)
 		}
-		dead := kafka.NewDeadLetters(s.kafka, slog.New(slog.DiscardHandler))
 		deadline := time.Now().Add(time.Minute)
 		for {
-			letters, _ := dead.List(context.Background(), event.TopicProfiled)
+			letters, _ := kafkatest.DeadLetters(context.Background(), s.kafka, event.TopicProfiled)
 			found := false
 			for _, l := range letters {
 				found = found || string(l.Key) == c.ID && strings.Contains(l.Error, "service-intruder")

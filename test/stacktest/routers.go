@@ -17,6 +17,7 @@ import (
 	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/core/notifier"
+	"github.com/fintechlabs/customers/core/page"
 	"github.com/fintechlabs/customers/core/profiler"
 	"github.com/fintechlabs/customers/core/profiling"
 )
@@ -54,9 +55,13 @@ func Routers(opts rest.Options) map[config.Kind]http.Handler {
 type NoDeadLetters struct{}
 
 // List implements rest.DeadLetters.
-func (NoDeadLetters) List(context.Context) ([]rest.DeadLetter, error) { return nil, nil }
+func (NoDeadLetters) List(context.Context, page.Window) (rest.DeadLetterPage, error) {
+	return rest.DeadLetterPage{}, nil
+}
 
 // Replay implements rest.DeadLetters.
 func (NoDeadLetters) Replay(_ context.Context, topic string, partition int, offset int64) error {
-	return fault.NotFoundf("no dead letter of %s at %d:%d", topic, partition, offset)
+	e := fault.NotFoundf("no dead letter of %s at %d:%d", topic, partition, offset)
+	e.Code = "dead_letter.not_found"
+	return e
 }

@@ -187,3 +187,14 @@ func Header(m kafkago.Message, key string) string {
 	}
 	return ""
 }
+
+// DeadLetters returns every dead letter of eventType on the cluster of cfg,
+// as they stand now.
+func DeadLetters(ctx context.Context, cfg kafka.Config, eventType string) ([]kafka.DeadLetter, error) {
+	var out []kafka.DeadLetter
+	err := kafka.NewDeadLetters(cfg, slog.New(slog.DiscardHandler)).Each(ctx, eventType, kafka.Position{}, func(l kafka.DeadLetter) bool {
+		out = append(out, l)
+		return true
+	})
+	return out, err
+}
