@@ -47,6 +47,10 @@ type Options struct {
 	// LockEvery is how often a replica that does not relay tries to take
 	// over the relay, and checks its lock is still held (default 1s).
 	LockEvery time.Duration
+	// LockSilence is how long the relay lock's holder may be silent (hung,
+	// stopped) before the server ends its session and another replica
+	// takes over the relay (default 10s; PostgreSQL 14 and later).
+	LockSilence time.Duration
 }
 
 // ParseURL checks url names a PostgreSQL database, without connecting.
@@ -115,6 +119,9 @@ func newEngine(ctx context.Context, schema sqlstore.Schema, opts Options) (sqlst
 	if opts.LockEvery <= 0 {
 		opts.LockEvery = time.Second
 	}
+	if opts.LockSilence <= 0 {
+		opts.LockSilence = 10 * time.Second
+	}
 	where := "PostgreSQL database " + cfg.Database + " at " + net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(opts.MaxConns)
@@ -132,7 +139,7 @@ func newEngine(ctx context.Context, schema sqlstore.Schema, opts Options) (sqlst
 		return sqlstore.Engine{}, nil, fmt.Errorf("the %s has no schema to create tables in: create the schema its search_path names", where)
 	}
 	tables := database + "." + current + "." + string(schema)
-	relay := &relayLock{cfg: cfg.Copy(), key: lockKey("relay " + tables), every: opts.LockEvery, tried: make(chan struct{}),
+	relay := &relayLock{cfg: cfg.Copy(), key: lockKey("relay " + tables), every: opts.LockEvery, idle: opts.LockSilence, tried: make(chan struct{}),
 		channel: fmt.Sprintf("customers_outbox_%x", uint64(lockKey("channel "+tables)))}
 	sub, _ := fs.Sub(migrations, "migrations") // a constant, present folder
 	migrationKey := lockKey("migrations " + tables)

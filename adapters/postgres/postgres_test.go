@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -249,4 +252,103 @@ func TestTextTheDatabaseCannotHoldIsInvalidInputNotAFailure(t *testing.T) {
 			t.Errorf("Claim(%q): %v (%v), want invalid", id, err, fault.KindOf(err))
 		}
 	}
+}
+
+// freezer forwards connections to a server and can stop forwarding
+// without closing them: to the server, the client behind it has frozen, as
+// a process stopped with kill -STOP or a frozen VM would.
+type freezer struct {
+	ln     net.Listener
+	to     string
+	frozen atomic.Bool
+}
+
+func freeze(t *testing.T, to string) *freezer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &freezer{ln: ln, to: to}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", to)
+			if err != nil {
+				_ = client.Close()
+				continue
+			}
+			go f.pipe(client, server)
+			go f.pipe(server, client)
+		}
+	}()
+	return f
+}
+
+// pipe copies from src to dst, holding each chunk while frozen.
+func (f *freezer) pipe(src, dst net.Conn) {
+	defer func() { _ = dst.Close() }()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		for f.frozen.Load() {
+			time.Sleep(10 * time.Millisecond) // frozen: nothing moves
+		}
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func TestARelayHolderThatHangsLosesTheRelayToAnotherReplica(t *testing.T) {
+	direct := pgtest.URL(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := freeze(t, u.Host)
+	proxied := *u
+	proxied.Host = f.ln.Addr().String()
+	ctx := context.Background()
+	open := func(at string) *sqlstore.CustomerStore {
+		db, err := postgres.OpenCustomers(ctx, postgres.Options{URL: at, Clock: clock.UTC{}, LockEvery: 100 * time.Millisecond,
+			LockSilence: 2 * time.Second}, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	hung := open(proxied.String()) // first: it relays
+	defer hung.Close()
+	other := open(direct)
+	defer other.Close()
+	create(t, other, "c1")
+	if n := len(storetest.PendingIDs(t, other.Outbox())); n != 0 {
+		t.Fatalf("the second replica relays beside the first: %d pending", n)
+	}
+	// Busy notifications do not make a healthy holder look silent.
+	for i := range 30 {
+		create(t, other, fmt.Sprintf("busy-%d", i))
+		time.Sleep(100 * time.Millisecond) // 3 s of commits, past the silence the server allows
+	}
+	if n := len(storetest.PendingIDs(t, other.Outbox())); n != 0 {
+		t.Fatalf("a busy holder lost the relay: the second sees %d pending", n)
+	}
+	f.frozen.Store(true)
+	froze := time.Now()
+	waitFor(t, "the other replica to take over the relay", func() bool { return len(storetest.PendingIDs(t, other.Outbox())) > 0 })
+	if took := time.Since(froze); took > 10*time.Second {
+		t.Fatalf("the takeover took %s for a holder silent for 2s", took)
+	}
+	f.frozen.Store(false)
+	waitFor(t, "the resumed holder to see it no longer relays", func() bool { return len(storetest.PendingIDs(t, hung.Outbox())) == 0 })
 }

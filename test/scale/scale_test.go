@@ -1,13 +1,16 @@
 // Package scale runs each service as separate processes, as replicas would
 // run in production, against a real Apache Kafka and one PostgreSQL (make
 // test-scale starts both): first one replica of each, then two, with one
-// replica of each killed (kill -9) in the middle of the load. Every
-// onboarding must reach its welcome email exactly once, each customer's
-// profiling events must stay in commit order, and the survivors must take
-// over the partitions and the relay. It prints the throughput of each run
-// the longest any customer waited for their welcome (with the kill: the
-// time its survivors took to take over the dead replica's partitions) and
-// how long the relay's takeover took.
+// replica of each killed (kill -9) in the middle of the load, then two
+// again, with the replica of each that relays the outbox stopped (kill
+// -STOP) for a minute and then resumed. Every onboarding must reach its
+// welcome email exactly once, each customer's profiling events must stay
+// in commit order (the first copy of each: a resumed relay may publish
+// again what it had read), and the survivors must take over the
+// partitions and the relay (within 15 s of the stop). It prints the
+// throughput of each run, the longest any customer waited for their
+// welcome (with a fault: the time the survivors took to take over) and how
+// long the relay's takeover took.
 package scale
 
 import (
@@ -38,11 +41,23 @@ import (
 	"github.com/fintechlabs/customers/test/stacktest"
 )
 
+// What a run does to one replica of each service halfway through.
+const (
+	noFault = ""
+	killed  = "kill -9"
+	stopped = "kill -STOP 60s" // the relay's holder, then resumed
+)
+
+// relayTakeoverBound is how soon a survivor must relay after the holder
+// of the relay lock stopped: the server ends a silent holder's session
+// after 10 s (postgres.Options.LockSilence).
+const relayTakeoverBound = 15 * time.Second
+
 // outcome is one run's line in the report.
 type outcome struct {
 	replicas, offered, welcomedOnce, duplicates, outOfOrder int
 	copies                                                  int // evaluations published again, dropped by id
-	killed                                                  bool
+	fault                                                   string
 	rate                                                    float64       // onboardings completed per second
 	longestWait                                             time.Duration // from an onboarding's answer to its welcome
 	relayTakeover                                           time.Duration // from the kill to a survivor relaying, 0 if none had to
@@ -54,19 +69,19 @@ func TestReplicasShareTheWorkAndSurviveTheLossOfOne(t *testing.T) {
 		t.Skip("needs a Kafka cluster (KAFKA_BROKERS) and a PostgreSQL server (POSTGRES_TEST_URL): make test-scale starts both")
 	}
 	bin := build(t)
-	one := run(t, bin, brokers, 1, 2000, false)
-	two := run(t, bin, brokers, 2, 2000, true)
-	fmt.Printf("\nreplicas per service       killed  onboardings  welcomed once  duplicates  out of order  copies  completed/s  longest wait  relay takeover\n")
-	for _, o := range []outcome{one, two} {
+	outcomes := []outcome{run(t, bin, brokers, 1, 2000, noFault), run(t, bin, brokers, 2, 2000, killed),
+		run(t, bin, brokers, 2, 2000, stopped)}
+	fmt.Printf("\nreplicas per service  one of each       onboardings  welcomed once  duplicates  out of order  copies  completed/s  longest wait  relay takeover\n")
+	for _, o := range outcomes {
 		takeover := "-"
 		if o.relayTakeover > 0 {
 			takeover = o.relayTakeover.Round(10 * time.Millisecond).String()
 		}
-		killed := "none"
-		if o.killed {
-			killed = "one of each"
+		fault := o.fault
+		if fault == noFault {
+			fault = "-"
 		}
-		fmt.Printf("%20d  %11s  %11d  %13d  %10d  %12d  %6d  %11.0f  %12s  %14s\n", o.replicas, killed, o.offered, o.welcomedOnce,
+		fmt.Printf("%20d  %-16s  %11d  %13d  %10d  %12d  %6d  %11.0f  %12s  %14s\n", o.replicas, fault, o.offered, o.welcomedOnce,
 			o.duplicates, o.outOfOrder, o.copies, o.rate, o.longestWait.Round(10*time.Millisecond), takeover)
 	}
 }
@@ -86,9 +101,9 @@ func build(t *testing.T) string {
 }
 
 // run starts replicas of each service, onboards n customers spread over the
-// customer replicas and activates each, killing one replica of each
-// service halfway when kill is set, and checks the outcome.
-func run(t *testing.T, bin, brokers string, replicas, n int, kill bool) outcome {
+// customer replicas and activates each, doing fault to one replica of each
+// service halfway, and checks the outcome.
+func run(t *testing.T, bin, brokers string, replicas, n int, fault string) outcome {
 	t.Helper()
 	name := fmt.Sprintf("scale%d_%d", replicas, time.Now().UnixNano())
 	dataDir := t.TempDir()
@@ -132,18 +147,35 @@ func run(t *testing.T, bin, brokers string, replicas, n int, kill bool) outcome 
 	for _, p := range byKind[config.Customer] {
 		customers = append(customers, p.url)
 	}
-	var killedAt time.Time
+	var faultAt time.Time
+	survivors := map[config.Kind]*proc{}
+	var resumed sync.WaitGroup
 	began := time.Now()
 	emails, answered, activated := onboard(t, customers, name, n, func(done int) {
-		if kill && done == n/2 {
-			killedAt = time.Now()
-			for _, k := range config.Kinds {
-				byKind[k][0].kill(t)
+		if fault == noFault || done != n/2 {
+			return
+		}
+		faultAt = time.Now()
+		for _, k := range config.Kinds {
+			victim, survivor := byKind[k][0], byKind[k][1]
+			if fault == stopped && !victim.relays(t) {
+				victim, survivor = survivor, victim
 			}
+			survivors[k] = survivor
+			if fault == killed {
+				victim.kill(t)
+				continue
+			}
+			victim.signal(t, syscall.SIGSTOP)
+			resumed.Go(func() {
+				time.Sleep(time.Minute) // how long the holder stays stopped: the scenario, not synchronisation
+				victim.signal(t, syscall.SIGCONT)
+			})
 		}
 	})
+	defer resumed.Wait()
 	mailbox := filepath.Join(dataDir, string(config.Notifications), "mailbox.db")
-	o := outcome{replicas: replicas, offered: len(emails), killed: kill}
+	o := outcome{replicas: replicas, offered: len(emails), fault: fault}
 	var welcomed map[string]time.Time
 	o.welcomedOnce, o.duplicates, welcomed = welcomes(t, mailbox, emails)
 	var last time.Time
@@ -154,10 +186,14 @@ func run(t *testing.T, bin, brokers string, replicas, n int, kill bool) outcome 
 		}
 	}
 	o.rate = float64(len(emails)) / last.Sub(began).Seconds()
-	if kill {
-		for _, k := range config.Kinds {
-			o.relayTakeover = max(o.relayTakeover, byKind[k][1].relaying(t, killedAt))
-		}
+	for _, survivor := range survivors {
+		o.relayTakeover = max(o.relayTakeover, survivor.relaying(t, faultAt))
+	}
+	if fault == stopped && (o.relayTakeover == 0 || o.relayTakeover > relayTakeoverBound) {
+		t.Errorf("with the relay's holders stopped, a survivor relayed after %s, want within %s", o.relayTakeover, relayTakeoverBound)
+	}
+	if fault == stopped {
+		resumed.Wait() // the stopped ones are back, and may publish what they had read
 	}
 	o.outOfOrder, o.copies = readers.outOfOrder(t, activated)
 	if o.welcomedOnce != len(emails) || o.duplicates != 0 || o.outOfOrder != 0 {
@@ -236,6 +272,40 @@ func (p *proc) kill(t *testing.T) {
 		t.Errorf("kill %s: %v", p.name, err)
 	}
 	<-p.exited
+}
+
+// signal sends the process sig (SIGSTOP, SIGCONT).
+func (p *proc) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Errorf("%v %s: %v", sig, p.name, err)
+	}
+}
+
+// relays reports whether the process relays its outbox now: it said it
+// took the relay lock, and has not said it lost it since.
+func (p *proc) relays(t *testing.T) bool {
+	t.Helper()
+	raw, err := os.ReadFile(p.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relays := false
+	for _, line := range strings.Split(string(raw), "\n") {
+		var entry struct {
+			Msg string `json:"msg"`
+		}
+		if json.Unmarshal([]byte(line), &entry) != nil {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(entry.Msg, "this replica relays the outbox"):
+			relays = true
+		case strings.HasPrefix(entry.Msg, "this replica no longer relays"):
+			relays = false
+		}
+	}
+	return relays
 }
 
 // stop asks the process to shut down, and kills it if it has not within
