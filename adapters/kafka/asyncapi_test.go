@@ -1,15 +1,24 @@
 package kafka_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/fintechlabs/customers/adapters/kafka"
+	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/lifecycle"
+	"github.com/fintechlabs/customers/core/locale"
+	"github.com/fintechlabs/customers/core/notifier"
+	"github.com/fintechlabs/customers/core/profiler"
 	"github.com/fintechlabs/customers/test/golden"
 )
 
@@ -19,135 +28,188 @@ type asyncDoc struct {
 		Address  string                     `json:"address"`
 		Messages map[string]json.RawMessage `json:"messages"`
 	} `json:"channels"`
+	Operations map[string]struct {
+		Action  string `json:"action"`
+		Channel struct {
+			Ref string `json:"$ref"`
+		} `json:"channel"`
+	} `json:"operations"`
 	Components struct {
 		Messages map[string]struct {
-			Name    string         `json:"name"`
-			Headers map[string]any `json:"headers"`
-			Payload map[string]any `json:"payload"`
+			Name string `json:"name"`
 		} `json:"messages"`
 	} `json:"components"`
 }
 
-func TestTheAsyncAPIDocumentDescribesEveryTopicAsTheCodeWritesIt(t *testing.T) {
-	raw, err := kafka.AsyncAPI("the topics of the customer system")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A copy to browse, kept current: adapters/kafka/testdata/golden/asyncapi.json.
-	golden.JSON(t, "asyncapi", json.RawMessage(raw))
-	var doc asyncDoc
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.AsyncAPI != "3.0.0" {
-		t.Fatalf("asyncapi %q", doc.AsyncAPI)
-	}
-	addresses := map[string]bool{}
-	for _, c := range doc.Channels {
-		addresses[c.Address] = true
-	}
-	if len(doc.Channels) != 2*len(event.Topics()) {
-		t.Errorf("%d channels for %d topics and their dead-letter topics", len(doc.Channels), len(event.Topics()))
-	}
-	for _, topic := range event.Topics() {
-		t.Run(topic, func(t *testing.T) {
-			if !addresses[topic] || !addresses[topic+event.DeadLetterSuffix] {
-				t.Fatalf("no channel for %s or its dead-letter topic", topic)
-			}
-			var msg *struct {
-				Name    string         `json:"name"`
-				Headers map[string]any `json:"headers"`
-				Payload map[string]any `json:"payload"`
-			}
-			for _, m := range doc.Components.Messages {
-				if m.Name == topic {
-					msg = &m
-				}
-			}
-			if msg == nil {
-				t.Fatal("no message")
-			}
-			headers := msg.Headers["properties"].(map[string]any)
-			if src := headers["ce_source"].(map[string]any)["const"]; src != event.Owner(topic) {
-				t.Errorf("ce_source %v, the owner is %s", src, event.Owner(topic))
-			}
-			if v := headers["ce_schemaversion"].(map[string]any)["const"]; v != fmt.Sprint(event.SchemaVersion(topic)) {
-				t.Errorf("ce_schemaversion %v, the code's is %d", v, event.SchemaVersion(topic))
-			}
-			// The golden payloads are what the code writes for each topic.
-			golden, err := os.ReadFile("../../core/event/testdata/golden/" + topic + ".json")
+// services are each service's name and the topics it sends and receives.
+var services = []struct {
+	name            string
+	sends, receives []string
+}{
+	{"customer", lifecycle.Emits, lifecycle.Consumes},
+	{"profiling", profiler.Emits, profiler.Consumes},
+	{"notifications", notifier.Emits, notifier.Consumes},
+}
+
+func TestEachServicesAsyncAPIDocumentSaysWhatItSendsAndReceives(t *testing.T) {
+	for _, svc := range services {
+		t.Run(svc.name, func(t *testing.T) {
+			raw, err := kafka.AsyncAPI("service-"+svc.name, svc.sends, svc.receives)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var value any
-			if err := json.Unmarshal(golden, &value); err != nil {
-				t.Fatal(err)
+			// A copy to browse, kept current: adapters/kafka/testdata/golden/.
+			golden.JSON(t, "asyncapi-"+svc.name, json.RawMessage(raw))
+			var doc asyncDoc
+			if err := json.Unmarshal(raw, &doc); err != nil || doc.AsyncAPI != "3.0.0" {
+				t.Fatalf("asyncapi %q, %v", doc.AsyncAPI, err)
 			}
-			for _, problem := range validate("payload", msg.Payload, value) {
-				t.Error(problem)
+			want := map[string]string{} // channel address -> the action on it
+			for _, topic := range svc.sends {
+				want[topic] = "send"
+			}
+			for _, topic := range svc.receives {
+				want[topic] = "receive"
+				want[topic+event.DeadLetterSuffix] = "send" // it writes its own dead letters
+			}
+			got := map[string]string{}
+			for name, op := range doc.Operations {
+				c, ok := doc.Channels[strings.TrimPrefix(op.Channel.Ref, "#/channels/")]
+				if !ok {
+					t.Fatalf("operation %s names no channel: %s", name, op.Channel.Ref)
+				}
+				got[c.Address] = op.Action
+			}
+			if fmt.Sprint(sorted(got)) != fmt.Sprint(sorted(want)) {
+				t.Fatalf("operations by channel\n got %v\nwant %v", sorted(got), sorted(want))
+			}
+			if len(doc.Channels) != len(want) {
+				t.Fatalf("%d channels for %d topics it sends or receives", len(doc.Channels), len(want))
 			}
 		})
 	}
 }
 
-// validate checks v against the subset of JSON Schema the document uses:
-// type, properties (none unknown), required, items.
-func validate(path string, schema map[string]any, v any) []string {
-	var types []string
-	switch t := schema["type"].(type) {
-	case string:
-		types = []string{t}
-	case []any:
-		for _, x := range t {
-			types = append(types, x.(string))
+func sorted(m map[string]string) []string {
+	var out []string
+	for k, v := range m {
+		out = append(out, k+" "+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestWhatTheCodeWritesIsWhatTheDocumentDescribesAndNothingLooser(t *testing.T) {
+	raw, err := kafka.AsyncAPI("every topic", event.Topics(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("asyncapi.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	schema := func(t *testing.T, topic, part string) *jsonschema.Schema {
+		t.Helper()
+		s, err := c.Compile("asyncapi.json#/components/messages/" + channel(topic) + "/" + part)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return s
 	}
-	got := "null"
-	switch x := v.(type) {
-	case string:
-		got = "string"
-	case bool:
-		got = "boolean"
-	case float64:
-		got = "number"
-		if x == float64(int64(x)) && slices.Contains(types, "integer") {
-			got = "integer"
-		}
-	case []any:
-		got = "array"
-	case map[string]any:
-		got = "object"
-	}
-	if len(types) > 0 && !slices.Contains(types, got) {
-		return []string{fmt.Sprintf("%s is %s, the schema says %s", path, got, strings.Join(types, " or "))}
-	}
-	var problems []string
-	switch x := v.(type) {
-	case map[string]any:
-		props, _ := schema["properties"].(map[string]any)
-		for k, val := range x {
-			sub, ok := props[k].(map[string]any)
-			if !ok {
-				if extra, ok := schema["additionalProperties"].(map[string]any); ok {
-					problems = append(problems, validate(path+"."+k, extra, val)...)
-					continue
+	for _, topic := range event.Topics() {
+		t.Run(topic, func(t *testing.T) {
+			// The golden payloads are what the code writes for each topic.
+			written, err := os.ReadFile("../../core/event/testdata/golden/" + topic + ".json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			payload := schema(t, topic, "payload")
+			if err := payload.Validate(decodeJSON(t, written)); err != nil {
+				t.Fatalf("what the code writes does not validate: %v", err)
+			}
+			// Closed, with its enums: a field nobody writes, or a tier
+			// nobody has, does not validate.
+			for _, broken := range []func(map[string]any){
+				func(v map[string]any) { v["surprise"] = true },
+				func(v map[string]any) {
+					if c, ok := v["customer"].(map[string]any); ok {
+						c["tier"] = "platinum"
+					} else {
+						v["surprise"] = true
+					}
+				},
+			} {
+				v := decodeJSON(t, written).(map[string]any)
+				broken(v)
+				if payload.Validate(v) == nil {
+					t.Errorf("a payload the code never writes validates: %v", v)
 				}
-				problems = append(problems, fmt.Sprintf("%s.%s is written but not in the schema", path, k))
-				continue
 			}
-			problems = append(problems, validate(path+"."+k, sub, val)...)
-		}
-		req, _ := schema["required"].([]any)
-		for _, r := range req {
-			if _, ok := x[r.(string)]; !ok {
-				problems = append(problems, fmt.Sprintf("%s lacks the required %s", path, r))
+			// The headers a record carries, trace state included.
+			m := event.Message{Metadata: event.Metadata{ID: "e1", Type: topic, Source: event.Owner(topic), Subject: "c1",
+				Version: event.SchemaVersion(topic), TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+				TraceState: "vendor=x", Actor: "backoffice"}}
+			headers := map[string]any{}
+			for _, h := range kafka.Defaults("c", "g").Record(m).Headers {
+				headers[h.Key] = string(h.Value)
 			}
+			if err := schema(t, topic, "headers").Validate(headers); err != nil {
+				t.Fatalf("the headers written do not validate: %v", err)
+			}
+		})
+	}
+}
+
+// channel is the document's name of topic's channel and message.
+func channel(topic string) string {
+	parts := strings.Split(topic, ".")
+	for i := 1; i < len(parts); i++ {
+		parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+	}
+	return strings.Join(parts, "")
+}
+
+func decodeJSON(t *testing.T, raw []byte) any {
+	t.Helper()
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestTheDocumentsEnumsAreTheDomains(t *testing.T) {
+	raw, err := kafka.AsyncAPI("every topic", event.Topics(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := dig(doc, "components", "messages", "customerOnboarded", "payload", "properties", "customer", "properties")
+	for field, want := range map[string][]string{
+		"status":   {string(customer.Onboarded), string(customer.Active), string(customer.Inactive)},
+		"tier":     {string(customer.Basic), string(customer.Premium), string(customer.VIP)},
+		"language": {string(locale.Spanish), string(locale.English)},
+	} {
+		var got []string
+		for _, v := range dig(snapshot, field)["enum"].([]any) {
+			got = append(got, v.(string))
 		}
-	case []any:
-		items, _ := schema["items"].(map[string]any)
-		for i, item := range x {
-			problems = append(problems, validate(fmt.Sprintf("%s[%d]", path, i), items, item)...)
+		if !slices.Equal(got, want) {
+			t.Errorf("customer.%s enum %v, want %v", field, got, want)
 		}
 	}
-	return problems
+}
+
+func dig(m map[string]any, path ...string) map[string]any {
+	for _, p := range path {
+		m, _ = m[p].(map[string]any)
+	}
+	return m
 }

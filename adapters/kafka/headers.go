@@ -9,6 +9,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/fintechlabs/customers/adapters/validation"
 	"github.com/fintechlabs/customers/core/actor"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
@@ -115,6 +116,29 @@ func (c Config) fromKafka(r kafkago.Message) (event.Message, error) {
 // (event.Owner). Errors: fault.Invalid for records that can never be
 // handled, event.ErrUntrustedSource among them.
 func (c Config) Decode(r kafkago.Message) (event.Event, error) {
+	e, err := c.decode(r)
+	if err != nil {
+		return e, err
+	}
+	// The rules of the payload's type (its validate tags), which the
+	// topic's AsyncAPI schema shows: a tier nobody has is poison here, not
+	// deep in a handler.
+	if faults := checker.Check(e.Data); len(faults) > 0 {
+		msg := make([]string, len(faults))
+		for i, f := range faults {
+			msg[i] = f.Field + " " + f.Message
+		}
+		bad := fault.Invalidf("%s %s breaks its schema: %s", e.Type, e.ID, strings.Join(msg, "; "))
+		bad.Code = "event.undecodable"
+		return event.Event{}, bad
+	}
+	return e, nil
+}
+
+// checker checks decoded payloads by their validate tags.
+var checker = validation.New()
+
+func (c Config) decode(r kafkago.Message) (event.Event, error) {
 	if !hasCloudEvents(r.Headers) {
 		eventType := c.eventType(r.Topic)
 		if !slices.Contains(c.OriginalTopics, eventType) {

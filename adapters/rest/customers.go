@@ -1,10 +1,10 @@
 package rest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -19,20 +19,18 @@ func CustomerRouter(svc Customers, opts Options) http.Handler {
 	return newRouter("service-customer", "customers", ScopeCustomersRead, opts, []route{
 		{method: http.MethodPost, pattern: "/customers/onboard", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.onboard),
 			summary: "Onboard a customer", body: onboardRequest{}, status: http.StatusCreated, answer: changedBody{}},
-		{method: http.MethodPost, pattern: "/customers/activate", scope: ScopeCustomersWrite,
-			handler: h.statusChange(svc.Activate, "activationReason", "Customer activated successfully"),
-			summary: "Activate a customer", body: statusRequest{}, answer: changedBody{}},
-		{method: http.MethodPost, pattern: "/customers/deactivate", scope: ScopeCustomersWrite,
-			handler: h.statusChange(svc.Deactivate, "deactivationReason", "Customer deactivated successfully"),
-			summary: "Deactivate a customer", body: statusRequest{}, answer: changedBody{}},
+		{method: http.MethodPost, pattern: "/customers/activate", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.activate),
+			summary: "Activate a customer", body: activateRequest{}, answer: changedBody{}},
+		{method: http.MethodPost, pattern: "/customers/deactivate", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.deactivate),
+			summary: "Deactivate a customer", body: deactivateRequest{}, answer: changedBody{}},
 		{method: http.MethodPost, pattern: "/customers/first-payment", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.firstPayment),
 			summary: "Record a customer's first payment", body: paymentRequest{}, answer: changedBody{}},
 		{method: http.MethodPost, pattern: "/customers/promote", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.promote),
 			summary: "Promote a customer to a tier", body: promoteRequest{}, answer: changedBody{}},
-		{method: http.MethodPost, pattern: "/customers/promote/{customerId}", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.promote),
-			summary: "Promote a customer to a tier, as the original's path named it", body: promoteRequest{}, bodyOptional: true, answer: changedBody{}},
+		{method: http.MethodPost, pattern: "/customers/promote/{customerId}", scope: ScopeCustomersWrite, handler: http.HandlerFunc(h.promoteByPath),
+			summary: "Promote a customer to a tier, as the original's path named it", body: promotePathRequest{}, bodyOptional: true, answer: changedBody{}},
 		{method: http.MethodGet, pattern: "/customers", scope: ScopeCustomersRead, handler: http.HandlerFunc(h.list),
-			summary: "List customers, by status, tier or email, a page at a time", query: []string{"status", "tier", "email", "limit", "cursor"}, answer: customerListBody{}},
+			summary: "List customers, by status, tier or email, a page at a time", query: customerQuery{}, answer: customerListBody{}},
 		{method: http.MethodGet, pattern: "/customers/{customerId}", scope: ScopeCustomersRead, handler: http.HandlerFunc(h.get),
 			summary: "A customer", answer: customerBody{}},
 		{method: http.MethodGet, pattern: "/customers/{customerId}/history", scope: ScopeCustomersRead, handler: http.HandlerFunc(h.history),
@@ -47,16 +45,19 @@ type customerHandler struct {
 	opts Options
 }
 
+// onboardRequest is the original's onboarding body, with our own fields
+// beside it. Its patterns say, for the document, what the domain's parsers
+// take (core/customer, core/pii); a test holds the two together.
 type onboardRequest struct {
-	Name           string `json:"name"`
-	FirstName      string `json:"firstName"`
-	LastName       string `json:"lastName"`
-	Email          string `json:"email"`
-	Phone          string `json:"phone"`
-	DocumentType   string `json:"documentType"`
-	DocumentNumber string `json:"documentNumber"`
-	BirthDate      string `json:"birthDate"`
-	Language       string `json:"language"`
+	Name           string `json:"name" validate:"required_without_all=FirstName LastName,excluded_with=FirstName LastName,max=100" doc:"the whole name, or firstName and lastName"`
+	FirstName      string `json:"firstName" validate:"required_with=LastName,max=100"`
+	LastName       string `json:"lastName" validate:"required_with=FirstName,max=100"`
+	Email          string `json:"email" validate:"required,max=254,pattern" message:"must be a valid email address such as juan@example.com" format:"email" pattern:"^[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$"`
+	Phone          string `json:"phone" validate:"required,pattern" message:"must be an E.164 phone number such as +34600111222" pattern:"^\\s*\\+[ ().-]*[1-9]([ ().-]*[0-9]){7,14}[ ().-]*\\s*$" doc:"E.164, such as +34600111222; spaces, dots, dashes and parentheses are dropped"`
+	DocumentType   string `json:"documentType" validate:"required_with=DocumentNumber,pattern" message:"must be 2 to 20 letters or underscores, such as DNI or PASSPORT" pattern:"^\\s*[A-Za-z_]{2,20}\\s*$" doc:"such as DNI or PASSPORT"`
+	DocumentNumber string `json:"documentNumber" validate:"required_with=DocumentType,pattern" message:"must be 4 to 20 letters, digits or dashes" pattern:"^\\s*[A-Za-z0-9-]{4,20}\\s*$"`
+	BirthDate      string `json:"birthDate" validate:"pattern" message:"must be a date such as 1990-05-17" format:"date" pattern:"^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2}))?\\s*$" doc:"YYYY-MM-DD, between 1900 and today (an ISO 8601 date and time gives its date)"`
+	Language       string `json:"language" validate:"omitempty,oneof=es en" doc:"es when left out"`
 }
 
 func (h *customerHandler) onboard(w http.ResponseWriter, r *http.Request) {
@@ -71,61 +72,61 @@ func (h *customerHandler) onboard(w http.ResponseWriter, r *http.Request) {
 	respond(w, r, h.opts.Log, http.StatusCreated, c, err, changed("Customer onboarded successfully"))
 }
 
-// statusRequest is the body of an activation or a deactivation: ours
-// ({customerId, reason}) or the original's, which names the reason
-// activationReason or deactivationReason.
-type statusRequest struct {
-	CustomerID         string  `json:"customerId"`
-	Reason             string  `json:"reason"`
-	ActivationReason   *string `json:"activationReason"`
-	DeactivationReason *string `json:"deactivationReason"`
+// activateRequest is the body of an activation: ours ({customerId,
+// reason}) or the original's, which names the reason activationReason.
+type activateRequest struct {
+	CustomerID       string  `json:"customerId" validate:"required,max=128"`
+	Reason           string  `json:"reason" validate:"max=500"`
+	ActivationReason *string `json:"activationReason" validate:"excluded_with=Reason,omitempty,max=500" doc:"the original's name for reason"`
 }
 
-// statusChange serves activation and deactivation: the same body, another
-// use case, and the original's name for the reason (alias); the other
-// transition's name is refused as an unknown field.
-func (h *customerHandler) statusChange(change func(ctx context.Context, id, reason string) (customer.Customer, error), alias, message string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req statusRequest
-		if !decode(w, r, &req, false) {
-			return
-		}
-		reasons := map[string]*string{"activationReason": req.ActivationReason, "deactivationReason": req.DeactivationReason}
-		for name, v := range reasons {
-			if name != alias && v != nil {
-				badRequest(w, r, http.StatusBadRequest, "request.malformed", "the request body is not acceptable JSON: "+name+" is not a known field",
-					FieldError{Field: name, Message: "is not a known field"})
-				return
-			}
-		}
-		reason := req.Reason
-		if given := reasons[alias]; given != nil {
-			if reason != "" && reason != *given {
-				badRequest(w, r, http.StatusBadRequest, "request.ambiguous", "give the reason as reason or as "+alias+", not both",
-					FieldError{Field: alias, Message: "must be left out when reason is given"})
-				return
-			}
-			reason = *given
-		}
-		if !requireID(w, r, req.CustomerID) {
-			return
-		}
-		c, err := change(r.Context(), req.CustomerID, reason)
-		respond(w, r, h.opts.Log, http.StatusOK, c, err, changed(message))
-	})
+// deactivateRequest is the body of a deactivation: ours or the original's,
+// which names the reason deactivationReason.
+type deactivateRequest struct {
+	CustomerID         string  `json:"customerId" validate:"required,max=128"`
+	Reason             string  `json:"reason" validate:"max=500"`
+	DeactivationReason *string `json:"deactivationReason" validate:"excluded_with=Reason,omitempty,max=500" doc:"the original's name for reason"`
+}
+
+func (h *customerHandler) activate(w http.ResponseWriter, r *http.Request) {
+	var req activateRequest
+	if decode(w, r, &req, false) {
+		h.statusChange(w, r, h.svc.Activate, req.CustomerID, cmp.Or(req.Reason, deref(req.ActivationReason)), "Customer activated successfully")
+	}
+}
+
+func (h *customerHandler) deactivate(w http.ResponseWriter, r *http.Request) {
+	var req deactivateRequest
+	if decode(w, r, &req, false) {
+		h.statusChange(w, r, h.svc.Deactivate, req.CustomerID, cmp.Or(req.Reason, deref(req.DeactivationReason)), "Customer deactivated successfully")
+	}
+}
+
+// statusChange runs an activation or a deactivation and answers it.
+func (h *customerHandler) statusChange(w http.ResponseWriter, r *http.Request, change func(ctx context.Context, id, reason string) (customer.Customer, error),
+	id, reason, message string) {
+	c, err := change(r.Context(), id, reason)
+	respond(w, r, h.opts.Log, http.StatusOK, c, err, changed(message))
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 type paymentRequest struct {
-	CustomerID    string `json:"customerId"`
-	Amount        amount `json:"amount"`
-	Currency      string `json:"currency"`
-	PaymentMethod string `json:"paymentMethod"`
-	Description   string `json:"description"`
+	CustomerID    string `json:"customerId" validate:"required,max=128"`
+	Amount        amount `json:"amount" validate:"required"`
+	Currency      string `json:"currency" validate:"pattern" message:"must be a three-letter ISO 4217 code such as EUR" pattern:"^\\s*[A-Za-z]{3}\\s*$" doc:"ISO 4217, such as EUR; DEFAULT_CURRENCY when left out"`
+	PaymentMethod string `json:"paymentMethod" validate:"max=40" doc:"credit_card when left out; debit_card, bank_transfer, digital_wallet, or a label of your own"`
+	Description   string `json:"description" validate:"max=200"`
 }
 
 func (h *customerHandler) firstPayment(w http.ResponseWriter, r *http.Request) {
 	var req paymentRequest
-	if !decode(w, r, &req, false) || !requireID(w, r, req.CustomerID) {
+	if !decode(w, r, &req, false) {
 		return
 	}
 	c, err := h.svc.RecordFirstPayment(r.Context(), req.CustomerID, customer.PaymentRequest{
@@ -160,33 +161,45 @@ func originalPayment(c customer.Customer) originalPaymentBody {
 		Currency: p.Amount.Currency, PaymentMethod: string(p.Method), Description: p.Description, ProcessedAt: p.PaidAt}
 }
 
+// promoteRequest is POST /customers/promote's body.
 type promoteRequest struct {
-	CustomerID string `json:"customerId"`
-	NewTier    string `json:"newTier"`
-	Reason     string `json:"reason"`
+	CustomerID string `json:"customerId" validate:"required,max=128"`
+	NewTier    string `json:"newTier" validate:"omitempty,oneof=basic premium vip" doc:"the next tier up when left out"`
+	Reason     string `json:"reason" validate:"max=500"`
 }
 
-// promote serves both the original's POST /customers/promote/{customerId}
-// (body optional) and POST /customers/promote with the id in the body.
+// promotePathRequest is the optional body of the original's POST
+// /customers/promote/{customerId}; a customerId in it must be the path's.
+type promotePathRequest struct {
+	CustomerID string `json:"customerId" validate:"max=128" doc:"the path's, if given"`
+	NewTier    string `json:"newTier" validate:"omitempty,oneof=basic premium vip" doc:"the next tier up when left out"`
+	Reason     string `json:"reason" validate:"max=500"`
+}
+
 func (h *customerHandler) promote(w http.ResponseWriter, r *http.Request) {
-	pathID := chi.URLParam(r, "customerId")
 	var req promoteRequest
-	if !decode(w, r, &req, pathID != "") {
+	if decode(w, r, &req, false) {
+		h.promoteTo(w, r, req.CustomerID, req.NewTier, req.Reason)
+	}
+}
+
+func (h *customerHandler) promoteByPath(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "customerId")
+	var req promotePathRequest
+	if !decode(w, r, &req, true) {
 		return
 	}
-	id := req.CustomerID
-	if pathID != "" {
-		if id != "" && id != pathID {
-			badRequest(w, r, http.StatusBadRequest, "request.id_mismatch", "customerId in the body differs from the one in the path",
-				FieldError{Field: "customerId", Message: "must match the path or be left out"})
-			return
-		}
-		id = pathID
-	}
-	if !requireID(w, r, id) {
+	if req.CustomerID != "" && req.CustomerID != id {
+		badRequest(w, r, http.StatusBadRequest, "request.id_mismatch", "customerId in the body differs from the one in the path",
+			FieldError{Field: "customerId", Message: "must match the path or be left out"})
 		return
 	}
-	c, err := h.svc.Promote(r.Context(), id, req.NewTier, req.Reason)
+	h.promoteTo(w, r, id, req.NewTier, req.Reason)
+}
+
+// promoteTo promotes customer id and answers it.
+func (h *customerHandler) promoteTo(w http.ResponseWriter, r *http.Request, id, newTier, reason string) {
+	c, err := h.svc.Promote(r.Context(), id, newTier, reason)
 	respond(w, r, h.opts.Log, http.StatusOK, c, err, func(c customer.Customer) changedBody {
 		return changed("Customer promoted to " + string(c.Tier))(c)
 	})
@@ -197,13 +210,34 @@ func (h *customerHandler) get(w http.ResponseWriter, r *http.Request) {
 	respond(w, r, h.opts.Log, http.StatusOK, c, err, customerJSON)
 }
 
+// customerQuery is the customer list's query string.
+type customerQuery struct {
+	Status string `query:"status" validate:"omitempty,oneof=onboarded active inactive"`
+	Tier   string `query:"tier" validate:"omitempty,oneof=basic premium vip"`
+	Email  string `query:"email" validate:"max=254" doc:"whatever the case of its letters"`
+	pageQuery
+}
+
+// pageQuery is a page's place in a list.
+type pageQuery struct {
+	Limit  *whole `query:"limit" validate:"omitempty,min=1,max=100" doc:"20 when left out"`
+	Cursor string `query:"cursor" doc:"the nextCursor of the page before"`
+}
+
+func (q pageQuery) request() page.Request {
+	p := page.Request{Cursor: q.Cursor}
+	if q.Limit != nil {
+		p.Limit = int(*q.Limit)
+	}
+	return p
+}
+
 func (h *customerHandler) list(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	p, ok := pageRequest(w, r)
-	if !ok {
+	var q customerQuery
+	if !decodeQuery(w, r, &q) {
 		return
 	}
-	res, err := h.svc.List(r.Context(), q.Get("status"), q.Get("tier"), q.Get("email"), p)
+	res, err := h.svc.List(r.Context(), q.Status, q.Tier, q.Email, q.request())
 	respond(w, r, h.opts.Log, http.StatusOK, res, err, func(res customer.Page) customerListBody {
 		return customerListBody{Customers: each(res.Customers, customerJSON), NextCursor: res.Next}
 	})
@@ -229,32 +263,6 @@ func (h *customerHandler) notifications(w http.ResponseWriter, r *http.Request) 
 				Subject: n.Subject, Status: n.Status, SentAt: n.SentAt, EventID: n.EventID}
 		})}
 	})
-}
-
-// requireID answers 422 when a customer id is missing.
-func requireID(w http.ResponseWriter, r *http.Request, id string) bool {
-	if id != "" {
-		return true
-	}
-	writeProblem(w, r, Problem{Status: http.StatusUnprocessableEntity, Code: "validation", Detail: "customerId is required",
-		Errors: []FieldError{{Field: "customerId", Message: "is required"}}})
-	return false
-}
-
-// pageRequest reads ?limit= and ?cursor=.
-func pageRequest(w http.ResponseWriter, r *http.Request) (page.Request, bool) {
-	q := r.URL.Query()
-	p := page.Request{Cursor: q.Get("cursor")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil {
-			badRequest(w, r, http.StatusBadRequest, "request.malformed", "limit must be a whole number",
-				FieldError{Field: "limit", Message: "must be a whole number between 1 and 100"})
-			return page.Request{}, false
-		}
-		p.Limit = n
-	}
-	return p, true
 }
 
 type customerBody struct {

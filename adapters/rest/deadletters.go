@@ -51,9 +51,9 @@ type deadLetterListBody struct {
 }
 
 type replayRequest struct {
-	Topic     string `json:"topic"`
-	Partition *int   `json:"partition"`
-	Offset    *int64 `json:"offset"`
+	Topic     string `json:"topic" validate:"required,max=249" doc:"the dead letter's original topic, without any prefix"`
+	Partition *whole `json:"partition" validate:"required,min=0" doc:"where the record came from"`
+	Offset    *whole `json:"offset" validate:"required,min=0"`
 }
 
 type replayedBody struct {
@@ -65,11 +65,11 @@ type replayedBody struct {
 // keys with the admin scope.
 func deadLetterRoutes(resource string, dl DeadLetters, opts Options) []route {
 	list := func(w http.ResponseWriter, r *http.Request) {
-		p, ok := pageRequest(w, r)
-		if !ok {
+		var q pageQuery
+		if !decodeQuery(w, r, &q) {
 			return
 		}
-		win, err := p.Parse()
+		win, err := q.request().Parse()
 		var letters DeadLetterPage
 		if err == nil {
 			letters, err = dl.List(r.Context(), win)
@@ -86,29 +86,14 @@ func deadLetterRoutes(resource string, dl DeadLetters, opts Options) []route {
 		if !decode(w, r, &req, false) {
 			return
 		}
-		var missing []FieldError
-		if req.Topic == "" {
-			missing = append(missing, FieldError{Field: "topic", Message: "is required"})
-		}
-		if req.Partition == nil {
-			missing = append(missing, FieldError{Field: "partition", Message: "is required"})
-		}
-		if req.Offset == nil {
-			missing = append(missing, FieldError{Field: "offset", Message: "is required"})
-		}
-		if len(missing) > 0 {
-			writeProblem(w, r, Problem{Status: http.StatusUnprocessableEntity, Code: "validation",
-				Detail: "name the dead letter by its topic, partition and offset", Errors: missing})
-			return
-		}
-		err := dl.Replay(r.Context(), req.Topic, *req.Partition, *req.Offset)
+		err := dl.Replay(r.Context(), req.Topic, int(*req.Partition), int64(*req.Offset))
 		respond(w, r, opts.Log, http.StatusOK, req.Topic, err, func(topic string) replayedBody {
 			return replayedBody{Replayed: true, Topic: topic}
 		})
 	}
 	base := "/" + resource + "/dead-letters"
 	return []route{
-		{method: http.MethodGet, pattern: base, scope: ScopeAdmin, handler: http.HandlerFunc(list), query: []string{"limit", "cursor"},
+		{method: http.MethodGet, pattern: base, scope: ScopeAdmin, handler: http.HandlerFunc(list), query: pageQuery{},
 			summary: "The records this service's consumer gave up on, with why, a page at a time", answer: deadLetterListBody{}},
 		{method: http.MethodPost, pattern: base + "/replay", scope: ScopeAdmin, handler: http.HandlerFunc(replay),
 			summary: "Write one dead letter back to its topic, for the consumers to take again", body: replayRequest{}, answer: replayedBody{}},

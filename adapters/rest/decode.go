@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -16,8 +17,9 @@ const maxBody = 64 << 10
 
 // decode reads a JSON body into dst strictly: the content type must be JSON,
 // the body at most 64 KiB, a single object with no unknown fields and every
-// value of the right type. It answers the problem itself and returns false
-// when the body is not acceptable. optional allows an empty body.
+// value of the right type, which dst's validate tags then check. It answers
+// the problem itself and returns false when the body is not acceptable.
+// optional allows an empty body, which is checked too.
 func decode(w http.ResponseWriter, r *http.Request, dst any, optional bool) bool {
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooBig *http.MaxBytesError
@@ -32,7 +34,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any, optional bool) bool
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		if optional {
-			return true
+			return check(w, r, dst)
 		}
 		badRequest(w, r, http.StatusBadRequest, "request.body_required", "a JSON request body is required")
 		return false
@@ -58,7 +60,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any, optional bool) bool
 		badRequest(w, r, http.StatusBadRequest, "request.malformed", "the request body must hold a single JSON object")
 		return false
 	}
-	return true
+	return check(w, r, dst)
 }
 
 func isJSON(contentType string) bool {
@@ -79,6 +81,9 @@ func describe(err error) (field, message string) {
 		f := typ.Field
 		if f == "" {
 			return "", "the body must be a JSON object"
+		}
+		if typ.Type == reflect.TypeFor[whole]() {
+			return f, "must be a whole number, not " + typ.Value
 		}
 		return f, fmt.Sprintf("must be %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
 	case errors.As(err, &bad):

@@ -21,7 +21,7 @@ func NotificationsRouter(svc Notifications, opts Options) http.Handler {
 		{method: http.MethodPost, pattern: "/notifications/sms", scope: ScopeNotificationsSend, handler: http.HandlerFunc(h.sms),
 			summary: "Send an SMS, from a template or as given", body: smsRequest{}, status: http.StatusCreated, answer: sentBody{}},
 		{method: http.MethodGet, pattern: "/notifications", scope: ScopeNotificationsRead, handler: http.HandlerFunc(h.list),
-			summary: "List deliveries, newest first, a page at a time", query: []string{"customerId", "channel", "limit", "cursor"}, answer: deliveryListBody{}},
+			summary: "List deliveries, newest first, a page at a time", query: deliveryQuery{}, answer: deliveryListBody{}},
 		{method: http.MethodGet, pattern: "/notifications/templates", scope: ScopeNotificationsRead, handler: http.HandlerFunc(h.templates),
 			summary: "The templates, their keys and texts", answer: templateListBody{}},
 		{method: http.MethodGet, pattern: "/notifications/{notificationId}", scope: ScopeNotificationsRead, handler: http.HandlerFunc(h.get),
@@ -35,66 +35,56 @@ type notificationHandler struct {
 }
 
 // emailRequest accepts both of the original's shapes: {to, subject,
-// template, data} and {customerId, email, template, data}.
+// template, data} and {customerId, email, template, data}. Without a
+// template of ours, subject and body give the message (see the README's
+// notifications API).
 type emailRequest struct {
-	To         string       `json:"to"`
-	Email      string       `json:"email"`
-	CustomerID string       `json:"customerId"`
-	Subject    string       `json:"subject"`
-	Template   string       `json:"template"`
-	Body       string       `json:"body"`
-	Language   string       `json:"language"`
+	To         string       `json:"to" validate:"required_without=Email,max=254,pattern" message:"must be a valid email address such as juan@example.com" format:"email" pattern:"^[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$"`
+	Email      string       `json:"email" validate:"excluded_with=To,max=254,pattern" message:"must be a valid email address such as juan@example.com" format:"email" pattern:"^[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$" doc:"the original's name for to"`
+	CustomerID string       `json:"customerId" validate:"max=128" doc:"joins the message to the customer's history (needs customers:write)"`
+	Subject    string       `json:"subject" validate:"required_without=Template,max=200"`
+	Template   string       `json:"template" validate:"max=64" doc:"one of ours (GET /notifications/templates), or a label of the client's own"`
+	Body       string       `json:"body" validate:"max=10000"`
+	Language   string       `json:"language" validate:"omitempty,oneof=es en" doc:"es when left out"`
 	Data       templateData `json:"data"`
 }
 
 // smsRequest accepts {to, message} and {customerId, phone, template, data}.
 type smsRequest struct {
-	To         string       `json:"to"`
-	Phone      string       `json:"phone"`
-	CustomerID string       `json:"customerId"`
-	Message    string       `json:"message"`
-	Template   string       `json:"template"`
-	Language   string       `json:"language"`
+	To         string       `json:"to" validate:"required_without=Phone,pattern" message:"must be an E.164 phone number such as +34600111222" pattern:"^\\s*\\+[ ().-]*[1-9]([ ().-]*[0-9]){7,14}[ ().-]*\\s*$"`
+	Phone      string       `json:"phone" validate:"excluded_with=To,pattern" message:"must be an E.164 phone number such as +34600111222" pattern:"^\\s*\\+[ ().-]*[1-9]([ ().-]*[0-9]){7,14}[ ().-]*\\s*$" doc:"the original's name for to"`
+	CustomerID string       `json:"customerId" validate:"max=128" doc:"joins the message to the customer's history (needs customers:write)"`
+	Message    string       `json:"message" validate:"required_without=Template,max=1600"`
+	Template   string       `json:"template" validate:"max=64" doc:"one of ours (GET /notifications/templates), or a label of the client's own"`
+	Language   string       `json:"language" validate:"omitempty,oneof=es en" doc:"es when left out"`
 	Data       templateData `json:"data"`
 }
 
 func (h *notificationHandler) email(w http.ResponseWriter, r *http.Request) {
 	var req emailRequest
-	if !decode(w, r, &req, false) {
-		return
+	if decode(w, r, &req, false) {
+		to, field := recipient(req.To, req.Email, "email")
+		h.send(w, r, field, notification.Request{Channel: notification.Email, To: to, CustomerID: req.CustomerID,
+			Subject: req.Subject, Template: req.Template, Body: req.Body, Language: req.Language, Data: req.Data})
 	}
-	to, field, ok := recipient(w, r, req.To, req.Email, "email")
-	if !ok {
-		return
-	}
-	h.send(w, r, field, notification.Request{Channel: notification.Email, To: to, CustomerID: req.CustomerID,
-		Subject: req.Subject, Template: req.Template, Body: req.Body, Language: req.Language, Data: req.Data})
 }
 
 func (h *notificationHandler) sms(w http.ResponseWriter, r *http.Request) {
 	var req smsRequest
-	if !decode(w, r, &req, false) {
-		return
+	if decode(w, r, &req, false) {
+		to, field := recipient(req.To, req.Phone, "phone")
+		h.send(w, r, field, notification.Request{Channel: notification.SMS, To: to, CustomerID: req.CustomerID,
+			Template: req.Template, Body: req.Message, Language: req.Language, Data: req.Data})
 	}
-	to, field, ok := recipient(w, r, req.To, req.Phone, "phone")
-	if !ok {
-		return
-	}
-	h.send(w, r, field, notification.Request{Channel: notification.SMS, To: to, CustomerID: req.CustomerID,
-		Template: req.Template, Body: req.Message, Language: req.Language, Data: req.Data})
 }
 
-// recipient picks "to" or its alias; giving both is ambiguous.
-func recipient(w http.ResponseWriter, r *http.Request, to, alias, aliasName string) (string, string, bool) {
-	switch {
-	case to != "" && alias != "":
-		badRequest(w, r, http.StatusBadRequest, "request.ambiguous", "give the recipient as to or as "+aliasName+", not both",
-			FieldError{Field: aliasName, Message: "must be left out when to is given"})
-		return "", "", false
-	case alias != "":
-		return alias, aliasName, true
+// recipient picks "to" or its alias (their tags refuse both), and the
+// field it came in.
+func recipient(to, alias, aliasName string) (string, string) {
+	if alias != "" {
+		return alias, aliasName
 	}
-	return to, "to", true
+	return to, "to"
 }
 
 func (h *notificationHandler) send(w http.ResponseWriter, r *http.Request, toField string, req notification.Request) {
@@ -145,13 +135,19 @@ func sentJSON(d notification.Delivery) sentBody {
 		Notification: deliveryJSON(d)}
 }
 
+// deliveryQuery is the delivery log's query string.
+type deliveryQuery struct {
+	CustomerID string `query:"customerId" validate:"max=128"`
+	Channel    string `query:"channel" validate:"omitempty,oneof=email sms"`
+	pageQuery
+}
+
 func (h *notificationHandler) list(w http.ResponseWriter, r *http.Request) {
-	p, ok := pageRequest(w, r)
-	if !ok {
+	var q deliveryQuery
+	if !decodeQuery(w, r, &q) {
 		return
 	}
-	q := r.URL.Query()
-	res, err := h.svc.List(r.Context(), q.Get("customerId"), q.Get("channel"), p)
+	res, err := h.svc.List(r.Context(), q.CustomerID, q.Channel, q.request())
 	shown := contentFor(r)
 	respond(w, r, h.opts.Log, http.StatusOK, res, err, func(res notification.Page) deliveryListBody {
 		return deliveryListBody{Notifications: each(res.Deliveries, func(d notification.Delivery) deliveryBody { return shown(deliveryJSON(d)) }),

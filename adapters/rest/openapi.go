@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fintechlabs/customers/adapters/typeschema"
+	"github.com/fintechlabs/customers/core/idempotency"
 )
 
 // The OpenAPI document of each service is made from the same route table
@@ -28,11 +29,13 @@ type route struct {
 	// body is a value of the request body's type; nil when there is none.
 	body         any
 	bodyOptional bool
-	query        []string // query parameters, all strings
-	status       int      // the success status (200 when 0)
-	also         []int    // other statuses answered with the same body
-	answer       any      // a value of the answer's type; nil: not JSON
-	contentType  string   // the answer's media type when not JSON
+	// query is a value of the query string's type (see decodeQuery), or
+	// the names of string parameters; nil when there is none.
+	query       any
+	status      int    // the success status (200 when 0)
+	also        []int  // other statuses answered with the same body
+	answer      any    // a value of the answer's type; nil: not JSON
+	contentType string // the answer's media type when not JSON
 }
 
 // mount serves rt on r: behind its scope, and, for a POST, keeping its
@@ -123,11 +126,29 @@ func (s *schemas) operation(prefix string, rt route) map[string]any {
 	for _, m := range pathParam.FindAllStringSubmatch(rt.pattern, -1) {
 		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 	}
-	for _, q := range rt.query {
-		params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+	switch q := rt.query.(type) {
+	case nil:
+	case []string:
+		for _, name := range q {
+			params = append(params, map[string]any{"name": name, "in": "query", "schema": map[string]any{"type": "string"}})
+		}
+	default:
+		for _, f := range queryFields(reflect.TypeOf(q)) {
+			schema, required := s.Param(f)
+			param := map[string]any{"name": fieldName(f), "in": "query", "schema": schema, "required": required}
+			if doc, ok := schema["description"]; ok {
+				param["description"] = doc
+				delete(schema, "description")
+			}
+			params = append(params, param)
+		}
 	}
 	if rt.method == http.MethodPost {
-		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "schema": map[string]any{"type": "string"},
+		// As core/idempotency takes it: visible characters, a space only
+		// inside; a quoted key (the draft's structured-field string) fits
+		// in the same length with its quotes.
+		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "schema": map[string]any{"type": "string",
+			"minLength": 1, "maxLength": idempotency.MaxKeyLength, "pattern": `^[!-~]([ -~]*[!-~])?$`},
 			"description": "repeats of the request with this key get the first answer"})
 	}
 	if len(params) > 0 {
@@ -183,9 +204,9 @@ func mayAnswer(rt route, status int) bool {
 	case 409:
 		return rt.method == http.MethodPost
 	case 400:
-		return rt.body != nil || len(rt.query) > 0 || rt.method == http.MethodPost
+		return rt.body != nil || rt.query != nil || rt.method == http.MethodPost
 	case 422:
-		return rt.body != nil || len(rt.query) > 0 || rt.method == http.MethodPost || strings.Contains(rt.pattern, "{")
+		return rt.body != nil || rt.query != nil || rt.method == http.MethodPost || strings.Contains(rt.pattern, "{")
 	case 404:
 		return strings.Contains(rt.pattern, "{") || rt.method == http.MethodPost
 	case 503:
@@ -209,14 +230,25 @@ type schemas struct{ typeschema.Generator }
 // special gives the schemas of the request types that read themselves.
 func special(t reflect.Type) (map[string]any, bool) {
 	switch t {
-	case reflect.TypeOf(amount{}), reflect.TypeOf(income{}):
-		return map[string]any{"type": []string{"string", "number"}, "description": "a decimal, as a string or a number"}, true
+	case reflect.TypeOf(amount{}):
+		return map[string]any{"type": []string{"string", "number"}, "exclusiveMinimum": 0, "pattern": decimalPattern,
+			"description": "a positive decimal, as a number or as a string (1500.50), with no more decimals than the currency has"}, true
+	case reflect.TypeOf(income{}):
+		return map[string]any{"type": []string{"string", "number"}, "minimum": 0, "pattern": decimalPattern,
+			"description": "a decimal of no more than two places, as a number or as a string (75000.00)"}, true
+	case reflect.TypeOf(whole(0)):
+		return map[string]any{"type": "integer"}, true
 	case reflect.TypeOf(templateData(nil)):
 		return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": []string{"string", "number", "boolean"}},
 			"description": "the template's keys and their values"}, true
 	}
 	return nil, false
 }
+
+// decimalPattern is what money.ParseMinor reads of a decimal written as a
+// string: digits, and a point with digits after it (a number's form the
+// schema cannot hold; the pattern binds only strings).
+const decimalPattern = `^\s*[0-9]+(\.[0-9]+)?\s*$`
 
 // schemaName names a schema after its Go type: onboardRequest is
 // OnboardRequest, customerBody is Customer.

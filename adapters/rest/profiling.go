@@ -41,27 +41,27 @@ func (h *profileHandler) now() time.Time {
 // every fact optional. (Not an embedded struct: JSON type errors would then
 // name the Go field path.)
 type promoteProfileRequest struct {
-	CustomerID     string `json:"customerId"`
-	Age            *int   `json:"age"`
+	CustomerID     string `json:"customerId" validate:"required,max=128"`
+	Age            *whole `json:"age" validate:"omitempty,min=0,max=150"`
 	Income         income `json:"income"`
-	CreditScore    *int   `json:"creditScore"`
+	CreditScore    *whole `json:"creditScore" validate:"omitempty,min=300,max=850"`
 	IsFirstPayment *bool  `json:"isFirstPayment"`
-	NewTier        string `json:"newTier"`
-	Reason         string `json:"reason"`
+	NewTier        string `json:"newTier" validate:"omitempty,oneof=basic premium vip" doc:"an operator's override of the rules"`
+	Reason         string `json:"reason" validate:"max=500"`
 }
 
 // evaluateRequest is a dry run's body.
 type evaluateRequest struct {
-	CustomerID     string `json:"customerId"`
-	Age            *int   `json:"age"`
+	CustomerID     string `json:"customerId" validate:"max=128" doc:"whose known facts the stated ones complete"`
+	Age            *whole `json:"age" validate:"omitempty,min=0,max=150"`
 	Income         income `json:"income"`
-	CreditScore    *int   `json:"creditScore"`
+	CreditScore    *whole `json:"creditScore" validate:"omitempty,min=300,max=850"`
 	IsFirstPayment *bool  `json:"isFirstPayment"`
 }
 
 // statement turns stated facts into the core's statement.
-func statement(age *int, stated income, creditScore *int, firstPayment *bool) profiling.Statement {
-	s := profiling.Statement{Age: age, CreditScore: creditScore, FirstPayment: firstPayment}
+func statement(age *whole, stated income, creditScore *whole, firstPayment *bool) profiling.Statement {
+	s := profiling.Statement{Age: age.ptr(), CreditScore: creditScore.ptr(), FirstPayment: firstPayment}
 	if stated.decimal != "" {
 		text := string(stated.decimal)
 		s.Income = &text

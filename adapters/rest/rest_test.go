@@ -259,7 +259,7 @@ func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
 		{name: "a payment in exponent form", h: a.customers, path: "/customers/first-payment", body: `{"customerId":"` + id + `","amount":1e3,"currency":"EUR"}`, status: 422, code: "validation", field: "amount"},
 		{name: "a payment amount of the wrong type", h: a.customers, path: "/customers/first-payment", body: `{"customerId":"` + id + `","amount":true,"currency":"EUR"}`, status: 400, code: "request.malformed", field: "amount"},
 		{name: "a promotion whose body contradicts its path", h: a.customers, path: "/customers/promote/" + id, body: `{"customerId":"other"}`, status: 400, code: "request.id_mismatch", field: "customerId"},
-		{name: "a promotion to an unknown tier", h: a.customers, path: "/customers/promote/" + id, body: `{"newTier":"gold"}`, status: 422, code: "validation", field: "tier"},
+		{name: "a promotion to an unknown tier", h: a.customers, path: "/customers/promote/" + id, body: `{"newTier":"gold"}`, status: 422, code: "validation", field: "newTier"},
 		{name: "a non-numeric page size", h: a.customers, method: "GET", path: "/customers?limit=ten", status: 400, code: "request.malformed", field: "limit"},
 		{name: "a page size over 100", h: a.customers, method: "GET", path: "/customers?limit=1000", status: 422, code: "validation", field: "limit"},
 		{name: "an unknown status filter", h: a.customers, method: "GET", path: "/customers?status=zombie", status: 422, code: "validation", field: "status"},

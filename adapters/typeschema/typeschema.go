@@ -3,11 +3,20 @@
 // reads them: tagged names, embedded structs flattened, omitempty fields
 // optional, nil pointers, slices and maps null. The API and topic
 // descriptions are made from the types themselves, so they cannot drift.
+//
+// The rules a field is checked by come from its validate tag, as
+// github.com/go-playground/validator reads it where the values are
+// checked: required, oneof (an enum), min and max (lengths, bounds), gt
+// and lt, and the rules between fields (required_without,
+// required_without_all, required_with, excluded_with). What only the
+// domain checks is told by doc-only tags: format, pattern and doc (a
+// description).
 package typeschema
 
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,10 +28,13 @@ type Generator struct {
 	Special func(t reflect.Type) (map[string]any, bool)
 	// RefPrefix, when set, makes each named struct type a definition of
 	// its own, in Defs under Name's name, referred to as RefPrefix+name
-	// ("#/components/schemas/"); closed to fields it does not declare.
+	// ("#/components/schemas/").
 	RefPrefix string
 	// Name names a struct type's definition (its Go name when nil).
 	Name func(t reflect.Type) string
+	// Open leaves objects open to fields they do not declare; by default
+	// they are closed (additionalProperties: false).
+	Open bool
 	// Defs holds the definitions made, by name.
 	Defs  map[string]any
 	named map[reflect.Type]string
@@ -34,13 +46,13 @@ var (
 	numberType = reflect.TypeOf(json.Number(""))
 )
 
-// Of returns the schema of values of t.
+// Of returns the schema of values of t, as they are written: a field is
+// required unless it is omitempty or a pointer.
 func (g *Generator) Of(t reflect.Type) map[string]any { return g.of(t, false) }
 
-// Input returns the schema of t as a body to decode: every field optional
-// (which fields a request needs depends on one another, for the code that
-// reads it to say). With RefPrefix, a struct type is defined once, as its
-// first use has it: give input and output types of their own.
+// Input returns the schema of t as a body to decode: a field is required
+// when its validate tag says so. With RefPrefix, a struct type is defined
+// once, as its first use has it: give input and output types of their own.
 func (g *Generator) Input(t reflect.Type) map[string]any { return g.of(t, true) }
 
 func (g *Generator) of(t reflect.Type, input bool) map[string]any {
@@ -81,15 +93,16 @@ func (g *Generator) of(t reflect.Type, input bool) map[string]any {
 
 // object is the schema of struct type t.
 func (g *Generator) object(t reflect.Type, input bool) map[string]any {
-	props, required := map[string]any{}, []string{}
-	g.fields(t, input, props, &required)
-	s := map[string]any{"type": "object", "properties": props}
-	if len(required) > 0 {
-		s["required"] = required
+	o := &objectSchema{props: map[string]any{}, names: map[string]string{}}
+	g.fields(t, input, o)
+	s := map[string]any{"type": "object", "properties": o.props}
+	if len(o.required) > 0 {
+		s["required"] = o.required
 	}
-	if g.RefPrefix != "" {
+	if !g.Open {
 		s["additionalProperties"] = false
 	}
+	o.between(s)
 	return s
 }
 
@@ -125,9 +138,24 @@ func nullable(s map[string]any) map[string]any {
 	return s
 }
 
-// fields adds t's JSON fields to props, flattening embedded structs as
-// encoding/json does.
-func (g *Generator) fields(t reflect.Type, input bool, props map[string]any, required *[]string) {
+// objectSchema collects an object's properties and the rules between them,
+// which name fields by their Go names until every JSON name is known.
+type objectSchema struct {
+	props    map[string]any
+	required []string
+	names    map[string]string // Go field name -> JSON name
+	rules    []rule
+}
+
+// rule is a validate rule between fields: field's tag names others.
+type rule struct {
+	tag, field string
+	others     []string
+}
+
+// fields adds t's JSON fields to o, flattening embedded structs as
+// encoding/json does (a field of the outer struct wins).
+func (g *Generator) fields(t reflect.Type, input bool, o *objectSchema) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() && !f.Anonymous {
@@ -139,7 +167,7 @@ func (g *Generator) fields(t reflect.Type, input bool, props map[string]any, req
 		}
 		name, opts, _ := strings.Cut(tag, ",")
 		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			g.fields(f.Type, input, props, required)
+			g.fields(f.Type, input, o)
 			continue
 		}
 		if !f.IsExported() {
@@ -148,9 +176,174 @@ func (g *Generator) fields(t reflect.Type, input bool, props map[string]any, req
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = g.of(f.Type, input)
-		if !input && !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
-			*required = append(*required, name)
+		o.names[f.Name] = name
+		o.required = removed(o.required, name) // an outer field replaces an embedded one
+		schema, checks := g.field(f, input)
+		o.props[name] = schema
+		switch {
+		case checks.has("required"):
+			o.required = append(o.required, name)
+		case !input && !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer:
+			o.required = append(o.required, name)
+		}
+		for _, r := range checks {
+			switch r.name {
+			case "required_without", "required_without_all", "required_with", "excluded_with":
+				o.rules = append(o.rules, rule{tag: r.name, field: f.Name, others: strings.Fields(r.param)})
+			}
 		}
 	}
+}
+
+// Param returns the schema of a struct field's values as a parameter (of
+// a query string: present or not, never null), with what its tags say of
+// them, and whether its validate tag requires it.
+func (g *Generator) Param(f reflect.StructField) (schema map[string]any, required bool) {
+	for f.Type.Kind() == reflect.Pointer {
+		f.Type = f.Type.Elem()
+	}
+	schema, checks := g.field(f, true)
+	return schema, checks.has("required")
+}
+
+func (g *Generator) field(f reflect.StructField, input bool) (map[string]any, checks) {
+	schema := g.of(f.Type, input)
+	checks := parseValidate(f.Tag.Get("validate"))
+	annotate(schema, f, checks)
+	return schema, checks
+}
+
+// between writes the rules between fields into s.
+func (o *objectSchema) between(s map[string]any) {
+	var all []any
+	dependent := map[string][]string{}
+	for _, r := range o.rules {
+		field, others := o.names[r.field], make([]string, len(r.others))
+		for i, other := range r.others {
+			others[i] = o.names[other]
+		}
+		switch r.tag {
+		case "required_without_all": // present, or one of the others is
+			either := []any{map[string]any{"required": []string{field}}}
+			for _, other := range others {
+				either = append(either, map[string]any{"required": []string{other}})
+			}
+			all = append(all, map[string]any{"anyOf": either})
+		case "required_without": // present, or all the others are
+			all = append(all, map[string]any{"anyOf": []any{map[string]any{"required": []string{field}}, map[string]any{"required": others}}})
+		case "required_with": // present whenever any of the others is
+			for _, other := range others {
+				dependent[other] = append(dependent[other], field)
+			}
+		case "excluded_with": // absent whenever any of the others is there
+			var both []any
+			for _, other := range others {
+				both = append(both, map[string]any{"required": []string{field, other}})
+			}
+			all = append(all, map[string]any{"not": map[string]any{"anyOf": both}})
+		}
+	}
+	if len(dependent) > 0 {
+		s["dependentRequired"] = dependent
+	}
+	if len(all) > 0 {
+		s["allOf"] = all
+	}
+}
+
+// annotate adds to schema what field f's tags say of its values.
+func annotate(schema map[string]any, f reflect.StructField, checks checks) {
+	kind := f.Type.Kind()
+	if kind == reflect.Pointer {
+		kind = f.Type.Elem().Kind()
+	}
+	text := kind == reflect.String
+	number := func(s string) any {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n
+		}
+		n, _ := strconv.ParseFloat(s, 64)
+		return n
+	}
+	for _, c := range checks {
+		switch c.name {
+		case "oneof":
+			var enum []any
+			for _, v := range strings.Fields(c.param) {
+				if text {
+					enum = append(enum, v)
+				} else {
+					enum = append(enum, number(v))
+				}
+			}
+			schema["enum"] = enum
+		case "min", "gte":
+			if text {
+				schema["minLength"] = number(c.param)
+			} else {
+				schema["minimum"] = number(c.param)
+			}
+		case "max", "lte":
+			if text {
+				schema["maxLength"] = number(c.param)
+			} else {
+				schema["maximum"] = number(c.param)
+			}
+		case "email":
+			schema["format"] = "email"
+		case "gt":
+			schema["exclusiveMinimum"] = number(c.param)
+		case "lt":
+			schema["exclusiveMaximum"] = number(c.param)
+		}
+	}
+	if t, ok := schema["type"].([]string); ok && t[1] == "null" {
+		if enum, ok := schema["enum"].([]any); ok {
+			schema["enum"] = append(enum, nil) // a nil pointer is written null
+		}
+	}
+	for _, key := range []string{"format", "pattern"} {
+		if v := f.Tag.Get(key); v != "" {
+			schema[key] = v
+		}
+	}
+	if doc := f.Tag.Get("doc"); doc != "" {
+		schema["description"] = doc
+	}
+}
+
+// check is one rule of a validate tag: its name and parameter.
+type check struct{ name, param string }
+
+type checks []check
+
+func (cs checks) has(name string) bool {
+	for _, c := range cs {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// parseValidate reads a validate tag ("required,oneof=a b,max=10").
+func parseValidate(tag string) checks {
+	var out checks
+	for _, part := range strings.Split(tag, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			name, param, _ := strings.Cut(part, "=")
+			out = append(out, check{name, param})
+		}
+	}
+	return out
+}
+
+func removed(xs []string, x string) []string {
+	out := xs[:0]
+	for _, v := range xs {
+		if v != x {
+			out = append(out, v)
+		}
+	}
+	return out
 }

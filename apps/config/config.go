@@ -314,7 +314,7 @@ func (r *reader) kafka(clientID, groupID string) kafka.Config {
 		k.OriginalTopics = nil
 	}
 	for _, t := range k.OriginalTopics {
-		if event.Payload(t) == nil {
+		if event.Wire(t) == nil {
 			r.problems = append(r.problems, fmt.Sprintf("KAFKA_ORIGINAL_TOPICS: %q is not a topic of the catalog (or none)", t))
 		}
 	}

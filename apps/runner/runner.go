@@ -165,7 +165,7 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 		s.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	}
-	asyncAPI, err := kafka.AsyncAPI(parts.Name + ": the topics of the customer system")
+	asyncAPI, err := kafka.AsyncAPI(parts.Name, parts.Emits, parts.Consumes)
 	if err != nil {
 		return nil, fmt.Errorf("%s: describe the topics: %w", parts.Name, err)
 	}

@@ -36,7 +36,9 @@ type entry struct {
 	owner    string // the only source that may write the topic
 	decode   func(payload []byte) (Data, error)
 	original func(id string, value []byte) (Data, error)
-	blank    Data // the payload type's zero value, for schemas
+	// wire is a value of the type the payload is written as (the
+	// payload's own, but where it writes itself another way), for schemas.
+	wire any
 }
 
 // catalog holds every topic. Adding an event is one line here, its payload
@@ -47,15 +49,15 @@ var catalog = map[string]entry{
 	TopicActivated:          {1, SourceCustomer, decodeAs[Activated], originalActivated, Activated{}},
 	TopicDeactivated:        {1, SourceCustomer, decodeAs[Deactivated], originalDeactivated, Deactivated{}},
 	TopicFirstPayment:       {2, SourceCustomer, decodeAs[FirstPayment], originalFirstPayment, FirstPayment{}},
-	TopicPromoted:           {2, SourceCustomer, decodeAs[Promoted], originalPromoted, Promoted{}},
+	TopicPromoted:           {2, SourceCustomer, decodeAs[Promoted], originalPromoted, promotedWire{}},
 	TopicProfiled:           {2, SourceProfiling, decodeAs[Profiled], originalProfiled, Profiled{}},
 	TopicPromotionActivated: {2, SourceProfiling, decodeAs[PromotionActivated], originalPromotionActivated, PromotionActivated{}},
 	TopicNotificationSent:   {2, SourceNotifications, decodeAs[NotificationSent], originalNotificationSent, NotificationSent{}},
 }
 
-// Payload returns the zero value of topic's payload type, nil for a topic
-// outside the catalog: what a schema of the topic is derived from.
-func Payload(topic string) Data { return catalog[topic].blank }
+// Wire returns a value of the type topic's payload is written as, nil for
+// a topic outside the catalog: what a schema of the topic is derived from.
+func Wire(topic string) any { return catalog[topic].wire }
 
 // decodeAs reads one JSON object into a T, refusing trailing data.
 func decodeAs[T Data](payload []byte) (Data, error) {

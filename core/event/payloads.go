@@ -1,6 +1,7 @@
 package event
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"time"
@@ -16,10 +17,10 @@ type Customer struct {
 	LastName       string     `json:"lastName,omitempty"`
 	Email          string     `json:"email"`
 	Phone          string     `json:"phone"`
-	BirthDate      string     `json:"birthDate,omitempty"` // YYYY-MM-DD
-	Language       string     `json:"language"`
-	Status         string     `json:"status"`
-	Tier           string     `json:"tier"`
+	BirthDate      string     `json:"birthDate,omitempty" format:"date"`
+	Language       string     `json:"language" validate:"omitempty,oneof=es en"`
+	Status         string     `json:"status" validate:"omitempty,oneof=onboarded active inactive"`
+	Tier           string     `json:"tier" validate:"omitempty,oneof=basic premium vip"`
 	CreatedAt      time.Time  `json:"createdAt"`
 	ActivatedAt    *time.Time `json:"activatedAt,omitempty"`
 	DeactivatedAt  *time.Time `json:"deactivatedAt,omitempty"`
@@ -71,7 +72,7 @@ func (Onboarded) Topic() string { return TopicOnboarded }
 // Activated: the customer became active (for the first time or again).
 type Activated struct {
 	Envelope
-	PreviousStatus string `json:"previousStatus"`
+	PreviousStatus string `json:"previousStatus" validate:"omitempty,oneof=onboarded active inactive"`
 	Reactivation   bool   `json:"reactivation"`
 	Reason         string `json:"reason,omitempty"`
 }
@@ -82,7 +83,7 @@ func (Activated) Topic() string { return TopicActivated }
 // Deactivated: the customer became inactive.
 type Deactivated struct {
 	Envelope
-	PreviousStatus string `json:"previousStatus"`
+	PreviousStatus string `json:"previousStatus" validate:"omitempty,oneof=onboarded active inactive"`
 	Reason         string `json:"reason"`
 }
 
@@ -143,43 +144,55 @@ func (e FirstPayment) validate() error {
 // writing the tier into customer.status ("premium"), and its notifications
 // service announces customer.status as the new status. So on the wire the
 // snapshot's status is the new tier, and the customer's status travels in
-// customerStatus; in Go, Customer.Status is always the status.
+// customerStatus (promotedWire); in Go, Customer.Status is the status.
 type Promoted struct {
 	Envelope
-	PreviousTier string `json:"previousTier"`
-	NewTier      string `json:"newTier"`
+	PreviousTier string `json:"previousTier" validate:"omitempty,oneof=basic premium vip"`
+	NewTier      string `json:"newTier" validate:"oneof=basic premium vip"`
 	Reason       string `json:"reason"`
-	// Source is "manual" (an operator) or "profiling" (a recommendation).
-	Source string `json:"source"`
-	// CustomerStatus is the customer's status on the wire (see above);
-	// empty in Go.
-	CustomerStatus string `json:"customerStatus,omitempty"`
+	// Source is "manual" (an operator), "profiling" (a recommendation) or
+	// "original" (a record of the original system).
+	Source string `json:"source" validate:"omitempty,oneof=manual profiling original"`
 }
 
 // Topic implements Data.
 func (Promoted) Topic() string { return TopicPromoted }
 
+// promotedWire is Promoted as it is written, and as the topic's schema
+// describes it.
+type promotedWire struct {
+	promotedFields
+	Customer       promotedSnapshot `json:"customer"`
+	CustomerStatus string           `json:"customerStatus" validate:"omitempty,oneof=onboarded active inactive" doc:"the customer's status"`
+}
+
+// promotedFields are Promoted's fields without its JSON methods.
+type promotedFields Promoted
+
+// promotedSnapshot is the snapshot a promotion carries: its status is the
+// new tier.
+type promotedSnapshot struct {
+	Customer
+	Status string `json:"status" validate:"oneof=basic premium vip" doc:"the new tier, as the original's consumers read customer.status; the status is customerStatus"`
+}
+
 // MarshalJSON writes the new tier as the snapshot's status, for the
 // original's consumers, and the status as customerStatus.
 func (p Promoted) MarshalJSON() ([]byte, error) {
-	type wire Promoted
-	w := wire(p)
-	w.CustomerStatus, w.Customer.Status = p.Customer.Status, p.NewTier
-	return json.Marshal(w)
+	return json.Marshal(promotedWire{promotedFields: promotedFields(p), CustomerStatus: p.Customer.Status,
+		Customer: promotedSnapshot{Customer: p.Customer, Status: p.NewTier}})
 }
 
 // UnmarshalJSON reads the status back from customerStatus; a version 1
 // payload has none, and its snapshot's status is the status.
 func (p *Promoted) UnmarshalJSON(b []byte) error {
-	type wire Promoted
-	var w wire
+	var w promotedWire
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	if w.CustomerStatus != "" {
-		w.Customer.Status, w.CustomerStatus = w.CustomerStatus, ""
-	}
-	*p = Promoted(w)
+	*p = Promoted(w.promotedFields)
+	p.Customer = w.Customer.Customer
+	p.Customer.Status = cmp.Or(w.CustomerStatus, w.Customer.Status)
 	return nil
 }
 

@@ -197,11 +197,16 @@ func TestAnActivationArrivingAfterTheDeactivationIsNotAnnounced(t *testing.T) {
 	}
 }
 
-func TestEachServiceDescribesTheTopicsInAsyncAPI(t *testing.T) {
-	for _, base := range []string{customers() + "/api/v1/customers", profiling() + "/profiling", notifications() + "/api/v1/notifications"} {
+func TestEachServiceDescribesTheTopicsItSendsAndReceivesInAsyncAPI(t *testing.T) {
+	for base, dead := range map[string][2]string{ // the dead-letter topic it writes, and one it does not
+		customers() + "/api/v1/customers":         {"customer.profiled.dlt", "customer.onboarded.dlt"},
+		profiling() + "/profiling":                {"customer.onboarded.dlt", "notification.sent.dlt"},
+		notifications() + "/api/v1/notifications": {"customer.promotion.activated.dlt", "customer.profiled.dlt"},
+	} {
 		doc := do(t, "GET", base+"/asyncapi.json", "").want(t, http.StatusOK)
-		if doc.str("asyncapi") != "3.0.0" || !strings.Contains(doc.Raw, `"address": "customer.promotion.activated.dlt"`) {
-			t.Errorf("%s/asyncapi.json = %.300s", base, doc.Raw)
+		if doc.str("asyncapi") != "3.0.0" || !strings.Contains(doc.Raw, `"address": "`+dead[0]+`"`) ||
+			strings.Contains(doc.Raw, `"address": "`+dead[1]+`"`) {
+			t.Errorf("%s/asyncapi.json, which should describe %s and not %s = %.300s", base, dead[0], dead[1], doc.Raw)
 		}
 	}
 }

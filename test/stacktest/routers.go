@@ -13,6 +13,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/adapters/uuidv7"
 	"github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/notification"
@@ -33,7 +34,7 @@ func Routers(opts rest.Options) map[config.Kind]http.Handler {
 	s := memory.New()
 	opts.Idempotency = s.Idempotency()
 	if opts.AsyncAPI == nil {
-		opts.AsyncAPI, _ = kafka.AsyncAPI("test")
+		opts.AsyncAPI, _ = kafka.AsyncAPI("test", nil, event.Topics())
 	}
 	if opts.DeadLetters == nil {
 		opts.DeadLetters = NoDeadLetters{}

@@ -1,0 +1,53 @@
+package validation_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/fintechlabs/customers/adapters/validation"
+)
+
+type page struct {
+	Limit *int `query:"limit" validate:"omitempty,min=1,max=100"`
+}
+
+type snapshot struct {
+	Tier string `json:"tier" validate:"omitempty,oneof=basic premium vip"`
+}
+
+type request struct {
+	Name     string   `json:"name" validate:"required_without_all=First Last,excluded_with=First"`
+	First    string   `json:"firstName" validate:"required_with=Last"`
+	Last     string   `json:"lastName" validate:"required_with=First"`
+	Phone    string   `json:"phone" validate:"pattern" pattern:"^\\+[0-9]+$" message:"must be an E.164 number"`
+	Customer snapshot `json:"customer"`
+	page
+}
+
+func TestEachBrokenRuleIsNamedAsTheClientWroteTheField(t *testing.T) {
+	big := 500
+	tests := []struct {
+		name string
+		in   request
+		want []validation.Fault
+	}{
+		{"nothing broken", request{Name: "Ana", Phone: "+34600111222"}, nil},
+		{"a name or its parts, missing", request{}, []validation.Fault{{Field: "name", Message: "is required (or firstName and lastName)"}}},
+		{"a name beside its parts", request{Name: "Ana", First: "Ana", Last: "L"},
+			[]validation.Fault{{Field: "name", Message: "must be left out when firstName is given", Ambiguous: true}}},
+		{"one part without the other", request{First: "Ana"}, []validation.Fault{{Field: "lastName", Message: "is required with firstName"}}},
+		{"a text not of its pattern", request{Name: "Ana", Phone: "600"}, []validation.Fault{{Field: "phone", Message: "must be an E.164 number"}}},
+		{"an unknown value, nested", request{Name: "Ana", Customer: snapshot{Tier: "gold"}},
+			[]validation.Fault{{Field: "customer.tier", Message: "must be one of basic, premium, vip"}}},
+		{"out of range, in an embedded struct", request{Name: "Ana", page: page{Limit: &big}},
+			[]validation.Fault{{Field: "limit", Message: "must be between 1 and 100"}}},
+	}
+	c := validation.New()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := c.Check(tt.in); !slices.Equal(got, tt.want) {
+				t.Fatalf("Check = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
