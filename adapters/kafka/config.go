@@ -153,14 +153,17 @@ func (c Config) dialer() *kafkago.Dialer {
 	}
 }
 
-// dial connects to a bootstrap broker, trying each in turn: one that is
-// down must not stop a service whose other brokers are up.
+// dial connects to a bootstrap broker that answers, trying each in turn:
+// one that is down must not stop a service whose other brokers are up.
 func (c Config) dial(ctx context.Context) (*kafkago.Conn, error) {
 	var errs []error
 	for _, b := range c.Brokers {
 		conn, err := c.dialer().DialContext(ctx, "tcp", b)
 		if err == nil {
-			return conn, nil
+			if _, err = conn.ApiVersions(); err == nil {
+				return conn, nil
+			}
+			_ = conn.Close()
 		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {
