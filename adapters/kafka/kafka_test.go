@@ -863,6 +863,7 @@ func TestEveryBootstrapBrokerIsTriedWhenTheFirstIsDown(t *testing.T) {
 	e := setup(t)
 	// A broker that is down: nothing listens on port 1 (tcpmux) of this
 	// machine, and no test can take it, so the connection is refused.
+	live := e // the test reads and writes on the broker that is up
 	e.cfg.Brokers = append([]string{"127.0.0.1:1"}, e.cfg.Brokers...)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -875,15 +876,15 @@ func TestEveryBootstrapBrokerIsTriedWhenTheFirstIsDown(t *testing.T) {
 		t.Fatalf("EnsureTopics: %v", err)
 	}
 	id := kafkatest.Name("bootstrap")
-	kafkatest.WriteRecords(t, e.cfg.Brokers[1:], kafkago.Message{Topic: e.topic, Key: []byte(id), Value: []byte(`{}`)})
+	kafkatest.WriteRecords(t, live.cfg.Brokers, kafkago.Message{Topic: e.topic, Key: []byte(id), Value: []byte(`{}`)})
 	h := &recorder{}
 	start(t, e, h.handle, nil)
-	readTopic(t, e, e.topic+event.DeadLetterSuffix, id, 1) // the consumer's dead-letter writer got through
+	readTopic(t, live, e.topic+event.DeadLetterSuffix, id, 1) // the consumer's dead-letter writer got through
 	letters, err := kafkatest.DeadLetters(ctx, e.cfg, e.typ)
 	if err != nil || len(letters) != 1 {
 		t.Fatalf("List = %d letters, %v", len(letters), err)
 	}
-	publish(t, e, onboarded(t, id, 1, ""))
+	publish(t, live, onboarded(t, id, 1, ""))
 	waitFor(t, "a record handled", func() bool { return h.count() == 1 })
 }
 
