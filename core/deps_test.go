@@ -63,7 +63,8 @@ func touchSources(t *testing.T, roots ...string) {
 func TestEachBoundaryKeepsItsOwnModel(t *testing.T) {
 	const events = "github.com/fintechlabs/customers/core/event"
 	touchSources(t, ".", "../ports", "../adapters/rest", "../go.mod", "../go.sum")
-	for _, pkg := range []string{"core/customer", "core/profiling", "core/notification", "adapters/rest"} {
+	for _, pkg := range []string{"core/customer", "core/profiling", "core/notification", "adapters/rest",
+		"adapters/rest/customerapi", "adapters/rest/profilingapi", "adapters/rest/notificationapi"} {
 		out, err := exec.Command("go", "list", "-deps", "github.com/fintechlabs/customers/"+pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list: %v\n%s", err, out)
@@ -77,5 +78,51 @@ func TestEachBoundaryKeepsItsOwnModel(t *testing.T) {
 				t.Errorf("%s depends on %s", pkg, dep)
 			}
 		}
+	}
+}
+
+// TestEachServiceBuildsInOnlyItsOwnDomain: a service's binary depends on
+// its own domain, use cases, storage, API and providers, and on the shared
+// platform (the event contract, Kafka, SQL, HTTP plumbing, logging,
+// metrics), never on a package of another service.
+func TestEachServiceBuildsInOnlyItsOwnDomain(t *testing.T) {
+	own := map[string][]string{
+		"customer": {"core/customer", "ports/customers", "adapters/sqlstore/customersql", "adapters/rest/customerapi", "apps/customer"},
+		"profiling": {"core/profiling", "ports/profiles", "adapters/sqlstore/profilesql", "adapters/rest/profilingapi",
+			"apps/profiling"},
+		"notifications": {"core/notification", "ports/deliveries", "adapters/sqlstore/deliverysql", "adapters/rest/notificationapi",
+			"adapters/smtp", "adapters/devprovider", "apps/notifications"},
+	}
+	touchSources(t, ".", "../ports", "../adapters", "../apps", "../cmd", "../go.mod", "../go.sum")
+	const module = "github.com/fintechlabs/customers/"
+	for service := range own {
+		t.Run(service, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-deps", module+"cmd/customers-"+service).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list: %v\n%s", err, out)
+			}
+			deps := map[string]bool{}
+			for _, d := range strings.Fields(string(out)) {
+				deps[strings.TrimPrefix(d, module)] = true
+			}
+			in := func(pkg string) bool {
+				for d := range deps {
+					if d == pkg || strings.HasPrefix(d, pkg+"/") {
+						return true
+					}
+				}
+				return false
+			}
+			for other, pkgs := range own {
+				for _, pkg := range pkgs {
+					switch {
+					case other == service && !in(pkg):
+						t.Errorf("the %s binary lacks its own %s: is the list above still the tree?", service, pkg)
+					case other != service && in(pkg):
+						t.Errorf("the %s binary builds in %s, of the %s service", service, pkg, other)
+					}
+				}
+			}
+		})
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/pii"
 	"github.com/fintechlabs/customers/ports"
+	"github.com/fintechlabs/customers/ports/deliveries"
 )
 
 // Mail is a message the provider accepted.
@@ -83,7 +84,7 @@ type Options struct {
 	Exit func(code int)
 }
 
-// Provider implements ports.EmailSender and ports.SMSSender.
+// Provider implements deliveries.EmailSender and deliveries.SMSSender.
 type Provider struct {
 	box      Mailbox
 	clock    ports.Clock
@@ -93,8 +94,8 @@ type Provider struct {
 }
 
 var (
-	_ ports.EmailSender = (*Provider)(nil)
-	_ ports.SMSSender   = (*Provider)(nil)
+	_ deliveries.EmailSender = (*Provider)(nil)
+	_ deliveries.SMSSender   = (*Provider)(nil)
 )
 
 // NewProvider returns a provider storing messages in box.
@@ -108,20 +109,20 @@ func NewProvider(box Mailbox, clock ports.Clock, log *slog.Logger, opts Options)
 	return &Provider{box: box, clock: clock, opts: opts, log: log}
 }
 
-// HonoursIdempotencyKeys implements ports.IdempotentSender: the mailbox
+// HonoursIdempotencyKeys implements deliveries.IdempotentSender: the mailbox
 // keeps one message per key.
 func (p *Provider) HonoursIdempotencyKeys() bool { return true }
 
-// SendEmail implements ports.EmailSender.
-func (p *Provider) SendEmail(ctx context.Context, m ports.Email) (string, error) {
+// SendEmail implements deliveries.EmailSender.
+func (p *Provider) SendEmail(ctx context.Context, m deliveries.Email) (string, error) {
 	if strings.HasSuffix(strings.ToLower(m.To), "@"+BounceDomain) {
 		return "", fault.Invalidf("the mailbox of %s does not exist", pii.Email(m.To).Masked())
 	}
 	return p.deliver(ctx, Mail{IdempotencyKey: m.ID, Channel: "email", Recipient: m.To, Subject: m.Subject, Body: m.Body})
 }
 
-// SendSMS implements ports.SMSSender.
-func (p *Provider) SendSMS(ctx context.Context, m ports.SMS) (string, error) {
+// SendSMS implements deliveries.SMSSender.
+func (p *Provider) SendSMS(ctx context.Context, m deliveries.SMS) (string, error) {
 	if strings.HasPrefix(m.To, BouncePrefix) {
 		return "", fault.Invalidf("%s is not a reachable number", pii.Phone(m.To).Masked())
 	}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/devprovider"
 	"github.com/fintechlabs/customers/core/fault"
-	"github.com/fintechlabs/customers/ports"
+	"github.com/fintechlabs/customers/ports/deliveries"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -94,15 +94,15 @@ func TestTheProviderDeliversEachIdempotencyKeyOnce(t *testing.T) {
 	mailboxes(t, func(t *testing.T, box devprovider.Mailbox) {
 		p := devprovider.NewProvider(box, fixedClock{}, quiet, devprovider.Options{})
 		ctx := context.Background()
-		first, err := p.SendEmail(ctx, ports.Email{ID: "d1", To: "ana@example.es", Subject: "s", Body: "b"})
+		first, err := p.SendEmail(ctx, deliveries.Email{ID: "d1", To: "ana@example.es", Subject: "s", Body: "b"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := p.SendEmail(ctx, ports.Email{ID: "d1", To: "ana@example.es", Subject: "s", Body: "b"})
+		again, err := p.SendEmail(ctx, deliveries.Email{ID: "d1", To: "ana@example.es", Subject: "s", Body: "b"})
 		if err != nil || again != first {
 			t.Fatalf("a resend got provider id %q, want %q (%v)", again, first, err)
 		}
-		sms, err := p.SendSMS(ctx, ports.SMS{ID: "d2", To: "+34600111222", Body: "hola"})
+		sms, err := p.SendSMS(ctx, deliveries.SMS{ID: "d2", To: "+34600111222", Body: "hola"})
 		if err != nil || sms == first {
 			t.Fatalf("SendSMS = %q, %v", sms, err)
 		}
@@ -159,7 +159,7 @@ func TestTheFileMailboxKeepsWhatItAcceptedAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := devprovider.NewProvider(box, fixedClock{}, quiet, devprovider.Options{})
-	id, err := p.SendEmail(ctx, ports.Email{ID: "d1", To: "ana@example.es", Subject: "s", Body: "b"})
+	id, err := p.SendEmail(ctx, deliveries.Email{ID: "d1", To: "ana@example.es", Subject: "s", Body: "b"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestTheFileMailboxKeepsWhatItAcceptedAcrossRestarts(t *testing.T) {
 	}
 	defer box.Close()
 	p = devprovider.NewProvider(box, fixedClock{}, quiet, devprovider.Options{})
-	again, err := p.SendEmail(ctx, ports.Email{ID: "d1", To: "ana@example.es", Subject: "s", Body: "b"})
+	again, err := p.SendEmail(ctx, deliveries.Email{ID: "d1", To: "ana@example.es", Subject: "s", Body: "b"})
 	if err != nil || again != id {
 		t.Fatalf("after a restart the resend got %q, want %q (%v)", again, id, err)
 	}
@@ -178,11 +178,11 @@ func TestTheFileMailboxKeepsWhatItAcceptedAcrossRestarts(t *testing.T) {
 
 func TestBounceAddressesAreRefusedForGood(t *testing.T) {
 	p := devprovider.NewProvider(devprovider.NewMemoryMailbox(), fixedClock{}, quiet, devprovider.Options{})
-	_, err := p.SendEmail(context.Background(), ports.Email{ID: "d", To: "x@" + devprovider.BounceDomain})
+	_, err := p.SendEmail(context.Background(), deliveries.Email{ID: "d", To: "x@" + devprovider.BounceDomain})
 	if fault.KindOf(err) != fault.Invalid {
 		t.Fatalf("email: %v", err)
 	}
-	_, err = p.SendSMS(context.Background(), ports.SMS{ID: "d", To: devprovider.BouncePrefix + "1234567"})
+	_, err = p.SendSMS(context.Background(), deliveries.SMS{ID: "d", To: devprovider.BouncePrefix + "1234567"})
 	if fault.KindOf(err) != fault.Invalid {
 		t.Fatalf("sms: %v", err)
 	}
@@ -191,12 +191,12 @@ func TestBounceAddressesAreRefusedForGood(t *testing.T) {
 func TestSimulatedFailuresAreTransient(t *testing.T) {
 	p := devprovider.NewProvider(devprovider.NewMemoryMailbox(), fixedClock{}, quiet,
 		devprovider.Options{FailureRate: 0.5, Random: func() float64 { return 0.4 }})
-	if _, err := p.SendSMS(context.Background(), ports.SMS{ID: "d", To: "+34600111222"}); fault.KindOf(err) != fault.Unavailable {
+	if _, err := p.SendSMS(context.Background(), deliveries.SMS{ID: "d", To: "+34600111222"}); fault.KindOf(err) != fault.Unavailable {
 		t.Fatalf("error = %v", err)
 	}
 	lucky := devprovider.NewProvider(devprovider.NewMemoryMailbox(), fixedClock{}, quiet,
 		devprovider.Options{FailureRate: 0.5, Random: func() float64 { return 0.6 }})
-	if _, err := lucky.SendSMS(context.Background(), ports.SMS{ID: "d", To: "+34600111222"}); err != nil {
+	if _, err := lucky.SendSMS(context.Background(), deliveries.SMS{ID: "d", To: "+34600111222"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -205,7 +205,7 @@ func TestLatencyRespectsCancellation(t *testing.T) {
 	p := devprovider.NewProvider(devprovider.NewMemoryMailbox(), fixedClock{}, quiet, devprovider.Options{Latency: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := p.SendEmail(ctx, ports.Email{ID: "d", To: "a@example.com"}); !errors.Is(err, context.Canceled) {
+	if _, err := p.SendEmail(ctx, deliveries.Email{ID: "d", To: "a@example.com"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("error = %v", err)
 	}
 }
@@ -214,7 +214,7 @@ func TestTheHandlerShowsTheMailboxNewestFirst(t *testing.T) {
 	box := devprovider.NewMemoryMailbox()
 	p := devprovider.NewProvider(box, fixedClock{}, quiet, devprovider.Options{})
 	for _, to := range []string{"a@example.com", "b@example.com"} {
-		if _, err := p.SendEmail(context.Background(), ports.Email{ID: to, To: to, Subject: "s", Body: "code 1234"}); err != nil {
+		if _, err := p.SendEmail(context.Background(), deliveries.Email{ID: to, To: to, Subject: "s", Body: "code 1234"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -250,17 +250,17 @@ func TestTheHandlerSaysWhenTheMailboxIsUnavailable(t *testing.T) {
 func TestAnOutageLastsWhileItsFileExists(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "provider-down")
 	p := devprovider.NewProvider(devprovider.NewMemoryMailbox(), fixedClock{}, quiet, devprovider.Options{OutageFile: file})
-	if _, err := p.SendSMS(context.Background(), ports.SMS{ID: "d1", To: "+34600111222", Body: "x"}); err != nil {
+	if _, err := p.SendSMS(context.Background(), deliveries.SMS{ID: "d1", To: "+34600111222", Body: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.SendSMS(context.Background(), ports.SMS{ID: "d2", To: "+34600111222", Body: "x"}); fault.KindOf(err) != fault.Unavailable {
+	if _, err := p.SendSMS(context.Background(), deliveries.SMS{ID: "d2", To: "+34600111222", Body: "x"}); fault.KindOf(err) != fault.Unavailable {
 		t.Fatalf("during the outage: %v", err)
 	}
 	_ = os.Remove(file)
-	if _, err := p.SendSMS(context.Background(), ports.SMS{ID: "d2", To: "+34600111222", Body: "x"}); err != nil {
+	if _, err := p.SendSMS(context.Background(), deliveries.SMS{ID: "d2", To: "+34600111222", Body: "x"}); err != nil {
 		t.Fatalf("after the outage: %v", err)
 	}
 }
@@ -278,13 +278,13 @@ func TestABugLastsWhileItsFileExists(t *testing.T) {
 				t.Fatal("a send while the bug file exists must panic")
 			}
 		}()
-		_, _ = p.SendSMS(context.Background(), ports.SMS{ID: "d1", To: "+34600111222", Body: "x"})
+		_, _ = p.SendSMS(context.Background(), deliveries.SMS{ID: "d1", To: "+34600111222", Body: "x"})
 	}()
 	if mail, _ := box.List(context.Background(), "", 10); len(mail) != 0 {
 		t.Fatalf("a panicking send must not deliver: %v", mail)
 	}
 	_ = os.Remove(file)
-	if _, err := p.SendSMS(context.Background(), ports.SMS{ID: "d1", To: "+34600111222", Body: "x"}); err != nil {
+	if _, err := p.SendSMS(context.Background(), deliveries.SMS{ID: "d1", To: "+34600111222", Body: "x"}); err != nil {
 		t.Fatalf("after the fix: %v", err)
 	}
 }
@@ -294,7 +294,7 @@ func TestACrashIsInjectedAfterTheNthAcceptedMessage(t *testing.T) {
 	var code int
 	p := devprovider.NewProvider(box, fixedClock{}, quiet, devprovider.Options{CrashAfter: 2, Exit: func(c int) { code = c }})
 	for i, id := range []string{"d1", "d2"} {
-		if _, err := p.SendSMS(context.Background(), ports.SMS{ID: id, To: "+34600111222", Body: "x"}); err != nil {
+		if _, err := p.SendSMS(context.Background(), deliveries.SMS{ID: id, To: "+34600111222", Body: "x"}); err != nil {
 			t.Fatal(err)
 		}
 		if want := map[int]int{0: 0, 1: 137}[i]; code != want {

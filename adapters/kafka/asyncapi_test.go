@@ -14,11 +14,12 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/core/customer"
+	customerapp "github.com/fintechlabs/customers/core/customer/app"
 	"github.com/fintechlabs/customers/core/event"
-	"github.com/fintechlabs/customers/core/lifecycle"
 	"github.com/fintechlabs/customers/core/locale"
-	"github.com/fintechlabs/customers/core/notifier"
-	"github.com/fintechlabs/customers/core/profiler"
+	notificationapp "github.com/fintechlabs/customers/core/notification/app"
+	profilingapp "github.com/fintechlabs/customers/core/profiling/app"
+	"github.com/fintechlabs/customers/core/tier"
 	"github.com/fintechlabs/customers/test/golden"
 )
 
@@ -46,9 +47,9 @@ var services = []struct {
 	name            string
 	sends, receives []string
 }{
-	{"customer", lifecycle.Emits, lifecycle.Consumes},
-	{"profiling", profiler.Emits, profiler.Consumes},
-	{"notifications", notifier.Emits, notifier.Consumes},
+	{"customer", customerapp.Emits, customerapp.Consumes},
+	{"profiling", profilingapp.Emits, profilingapp.Consumes},
+	{"notifications", notificationapp.Emits, notificationapp.Consumes},
 }
 
 func TestEachServicesAsyncAPIDocumentSaysWhatItSendsAndReceives(t *testing.T) {
@@ -194,7 +195,7 @@ func TestTheDocumentsEnumsAreTheDomains(t *testing.T) {
 	snapshot := dig(doc, "components", "messages", "customerOnboarded", "payload", "properties", "customer", "properties")
 	for field, want := range map[string][]string{
 		"status":   {string(customer.Onboarded), string(customer.Active), string(customer.Inactive)},
-		"tier":     {string(customer.Basic), string(customer.Premium), string(customer.VIP)},
+		"tier":     {string(tier.Basic), string(tier.Premium), string(tier.VIP)},
 		"language": {string(locale.Spanish), string(locale.English)},
 	} {
 		var got []string

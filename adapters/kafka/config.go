@@ -76,7 +76,8 @@ type Config struct {
 	// writes; empty it once no service of the original is left.
 	OriginalTopics []string
 
-	// Tracer, when not nil, gives each handled message a span.
+	// Tracer gives each handled message and each published batch a span;
+	// one that exports nothing when nil.
 	Tracer *tracing.Tracer
 
 	// TLS, when not nil, encrypts connections. SASL, when not nil,
@@ -195,4 +196,12 @@ func (c Config) transport() *kafkago.Transport {
 		ClientID: c.ClientID, DialTimeout: c.ConnectionTimeout, IdleTimeout: 30 * time.Second,
 		MetadataTTL: 10 * time.Second, TLS: c.TLS, SASL: c.SASL,
 	}
+}
+
+// tracer is cfg's Tracer, or one that exports nothing.
+func (c Config) tracer() *tracing.Tracer {
+	if c.Tracer != nil {
+		return c.Tracer
+	}
+	return tracing.Local(c.ClientID)
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/fintechlabs/customers/core/backoff"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
-	"github.com/fintechlabs/customers/core/trace"
 )
 
 // Handler applies one event. It must be idempotent: a message is delivered
@@ -87,6 +86,7 @@ type Consumer struct {
 	obs    Observer
 	log    *slog.Logger
 	dlt    writer
+	tracer *tracing.Tracer
 
 	mu    sync.Mutex
 	group *kafkago.ConsumerGroup
@@ -98,7 +98,7 @@ type Consumer struct {
 // those topics first (see DeadLetterTopics).
 func NewConsumer(cfg Config, topics []string, handle Handler, obs Observer, log *slog.Logger) *Consumer {
 	return &Consumer{cfg: cfg, topics: cfg.topics(topics), handle: handle, obs: obs, log: log,
-		dlt: newWriter(cfg, log), held: map[string]Hold{}}
+		dlt: newWriter(cfg, log), tracer: cfg.tracer(), held: map[string]Hold{}}
 }
 
 // errStopped means the consumer stopped before a message's fate was
@@ -175,13 +175,10 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) (err error) 
 			return errStopped
 		}
 	}
-	hctx := actor.With(trace.WithState(trace.With(context.WithoutCancel(stop), e.TraceParent.Child()), e.TraceState), e.Actor)
-	if c.cfg.Tracer != nil {
-		var span tracing.Span
-		hctx = trace.With(hctx, e.TraceParent) // the span is the event's child
-		hctx, span = c.cfg.Tracer.Start(hctx, "handle "+e.Type, oteltrace.SpanKindConsumer)
-		defer func() { span.End(err) }()
-	}
+	// The handling is a span of the trace the event came from.
+	hctx := tracing.Extract(actor.With(context.WithoutCancel(stop), e.Actor), tracing.Context{Parent: e.TraceParent, State: e.TraceState})
+	hctx, span := c.tracer.Start(hctx, "handle "+e.Type, oteltrace.SpanKindConsumer)
+	defer func() { span.End(err) }()
 	for attempt, waits := 1, 0; ; attempt++ {
 		err := c.attempt(hctx, e)
 		var p *panicked

@@ -9,11 +9,11 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/adapters/validation"
 	"github.com/fintechlabs/customers/core/actor"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
-	"github.com/fintechlabs/customers/core/trace"
 )
 
 // CloudEvents binary-mode header names (Kafka protocol binding), plus the
@@ -95,15 +95,16 @@ func (c Config) fromKafka(r kafkago.Message) (event.Message, error) {
 	if subject == "" {
 		subject = string(r.Key)
 	}
-	tp, _ := trace.Parse(h[headerTraceParent])     // a malformed trace context is dropped, not fatal
-	ts, _ := trace.ParseState(h[headerTraceState]) // likewise a malformed tracestate
+	// A malformed trace context is dropped, not fatal; a malformed
+	// tracestate alone is dropped with it.
+	tc := tracing.Valid(tracing.Context{Parent: h[headerTraceParent], State: h[headerTraceState]})
 	who := h[headerActor]
 	if !actor.Valid(who) {
 		who = "" // likewise an actor that is no name
 	}
 	return event.Message{
 		Metadata: event.Metadata{ID: h[headerID], Type: eventType, Source: h[headerSource], Subject: subject,
-			Time: at, Version: version, TraceParent: tp, TraceState: ts, Actor: who},
+			Time: at, Version: version, TraceParent: tc.Parent, TraceState: tc.State, Actor: who},
 		Payload: r.Value,
 	}, nil
 }

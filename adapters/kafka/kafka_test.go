@@ -2,6 +2,8 @@ package kafka_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,10 +20,10 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/backoff"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
-	"github.com/fintechlabs/customers/core/trace"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -54,7 +56,7 @@ func setup(t testing.TB) env {
 }
 
 // onboarded returns an encoded customer.onboarded event for customer id.
-func onboarded(t testing.TB, id string, version int64, tp trace.Parent) event.Message {
+func onboarded(t testing.TB, id string, version int64, tp string) event.Message {
 	t.Helper()
 	e := event.Event{
 		Metadata: event.Metadata{ID: kafkatest.Name("evt"), Type: event.TopicOnboarded, Source: event.SourceCustomer,
@@ -130,8 +132,7 @@ func (r *running) stop(t *testing.T) {
 type recorder struct {
 	mu     sync.Mutex
 	seen   []event.Event
-	traces []trace.Parent
-	states []trace.State
+	traces []tracing.Context
 	fail   func(e event.Event, attempt int) error
 	tries  map[string]int
 }
@@ -149,8 +150,7 @@ func (r *recorder) handle(ctx context.Context, e event.Event) error {
 		}
 	}
 	r.seen = append(r.seen, e)
-	r.traces = append(r.traces, trace.From(ctx))
-	r.states = append(r.states, trace.StateFrom(ctx))
+	r.traces = append(r.traces, tracing.Inject(ctx))
 	return nil
 }
 
@@ -229,14 +229,14 @@ func connectionGoroutines() int {
 func TestPublishedRecordsCarryCloudEventsHeadersAndTheCustomerKey(t *testing.T) {
 	e := setup(t)
 	id := kafkatest.Name("hdr")
-	tp := trace.New()
+	tp := newTraceParent()
 	msg := onboarded(t, id, 1, tp)
 	publish(t, e, msg)
 	rec := readTopic(t, e, e.topic, id, 1)[0]
 	want := map[string]string{
 		"ce_specversion": "1.0", "ce_id": msg.ID, "ce_type": "customer.onboarded", "ce_source": event.SourceCustomer,
 		"ce_subject": id, "ce_time": "2026-03-01T10:00:00Z", "content-type": "application/json",
-		"ce_schemaversion": "1", "traceparent": string(tp),
+		"ce_schemaversion": "1", "traceparent": tp,
 	}
 	for k, v := range want {
 		if got := kafkatest.Header(rec, k); got != v {
@@ -608,7 +608,7 @@ func TestAMessageWaitingToBeRetriedAtShutdownIsDeliveredAgain(t *testing.T) {
 func TestTheTraceContextTravelsWithTheEvent(t *testing.T) {
 	e := setup(t)
 	id := kafkatest.Name("trace")
-	tp := trace.New()
+	tp := newTraceParent()
 	m := onboarded(t, id, 1, tp)
 	m.TraceState = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"
 	publish(t, e, m)
@@ -616,11 +616,11 @@ func TestTheTraceContextTravelsWithTheEvent(t *testing.T) {
 	start(t, e, h.handle, nil)
 	waitFor(t, "the message", func() bool { return h.count() == 1 })
 	got := h.traces[0]
-	if got.TraceID() != tp.TraceID() || got == tp {
-		t.Fatalf("handler trace %q, published %q: want the same trace, a new span", got, tp)
+	if got.Parent[3:35] != tp[3:35] || got.Parent == tp {
+		t.Fatalf("handler trace %q, published %q: want the same trace, a new span", got.Parent, tp)
 	}
-	if h.seen[0].TraceState != m.TraceState || h.states[0] != m.TraceState {
-		t.Fatalf("tracestate %q in the event and %q in the handler's context, want %q", h.seen[0].TraceState, h.states[0], m.TraceState)
+	if h.seen[0].TraceState != m.TraceState || got.State != m.TraceState {
+		t.Fatalf("tracestate %q in the event and %q in the handler's context, want %q", h.seen[0].TraceState, got.State, m.TraceState)
 	}
 }
 
@@ -951,4 +951,11 @@ func TestTheLagOfAGroupWithNoMemberIsCountedFromWhatItCommitted(t *testing.T) {
 	run.stop(t)
 	publish(t, e, onboarded(t, id, 3, "")) // while the service is down
 	waitFor(t, "the lag of a group whose members are gone", func() bool { return groupLag(t, e, 1) == 1 })
+}
+
+// newTraceParent is the traceparent of a new trace, sampled.
+func newTraceParent() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return "00-" + hex.EncodeToString(b[:16]) + "-" + hex.EncodeToString(b[16:]) + "-01"
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
-	"github.com/fintechlabs/customers/core/trace"
 	"github.com/fintechlabs/customers/ports"
 )
 
@@ -24,6 +23,7 @@ type Publisher struct {
 	w       writer
 	allowed map[string]bool
 	log     *slog.Logger
+	tracer  *tracing.Tracer
 }
 
 var _ ports.Publisher = (*Publisher)(nil)
@@ -35,7 +35,7 @@ func NewPublisher(cfg Config, topics []string, log *slog.Logger) *Publisher {
 	for _, t := range topics {
 		allowed[t] = true
 	}
-	return &Publisher{cfg: cfg, allowed: allowed, log: log, w: newWriter(cfg, log)}
+	return &Publisher{cfg: cfg, allowed: allowed, log: log, w: newWriter(cfg, log), tracer: cfg.tracer()}
 }
 
 // writer is a kafka-go writer that closes its transport with it: kafka-go
@@ -87,15 +87,12 @@ func newWriter(cfg Config, log *slog.Logger) writer {
 
 // Publish implements ports.Publisher.
 func (p *Publisher) Publish(ctx context.Context, msgs []event.Message) (n int, err error) {
-	if p.cfg.Tracer != nil {
-		parents := make([]trace.Parent, len(msgs))
-		for i, m := range msgs {
-			parents[i] = m.TraceParent
-		}
-		var span tracing.Span
-		ctx, span = p.cfg.Tracer.StartLinked(ctx, "publish", oteltrace.SpanKindProducer, parents)
-		defer func() { span.End(err) }()
+	parents := make([]tracing.Context, len(msgs))
+	for i, m := range msgs {
+		parents[i] = tracing.Context{Parent: m.TraceParent, State: m.TraceState}
 	}
+	ctx, span := p.tracer.StartLinked(ctx, "publish", oteltrace.SpanKindProducer, parents)
+	defer func() { span.End(err) }()
 	allowed := len(msgs)
 	var refused error
 	for i, m := range msgs {

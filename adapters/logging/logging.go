@@ -12,8 +12,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/pii"
-	"github.com/fintechlabs/customers/core/trace"
 )
 
 // Format selects the output format.
@@ -98,8 +98,8 @@ func (h *safe) Handle(ctx context.Context, r slog.Record) error {
 		out.AddAttrs(redact(a))
 		return true
 	})
-	if tp := trace.From(ctx); tp.TraceID() != "" {
-		out.AddAttrs(slog.String("traceId", tp.TraceID()), slog.String("spanId", tp.SpanID()))
+	if traceID, spanID := tracing.IDs(ctx); traceID != "" {
+		out.AddAttrs(slog.String("traceId", traceID), slog.String("spanId", spanID))
 	}
 	return h.next.Handle(ctx, out)
 }

@@ -7,12 +7,9 @@ package postgres
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
-	"log/slog"
 	"net"
 	"strconv"
 	"time"
@@ -24,11 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/fintechlabs/customers/adapters/sqlstore"
-	"github.com/fintechlabs/customers/ports"
 )
-
-//go:embed migrations
-var migrations embed.FS
 
 // Options tune a database.
 type Options struct {
@@ -36,8 +29,6 @@ type Options struct {
 	// search_path parameter puts the service's tables in a schema of
 	// their own).
 	URL string
-	// Clock stamps bookkeeping rows (inbox, outbox, migrations).
-	Clock ports.Clock
 	// MaxConns bounds the connections of the pool (default 10), besides
 	// the one that holds the relay lock.
 	MaxConns int
@@ -59,50 +50,13 @@ func ParseURL(url string) error {
 	return err
 }
 
-// OpenCustomers opens (migrating if needed) the customer service's
-// database.
-func OpenCustomers(ctx context.Context, opts Options, log *slog.Logger) (*sqlstore.CustomerStore, error) {
-	return open(ctx, sqlstore.CustomerSchema, opts, log, sqlstore.OpenCustomers)
-}
-
-// OpenProfiles opens (migrating if needed) the profiling service's
-// database.
-func OpenProfiles(ctx context.Context, opts Options, log *slog.Logger) (*sqlstore.ProfileStore, error) {
-	return open(ctx, sqlstore.ProfilingSchema, opts, log, sqlstore.OpenProfiles)
-}
-
-// OpenDeliveries opens (migrating if needed) the notifications service's
-// database.
-func OpenDeliveries(ctx context.Context, opts Options, log *slog.Logger) (*sqlstore.DeliveryStore, error) {
-	return open(ctx, sqlstore.NotificationsSchema, opts, log, sqlstore.OpenDeliveries)
-}
-
-func open[S any](ctx context.Context, schema sqlstore.Schema, opts Options, log *slog.Logger,
-	openStore func(context.Context, sqlstore.Engine, ports.Clock, *slog.Logger) (S, error)) (S, error) {
-	var none S
-	engine, relay, err := newEngine(ctx, schema, opts)
-	if err != nil {
-		return none, err
-	}
-	store, err := openStore(ctx, engine, opts.Clock, log)
-	if err != nil {
-		return none, err
-	}
-	// Whether this replica relays is known before it serves: a lone
-	// process relays from the start.
-	select {
-	case <-relay.tried:
-	case <-ctx.Done():
-	case <-time.After(10 * time.Second):
-	}
-	return store, nil
-}
-
-// newEngine connects and returns PostgreSQL as the stores see it.
-func newEngine(ctx context.Context, schema sqlstore.Schema, opts Options) (sqlstore.Engine, *relayLock, error) {
+// New connects to the database opts names and returns PostgreSQL as the
+// stores of service (a sqlstore.Schema's Name) see it, to open the
+// service's store on (customersql.Open, ...).
+func New(ctx context.Context, service string, opts Options) (sqlstore.Engine, error) {
 	cfg, err := pgx.ParseConfig(opts.URL)
 	if err != nil {
-		return sqlstore.Engine{}, nil, fmt.Errorf("DATABASE_URL: %w", err)
+		return sqlstore.Engine{}, fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	if opts.StatementTimeout == 0 {
 		opts.StatementTimeout = 5 * time.Second
@@ -111,7 +65,7 @@ func newEngine(ctx context.Context, schema sqlstore.Schema, opts Options) (sqlst
 		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
 	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
-		cfg.RuntimeParams["application_name"] = "customers-" + string(schema)
+		cfg.RuntimeParams["application_name"] = "customers-" + service
 	}
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = 10
@@ -132,17 +86,15 @@ func newEngine(ctx context.Context, schema sqlstore.Schema, opts Options) (sqlst
 	var database, current string
 	if err := db.QueryRowContext(ctx, "SELECT current_database(), current_schema()").Scan(&database, &current); err != nil {
 		_ = db.Close()
-		return sqlstore.Engine{}, nil, fmt.Errorf("connect to the %s: %w", where, err)
+		return sqlstore.Engine{}, fmt.Errorf("connect to the %s: %w", where, err)
 	}
 	if current == "" {
 		_ = db.Close()
-		return sqlstore.Engine{}, nil, fmt.Errorf("the %s has no schema to create tables in: create the schema its search_path names", where)
+		return sqlstore.Engine{}, fmt.Errorf("the %s has no schema to create tables in: create the schema its search_path names", where)
 	}
-	tables := database + "." + current + "." + string(schema)
+	tables := database + "." + current + "." + service
 	relay := &relayLock{cfg: cfg.Copy(), key: lockKey("relay " + tables), every: opts.LockEvery, idle: opts.LockSilence, tried: make(chan struct{}),
 		channel: fmt.Sprintf("customers_outbox_%x", uint64(lockKey("channel "+tables)))}
-	sub, _ := fs.Sub(migrations, "migrations") // a constant, present folder
-	migrationKey := lockKey("migrations " + tables)
 	return sqlstore.Engine{
 		Name:   where,
 		SQL:    db,
@@ -150,22 +102,16 @@ func newEngine(ctx context.Context, schema sqlstore.Schema, opts Options) (sqlst
 		Dialector: func(conn gorm.ConnPool) gorm.Dialector {
 			return gormpostgres.New(gormpostgres.Config{Conn: conn})
 		},
-		Migrations: sub,
-		LockMigrations: func(ctx context.Context) (func(), error) {
-			conn, err := db.Conn(ctx)
-			if err != nil {
-				return nil, err
+		MigrationLock: lockKey("migrations " + tables),
+		// Whether this replica relays is known before it serves: a lone
+		// process relays from the start.
+		Settle: func(ctx context.Context) {
+			select {
+			case <-relay.tried:
+			case <-ctx.Done():
+			case <-time.After(10 * time.Second):
 			}
-			if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationKey); err != nil {
-				_ = conn.Close()
-				return nil, err
-			}
-			return func() {
-				_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationKey)
-				_ = conn.Close()
-			}, nil
 		},
-		Numbered:    true,
 		RowLocks:    true,
 		Translate:   translate,
 		Invalid:     invalid,
@@ -173,7 +119,7 @@ func newEngine(ctx context.Context, schema sqlstore.Schema, opts Options) (sqlst
 		Leading:     relay.held.Load,
 		Notify:      "SELECT pg_notify('" + relay.channel + "', '')",
 		Background:  []func(context.Context, *sqlstore.DB){relay.run},
-	}, relay, nil
+	}, nil
 }
 
 // lockKey is an advisory lock key for name.

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,35 +19,48 @@ import (
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/postgres"
 	"github.com/fintechlabs/customers/adapters/postgres/pgtest"
+	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/adapters/sqlstore"
+	"github.com/fintechlabs/customers/adapters/sqlstore/customersql"
+	"github.com/fintechlabs/customers/adapters/sqlstore/deliverysql"
+	"github.com/fintechlabs/customers/adapters/sqlstore/profilesql"
 	"github.com/fintechlabs/customers/adapters/sqlstore/sqlstoretest"
-	"github.com/fintechlabs/customers/adapters/storetest"
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = sqlstoretest.Quiet
 
 // mustOpen opens a store with open in a new schema, closed when the test
 // ends.
-func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Context, postgres.Options, *slog.Logger) (S, error)) S {
+func mustOpen[S interface{ Close() error }](tb testing.TB, open sqlstoretest.Opener[S], service string) S {
 	tb.Helper()
-	return mustOpenAt(tb, open, pgtest.URL(tb))
+	return sqlstoretest.Open(tb, engine(tb, service, postgres.Options{URL: pgtest.URL(tb)}), open)
 }
 
-func mustOpenAt[S interface{ Close() error }](tb testing.TB, open func(context.Context, postgres.Options, *slog.Logger) (S, error), url string) S {
+func engine(tb testing.TB, service string, opts postgres.Options) sqlstore.Engine {
 	tb.Helper()
-	return sqlstoretest.Open(tb, func() (S, error) {
-		return open(context.Background(), postgres.Options{URL: url, Clock: clock.UTC{}}, quiet)
-	})
+	e, err := postgres.New(context.Background(), service, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// openCustomers opens the customer service's store on the database opts
+// names.
+func openCustomers(opts postgres.Options) (*customersql.Store, error) {
+	e, err := postgres.New(context.Background(), customersql.Schema.Name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return customersql.Open(context.Background(), e, clock.UTC{}, nil, quiet)
 }
 
 func TestContracts(t *testing.T) {
-	sqlstoretest.Contracts(t, sqlstoretest.Openers{
-		Customers:  func(t *testing.T) *sqlstore.CustomerStore { return mustOpen(t, postgres.OpenCustomers) },
-		Profiles:   func(t *testing.T) *sqlstore.ProfileStore { return mustOpen(t, postgres.OpenProfiles) },
-		Deliveries: func(t *testing.T) *sqlstore.DeliveryStore { return mustOpen(t, postgres.OpenDeliveries) },
+	sqlstoretest.Contracts(t, func(t testing.TB, service string) sqlstore.Engine {
+		return engine(t, service, postgres.Options{URL: pgtest.URL(t)})
 	})
 }
 
@@ -57,7 +70,7 @@ func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
 	errs := make(chan error, replicas)
 	for range replicas {
 		go func() {
-			db, err := postgres.OpenCustomers(context.Background(), postgres.Options{URL: url, Clock: clock.UTC{}}, quiet)
+			db, err := openCustomers(postgres.Options{URL: url})
 			if err == nil {
 				t.Cleanup(func() { _ = db.Close() })
 			}
@@ -71,16 +84,15 @@ func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
 	}
 	var applied int
 	conn := sqlOpen(t, url)
-	if err := conn.QueryRow("SELECT count(*) FROM schema_migrations WHERE name = 'common.sql'").Scan(&applied); err != nil || applied != 1 {
-		t.Fatalf("common.sql recorded %d times (%v), want once", applied, err)
+	if err := conn.QueryRow("SELECT count(*) FROM goose_db_version WHERE version_id = 1").Scan(&applied); err != nil || applied != 1 {
+		t.Fatalf("the shared tables' migration recorded %d times (%v), want once", applied, err)
 	}
 }
 
 func TestOneReplicaRelaysAtATimeAndAnotherTakesOverWhenItGoes(t *testing.T) {
 	url := pgtest.URL(t)
-	ctx := context.Background()
-	open := func() *sqlstore.CustomerStore {
-		db, err := postgres.OpenCustomers(ctx, postgres.Options{URL: url, Clock: clock.UTC{}, LockEvery: 50 * time.Millisecond}, quiet)
+	open := func() *customersql.Store {
+		db, err := openCustomers(postgres.Options{URL: url, LockEvery: 50 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,10 +101,10 @@ func TestOneReplicaRelaysAtATimeAndAnotherTakesOverWhenItGoes(t *testing.T) {
 	first, second := open(), open()
 	defer second.Close()
 	create(t, first, "c1")
-	if n := len(storetest.PendingIDs(t, first.Outbox())); n != 2 {
+	if n := len(sqlstoretest.PendingIDs(t, first.Outbox())); n != 2 {
 		t.Fatalf("the first replica, which relays, sees %d pending events, want 2", n)
 	}
-	if n := len(storetest.PendingIDs(t, second.Outbox())); n != 0 {
+	if n := len(sqlstoretest.PendingIDs(t, second.Outbox())); n != 0 {
 		t.Fatalf("the second replica sees %d pending events while the first relays, want none", n)
 	}
 	// A commit on the second wakes the relay of the first (LISTEN/NOTIFY).
@@ -110,8 +122,8 @@ func TestOneReplicaRelaysAtATimeAndAnotherTakesOverWhenItGoes(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the second replica takes over the relay", func() bool { return len(storetest.PendingIDs(t, second.Outbox())) == 4 })
-	ids := storetest.PendingIDs(t, second.Outbox())
+	waitFor(t, "the second replica takes over the relay", func() bool { return len(sqlstoretest.PendingIDs(t, second.Outbox())) == 4 })
+	ids := sqlstoretest.PendingIDs(t, second.Outbox())
 	if ids[0] != "c1-registered" || ids[3] != "c2-onboarded" {
 		t.Fatalf("after the takeover, pending = %v: want commit order from c1's first event", ids)
 	}
@@ -119,7 +131,7 @@ func TestOneReplicaRelaysAtATimeAndAnotherTakesOverWhenItGoes(t *testing.T) {
 
 func TestAStatementThatOutlivesItsTimeoutIsUnavailableNotBroken(t *testing.T) {
 	url := pgtest.URL(t)
-	db, err := postgres.OpenCustomers(context.Background(), postgres.Options{URL: url, Clock: clock.UTC{}, StatementTimeout: 100 * time.Millisecond}, quiet)
+	db, err := openCustomers(postgres.Options{URL: url, StatementTimeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +147,7 @@ func TestAStatementThatOutlivesItsTimeoutIsUnavailableNotBroken(t *testing.T) {
 	if _, err := tx.Exec("SELECT * FROM customers WHERE id = 'c1' FOR UPDATE"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.Customers().Update(context.Background(), "c1", func(c *customer.Customer) ([]event.Event, error) {
+	_, err = db.Update(context.Background(), "c1", func(c *customer.Customer) ([]event.Event, error) {
 		_, err := c.Activate(time.Now(), "test")
 		return nil, err
 	})
@@ -150,7 +162,7 @@ func TestABadURLOrAnUnreachableServerIsRefusedClearly(t *testing.T) {
 		{"nobody listening", "postgres://u@127.0.0.1:1/db?connect_timeout=2", "connect to the PostgreSQL database db at 127.0.0.1:1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := postgres.OpenCustomers(context.Background(), postgres.Options{URL: tc.url, Clock: clock.UTC{}}, quiet)
+			_, err := openCustomers(postgres.Options{URL: tc.url})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to say %q", err, tc.want)
 			}
@@ -168,7 +180,7 @@ func sqlOpen(t *testing.T, url string) *sql.DB {
 	return db
 }
 
-func create(t *testing.T, db *sqlstore.CustomerStore, id string) {
+func create(t *testing.T, db *customersql.Store, id string) {
 	t.Helper()
 	now := time.Now()
 	c, _, err := customer.New(id, customer.Registration{Name: "Ana", Email: id + "@example.es", Phone: "+34600111222"}, now)
@@ -179,7 +191,7 @@ func create(t *testing.T, db *sqlstore.CustomerStore, id string) {
 	ids := []string{id + "-registered", id + "-onboarded"}
 	f := event.Factory{Source: "test", NewID: func() string { n++; return ids[n-1] }}
 	env := event.Envelope{CustomerID: id, Customer: event.Customer{ID: id, Version: 1}, Timestamp: now}
-	if err := db.Customers().Create(context.Background(), c, f.New(context.Background(), now, event.Registered{Envelope: env}, event.Onboarded{Envelope: env})); err != nil {
+	if err := db.Create(context.Background(), c, f.New(context.Background(), now, event.Registered{Envelope: env}, event.Onboarded{Envelope: env})); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -208,7 +220,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 func TestMoreConcurrentWritersThanConnectionsAllGetThrough(t *testing.T) {
 	// A transaction that needed a second connection (to prepare a
 	// statement, say) would wait forever for a pool its peers hold.
-	db, err := postgres.OpenCustomers(context.Background(), postgres.Options{URL: pgtest.URL(t), Clock: clock.UTC{}, MaxConns: 2}, quiet)
+	db, err := openCustomers(postgres.Options{URL: pgtest.URL(t), MaxConns: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +231,7 @@ func TestMoreConcurrentWritersThanConnectionsAllGetThrough(t *testing.T) {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			_, err := db.Customers().Update(ctx, "nobody", func(*customer.Customer) ([]event.Event, error) { return nil, nil })
+			_, err := db.Update(ctx, "nobody", func(*customer.Customer) ([]event.Event, error) { return nil, nil })
 			if errors.Is(err, customer.ErrNotFound) {
 				err = nil
 			}
@@ -240,10 +252,10 @@ func TestTextTheDatabaseCannotHoldIsInvalidInputNotAFailure(t *testing.T) {
 	// PostgreSQL's text holds no NUL character and only valid UTF-8;
 	// SQLite stores either as given. Such a value is the caller's fault:
 	// a 422, or a dead letter, not a failure retried for ever.
-	db := mustOpen(t, postgres.OpenCustomers)
+	db := mustOpen(t, customersql.Open, customersql.Schema.Name)
 	ctx := context.Background()
 	for _, id := range []string{"a\x00b", "bad\xff"} {
-		_, err := db.Customers().Get(ctx, id)
+		_, err := db.Get(ctx, id)
 		if fault.KindOf(err) != fault.Invalid {
 			t.Errorf("Get(%q): %v (%v), want invalid", id, err, fault.KindOf(err))
 		}
@@ -318,10 +330,9 @@ func TestARelayHolderThatHangsLosesTheRelayToAnotherReplica(t *testing.T) {
 	f := freeze(t, u.Host)
 	proxied := *u
 	proxied.Host = f.ln.Addr().String()
-	ctx := context.Background()
-	open := func(at string) *sqlstore.CustomerStore {
-		db, err := postgres.OpenCustomers(ctx, postgres.Options{URL: at, Clock: clock.UTC{}, LockEvery: 100 * time.Millisecond,
-			LockSilence: 2 * time.Second}, quiet)
+	open := func(at string) *customersql.Store {
+		db, err := openCustomers(postgres.Options{URL: at, LockEvery: 100 * time.Millisecond,
+			LockSilence: 2 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -332,7 +343,7 @@ func TestARelayHolderThatHangsLosesTheRelayToAnotherReplica(t *testing.T) {
 	other := open(direct)
 	defer other.Close()
 	create(t, other, "c1")
-	if n := len(storetest.PendingIDs(t, other.Outbox())); n != 0 {
+	if n := len(sqlstoretest.PendingIDs(t, other.Outbox())); n != 0 {
 		t.Fatalf("the second replica relays beside the first: %d pending", n)
 	}
 	// Busy notifications do not make a healthy holder look silent.
@@ -340,15 +351,62 @@ func TestARelayHolderThatHangsLosesTheRelayToAnotherReplica(t *testing.T) {
 		create(t, other, fmt.Sprintf("busy-%d", i))
 		time.Sleep(100 * time.Millisecond) // 3 s of commits, past the silence the server allows
 	}
-	if n := len(storetest.PendingIDs(t, other.Outbox())); n != 0 {
+	if n := len(sqlstoretest.PendingIDs(t, other.Outbox())); n != 0 {
 		t.Fatalf("a busy holder lost the relay: the second sees %d pending", n)
 	}
 	f.frozen.Store(true)
 	froze := time.Now()
-	waitFor(t, "the other replica to take over the relay", func() bool { return len(storetest.PendingIDs(t, other.Outbox())) > 0 })
+	waitFor(t, "the other replica to take over the relay", func() bool { return len(sqlstoretest.PendingIDs(t, other.Outbox())) > 0 })
 	if took := time.Since(froze); took > 10*time.Second {
 		t.Fatalf("the takeover took %s for a holder silent for 2s", took)
 	}
 	f.frozen.Store(false)
-	waitFor(t, "the resumed holder to see it no longer relays", func() bool { return len(storetest.PendingIDs(t, hung.Outbox())) == 0 })
+	waitFor(t, "the resumed holder to see it no longer relays", func() bool { return len(sqlstoretest.PendingIDs(t, hung.Outbox())) == 0 })
+}
+
+// TestTheTablesAreTheSameOnSQLiteAndPostgreSQL compares, for each service,
+// the columns its migrations make on either database: the migrations are
+// written out per dialect, and a column added to one only would break the
+// other's statements.
+func TestTheTablesAreTheSameOnSQLiteAndPostgreSQL(t *testing.T) {
+	for _, schema := range []sqlstore.Schema{customersql.Schema, profilesql.Schema, deliverysql.Schema} {
+		t.Run(schema.Name, func(t *testing.T) {
+			pg := engine(t, schema.Name, postgres.Options{URL: pgtest.URL(t)})
+			lite, err := sqlite.New(filepath.Join(t.TempDir(), schema.Name+".db"), sqlite.Full)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var columns [2][]string
+			for i, e := range []sqlstore.Engine{pg, lite} {
+				db, err := sqlstore.Open(context.Background(), e, schema, clock.UTC{}, nil, quiet)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = db.Close() })
+				query := `SELECT table_name || '.' || column_name FROM information_schema.columns
+					WHERE table_schema = current_schema() AND table_name <> 'goose_db_version' ORDER BY 1`
+				if e.System == "sqlite" {
+					query = `SELECT m.name || '.' || c.name FROM sqlite_master m, pragma_table_info(m.name) c
+						WHERE m.type = 'table' AND m.name NOT IN ('goose_db_version', 'sqlite_sequence') ORDER BY 1`
+				}
+				rows, err := db.SQL().Query(query)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var c string
+					if err := rows.Scan(&c); err != nil {
+						t.Fatal(err)
+					}
+					columns[i] = append(columns[i], c)
+				}
+				if err := rows.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(columns[0]) == 0 || !slices.Equal(columns[0], columns[1]) {
+				t.Fatalf("the columns differ:\nPostgreSQL %v\nSQLite     %v", columns[0], columns[1])
+			}
+		})
+	}
 }

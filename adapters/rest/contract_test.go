@@ -64,14 +64,14 @@ func TestAnEmptyBodyIsRefusedNamingWhatTheDocumentRequires(t *testing.T) {
 		required       []string // what the document requires
 		either         string   // one of a group of which the document requires one, "" for none
 	}{
-		{a.customers, "customers", "/customers/onboard", []string{"email", "phone"}, "name"},
-		{a.customers, "customers", "/customers/activate", []string{"customerId"}, ""},
-		{a.customers, "customers", "/customers/deactivate", []string{"customerId"}, ""},
-		{a.customers, "customers", "/customers/first-payment", []string{"customerId", "amount"}, ""},
-		{a.customers, "customers", "/customers/promote", []string{"customerId"}, ""},
-		{a.profiling, "profiling", "/profiling/promote", []string{"customerId"}, ""},
-		{a.notifications, "notifications", "/notifications/email", nil, "to"},
-		{a.notifications, "notifications", "/notifications/sms", nil, "to"},
+		{a.Customers, "customers", "/customers/onboard", []string{"email", "phone"}, "name"},
+		{a.Customers, "customers", "/customers/activate", []string{"customerId"}, ""},
+		{a.Customers, "customers", "/customers/deactivate", []string{"customerId"}, ""},
+		{a.Customers, "customers", "/customers/first-payment", []string{"customerId", "amount"}, ""},
+		{a.Customers, "customers", "/customers/promote", []string{"customerId"}, ""},
+		{a.Profiling, "profiling", "/profiling/promote", []string{"customerId"}, ""},
+		{a.Notifications, "notifications", "/notifications/email", nil, "to"},
+		{a.Notifications, "notifications", "/notifications/sms", nil, "to"},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
 			_, schema := openAPIOf(t, tt.h, tt.resource).body(t, tt.path)
@@ -114,38 +114,38 @@ func TestWhatTheDocumentDescribesTheServerTakesAndWhatItRefusesTheServerRefuses(
 		body           string
 		valid          bool // by the document
 	}{
-		{"an onboarding with every field", a.customers, "customers", "/customers/onboard", `{"firstName":"Ana","lastName":"López",` +
+		{"an onboarding with every field", a.Customers, "customers", "/customers/onboard", `{"firstName":"Ana","lastName":"López",` +
 			`"email":"ana.lopez@example.com","phone":"+34 600-111-222","documentType":"dni","documentNumber":"12345678z",` +
 			`"birthDate":"1990-05-17","language":"en"}`, true},
-		{"an onboarding with the original's fields", a.customers, "customers", "/customers/onboard",
+		{"an onboarding with the original's fields", a.Customers, "customers", "/customers/onboard",
 			`{"name":"Juan","email":"juan.o@example.com","phone":"+1234567890","birthDate":"1990-05-17T00:00:00.000Z"}`, true},
-		{"a name and its parts", a.customers, "customers", "/customers/onboard",
+		{"a name and its parts", a.Customers, "customers", "/customers/onboard",
 			`{"name":"Ana","firstName":"Ana","lastName":"L","email":"a2@example.com","phone":"+34600111222"}`, false},
-		{"a first name without a last name", a.customers, "customers", "/customers/onboard",
+		{"a first name without a last name", a.Customers, "customers", "/customers/onboard",
 			`{"firstName":"Ana","email":"a3@example.com","phone":"+34600111222"}`, false},
-		{"a language we do not write", a.customers, "customers", "/customers/onboard",
+		{"a language we do not write", a.Customers, "customers", "/customers/onboard",
 			`{"name":"Ana","email":"a4@example.com","phone":"+34600111222","language":"fr"}`, false},
-		{"a phone without its plus", a.customers, "customers", "/customers/onboard",
+		{"a phone without its plus", a.Customers, "customers", "/customers/onboard",
 			`{"name":"Ana","email":"a5@example.com","phone":"34600111222"}`, false},
-		{"an address without a domain", a.customers, "customers", "/customers/onboard",
+		{"an address without a domain", a.Customers, "customers", "/customers/onboard",
 			`{"name":"Ana","email":"ana@localhost","phone":"+34600111222"}`, false},
-		{"a deactivation with the original's reason", a.customers, "customers", "/customers/deactivate",
+		{"a deactivation with the original's reason", a.Customers, "customers", "/customers/deactivate",
 			`{"customerId":"` + id + `","deactivationReason":"fraud review"}`, true},
-		{"an activation with the deactivation's reason", a.customers, "customers", "/customers/activate",
+		{"an activation with the deactivation's reason", a.Customers, "customers", "/customers/activate",
 			`{"customerId":"` + id + `","deactivationReason":"x"}`, false},
-		{"a reason given twice", a.customers, "customers", "/customers/activate",
+		{"a reason given twice", a.Customers, "customers", "/customers/activate",
 			`{"customerId":"` + id + `","reason":"kyc","activationReason":"kyc"}`, false},
-		{"a promotion to a tier nobody has", a.customers, "customers", "/customers/promote", `{"customerId":"` + id + `","newTier":"gold"}`, false},
-		{"a payment in a currency of four letters", a.customers, "customers", "/customers/first-payment",
+		{"a promotion to a tier nobody has", a.Customers, "customers", "/customers/promote", `{"customerId":"` + id + `","newTier":"gold"}`, false},
+		{"a payment in a currency of four letters", a.Customers, "customers", "/customers/first-payment",
 			`{"customerId":"` + id + `","amount":10,"currency":"EURO"}`, false},
-		{"stated facts written as whole numbers in float form", a.profiling, "profiling", "/profiling/promote",
+		{"stated facts written as whole numbers in float form", a.Profiling, "profiling", "/profiling/promote",
 			`{"customerId":"c1","age":28.0,"creditScore":7.2e2,"income":"75000","isFirstPayment":true}`, true},
-		{"a fraction of a year", a.profiling, "profiling", "/profiling/promote", `{"customerId":"c1","age":28.5}`, false},
-		{"a credit score out of range", a.profiling, "profiling", "/profiling/promote", `{"customerId":"c1","creditScore":900}`, false},
-		{"an email and its alias", a.notifications, "notifications", "/notifications/email",
+		{"a fraction of a year", a.Profiling, "profiling", "/profiling/promote", `{"customerId":"c1","age":28.5}`, false},
+		{"a credit score out of range", a.Profiling, "profiling", "/profiling/promote", `{"customerId":"c1","creditScore":900}`, false},
+		{"an email and its alias", a.Notifications, "notifications", "/notifications/email",
 			`{"to":"a@example.com","email":"b@example.com","subject":"s","body":"b"}`, false},
-		{"an ad-hoc email", a.notifications, "notifications", "/notifications/email", `{"to":"a@example.com","subject":"s","body":"b"}`, true},
-		{"an SMS to a number of the original's", a.notifications, "notifications", "/notifications/sms",
+		{"an ad-hoc email", a.Notifications, "notifications", "/notifications/email", `{"to":"a@example.com","subject":"s","body":"b"}`, true},
+		{"an SMS to a number of the original's", a.Notifications, "notifications", "/notifications/sms",
 			`{"to":"+34600111222","message":"Tu código es {{code}}","template":"verification-sms","data":{"code":"123456"}}`, true},
 	}
 	docs := map[string]document{}
@@ -175,7 +175,7 @@ func TestWhatTheDocumentDescribesTheServerTakesAndWhatItRefusesTheServerRefuses(
 
 func TestTheIdempotencyKeyIsBoundedAsTheDocumentSays(t *testing.T) {
 	a := newAPI(t, rest.Options{})
-	d := openAPIOf(t, a.notifications, "notifications")
+	d := openAPIOf(t, a.Notifications, "notifications")
 	var param map[string]any
 	for _, p := range d.raw["paths"].(map[string]any)["/notifications/email"].(map[string]any)["post"].(map[string]any)["parameters"].([]any) {
 		if p.(map[string]any)["name"] == "Idempotency-Key" {
@@ -191,7 +191,7 @@ func TestTheIdempotencyKeyIsBoundedAsTheDocumentSays(t *testing.T) {
 		key  string
 		want int
 	}{{"order-42", 201}, {strings.Repeat("k", idempotency.MaxKeyLength), 201}, {strings.Repeat("k", idempotency.MaxKeyLength+1), 400}, {"ñ", 400}} {
-		if got := call(t, a.notifications, "POST", "/notifications/email", body, "Idempotency-Key", tt.key); got.status != tt.want {
+		if got := call(t, a.Notifications, "POST", "/notifications/email", body, "Idempotency-Key", tt.key); got.status != tt.want {
 			t.Errorf("key of %d bytes: %d, want %d", len(tt.key), got.status, tt.want)
 		}
 		if documented := re.MatchString(tt.key) && len(tt.key) <= idempotency.MaxKeyLength; documented != (tt.want == 201) {
@@ -209,7 +209,7 @@ func patternOf(t *testing.T, d document, schema, field string) *regexp.Regexp {
 
 func TestTheDocumentsPatternsTakeOnlyWhatTheDomainTakes(t *testing.T) {
 	a := newAPI(t, rest.Options{})
-	d := openAPIOf(t, a.customers, "customers")
+	d := openAPIOf(t, a.Customers, "customers")
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	domain := map[string]func(string) bool{
 		"email":          func(s string) bool { _, err := pii.ParseEmail(s); return err == nil },
@@ -255,7 +255,7 @@ func TestWholeNumbersAreTakenHoweverWritten(t *testing.T) {
 	a := newAPI(t, rest.Options{})
 	for _, body := range []string{`{"customerId":"c1","age":28,"creditScore":720}`, `{"customerId":"c1","age":28.0,"creditScore":7.2e2}`,
 		`{"customerId":"c1","age":2.8e1,"creditScore":720.00}`} {
-		r := call(t, a.profiling, "POST", "/profiling/evaluate", body)
+		r := call(t, a.Profiling, "POST", "/profiling/evaluate", body)
 		if r.status != 200 {
 			t.Fatalf("%s: %d %s", body, r.status, r.raw)
 		}
@@ -265,12 +265,12 @@ func TestWholeNumbersAreTakenHoweverWritten(t *testing.T) {
 		`{"customerId":"c1","age":"28"}`:  "must be a whole number, not string",
 		`{"customerId":"c1","age":1e400}`: "must be a whole number",
 	} {
-		r := call(t, a.profiling, "POST", "/profiling/evaluate", body)
+		r := call(t, a.Profiling, "POST", "/profiling/evaluate", body)
 		if r.status != 400 || !strings.Contains(r.raw, want) || !bytes.Contains([]byte(r.raw), []byte(`"field":"age"`)) {
 			t.Errorf("%s: %d %s, want 400 naming age: %s", body, r.status, r.raw, want)
 		}
 	}
-	if r := call(t, a.customers, "GET", "/customers?limit=20.0", ""); r.status != 200 {
+	if r := call(t, a.Customers, "GET", "/customers?limit=20.0", ""); r.status != 200 {
 		t.Errorf("limit=20.0: %d %s", r.status, r.raw)
 	}
 }

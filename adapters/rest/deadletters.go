@@ -52,8 +52,8 @@ type deadLetterListBody struct {
 
 type replayRequest struct {
 	Topic     string `json:"topic" validate:"required,max=249" doc:"the dead letter's original topic, without any prefix"`
-	Partition *whole `json:"partition" validate:"required,min=0" doc:"where the record came from"`
-	Offset    *whole `json:"offset" validate:"required,min=0"`
+	Partition *Whole `json:"partition" validate:"required,min=0" doc:"where the record came from"`
+	Offset    *Whole `json:"offset" validate:"required,min=0"`
 }
 
 type replayedBody struct {
@@ -63,18 +63,18 @@ type replayedBody struct {
 
 // deadLetterRoutes serve a service's dead letters, and their replay, to
 // keys with the admin scope.
-func deadLetterRoutes(resource string, dl DeadLetters, opts Options) []route {
+func deadLetterRoutes(resource string, dl DeadLetters, opts Options) []Route {
 	list := func(w http.ResponseWriter, r *http.Request) {
-		var q pageQuery
-		if !decodeQuery(w, r, &q) {
+		var q PageQuery
+		if !DecodeQuery(w, r, &q) {
 			return
 		}
-		win, err := q.request().Parse()
+		win, err := q.Request().Parse()
 		var letters DeadLetterPage
 		if err == nil {
 			letters, err = dl.List(r.Context(), win)
 		}
-		respond(w, r, opts.Log, http.StatusOK, letters, err, func(l DeadLetterPage) deadLetterListBody {
+		Respond(w, r, opts.Log, http.StatusOK, letters, err, func(l DeadLetterPage) deadLetterListBody {
 			if l.Letters == nil {
 				l.Letters = []DeadLetter{}
 			}
@@ -83,19 +83,19 @@ func deadLetterRoutes(resource string, dl DeadLetters, opts Options) []route {
 	}
 	replay := func(w http.ResponseWriter, r *http.Request) {
 		var req replayRequest
-		if !decode(w, r, &req, false) {
+		if !Decode(w, r, &req, false) {
 			return
 		}
 		err := dl.Replay(r.Context(), req.Topic, int(*req.Partition), int64(*req.Offset))
-		respond(w, r, opts.Log, http.StatusOK, req.Topic, err, func(topic string) replayedBody {
+		Respond(w, r, opts.Log, http.StatusOK, req.Topic, err, func(topic string) replayedBody {
 			return replayedBody{Replayed: true, Topic: topic}
 		})
 	}
 	base := "/" + resource + "/dead-letters"
-	return []route{
-		{method: http.MethodGet, pattern: base, scope: ScopeAdmin, handler: http.HandlerFunc(list), query: pageQuery{},
-			summary: "The records this service's consumer gave up on, with why, a page at a time", answer: deadLetterListBody{}},
-		{method: http.MethodPost, pattern: base + "/replay", scope: ScopeAdmin, handler: http.HandlerFunc(replay),
-			summary: "Write one dead letter back to its topic, for the consumers to take again", body: replayRequest{}, answer: replayedBody{}},
+	return []Route{
+		{Method: http.MethodGet, Pattern: base, Scope: ScopeAdmin, Handler: http.HandlerFunc(list), Query: PageQuery{},
+			Summary: "The records this service's consumer gave up on, with why, a page at a time", Answer: deadLetterListBody{}},
+		{Method: http.MethodPost, Pattern: base + "/replay", Scope: ScopeAdmin, Handler: http.HandlerFunc(replay),
+			Summary: "Write one dead letter back to its topic, for the consumers to take again", Body: replayRequest{}, Answer: replayedBody{}},
 	}
 }

@@ -19,7 +19,7 @@ const docsPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; con
 // docRoutes serve the OpenAPI document (to keys with the read scope) and
 // the page that shows it (open: it holds nothing until it has the
 // document).
-func docRoutes(resource, readScope string, spec func() []byte) []route {
+func docRoutes(resource, readScope string, spec func() []byte) []Route {
 	asset := func(name, contentType string) http.Handler {
 		body, err := docs.ReadFile("docs/" + name)
 		if err != nil {
@@ -32,18 +32,18 @@ func docRoutes(resource, readScope string, spec func() []byte) []route {
 		})
 	}
 	base := "/" + resource
-	return []route{
-		{method: http.MethodGet, pattern: base + "/openapi.json", scope: readScope, contentType: "application/json",
-			summary: "This OpenAPI 3.1 document",
-			handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	return []Route{
+		{Method: http.MethodGet, Pattern: base + "/openapi.json", Scope: readScope, ContentType: "application/json",
+			Summary: "This OpenAPI 3.1 document",
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write(spec())
 			})},
-		{method: http.MethodGet, pattern: base + "/docs", handler: asset("index.html", "text/html; charset=utf-8"),
-			summary: "The API's docs page", contentType: "text/html"},
-		{method: http.MethodGet, pattern: base + "/docs.js", handler: asset("docs.js", "text/javascript; charset=utf-8"),
-			summary: "The docs page's script", contentType: "text/javascript"},
-		{method: http.MethodGet, pattern: base + "/docs.css", handler: asset("docs.css", "text/css; charset=utf-8"),
-			summary: "The docs page's style", contentType: "text/css"},
+		{Method: http.MethodGet, Pattern: base + "/docs", Handler: asset("index.html", "text/html; charset=utf-8"),
+			Summary: "The API's docs page", ContentType: "text/html"},
+		{Method: http.MethodGet, Pattern: base + "/docs.js", Handler: asset("docs.js", "text/javascript; charset=utf-8"),
+			Summary: "The docs page's script", ContentType: "text/javascript"},
+		{Method: http.MethodGet, Pattern: base + "/docs.css", Handler: asset("docs.css", "text/css; charset=utf-8"),
+			Summary: "The docs page's style", ContentType: "text/css"},
 	}
 }

@@ -32,7 +32,7 @@ func FuzzRoutersAnswerEveryRequestWithoutA5xx(f *testing.F) {
 		f.Add(s.method, s.path, s.body, s.key)
 	}
 	a := newAPI(f, rest.Options{APIKeys: []string{"k"}})
-	routers := map[string]http.Handler{"customers": a.customers, "profiling": a.profiling, "notifications": a.notifications}
+	routers := map[string]http.Handler{"customers": a.Customers, "profiling": a.Profiling, "notifications": a.Notifications}
 	f.Fuzz(func(t *testing.T, method, path, body, key string) {
 		if !validRequestLine(method, path) {
 			return // not a request an HTTP server would hand to a handler

@@ -8,16 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fintechlabs/customers/adapters/devprovider"
-	"github.com/fintechlabs/customers/adapters/memory"
 	"github.com/fintechlabs/customers/adapters/rest"
 	"github.com/fintechlabs/customers/core/customer"
-	"github.com/fintechlabs/customers/core/lifecycle"
-	"github.com/fintechlabs/customers/core/notification"
-	"github.com/fintechlabs/customers/core/notifier"
-	"github.com/fintechlabs/customers/core/profiler"
-	"github.com/fintechlabs/customers/core/profiling"
 	"github.com/fintechlabs/customers/test/golden"
+	"github.com/fintechlabs/customers/test/stacktest"
 )
 
 type stoppedClock struct{ at time.Time }
@@ -33,21 +27,13 @@ func (s *sequence) NewID() string {
 }
 
 // TestTheAnswersArePinned pins every kind of answer of the three APIs, made
-// by the real routers over in-memory stores with a stopped clock and
+// by the real routers over SQLite stores with a stopped clock and
 // predictable ids: the REST contract cannot change by accident, and it
 // cannot change with the published events, which have types of their own.
 func TestTheAnswersArePinned(t *testing.T) {
 	clk, ids := stoppedClock{time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}, &sequence{}
-	cs, ps, ns := memory.New(), memory.New(), memory.New()
-	box := devprovider.NewMemoryMailbox()
-	provider := devprovider.NewProvider(box, clk, quiet, devprovider.Options{})
-	opts := rest.Options{Log: quiet, Clock: clk, CORSOrigins: []string{"*"}}
-	customers := rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: cs.Customers(), Views: cs.Customers(),
-		Inbox: cs.Inbox(), Tx: cs}, clk, ids, quiet), opts)
-	profiles := rest.ProfilingRouter(profiler.New(profiler.Storage{Profiles: ps.Profiles(), Inbox: ps.Inbox(), Tx: ps},
-		profiling.DefaultRules(), clk, ids, quiet), opts)
-	notifications := rest.NotificationsRouter(notifier.New(notifier.Storage{Deliveries: ns.Deliveries(), Inbox: ns.Inbox(), Tx: ns},
-		provider, provider, notification.Templates(), clk, ids, quiet), opts)
+	a := stacktest.NewAPIs(t, rest.Options{Log: quiet, Clock: clk, CORSOrigins: []string{"*"}}, clk, ids)
+	customers, profiles, notifications := a.Customers, a.Profiling, a.Notifications
 
 	id := "00000000-0000-7000-8000-000000000001"
 	steps := []struct {
@@ -79,7 +65,7 @@ func TestTheAnswersArePinned(t *testing.T) {
 	for _, s := range steps {
 		if s.name == "customer-notifications" {
 			// The customer's notification history is fed by notification.sent.
-			err := cs.Customers().AddNotification(context.Background(), id, customer.Notification{ID: "n1", EventID: "e1",
+			err := a.CustomerStore.AddNotification(context.Background(), id, customer.Notification{ID: "n1", EventID: "e1",
 				Channel: "email", Template: "welcome", Recipient: "juan@example.com", Subject: "¡Bienvenido/a, Juan Pérez!",
 				Status: "sent", SentAt: clk.at})
 			if err != nil {

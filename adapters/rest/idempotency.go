@@ -30,14 +30,14 @@ func idempotent(keeper *idempotency.Keeper, log *slog.Logger) func(http.Handler)
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			key, ok := idempotencyKey(r)
+			key, ok := IdempotencyKey(r)
 			if !ok {
 				next.ServeHTTP(w, r)
 				return
 			}
 			body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 			if err != nil {
-				badRequest(w, r, http.StatusBadRequest, "request.unreadable", "the request body could not be read")
+				BadRequest(w, r, http.StatusBadRequest, "request.unreadable", "the request body could not be read")
 				return
 			}
 			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
@@ -46,9 +46,9 @@ func idempotent(keeper *idempotency.Keeper, log *slog.Logger) func(http.Handler)
 				return
 			}
 			id, prior, replay, err := keeper.Begin(r.Context(), idempotency.Request{
-				Scope: callerOf(r.Context()), Route: r.Method + " " + resourcePath(r.URL.Path), Key: key, Body: body})
+				Scope: Caller(r.Context()), Route: r.Method + " " + resourcePath(r.URL.Path), Key: key, Body: body})
 			if errors.Is(err, idempotency.ErrKeyInvalid) {
-				badRequest(w, r, http.StatusBadRequest, "request.idempotency_key", err.Error())
+				BadRequest(w, r, http.StatusBadRequest, "request.idempotency_key", err.Error())
 				return
 			}
 			if err != nil {
@@ -87,9 +87,9 @@ func idempotent(keeper *idempotency.Keeper, log *slog.Logger) func(http.Handler)
 	}
 }
 
-// idempotencyKey reads the header, a structured-field string in the draft
+// IdempotencyKey reads the header, a structured-field string in the draft
 // ("key") and a bare token in common use (key): both are accepted.
-func idempotencyKey(r *http.Request) (string, bool) {
+func IdempotencyKey(r *http.Request) (string, bool) {
 	v, ok := r.Header["Idempotency-Key"]
 	if !ok || len(v) == 0 {
 		return "", false

@@ -139,6 +139,10 @@ func (p principal) can(scope string) bool {
 
 type principalKey struct{}
 
+// Can reports whether the caller of ctx's request has scope: always,
+// without authentication.
+func Can(ctx context.Context, scope string) bool { return principalOf(ctx).can(scope) }
+
 // principalOf returns who sent the request; without authentication,
 // anyone may do anything (local development).
 func principalOf(ctx context.Context) principal {
@@ -148,15 +152,15 @@ func principalOf(ctx context.Context) principal {
 	return principal{scopes: []string{ScopeAdmin}}
 }
 
-// callerOf names who sent the request ("" without authentication).
-func callerOf(ctx context.Context) string { return principalOf(ctx).name }
+// Caller names who sent the request ("" without authentication).
+func Caller(ctx context.Context) string { return principalOf(ctx).name }
 
 // need refuses, with 403, a request whose key lacks scope.
 func need(scope string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !principalOf(r.Context()).can(scope) {
-				badRequest(w, r, http.StatusForbidden, "auth.scope", "this API key lacks the "+scope+" scope")
+			if !Can(r.Context(), scope) {
+				BadRequest(w, r, http.StatusForbidden, "auth.scope", "this API key lacks the "+scope+" scope")
 				return
 			}
 			next.ServeHTTP(w, r)

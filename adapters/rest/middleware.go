@@ -14,12 +14,12 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"go.opentelemetry.io/otel/propagation"
 	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/actor"
 	"github.com/fintechlabs/customers/core/fault"
-	"github.com/fintechlabs/customers/core/trace"
 )
 
 type requestIDKey struct{}
@@ -30,8 +30,7 @@ func requestID(ctx context.Context) string {
 }
 
 // withIDs gives every request an id (the caller's X-Request-ID when it is
-// sane) and a W3C trace context (the caller's traceparent, or a new trace),
-// and echoes both in the response.
+// sane), and echoes it in the response.
 func withIDs(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-ID")
@@ -40,39 +39,19 @@ func withIDs(next http.Handler) http.Handler {
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
 		}
-		tp, ok := trace.Parse(r.Header.Get("traceparent"))
-		if ok {
-			tp = tp.Child()
-		} else {
-			tp = trace.New()
-		}
 		w.Header().Set("X-Request-ID", id)
-		w.Header().Set("traceparent", string(tp))
-		ctx := trace.With(context.WithValue(r.Context(), requestIDKey{}, id), tp)
-		if state, valid := trace.ParseState(r.Header.Get("tracestate")); ok && valid {
-			ctx = trace.WithState(ctx, state) // it belongs to the caller's traceparent only
-		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
 	})
 }
 
-// traced gives each request a span, a child of the caller's traceparent,
-// named after its route once routed; the answer's traceparent names the
-// span. Without a tracer it does nothing.
+// traced gives each request a span, a child of the caller's trace context
+// (traceparent, tracestate) or the root of a new trace, named after its
+// route once routed; the answer's traceparent names the span.
 func traced(t *tracing.Tracer) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		if t == nil {
-			return next
-		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			// withIDs made a child of the caller's context; the span is
-			// that child's sibling: its parent is the caller's.
-			ctx := r.Context()
-			if tp, ok := trace.Parse(r.Header.Get("traceparent")); ok {
-				ctx = trace.With(ctx, tp)
-			}
-			ctx, span := t.Start(ctx, "HTTP "+r.Method, oteltrace.SpanKindServer)
-			w.Header().Set("traceparent", string(trace.From(ctx)))
+			ctx, span := t.Start(tracing.FromHeaders(r.Context(), propagation.HeaderCarrier(r.Header)), "HTTP "+r.Method, oteltrace.SpanKindServer)
+			tracing.ToHeaders(ctx, propagation.HeaderCarrier(w.Header()))
 			rec := &statusRecorder{ResponseWriter: w}
 			var failed error
 			defer func() {
@@ -162,7 +141,7 @@ func accessLog(log *slog.Logger, obs Observer, open openPaths) func(http.Handler
 				if !open[route] && route != "/metrics" {
 					attrs := []any{"method", r.Method, "route", route, "status", rec.status,
 						"took", took.Round(time.Microsecond), "requestId", requestID(r.Context())}
-					if who := callerOf(r.Context()); who != "" {
+					if who := Caller(r.Context()); who != "" {
 						attrs = append(attrs, "key", who)
 					}
 					log.Log(r.Context(), level, "request", attrs...)
@@ -258,7 +237,7 @@ func authenticate(keyed bool, open openPaths, log *slog.Logger) func(http.Handle
 			// The path as sent, escapes and all: the router reads
 			// "/x/a%2Fhealth" as one segment, so its decoded form, which
 			// ends in "/health", must not open it.
-			if open[r.URL.EscapedPath()] || callerOf(r.Context()) != "" {
+			if open[r.URL.EscapedPath()] || Caller(r.Context()) != "" {
 				next.ServeHTTP(w, r)
 				return
 			}

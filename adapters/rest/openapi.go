@@ -15,55 +15,55 @@ import (
 )
 
 // The OpenAPI document of each service is made from the same route table
-// the router serves (route below), and the schemas from the Go types the
+// the router serves (Route below), and the schemas from the Go types the
 // handlers decode and answer with: a route cannot be served without being
 // described, and a field cannot change without its schema changing.
 
-// route is one operation: how it is served and what describes it.
-type route struct {
-	method, pattern string
-	// scope is what a key needs (none for open routes).
-	scope   string
-	handler http.Handler
-	summary string
-	// body is a value of the request body's type; nil when there is none.
-	body         any
-	bodyOptional bool
-	// query is a value of the query string's type (see decodeQuery), or
+// Route is one operation: how it is served and what describes it.
+type Route struct {
+	Method, Pattern string
+	// Scope is what a key needs (none for open routes).
+	Scope   string
+	Handler http.Handler
+	Summary string
+	// Body is a value of the request body's type; nil when there is none.
+	Body         any
+	BodyOptional bool
+	// Query is a value of the query string's type (see DecodeQuery), or
 	// the names of string parameters; nil when there is none.
-	query       any
-	status      int    // the success status (200 when 0)
-	also        []int  // other statuses answered with the same body
-	answer      any    // a value of the answer's type; nil: not JSON
-	contentType string // the answer's media type when not JSON
+	Query       any
+	Status      int    // the success status (200 when 0)
+	Also        []int  // other statuses answered with the same body
+	Answer      any    // a value of the answer's type; nil: not JSON
+	ContentType string // the answer's media type when not JSON
 }
 
 // mount serves rt on r: behind its scope, and, for a POST, keeping its
 // answers to idempotency keys (keep).
-func (rt route) mount(r chi.Router, keep func(http.Handler) http.Handler) {
+func (rt Route) mount(r chi.Router, keep func(http.Handler) http.Handler) {
 	var chain []func(http.Handler) http.Handler
-	if rt.scope != "" {
-		chain = append(chain, need(rt.scope))
+	if rt.Scope != "" {
+		chain = append(chain, need(rt.Scope))
 	}
-	if rt.method == http.MethodPost {
+	if rt.Method == http.MethodPost {
 		chain = append(chain, keep)
 	}
-	r.With(chain...).Method(rt.method, rt.pattern, rt.handler)
+	r.With(chain...).Method(rt.Method, rt.Pattern, rt.Handler)
 }
 
 // openAPI describes service's routes as an OpenAPI 3.1 document: those of
 // api under / and under /api/v1, those of root under / only.
-func openAPI(service string, api, root []route) []byte {
+func openAPI(service string, api, root []Route) []byte {
 	s := &schemas{typeschema.Generator{Special: special, RefPrefix: "#/components/schemas/", Name: schemaName}}
 	s.Of(reflect.TypeOf(Problem{}))
 	paths := map[string]map[string]any{}
-	add := func(prefix string, routes []route) {
+	add := func(prefix string, routes []Route) {
 		for _, rt := range routes {
-			path := prefix + rt.pattern
+			path := prefix + rt.Pattern
 			if paths[path] == nil {
 				paths[path] = map[string]any{}
 			}
-			paths[path][strings.ToLower(rt.method)] = s.operation(prefix, rt)
+			paths[path][strings.ToLower(rt.Method)] = s.operation(prefix, rt)
 		}
 	}
 	add("", api)
@@ -112,10 +112,10 @@ var problemStatuses = map[int]string{
 	503: "a dependency (the database) cannot take the work now; see Retry-After",
 }
 
-func (s *schemas) operation(prefix string, rt route) map[string]any {
+func (s *schemas) operation(prefix string, rt Route) map[string]any {
 	op := map[string]any{
 		"operationId": operationID(prefix, rt),
-		"summary":     rt.summary,
+		"summary":     rt.Summary,
 	}
 	if prefix == "" {
 		op["tags"] = []string{"root paths"}
@@ -123,10 +123,10 @@ func (s *schemas) operation(prefix string, rt route) map[string]any {
 		op["tags"] = []string{"/api/v1"}
 	}
 	var params []any
-	for _, m := range pathParam.FindAllStringSubmatch(rt.pattern, -1) {
+	for _, m := range pathParam.FindAllStringSubmatch(rt.Pattern, -1) {
 		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 	}
-	switch q := rt.query.(type) {
+	switch q := rt.Query.(type) {
 	case nil:
 	case []string:
 		for _, name := range q {
@@ -143,7 +143,7 @@ func (s *schemas) operation(prefix string, rt route) map[string]any {
 			params = append(params, param)
 		}
 	}
-	if rt.method == http.MethodPost {
+	if rt.Method == http.MethodPost {
 		// As core/idempotency takes it: visible characters, a space only
 		// inside; a quoted key (the draft's structured-field string) fits
 		// in the same length with its quotes.
@@ -154,27 +154,27 @@ func (s *schemas) operation(prefix string, rt route) map[string]any {
 	if len(params) > 0 {
 		op["parameters"] = params
 	}
-	if rt.body != nil {
+	if rt.Body != nil {
 		op["requestBody"] = map[string]any{
-			"required": !rt.bodyOptional,
-			"content":  map[string]any{"application/json": map[string]any{"schema": s.Input(reflect.TypeOf(rt.body))}},
+			"required": !rt.BodyOptional,
+			"content":  map[string]any{"application/json": map[string]any{"schema": s.Input(reflect.TypeOf(rt.Body))}},
 		}
 	}
-	status := rt.status
+	status := rt.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	answer := map[string]any{"description": http.StatusText(status)}
 	switch {
-	case rt.answer != nil:
-		answer["content"] = map[string]any{"application/json": map[string]any{"schema": s.Of(reflect.TypeOf(rt.answer))}}
-	case strings.HasSuffix(rt.contentType, "json"): // a document of its own kind (OpenAPI, AsyncAPI)
-		answer["content"] = map[string]any{rt.contentType: map[string]any{"schema": map[string]any{"type": "object"}}}
-	case rt.contentType != "":
-		answer["content"] = map[string]any{rt.contentType: map[string]any{"schema": map[string]any{"type": "string"}}}
+	case rt.Answer != nil:
+		answer["content"] = map[string]any{"application/json": map[string]any{"schema": s.Of(reflect.TypeOf(rt.Answer))}}
+	case strings.HasSuffix(rt.ContentType, "json"): // a document of its own kind (OpenAPI, AsyncAPI)
+		answer["content"] = map[string]any{rt.ContentType: map[string]any{"schema": map[string]any{"type": "object"}}}
+	case rt.ContentType != "":
+		answer["content"] = map[string]any{rt.ContentType: map[string]any{"schema": map[string]any{"type": "string"}}}
 	}
 	responses := map[string]any{strconv.Itoa(status): answer}
-	for _, also := range rt.also {
+	for _, also := range rt.Also {
 		responses[strconv.Itoa(also)] = answer
 	}
 	for code, why := range problemStatuses {
@@ -184,10 +184,10 @@ func (s *schemas) operation(prefix string, rt route) map[string]any {
 		}
 	}
 	op["responses"] = responses
-	if rt.scope != "" {
+	if rt.Scope != "" {
 		op["security"] = []any{map[string]any{"bearer": []string{}}, map[string]any{"apiKey": []string{}}}
-		op["x-scope"] = rt.scope
-		op["description"] = "Needs a key with the " + rt.scope + " scope when the service has keys."
+		op["x-scope"] = rt.Scope
+		op["description"] = "Needs a key with the " + rt.Scope + " scope when the service has keys."
 	} else {
 		op["security"] = []any{}
 	}
@@ -195,30 +195,30 @@ func (s *schemas) operation(prefix string, rt route) map[string]any {
 }
 
 // mayAnswer reports whether rt may answer with the problem status.
-func mayAnswer(rt route, status int) bool {
+func mayAnswer(rt Route, status int) bool {
 	switch status {
 	case 401, 403:
-		return rt.scope != ""
+		return rt.Scope != ""
 	case 413, 415:
-		return rt.body != nil
+		return rt.Body != nil
 	case 409:
-		return rt.method == http.MethodPost
+		return rt.Method == http.MethodPost
 	case 400:
-		return rt.body != nil || rt.query != nil || rt.method == http.MethodPost
+		return rt.Body != nil || rt.Query != nil || rt.Method == http.MethodPost
 	case 422:
-		return rt.body != nil || rt.query != nil || rt.method == http.MethodPost || strings.Contains(rt.pattern, "{")
+		return rt.Body != nil || rt.Query != nil || rt.Method == http.MethodPost || strings.Contains(rt.Pattern, "{")
 	case 404:
-		return strings.Contains(rt.pattern, "{") || rt.method == http.MethodPost
+		return strings.Contains(rt.Pattern, "{") || rt.Method == http.MethodPost
 	case 503:
-		return rt.scope != "" // a route with a key reads or writes the database
+		return rt.Scope != "" // a route with a key reads or writes the database
 	}
 	return true
 }
 
-func operationID(prefix string, rt route) string {
+func operationID(prefix string, rt Route) string {
 	var b strings.Builder
-	b.WriteString(strings.ToLower(rt.method))
-	for _, part := range strings.FieldsFunc(prefix+rt.pattern, func(r rune) bool { return r == '/' || r == '-' || r == '{' || r == '}' }) {
+	b.WriteString(strings.ToLower(rt.Method))
+	for _, part := range strings.FieldsFunc(prefix+rt.Pattern, func(r rune) bool { return r == '/' || r == '-' || r == '{' || r == '}' }) {
 		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 	}
 	return b.String()
@@ -227,28 +227,20 @@ func operationID(prefix string, rt route) string {
 // schemas makes the schemas of the document's bodies.
 type schemas struct{ typeschema.Generator }
 
-// special gives the schemas of the request types that read themselves.
+// Schemer is implemented by a request's own types that read themselves
+// (their UnmarshalJSON): their schema is what they take.
+type Schemer interface{ Schema() map[string]any }
+
+// special gives the schemas of the types that read themselves.
 func special(t reflect.Type) (map[string]any, bool) {
-	switch t {
-	case reflect.TypeOf(amount{}):
-		return map[string]any{"type": []string{"string", "number"}, "exclusiveMinimum": 0, "pattern": decimalPattern,
-			"description": "a positive decimal, as a number or as a string (1500.50), with no more decimals than the currency has"}, true
-	case reflect.TypeOf(income{}):
-		return map[string]any{"type": []string{"string", "number"}, "minimum": 0, "pattern": decimalPattern,
-			"description": "a decimal of no more than two places, as a number or as a string (75000.00)"}, true
-	case reflect.TypeOf(whole(0)):
+	if t == reflect.TypeFor[Whole]() {
 		return map[string]any{"type": "integer"}, true
-	case reflect.TypeOf(templateData(nil)):
-		return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": []string{"string", "number", "boolean"}},
-			"description": "the template's keys and their values"}, true
+	}
+	if t.Implements(reflect.TypeFor[Schemer]()) {
+		return reflect.Zero(t).Interface().(Schemer).Schema(), true
 	}
 	return nil, false
 }
-
-// decimalPattern is what money.ParseMinor reads of a decimal written as a
-// string: digits, and a point with digits after it (a number's form the
-// schema cannot hold; the pattern binds only strings).
-const decimalPattern = `^\s*[0-9]+(\.[0-9]+)?\s*$`
 
 // schemaName names a schema after its Go type: onboardRequest is
 // OnboardRequest, customerBody is Customer.

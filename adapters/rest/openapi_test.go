@@ -25,7 +25,7 @@ func TestEveryRouteIsDescribedInTheOpenAPIDocumentAndEveryDescribedRouteIsServed
 	for _, tt := range []struct {
 		resource string
 		router   http.Handler
-	}{{"customers", a.customers}, {"profiling", a.profiling}, {"notifications", a.notifications}} {
+	}{{"customers", a.Customers}, {"profiling", a.Profiling}, {"notifications", a.Notifications}} {
 		t.Run(tt.resource, func(t *testing.T) {
 			r := call(t, tt.router, "GET", "/api/v1/"+tt.resource+"/openapi.json", "")
 			var doc spec
@@ -58,21 +58,21 @@ func TestEveryRouteIsDescribedInTheOpenAPIDocumentAndEveryDescribedRouteIsServed
 
 func TestTheDocsPageIsOpenAndSelfContainedWhileTheDocumentNeedsAKey(t *testing.T) {
 	a := newAPI(t, rest.Options{APIKeys: []string{"ops:s3cret:customers:read"}})
-	page := call(t, a.customers, "GET", "/customers/docs", "")
+	page := call(t, a.Customers, "GET", "/customers/docs", "")
 	csp := page.header.Get("Content-Security-Policy")
 	if page.status != 200 || !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") ||
 		!strings.Contains(page.raw, `src="docs.js"`) || !strings.Contains(csp, "script-src 'self'") || strings.Contains(page.raw, "http") {
 		t.Fatalf("docs page: %d %s, CSP %q: want an open page loading its own script only", page.status, page.header.Get("Content-Type"), csp)
 	}
 	for _, asset := range []string{"/api/v1/customers/docs.js", "/customers/docs.css"} {
-		if r := call(t, a.customers, "GET", asset, ""); r.status != 200 || r.raw == "" {
+		if r := call(t, a.Customers, "GET", asset, ""); r.status != 200 || r.raw == "" {
 			t.Errorf("%s: %d", asset, r.status)
 		}
 	}
-	if r := call(t, a.customers, "GET", "/customers/openapi.json", ""); r.status != http.StatusUnauthorized {
+	if r := call(t, a.Customers, "GET", "/customers/openapi.json", ""); r.status != http.StatusUnauthorized {
 		t.Errorf("the document without a key: %d, want 401", r.status)
 	}
-	if r := call(t, a.customers, "GET", "/customers/openapi.json", "", "Authorization", "Bearer s3cret"); r.status != 200 {
+	if r := call(t, a.Customers, "GET", "/customers/openapi.json", "", "Authorization", "Bearer s3cret"); r.status != 200 {
 		t.Errorf("the document with a read key: %d", r.status)
 	}
 }

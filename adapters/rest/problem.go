@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/fault"
-	"github.com/fintechlabs/customers/core/trace"
 )
 
 // Problem is an RFC 9457 problem document.
@@ -85,7 +85,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	}
 	p.Instance = r.URL.Path
 	p.RequestID = requestID(r.Context())
-	p.TraceID = trace.From(r.Context()).TraceID()
+	p.TraceID, _ = tracing.IDs(r.Context())
 	body, _ := json.Marshal(p) // a Problem always encodes
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
@@ -93,32 +93,32 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	_, _ = w.Write(body)
 }
 
-// badRequest answers 400 (or another 4xx) for a request that could not be
-// read at all.
-func badRequest(w http.ResponseWriter, r *http.Request, status int, code, detail string, fields ...FieldError) {
+// BadRequest answers 400 (or another 4xx) for a request that could not be
+// read at all, or that the caller may not make.
+func BadRequest(w http.ResponseWriter, r *http.Request, status int, code, detail string, fields ...FieldError) {
 	writeProblem(w, r, Problem{Status: status, Code: code, Detail: detail, Errors: fields})
 }
 
-// respond answers with status and the body build makes of v, or with the
+// Respond answers with status and the body build makes of v, or with the
 // problem err describes. build runs only on success, so no answer is ever
 // made from the zero value a failed call returns.
-func respond[T, B any](w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, v T, err error, build func(T) B) {
+func Respond[T, B any](w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, v T, err error, build func(T) B) {
 	if err != nil {
 		writeError(w, r, log, err)
 		return
 	}
 	var body any = build(v)
-	if !principalOf(r.Context()).can(ScopePII) {
+	if !Can(r.Context(), ScopePII) {
 		if body, err = maskPII(body); err != nil {
 			writeError(w, r, log, err)
 			return
 		}
 	}
-	writeJSON(w, status, body)
+	WriteJSON(w, status, body)
 }
 
-// writeJSON sends v with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON sends v with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		http.Error(w, `{"error":"response encoding failed"}`, http.StatusInternalServerError)
@@ -130,8 +130,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(body)
 }
 
-// each maps xs to their JSON bodies.
-func each[T, U any](xs []T, body func(T) U) []U {
+// Each maps xs to their JSON bodies.
+func Each[T, U any](xs []T, body func(T) U) []U {
 	out := make([]U, len(xs))
 	for i, x := range xs {
 		out[i] = body(x)

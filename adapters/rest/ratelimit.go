@@ -99,7 +99,7 @@ func limit(cfg RateLimit, keyed bool, now func() time.Time) func(http.Handler) h
 		}
 		l := newLimiters(cfg, now)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			client := callerOf(r.Context())
+			client := Caller(r.Context())
 			if client != "" {
 				client = "key:" + client
 			} else {
@@ -111,7 +111,7 @@ func limit(cfg RateLimit, keyed bool, now func() time.Time) func(http.Handler) h
 			}
 			if wait := l.reserve(client); wait > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-				badRequest(w, r, http.StatusTooManyRequests, "rate.limited", "too many requests: slow down and retry after the Retry-After seconds")
+				BadRequest(w, r, http.StatusTooManyRequests, "rate.limited", "too many requests: slow down and retry after the Retry-After seconds")
 				return
 			}
 			next.ServeHTTP(w, r)

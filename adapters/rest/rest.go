@@ -42,7 +42,8 @@ type Options struct {
 	Metrics http.Handler
 	// Observer, when set, is told about every request.
 	Observer Observer
-	// Tracer, when set, gives every request a span.
+	// Tracer gives every request a span; one that exports nothing when
+	// nil.
 	Tracer *tracing.Tracer
 	// AsyncAPI, when set, is served at /<resource>/asyncapi.json: the
 	// description of the Kafka topics, to callers with the service's read
@@ -60,17 +61,6 @@ type Options struct {
 	Routes []Route
 }
 
-// Route is a route an adapter serves.
-type Route struct {
-	Method, Pattern string
-	Handler         http.Handler
-	// Summary, Query (its query parameters) and Answer (a value of the
-	// JSON answer's type) describe it in the OpenAPI document.
-	Summary string
-	Query   []string
-	Answer  any
-}
-
 // Check probes one dependency for /readyz. A failing required check makes
 // the service unready (503); any other failing check makes it "degraded"
 // but still ready: with its outbox, a service keeps accepting requests
@@ -81,26 +71,42 @@ type Check struct {
 	Probe    func(ctx context.Context) error
 }
 
-// newRouter builds the router of service (e.g. "service-customer") whose
-// main resource is resource ("customers": its health check is
-// /customers/health, as in the original) and whose read scope is
-// readScope. Its own routes, and those every service has, are served both
-// under /api/v1 and at the root, and described in its OpenAPI document.
-func newRouter(service, resource, readScope string, opts Options, own []route) http.Handler {
+// API is one service's HTTP API.
+type API struct {
+	// Service names it, e.g. "service-customer".
+	Service string
+	// Resource is its main resource: "customers" has its health check at
+	// /customers/health, as in the original, and its documents beside it.
+	Resource string
+	// ReadScope lets a key read the service's documents.
+	ReadScope string
+	// Routes are the service's own.
+	Routes []Route
+}
+
+// NewRouter builds the router of api: its own routes, and those every
+// service has (health, readiness, documents, dead letters, metrics),
+// served both under /api/v1 and at the root, and described in its OpenAPI
+// document.
+func NewRouter(a API, opts Options) http.Handler {
+	service, resource, readScope, own := a.Service, a.Resource, a.ReadScope, a.Routes
 	if opts.Clock == nil {
 		opts.Clock = wallClock{}
+	}
+	if opts.Tracer == nil {
+		opts.Tracer = tracing.Local(service)
 	}
 	r := chi.NewRouter()
 	open, keys := newOpenPaths(resource), newKeyring(opts.APIKeys)
 	r.Use(withIDs, traced(opts.Tracer), identify(keys), accessLog(opts.Log, opts.Observer, open), securityHeaders,
 		opts.AllowedHosts.Guard(func(w http.ResponseWriter, r *http.Request) {
-			badRequest(w, r, http.StatusMisdirectedRequest, "request.host", "this server does not answer for the host "+strconv.Quote(r.Host)+
+			BadRequest(w, r, http.StatusMisdirectedRequest, "request.host", "this server does not answer for the host "+strconv.Quote(r.Host)+
 				": call it by one of its own names (ALLOWED_HOSTS)")
 		}),
 		cors(opts.CORSOrigins),
 		limit(opts.RateLimit, len(keys) > 0, opts.Clock.Now), authenticate(len(keys) > 0, open, opts.Log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		badRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
+		BadRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
 		// RFC 9110: a 405 lists the methods the resource serves. chi knows
@@ -116,10 +122,10 @@ func newRouter(service, resource, readScope string, opts Options, own []route) h
 			}
 		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		badRequest(w, req, http.StatusMethodNotAllowed, "route.method_not_allowed", req.Method+" is not allowed on "+req.URL.Path)
+		BadRequest(w, req, http.StatusMethodNotAllowed, "route.method_not_allowed", req.Method+" is not allowed on "+req.URL.Path)
 	})
 	health := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, healthBody{Status: "ok", Service: service, Timestamp: opts.Clock.Now()})
+		WriteJSON(w, http.StatusOK, healthBody{Status: "ok", Service: service, Timestamp: opts.Clock.Now()})
 	})
 	ready := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
@@ -129,7 +135,7 @@ func newRouter(service, resource, readScope string, opts Options, own []route) h
 		// Why a check fails (hosts, offsets, errors) is for operators: with
 		// keys set, a caller without the admin scope learns only that it
 		// fails.
-		detailed := principalOf(r.Context()).can(ScopeAdmin)
+		detailed := Can(r.Context(), ScopeAdmin)
 		for _, c := range opts.Checks {
 			checks[c.Name] = "ok"
 			if err := c.Probe(ctx); err != nil {
@@ -147,15 +153,15 @@ func newRouter(service, resource, readScope string, opts Options, own []route) h
 		if code != http.StatusOK {
 			w.Header().Set("Retry-After", "5")
 		}
-		writeJSON(w, code, readyBody{Status: status, Service: service, Checks: checks})
+		WriteJSON(w, code, readyBody{Status: status, Service: service, Checks: checks})
 	})
 	var spec []byte // made below, from the routes that serve it too
-	api := []route{{method: http.MethodGet, pattern: "/" + resource + "/health", handler: health,
-		summary: "Liveness, as the original answered it", answer: healthBody{}}}
+	api := []Route{{Method: http.MethodGet, Pattern: "/" + resource + "/health", Handler: health,
+		Summary: "Liveness, as the original answered it", Answer: healthBody{}}}
 	if opts.AsyncAPI != nil {
-		api = append(api, route{method: http.MethodGet, pattern: "/" + resource + "/asyncapi.json", scope: readScope,
-			summary: "The AsyncAPI 3.0 description of the Kafka topics", contentType: "application/json",
-			handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		api = append(api, Route{Method: http.MethodGet, Pattern: "/" + resource + "/asyncapi.json", Scope: readScope,
+			Summary: "The AsyncAPI 3.0 description of the Kafka topics", ContentType: "application/json",
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write(opts.AsyncAPI)
 			})})
@@ -165,17 +171,15 @@ func newRouter(service, resource, readScope string, opts Options, own []route) h
 	if opts.DeadLetters != nil {
 		api = append(api, deadLetterRoutes(resource, opts.DeadLetters, opts)...)
 	}
-	for _, x := range opts.Routes {
-		api = append(api, route{method: x.Method, pattern: x.Pattern, scope: ScopeAdmin, handler: x.Handler, summary: x.Summary, query: x.Query, answer: x.Answer})
-	}
-	root := []route{
-		{method: http.MethodGet, pattern: "/healthz", handler: health, summary: "Liveness", answer: healthBody{}},
-		{method: http.MethodGet, pattern: "/readyz", handler: ready, summary: "Readiness: 503 while a required dependency fails",
-			answer: readyBody{}, also: []int{http.StatusServiceUnavailable}},
+	api = append(api, opts.Routes...)
+	root := []Route{
+		{Method: http.MethodGet, Pattern: "/healthz", Handler: health, Summary: "Liveness", Answer: healthBody{}},
+		{Method: http.MethodGet, Pattern: "/readyz", Handler: ready, Summary: "Readiness: 503 while a required dependency fails",
+			Answer: readyBody{}, Also: []int{http.StatusServiceUnavailable}},
 	}
 	if opts.Metrics != nil {
-		root = append(root, route{method: http.MethodGet, pattern: "/metrics", scope: ScopeMetrics, handler: opts.Metrics,
-			summary: "Prometheus metrics", contentType: "text/plain"})
+		root = append(root, Route{Method: http.MethodGet, Pattern: "/metrics", Scope: ScopeMetrics, Handler: opts.Metrics,
+			Summary: "Prometheus metrics", ContentType: "text/plain"})
 	}
 	spec = openAPI(service, api, root)
 	// Idempotency keys are kept for matched routes only, once the caller
@@ -205,6 +209,14 @@ func keeper(opts Options) *idempotency.Keeper {
 type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now().UTC() }
+
+// Now is the time by opts' clock, or the wall clock's.
+func (o Options) Now() time.Time {
+	if o.Clock == nil {
+		return wallClock{}.Now()
+	}
+	return o.Clock.Now()
+}
 
 // healthBody is the original's health answer.
 type healthBody struct {

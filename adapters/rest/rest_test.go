@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,27 +21,20 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fintechlabs/customers/adapters/clock"
-	"github.com/fintechlabs/customers/adapters/devprovider"
-	"github.com/fintechlabs/customers/adapters/memory"
 	"github.com/fintechlabs/customers/adapters/rest"
+	"github.com/fintechlabs/customers/adapters/rest/customerapi"
+	"github.com/fintechlabs/customers/adapters/sqlstore/customersql"
 	"github.com/fintechlabs/customers/adapters/uuidv7"
+	customerapp "github.com/fintechlabs/customers/core/customer/app"
 	"github.com/fintechlabs/customers/core/idempotency"
-	"github.com/fintechlabs/customers/core/lifecycle"
-	"github.com/fintechlabs/customers/core/notification"
-	"github.com/fintechlabs/customers/core/notifier"
-	"github.com/fintechlabs/customers/core/profiler"
-	"github.com/fintechlabs/customers/core/profiling"
+	"github.com/fintechlabs/customers/test/stacktest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// api is the three routers over in-memory stores.
-type api struct {
-	customers, profiling, notifications http.Handler
-	customerStore                       *memory.Store
-}
-
-func newAPI(t testing.TB, opts rest.Options) api {
+// newAPI is the three routers over SQLite stores, with opts; CORS for
+// any origin unless opts say.
+func newAPI(t testing.TB, opts rest.Options) stacktest.APIs {
 	t.Helper()
 	if opts.Log == nil {
 		opts.Log = quiet
@@ -48,20 +42,7 @@ func newAPI(t testing.TB, opts rest.Options) api {
 	if opts.CORSOrigins == nil {
 		opts.CORSOrigins = []string{"*"}
 	}
-	cs, ps, ns := memory.New(), memory.New(), memory.New()
-	clk, ids := clock.UTC{}, uuidv7.Generator{}
-	box := devprovider.NewMemoryMailbox()
-	provider := devprovider.NewProvider(box, clk, quiet, devprovider.Options{})
-	customerOpts, profilingOpts, notificationOpts := opts, opts, opts
-	customerOpts.Idempotency, profilingOpts.Idempotency, notificationOpts.Idempotency = cs.Idempotency(), ps.Idempotency(), ns.Idempotency()
-	notificationOpts.Routes = []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox", Handler: devprovider.Handler(box, quiet),
-		Summary: "What the development provider delivered", Query: []string{"to"}, Answer: devprovider.MailboxAnswer()}}
-	return api{
-		customers:     rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: cs.Customers(), Views: cs.Customers(), Inbox: cs.Inbox(), Tx: cs}, clk, ids, quiet), customerOpts),
-		profiling:     rest.ProfilingRouter(profiler.New(profiler.Storage{Profiles: ps.Profiles(), Inbox: ps.Inbox(), Tx: ps}, profiling.DefaultRules(), clk, ids, quiet), profilingOpts),
-		notifications: rest.NotificationsRouter(notifier.New(notifier.Storage{Deliveries: ns.Deliveries(), Inbox: ns.Inbox(), Tx: ns}, provider, provider, notification.Templates(), clk, ids, quiet), notificationOpts),
-		customerStore: cs,
-	}
+	return stacktest.NewAPIs(t, opts, nil, nil)
 }
 
 // response is a decoded reply.
@@ -115,9 +96,9 @@ func (r response) str(path ...string) string {
 	return ""
 }
 
-func onboard(t *testing.T, a api, body string) string {
+func onboard(t *testing.T, a stacktest.APIs, body string) string {
 	t.Helper()
-	r := call(t, a.customers, "POST", "/customers/onboard", body)
+	r := call(t, a.Customers, "POST", "/customers/onboard", body)
 	if r.status != http.StatusCreated {
 		t.Fatalf("onboard: %d %s", r.status, r.raw)
 	}
@@ -133,17 +114,17 @@ func TestEveryRouteAnswersUnderBothPrefixes(t *testing.T) {
 		h    http.Handler
 		path string
 	}{
-		{a.customers, "/customers/health"},
-		{a.customers, "/customers"},
-		{a.customers, "/customers/" + id},
-		{a.customers, "/customers/" + id + "/history"},
-		{a.customers, "/customers/" + id + "/notifications"},
-		{a.profiling, "/profiling/health"},
-		{a.profiling, "/profiling/rules"},
-		{a.notifications, "/notifications/health"},
-		{a.notifications, "/notifications"},
-		{a.notifications, "/notifications/templates"},
-		{a.notifications, "/notifications/mailbox"},
+		{a.Customers, "/customers/health"},
+		{a.Customers, "/customers"},
+		{a.Customers, "/customers/" + id},
+		{a.Customers, "/customers/" + id + "/history"},
+		{a.Customers, "/customers/" + id + "/notifications"},
+		{a.Profiling, "/profiling/health"},
+		{a.Profiling, "/profiling/rules"},
+		{a.Notifications, "/notifications/health"},
+		{a.Notifications, "/notifications"},
+		{a.Notifications, "/notifications/templates"},
+		{a.Notifications, "/notifications/mailbox"},
 	}
 	for _, tt := range tests {
 		for _, prefix := range []string{"", "/api/v1"} {
@@ -152,14 +133,14 @@ func TestEveryRouteAnswersUnderBothPrefixes(t *testing.T) {
 			}
 		}
 	}
-	if r := call(t, a.customers, "GET", "/healthz", ""); r.str("service") != "service-customer" || r.str("status") != "ok" {
+	if r := call(t, a.Customers, "GET", "/healthz", ""); r.str("service") != "service-customer" || r.str("status") != "ok" {
 		t.Fatalf("healthz = %s", r.raw)
 	}
 }
 
 func TestOnboardingAnswersTheOriginalBodyPlusTheCustomer(t *testing.T) {
 	a := newAPI(t, rest.Options{})
-	r := call(t, a.customers, "POST", "/api/v1/customers/onboard",
+	r := call(t, a.Customers, "POST", "/api/v1/customers/onboard",
 		`{"email":"john.doe@example.com","firstName":"John","lastName":"Doe","phone":"+1234567890","documentType":"dni","documentNumber":"12345678Z"}`)
 	if r.status != http.StatusCreated || r.str("success") != "true" || r.str("message") != "Customer onboarded successfully" {
 		t.Fatalf("onboard = %d %s", r.status, r.raw)
@@ -187,17 +168,17 @@ func TestLifecycleOverHTTP(t *testing.T) {
 		{"/customers/deactivate", `{"customerId":"` + id + `","reason":"closed by customer"}`, "Customer deactivated successfully", "inactive", "vip"},
 	}
 	for _, s := range steps {
-		r := call(t, a.customers, "POST", s.path, s.body)
+		r := call(t, a.Customers, "POST", s.path, s.body)
 		if r.status != http.StatusOK || r.str("message") != s.message || r.str("customer", "status") != s.status || r.str("customer", "tier") != s.tier {
 			t.Fatalf("POST %s = %d %s", s.path, r.status, r.raw)
 		}
 	}
-	c := call(t, a.customers, "GET", "/customers/"+id, "")
+	c := call(t, a.Customers, "GET", "/customers/"+id, "")
 	if c.str("firstPayment", "amount") != "1500.50" || c.str("firstPayment", "amountMinor") != "150050" ||
 		c.str("deactivationReason") != "closed by customer" || c.str("version") != "6" {
 		t.Fatalf("customer = %s", c.raw)
 	}
-	h := call(t, a.customers, "GET", "/customers/"+id+"/history", "")
+	h := call(t, a.Customers, "GET", "/customers/"+id+"/history", "")
 	if got := len(h.body["history"].([]any)); got != 6 {
 		t.Fatalf("history has %d entries: %s", got, h.raw)
 	}
@@ -209,17 +190,17 @@ func TestListsFilterAndPage(t *testing.T) {
 	for _, e := range []string{"a", "b", "c"} {
 		ids = append(ids, onboard(t, a, `{"name":"N","email":"`+e+`@example.com","phone":"+1234567890"}`))
 	}
-	call(t, a.customers, "POST", "/customers/activate", `{"customerId":"`+ids[1]+`"}`)
-	first := call(t, a.customers, "GET", "/customers?limit=2", "")
+	call(t, a.Customers, "POST", "/customers/activate", `{"customerId":"`+ids[1]+`"}`)
+	first := call(t, a.Customers, "GET", "/customers?limit=2", "")
 	cursor := first.str("nextCursor")
 	if len(first.body["customers"].([]any)) != 2 || cursor == "" {
 		t.Fatalf("first page = %s", first.raw)
 	}
-	second := call(t, a.customers, "GET", "/customers?limit=2&cursor="+cursor, "")
+	second := call(t, a.Customers, "GET", "/customers?limit=2&cursor="+cursor, "")
 	if len(second.body["customers"].([]any)) != 1 || second.str("nextCursor") != "" {
 		t.Fatalf("second page = %s", second.raw)
 	}
-	active := call(t, a.customers, "GET", "/customers?status=active&tier=basic", "")
+	active := call(t, a.Customers, "GET", "/customers?status=active&tier=basic", "")
 	list := active.body["customers"].([]any)
 	if len(list) != 1 || list[0].(map[string]any)["id"] != ids[1] {
 		t.Fatalf("active = %s", active.raw)
@@ -229,7 +210,7 @@ func TestListsFilterAndPage(t *testing.T) {
 func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
 	a := newAPI(t, rest.Options{})
 	id := onboard(t, a, juan)
-	call(t, a.customers, "POST", "/customers/activate", `{"customerId":"`+id+`"}`)
+	call(t, a.Customers, "POST", "/customers/activate", `{"customerId":"`+id+`"}`)
 	big := `{"name":"` + strings.Repeat("x", 70<<10) + `"}`
 	tests := []struct {
 		name        string
@@ -241,48 +222,48 @@ func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
 		code        string // the problem's code, when it has one
 		field       string // a field the problem names, if any
 	}{
-		{name: "malformed JSON", h: a.customers, path: "/customers/onboard", body: `{"name":`, status: 400, code: "request.malformed"},
-		{name: "a syntax error", h: a.customers, path: "/customers/onboard", body: `{"name" "x"}`, status: 400, code: "request.malformed"},
-		{name: "an unknown field", h: a.customers, path: "/customers/onboard", body: `{"name":"A","email":"a@example.com","phone":"+1234567890","admin":true}`, status: 400, code: "request.malformed", field: "admin"},
-		{name: "a wrong type", h: a.customers, path: "/customers/onboard", body: `{"name":"A","email":5,"phone":"+1234567890"}`, status: 400, code: "request.malformed", field: "email"},
-		{name: "an array instead of an object", h: a.customers, path: "/customers/onboard", body: `[1,2]`, status: 400, code: "request.malformed"},
-		{name: "two JSON values", h: a.customers, path: "/customers/activate", body: `{"customerId":"x"}{"customerId":"y"}`, status: 400, code: "request.malformed"},
-		{name: "an empty body", h: a.customers, path: "/customers/onboard", status: 400, code: "request.body_required"},
-		{name: "a body that is not JSON", h: a.customers, path: "/customers/onboard", body: juan, contentType: "text/plain", status: 415, code: "request.content_type"},
-		{name: "an oversized body", h: a.customers, path: "/customers/onboard", body: big, status: 413, code: "request.too_large"},
-		{name: "an invalid email", h: a.customers, path: "/customers/onboard", body: `{"name":"A","email":"nope","phone":"+1234567890"}`, status: 422, code: "validation", field: "email"},
-		{name: "a duplicate email", h: a.customers, path: "/customers/onboard", body: juan, status: 409, code: "customer.email_taken"},
-		{name: "a missing customer id", h: a.customers, path: "/customers/activate", body: `{}`, status: 422, code: "validation", field: "customerId"},
-		{name: "an unknown customer", h: a.customers, path: "/customers/activate", body: `{"customerId":"1234567890"}`, status: 404, code: "customer.not_found"},
-		{name: "an impossible transition", h: a.customers, path: "/customers/activate", body: `{"customerId":"` + id + `"}`, status: 409, code: "customer.already_active"},
-		{name: "a payment with too many decimals", h: a.customers, path: "/customers/first-payment", body: `{"customerId":"` + id + `","amount":10.005,"currency":"EUR"}`, status: 422, code: "validation", field: "amount"},
-		{name: "a payment in exponent form", h: a.customers, path: "/customers/first-payment", body: `{"customerId":"` + id + `","amount":1e3,"currency":"EUR"}`, status: 422, code: "validation", field: "amount"},
-		{name: "a payment amount of the wrong type", h: a.customers, path: "/customers/first-payment", body: `{"customerId":"` + id + `","amount":true,"currency":"EUR"}`, status: 400, code: "request.malformed", field: "amount"},
-		{name: "a promotion whose body contradicts its path", h: a.customers, path: "/customers/promote/" + id, body: `{"customerId":"other"}`, status: 400, code: "request.id_mismatch", field: "customerId"},
-		{name: "a promotion to an unknown tier", h: a.customers, path: "/customers/promote/" + id, body: `{"newTier":"gold"}`, status: 422, code: "validation", field: "newTier"},
-		{name: "a non-numeric page size", h: a.customers, method: "GET", path: "/customers?limit=ten", status: 400, code: "request.malformed", field: "limit"},
-		{name: "a page size over 100", h: a.customers, method: "GET", path: "/customers?limit=1000", status: 422, code: "validation", field: "limit"},
-		{name: "an unknown status filter", h: a.customers, method: "GET", path: "/customers?status=zombie", status: 422, code: "validation", field: "status"},
-		{name: "a forged cursor", h: a.customers, method: "GET", path: "/customers?cursor=abc", status: 422, code: "validation", field: "cursor"},
-		{name: "an unknown route", h: a.customers, method: "GET", path: "/customers/x/y/z", status: 404, code: "route.not_found"},
-		{name: "a wrong method", h: a.customers, method: "DELETE", path: "/customers", status: 405, code: "route.method_not_allowed"},
-		{name: "an out-of-range credit score", h: a.profiling, path: "/profiling/promote", body: `{"customerId":"c","creditScore":900}`, status: 422, code: "validation", field: "creditScore"},
-		{name: "an age given as text", h: a.profiling, path: "/profiling/promote", body: `{"customerId":"c","age":"28"}`, status: 400, code: "request.malformed", field: "age"},
-		{name: "a manual tier for a minor", h: a.profiling, path: "/profiling/promote", body: `{"customerId":"c","age":16,"newTier":"premium"}`, status: 409, code: "profile.not_eligible"},
-		{name: "an unknown profile", h: a.profiling, method: "GET", path: "/profiling/nobody", status: 404, code: "profile.not_found"},
-		{name: "template data that is an object", h: a.notifications, path: "/notifications/email", body: `{"to":"a@example.com","template":"welcome","data":{"customerName":{"first":"A"}}}`, status: 400, code: "request.malformed", field: "data.customerName"},
-		{name: "two recipients", h: a.notifications, path: "/notifications/email", body: `{"to":"a@example.com","email":"b@example.com","template":"welcome"}`, status: 400, code: "request.ambiguous", field: "email"},
-		{name: "a bad address given as email", h: a.notifications, path: "/notifications/email", body: `{"email":"nope","template":"welcome","data":{"customerName":"A"}}`, status: 422, code: "validation", field: "email"},
-		{name: "missing template data", h: a.notifications, path: "/notifications/email", body: `{"to":"a@example.com","template":"welcome"}`, status: 422, code: "validation", field: "data.customerName"},
-		{name: "an SMS without text", h: a.notifications, path: "/notifications/sms", body: `{"to":"+1234567890"}`, status: 422, code: "validation", field: "message"},
-		{name: "an SMS to a bad number given as phone", h: a.notifications, path: "/notifications/sms", body: `{"phone":"12","message":"x"}`, status: 422, code: "validation", field: "phone"},
-		{name: "an email the provider refuses", h: a.notifications, path: "/notifications/email", body: `{"to":"a@bounce.example","subject":"s","body":"b"}`, status: 422, code: "notification.refused"},
-		{name: "an unknown notification", h: a.notifications, method: "GET", path: "/notifications/nope", status: 404},
-		{name: "an unknown channel filter", h: a.notifications, method: "GET", path: "/notifications?channel=fax", status: 422, code: "validation", field: "channel"},
+		{name: "malformed JSON", h: a.Customers, path: "/customers/onboard", body: `{"name":`, status: 400, code: "request.malformed"},
+		{name: "a syntax error", h: a.Customers, path: "/customers/onboard", body: `{"name" "x"}`, status: 400, code: "request.malformed"},
+		{name: "an unknown field", h: a.Customers, path: "/customers/onboard", body: `{"name":"A","email":"a@example.com","phone":"+1234567890","admin":true}`, status: 400, code: "request.malformed", field: "admin"},
+		{name: "a wrong type", h: a.Customers, path: "/customers/onboard", body: `{"name":"A","email":5,"phone":"+1234567890"}`, status: 400, code: "request.malformed", field: "email"},
+		{name: "an array instead of an object", h: a.Customers, path: "/customers/onboard", body: `[1,2]`, status: 400, code: "request.malformed"},
+		{name: "two JSON values", h: a.Customers, path: "/customers/activate", body: `{"customerId":"x"}{"customerId":"y"}`, status: 400, code: "request.malformed"},
+		{name: "an empty body", h: a.Customers, path: "/customers/onboard", status: 400, code: "request.body_required"},
+		{name: "a body that is not JSON", h: a.Customers, path: "/customers/onboard", body: juan, contentType: "text/plain", status: 415, code: "request.content_type"},
+		{name: "an oversized body", h: a.Customers, path: "/customers/onboard", body: big, status: 413, code: "request.too_large"},
+		{name: "an invalid email", h: a.Customers, path: "/customers/onboard", body: `{"name":"A","email":"nope","phone":"+1234567890"}`, status: 422, code: "validation", field: "email"},
+		{name: "a duplicate email", h: a.Customers, path: "/customers/onboard", body: juan, status: 409, code: "customer.email_taken"},
+		{name: "a missing customer id", h: a.Customers, path: "/customers/activate", body: `{}`, status: 422, code: "validation", field: "customerId"},
+		{name: "an unknown customer", h: a.Customers, path: "/customers/activate", body: `{"customerId":"1234567890"}`, status: 404, code: "customer.not_found"},
+		{name: "an impossible transition", h: a.Customers, path: "/customers/activate", body: `{"customerId":"` + id + `"}`, status: 409, code: "customer.already_active"},
+		{name: "a payment with too many decimals", h: a.Customers, path: "/customers/first-payment", body: `{"customerId":"` + id + `","amount":10.005,"currency":"EUR"}`, status: 422, code: "validation", field: "amount"},
+		{name: "a payment in exponent form", h: a.Customers, path: "/customers/first-payment", body: `{"customerId":"` + id + `","amount":1e3,"currency":"EUR"}`, status: 422, code: "validation", field: "amount"},
+		{name: "a payment amount of the wrong type", h: a.Customers, path: "/customers/first-payment", body: `{"customerId":"` + id + `","amount":true,"currency":"EUR"}`, status: 400, code: "request.malformed", field: "amount"},
+		{name: "a promotion whose body contradicts its path", h: a.Customers, path: "/customers/promote/" + id, body: `{"customerId":"other"}`, status: 400, code: "request.id_mismatch", field: "customerId"},
+		{name: "a promotion to an unknown tier", h: a.Customers, path: "/customers/promote/" + id, body: `{"newTier":"gold"}`, status: 422, code: "validation", field: "newTier"},
+		{name: "a non-numeric page size", h: a.Customers, method: "GET", path: "/customers?limit=ten", status: 400, code: "request.malformed", field: "limit"},
+		{name: "a page size over 100", h: a.Customers, method: "GET", path: "/customers?limit=1000", status: 422, code: "validation", field: "limit"},
+		{name: "an unknown status filter", h: a.Customers, method: "GET", path: "/customers?status=zombie", status: 422, code: "validation", field: "status"},
+		{name: "a forged cursor", h: a.Customers, method: "GET", path: "/customers?cursor=abc", status: 422, code: "validation", field: "cursor"},
+		{name: "an unknown route", h: a.Customers, method: "GET", path: "/customers/x/y/z", status: 404, code: "route.not_found"},
+		{name: "a wrong method", h: a.Customers, method: "DELETE", path: "/customers", status: 405, code: "route.method_not_allowed"},
+		{name: "an out-of-range credit score", h: a.Profiling, path: "/profiling/promote", body: `{"customerId":"c","creditScore":900}`, status: 422, code: "validation", field: "creditScore"},
+		{name: "an age given as text", h: a.Profiling, path: "/profiling/promote", body: `{"customerId":"c","age":"28"}`, status: 400, code: "request.malformed", field: "age"},
+		{name: "a manual tier for a minor", h: a.Profiling, path: "/profiling/promote", body: `{"customerId":"c","age":16,"newTier":"premium"}`, status: 409, code: "profile.not_eligible"},
+		{name: "an unknown profile", h: a.Profiling, method: "GET", path: "/profiling/nobody", status: 404, code: "profile.not_found"},
+		{name: "template data that is an object", h: a.Notifications, path: "/notifications/email", body: `{"to":"a@example.com","template":"welcome","data":{"customerName":{"first":"A"}}}`, status: 400, code: "request.malformed", field: "data.customerName"},
+		{name: "two recipients", h: a.Notifications, path: "/notifications/email", body: `{"to":"a@example.com","email":"b@example.com","template":"welcome"}`, status: 400, code: "request.ambiguous", field: "email"},
+		{name: "a bad address given as email", h: a.Notifications, path: "/notifications/email", body: `{"email":"nope","template":"welcome","data":{"customerName":"A"}}`, status: 422, code: "validation", field: "email"},
+		{name: "missing template data", h: a.Notifications, path: "/notifications/email", body: `{"to":"a@example.com","template":"welcome"}`, status: 422, code: "validation", field: "data.customerName"},
+		{name: "an SMS without text", h: a.Notifications, path: "/notifications/sms", body: `{"to":"+1234567890"}`, status: 422, code: "validation", field: "message"},
+		{name: "an SMS to a bad number given as phone", h: a.Notifications, path: "/notifications/sms", body: `{"phone":"12","message":"x"}`, status: 422, code: "validation", field: "phone"},
+		{name: "an email the provider refuses", h: a.Notifications, path: "/notifications/email", body: `{"to":"a@bounce.example","subject":"s","body":"b"}`, status: 422, code: "notification.refused"},
+		{name: "an unknown notification", h: a.Notifications, method: "GET", path: "/notifications/nope", status: 404},
+		{name: "an unknown channel filter", h: a.Notifications, method: "GET", path: "/notifications?channel=fax", status: 422, code: "validation", field: "channel"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := call(t, a.customers, "GET", "/customers/"+id, "").raw
+			before := call(t, a.Customers, "GET", "/customers/"+id, "").raw
 			method, ct := cmp.Or(tt.method, "POST"), cmp.Or(tt.contentType, "application/json")
 			req := httptest.NewRequest(method, tt.path, strings.NewReader(tt.body))
 			req.Header.Set("Content-Type", ct)
@@ -305,12 +286,12 @@ func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
 			if p.Title == "" || p.Detail == "" || p.Instance != path || p.RequestID == "" || p.TraceID == "" {
 				t.Fatalf("incomplete problem: %s", rec.Body)
 			}
-			if after := call(t, a.customers, "GET", "/customers/"+id, "").raw; after != before {
+			if after := call(t, a.Customers, "GET", "/customers/"+id, "").raw; after != before {
 				t.Fatalf("a refused request changed the customer:\n%s\n%s", before, after)
 			}
 		})
 	}
-	list := call(t, a.customers, "GET", "/customers", "")
+	list := call(t, a.Customers, "GET", "/customers", "")
 	if n := len(list.body["customers"].([]any)); n != 1 {
 		t.Fatalf("refused onboardings stored customers: %d", n)
 	}
@@ -318,31 +299,31 @@ func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
 
 func TestProfilingOverHTTP(t *testing.T) {
 	a := newAPI(t, rest.Options{})
-	r := call(t, a.profiling, "POST", "/profiling/promote",
+	r := call(t, a.Profiling, "POST", "/profiling/promote",
 		`{"customerId":"customer_1234567890","age":28,"income":75000,"creditScore":720,"isFirstPayment":true}`)
 	if r.status != 200 || r.str("success") != "true" || r.str("promoted") != "true" || r.str("profile", "evaluation", "score") != "75" ||
 		r.str("profile", "evaluation", "recommendedTier") != "premium" || r.str("profile", "facts", "income") != "75000.00" {
 		t.Fatalf("promote = %d %s", r.status, r.raw)
 	}
-	g := call(t, a.profiling, "GET", "/profiling/customer_1234567890", "")
+	g := call(t, a.Profiling, "GET", "/profiling/customer_1234567890", "")
 	if g.str("version") != "1" || g.str("evaluation", "segment") != "preferred" {
 		t.Fatalf("profile = %s", g.raw)
 	}
-	d := call(t, a.profiling, "POST", "/profiling/evaluate", `{"customerId":"customer_1234567890","creditScore":850}`)
+	d := call(t, a.Profiling, "POST", "/profiling/evaluate", `{"customerId":"customer_1234567890","creditScore":850}`)
 	if d.str("dryRun") != "true" || d.str("evaluation", "score") != "90" {
 		t.Fatalf("dry run = %s", d.raw)
 	}
-	if again := call(t, a.profiling, "GET", "/profiling/customer_1234567890", ""); again.str("version") != "1" {
+	if again := call(t, a.Profiling, "GET", "/profiling/customer_1234567890", ""); again.str("version") != "1" {
 		t.Fatalf("a dry run changed the profile: %s", again.raw)
 	}
-	if empty := call(t, a.profiling, "POST", "/profiling/evaluate", ""); empty.status != 200 || empty.str("evaluation", "eligible") != "false" {
+	if empty := call(t, a.Profiling, "POST", "/profiling/evaluate", ""); empty.status != 200 || empty.str("evaluation", "eligible") != "false" {
 		t.Fatalf("an empty dry run = %s", empty.raw)
 	}
-	rules := call(t, a.profiling, "GET", "/profiling/rules", "")
+	rules := call(t, a.Profiling, "GET", "/profiling/rules", "")
 	if rules.str("minAge") != "18" || rules.str("firstPaymentBonus", "discountPercent") != "60" {
 		t.Fatalf("rules = %s", rules.raw)
 	}
-	manual := call(t, a.profiling, "POST", "/profiling/promote", `{"customerId":"c9","age":40,"newTier":"premium","reason":"High value customer"}`)
+	manual := call(t, a.Profiling, "POST", "/profiling/promote", `{"customerId":"c9","age":40,"newTier":"premium","reason":"High value customer"}`)
 	if manual.status != 200 || manual.str("promoted") != "true" || manual.str("profile", "evaluation", "recommendedTier") != "premium" {
 		t.Fatalf("manual = %s", manual.raw)
 	}
@@ -350,30 +331,30 @@ func TestProfilingOverHTTP(t *testing.T) {
 
 func TestSendingOverHTTP(t *testing.T) {
 	a := newAPI(t, rest.Options{})
-	first := call(t, a.notifications, "POST", "/notifications/email",
+	first := call(t, a.Notifications, "POST", "/notifications/email",
 		`{"to":"cliente@example.com","subject":"Bienvenido","template":"welcome","data":{"customerName":"Juan Pérez"}}`)
 	if first.status != 201 || first.str("success") != "true" || first.str("notification", "subject") != "Bienvenido" ||
 		!strings.Contains(first.str("notification", "body"), "Juan Pérez") {
 		t.Fatalf("email = %d %s", first.status, first.raw)
 	}
-	second := call(t, a.notifications, "POST", "/notifications/email",
+	second := call(t, a.Notifications, "POST", "/notifications/email",
 		`{"customerId":"customer_1234567890","email":"john.doe@example.com","template":"welcome","data":{"customerName":"John Doe"}}`)
 	if second.status != 201 || second.str("customerId") != "customer_1234567890" {
 		t.Fatalf("email by customer = %d %s", second.status, second.raw)
 	}
-	sms := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+1234567890","message":"Tu código de verificación: {{code}}","data":{"code":123456}}`)
+	sms := call(t, a.Notifications, "POST", "/notifications/sms", `{"to":"+1234567890","message":"Tu código de verificación: {{code}}","data":{"code":123456}}`)
 	if sms.status != 201 || sms.str("notification", "body") != "Tu código de verificación: 123456" {
 		t.Fatalf("sms = %d %s", sms.status, sms.raw)
 	}
-	byID := call(t, a.notifications, "GET", "/notifications/"+sms.str("notificationId"), "")
+	byID := call(t, a.Notifications, "GET", "/notifications/"+sms.str("notificationId"), "")
 	if byID.str("channel") != "sms" {
 		t.Fatalf("get = %s", byID.raw)
 	}
-	list := call(t, a.notifications, "GET", "/notifications?customerId=customer_1234567890", "")
+	list := call(t, a.Notifications, "GET", "/notifications?customerId=customer_1234567890", "")
 	if n := len(list.body["notifications"].([]any)); n != 1 {
 		t.Fatalf("list has %d", n)
 	}
-	tpl := call(t, a.notifications, "GET", "/notifications/templates", "")
+	tpl := call(t, a.Notifications, "GET", "/notifications/templates", "")
 	if n := len(tpl.body["templates"].([]any)); n != 5 {
 		t.Fatalf("templates = %d", n)
 	}
@@ -382,17 +363,17 @@ func TestSendingOverHTTP(t *testing.T) {
 func TestARetriedSendWithTheSameIdempotencyKeyIsNotSentTwice(t *testing.T) {
 	a := newAPI(t, rest.Options{})
 	body := `{"to":"+1234567890","message":"hola"}`
-	first := call(t, a.notifications, "POST", "/notifications/sms", body, "Idempotency-Key", "order-42")
-	again := call(t, a.notifications, "POST", "/notifications/sms", body, "Idempotency-Key", "order-42")
+	first := call(t, a.Notifications, "POST", "/notifications/sms", body, "Idempotency-Key", "order-42")
+	again := call(t, a.Notifications, "POST", "/notifications/sms", body, "Idempotency-Key", "order-42")
 	if first.status != 201 || again.status != 201 || again.header.Get("Idempotent-Replayed") != "true" || again.raw != first.raw ||
 		again.str("notificationId") != first.str("notificationId") {
 		t.Fatalf("first %d %s / again %d %s", first.status, first.raw, again.status, again.raw)
 	}
-	list := call(t, a.notifications, "GET", "/notifications", "")
+	list := call(t, a.Notifications, "GET", "/notifications", "")
 	if n := len(list.body["notifications"].([]any)); n != 1 {
 		t.Fatalf("%d deliveries recorded", n)
 	}
-	long := call(t, a.notifications, "POST", "/notifications/sms", body, "Idempotency-Key", strings.Repeat("k", 201))
+	long := call(t, a.Notifications, "POST", "/notifications/sms", body, "Idempotency-Key", strings.Repeat("k", 201))
 	if long.status != 400 {
 		t.Fatalf("an absurd key = %d", long.status)
 	}
@@ -401,20 +382,20 @@ func TestARetriedSendWithTheSameIdempotencyKeyIsNotSentTwice(t *testing.T) {
 func TestAnIdempotencyKeyBelongsToItsCallerAndItsRequest(t *testing.T) {
 	a := newAPI(t, rest.Options{APIKeys: []string{"alice-key", "bob-key"}})
 	alice, bob := []string{"X-API-Key", "alice-key", "Idempotency-Key", "k-1"}, []string{"X-API-Key", "bob-key", "Idempotency-Key", "k-1"}
-	first := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, alice...)
+	first := call(t, a.Notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, alice...)
 	if first.status != 201 {
 		t.Fatalf("first = %d %s", first.status, first.raw)
 	}
-	theirs := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600999888","message":"hi"}`, bob...)
+	theirs := call(t, a.Notifications, "POST", "/notifications/sms", `{"to":"+34600999888","message":"hi"}`, bob...)
 	if theirs.status != 201 || theirs.header.Get("Idempotent-Replayed") != "" || strings.Contains(theirs.raw, "4711") {
 		t.Fatalf("another caller's request with the same key = %d %s", theirs.status, theirs.raw)
 	}
-	reused := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600999888","message":"hi"}`, alice...)
+	reused := call(t, a.Notifications, "POST", "/notifications/sms", `{"to":"+34600999888","message":"hi"}`, alice...)
 	if reused.status != 422 || reused.str("code") != "idempotency.key_reused" || strings.Contains(reused.raw, "4711") ||
 		strings.Contains(reused.raw, "600111222") {
 		t.Fatalf("the same key with another body = %d %s", reused.status, reused.raw)
 	}
-	if again := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, alice...); again.status != 201 ||
+	if again := call(t, a.Notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"code 4711"}`, alice...); again.status != 201 ||
 		again.str("notificationId") != first.str("notificationId") {
 		t.Fatalf("the same request again = %d %s", again.status, again.raw)
 	}
@@ -425,27 +406,27 @@ func TestEachClientIsHeldToItsRate(t *testing.T) {
 	limited := rest.RateLimit{PerSecond: 1, Burst: 2}
 	keyed := newAPI(t, rest.Options{APIKeys: []string{"alice-key", "bob-key"}, RateLimit: limited, Clock: stoppedClock{}})
 	for i, want := range []int{200, 200, 429} {
-		if r := call(t, keyed.customers, "GET", "/customers", "", "X-API-Key", "alice-key"); r.status != want {
+		if r := call(t, keyed.Customers, "GET", "/customers", "", "X-API-Key", "alice-key"); r.status != want {
 			t.Fatalf("alice's request %d = %d, want %d", i+1, r.status, want)
 		} else if want == 429 && (r.header.Get("Retry-After") != "1" || r.str("code") != "rate.limited") {
 			t.Fatalf("a refusal must say when to retry: %v %s", r.header, r.raw)
 		}
 	}
-	if r := call(t, keyed.customers, "GET", "/customers", "", "X-API-Key", "bob-key"); r.status != 200 {
+	if r := call(t, keyed.Customers, "GET", "/customers", "", "X-API-Key", "bob-key"); r.status != 200 {
 		t.Fatalf("bob pays for alice: %d", r.status)
 	}
 	for i, want := range []int{401, 401, 429} {
-		if r := call(t, keyed.customers, "GET", "/customers", "", "X-API-Key", "guess-"+strconv.Itoa(i)); r.status != want {
+		if r := call(t, keyed.Customers, "GET", "/customers", "", "X-API-Key", "guess-"+strconv.Itoa(i)); r.status != want {
 			t.Fatalf("guess %d = %d, want %d: guessing keys must be limited by address", i+1, r.status, want)
 		}
 	}
 	// Every path counts: the open ones too, on the address's account.
 	for _, path := range []string{"/customers/health", "/healthz", "/customers/docs"} {
-		if r := call(t, keyed.customers, "GET", path, ""); r.status != 429 {
+		if r := call(t, keyed.Customers, "GET", path, ""); r.status != 429 {
 			t.Fatalf("GET %s from an address over its rate = %d, want 429", path, r.status)
 		}
 	}
-	if r := call(t, keyed.customers, "POST", "/customers/health", "", "Idempotency-Key", "k-1"); r.status != 429 {
+	if r := call(t, keyed.Customers, "POST", "/customers/health", "", "Idempotency-Key", "k-1"); r.status != 429 {
 		t.Fatalf("POST to an open path from an address over its rate = %d, want 429", r.status)
 	}
 
@@ -456,7 +437,7 @@ func TestEachClientIsHeldToItsRate(t *testing.T) {
 			req := httptest.NewRequest("GET", "/customers", nil)
 			req.RemoteAddr = remote
 			rec := httptest.NewRecorder()
-			open.customers.ServeHTTP(rec, req)
+			open.Customers.ServeHTTP(rec, req)
 			got = append(got, rec.Code)
 		}
 		return got
@@ -472,7 +453,7 @@ func TestEachClientIsHeldToItsRate(t *testing.T) {
 func TestRequestIDsAndTracesAreEchoed(t *testing.T) {
 	a := newAPI(t, rest.Options{})
 	tp := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-	r := call(t, a.customers, "GET", "/customers/health", "", "X-Request-ID", "req-123", "traceparent", tp)
+	r := call(t, a.Customers, "GET", "/customers/health", "", "X-Request-ID", "req-123", "traceparent", tp)
 	if r.header.Get("X-Request-ID") != "req-123" {
 		t.Fatalf("request id = %q", r.header.Get("X-Request-ID"))
 	}
@@ -480,7 +461,7 @@ func TestRequestIDsAndTracesAreEchoed(t *testing.T) {
 	if !strings.HasPrefix(got, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || got == tp {
 		t.Fatalf("traceparent = %q: want the caller's trace with a new span", got)
 	}
-	odd := call(t, a.customers, "GET", "/customers/health", "", "X-Request-ID", "no spaces allowed!", "traceparent", "garbage")
+	odd := call(t, a.Customers, "GET", "/customers/health", "", "X-Request-ID", "no spaces allowed!", "traceparent", "garbage")
 	if id := odd.header.Get("X-Request-ID"); id == "" || strings.Contains(id, " ") || odd.header.Get("traceparent") == "" {
 		t.Fatalf("a bad request id or trace must be replaced: %v", odd.header)
 	}
@@ -488,25 +469,25 @@ func TestRequestIDsAndTracesAreEchoed(t *testing.T) {
 
 func TestSecurityHeadersAndCORS(t *testing.T) {
 	a := newAPI(t, rest.Options{})
-	r := call(t, a.customers, "GET", "/customers", "", "Origin", "https://backoffice.example")
+	r := call(t, a.Customers, "GET", "/customers", "", "Origin", "https://backoffice.example")
 	for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"} {
 		if r.header.Get(k) != v {
 			t.Errorf("%s = %q, want %q", k, r.header.Get(k), v)
 		}
 	}
-	pre := call(t, a.customers, "OPTIONS", "/customers/onboard", "", "Origin", "https://x.example", "Access-Control-Request-Method", "POST")
+	pre := call(t, a.Customers, "OPTIONS", "/customers/onboard", "", "Origin", "https://x.example", "Access-Control-Request-Method", "POST")
 	if pre.status != 204 || !strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "Idempotency-Key") {
 		t.Fatalf("preflight = %d %v", pre.status, pre.header)
 	}
 	narrow := newAPI(t, rest.Options{CORSOrigins: []string{"https://ok.example"}})
-	if r := call(t, narrow.customers, "GET", "/customers", "", "Origin", "https://ok.example"); r.header.Get("Access-Control-Allow-Origin") != "https://ok.example" {
+	if r := call(t, narrow.Customers, "GET", "/customers", "", "Origin", "https://ok.example"); r.header.Get("Access-Control-Allow-Origin") != "https://ok.example" {
 		t.Fatalf("allowed origin = %v", r.header)
 	}
-	if r := call(t, narrow.customers, "GET", "/customers", "", "Origin", "https://evil.example"); r.header.Get("Access-Control-Allow-Origin") != "" {
+	if r := call(t, narrow.Customers, "GET", "/customers", "", "Origin", "https://evil.example"); r.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("a foreign origin was allowed: %v", r.header)
 	}
 	none := newAPI(t, rest.Options{CORSOrigins: []string{}}) // the default
-	if r := call(t, none.customers, "OPTIONS", "/customers/onboard", "", "Origin", "https://x.example", "Access-Control-Request-Method", "POST"); r.header.Get("Access-Control-Allow-Origin") != "" || r.status == 204 {
+	if r := call(t, none.Customers, "OPTIONS", "/customers/onboard", "", "Origin", "https://x.example", "Access-Control-Request-Method", "POST"); r.header.Get("Access-Control-Allow-Origin") != "" || r.status == 204 {
 		t.Fatalf("with no origins configured, a preflight was allowed: %d %v", r.status, r.header)
 	}
 }
@@ -532,7 +513,7 @@ func TestAPIKeysAreRequiredWhenConfigured(t *testing.T) {
 		{"another service's health", "/notifications/health", nil, 401},
 	}
 	for _, tt := range tests {
-		r := call(t, a.customers, "GET", tt.path, "", tt.headers...)
+		r := call(t, a.Customers, "GET", tt.path, "", tt.headers...)
 		if r.status != tt.status {
 			t.Errorf("%s: %d, want %d", tt.name, r.status, tt.status)
 		}
@@ -559,7 +540,7 @@ func TestReadinessFailsOnlyOnRequiredDependencies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := newAPI(t, rest.Options{Checks: tt.checks})
-			r := call(t, a.customers, "GET", "/readyz", "")
+			r := call(t, a.Customers, "GET", "/readyz", "")
 			if r.status != tt.status || r.str("status") != tt.state {
 				t.Fatalf("readyz = %d %s", r.status, r.raw)
 			}
@@ -589,22 +570,22 @@ func TestEachRouteNeedsItsScope(t *testing.T) {
 		key    string
 		status int
 	}{
-		{"a reader lists customers", a.customers, "GET", "/customers", "", "reader-secret", 200},
-		{"a reader may not onboard", a.customers, "POST", "/api/v1/customers/onboard", juan, "reader-secret", 403},
-		{"a writer onboards", a.customers, "POST", "/customers/onboard", juan, "writer-secret", 201},
-		{"a writer may not list", a.customers, "GET", "/api/v1/customers", "", "writer-secret", 403},
-		{"a writer sends an SMS", a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"hola"}`, "writer-secret", 201},
-		{"a writer may not read the notifications", a.notifications, "GET", "/notifications", "", "writer-secret", 403},
-		{"a sender may not write into a customer's history", a.notifications, "POST", "/notifications/sms",
+		{"a reader lists customers", a.Customers, "GET", "/customers", "", "reader-secret", 200},
+		{"a reader may not onboard", a.Customers, "POST", "/api/v1/customers/onboard", juan, "reader-secret", 403},
+		{"a writer onboards", a.Customers, "POST", "/customers/onboard", juan, "writer-secret", 201},
+		{"a writer may not list", a.Customers, "GET", "/api/v1/customers", "", "writer-secret", 403},
+		{"a writer sends an SMS", a.Notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"hola"}`, "writer-secret", 201},
+		{"a writer may not read the notifications", a.Notifications, "GET", "/notifications", "", "writer-secret", 403},
+		{"a sender may not write into a customer's history", a.Notifications, "POST", "/notifications/sms",
 			`{"customerId":"c-1","phone":"+34600111222","message":"hola"}`, "sender-secret", 403},
-		{"a customer writer may", a.notifications, "POST", "/notifications/sms",
+		{"a customer writer may", a.Notifications, "POST", "/notifications/sms",
 			`{"customerId":"c-1","phone":"+34600111222","message":"hola"}`, "writer-secret", 201},
-		{"a reader may not promote through profiling", a.profiling, "POST", "/profiling/promote", `{"customerId":"x","newTier":"vip"}`, "reader-secret", 403},
-		{"the mailbox is for admins", a.notifications, "GET", "/notifications/mailbox", "", "writer-secret", 403},
-		{"an admin reads the mailbox", a.notifications, "GET", "/notifications/mailbox", "", "root-secret", 200},
-		{"metrics need a key", a.customers, "GET", "/metrics", "", "", 401},
-		{"metrics need their scope", a.customers, "GET", "/metrics", "", "reader-secret", 403},
-		{"a scraper reads metrics", a.customers, "GET", "/metrics", "", "scraper-secret", 200},
+		{"a reader may not promote through profiling", a.Profiling, "POST", "/profiling/promote", `{"customerId":"x","newTier":"vip"}`, "reader-secret", 403},
+		{"the mailbox is for admins", a.Notifications, "GET", "/notifications/mailbox", "", "writer-secret", 403},
+		{"an admin reads the mailbox", a.Notifications, "GET", "/notifications/mailbox", "", "root-secret", 200},
+		{"metrics need a key", a.Customers, "GET", "/metrics", "", "", 401},
+		{"metrics need their scope", a.Customers, "GET", "/metrics", "", "reader-secret", 403},
+		{"a scraper reads metrics", a.Customers, "GET", "/metrics", "", "scraper-secret", 200},
 	}
 	for _, tt := range tests {
 		var headers []string
@@ -625,24 +606,24 @@ func TestPersonalDataIsMaskedWithoutThePIIScope(t *testing.T) {
 	a := newAPI(t, rest.Options{APIKeys: []string{"clerk:clerk-secret:customers:read+customers:write+notifications:send+notifications:read",
 		"officer:officer-secret:customers:read+pii:read"}})
 	clerk, officer := []string{"X-API-Key", "clerk-secret"}, []string{"X-API-Key", "officer-secret"}
-	made := call(t, a.customers, "POST", "/customers/onboard",
+	made := call(t, a.Customers, "POST", "/customers/onboard",
 		`{"name":"Ana","email":"ana.lopez@example.com","phone":"+34600111222","birthDate":"1990-04-01"}`, clerk...)
 	id := made.str("customerId")
 	if made.status != 201 || strings.Contains(made.raw, "ana.lopez@") || strings.Contains(made.raw, "600111222") {
 		t.Fatalf("the onboarding answer to the clerk = %d %s", made.status, made.raw)
 	}
 	for _, path := range []string{"/customers/" + id, "/customers"} {
-		masked := call(t, a.customers, "GET", path, "", clerk...)
+		masked := call(t, a.Customers, "GET", path, "", clerk...)
 		if masked.status != 200 || strings.Contains(masked.raw, "ana.lopez@") || strings.Contains(masked.raw, "600111222") ||
 			strings.Contains(masked.raw, "1990-04-01") || !strings.Contains(masked.raw, "a***@example.com") {
 			t.Errorf("GET %s for the clerk = %d %s", path, masked.status, masked.raw)
 		}
-		clear := call(t, a.customers, "GET", path, "", officer...)
+		clear := call(t, a.Customers, "GET", path, "", officer...)
 		if !strings.Contains(clear.raw, "ana.lopez@example.com") || !strings.Contains(clear.raw, "1990-04-01") {
 			t.Errorf("GET %s for the officer = %d %s", path, clear.status, clear.raw)
 		}
 	}
-	sent := call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"hola"}`, clerk...)
+	sent := call(t, a.Notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"hola"}`, clerk...)
 	if sent.status != 201 || strings.Contains(sent.raw, "600111222") {
 		t.Errorf("a send's answer to the clerk = %d %s", sent.status, sent.raw)
 	}
@@ -651,7 +632,7 @@ func TestPersonalDataIsMaskedWithoutThePIIScope(t *testing.T) {
 func TestTheAccessLogNamesTheKeyNotItsSecret(t *testing.T) {
 	var logs bytes.Buffer
 	a := newAPI(t, rest.Options{Log: slog.New(slog.NewJSONHandler(&logs, nil)), APIKeys: []string{"backoffice:bo-secret-123"}})
-	if r := call(t, a.customers, "GET", "/customers", "", "X-API-Key", "bo-secret-123"); r.status != 200 {
+	if r := call(t, a.Customers, "GET", "/customers", "", "X-API-Key", "bo-secret-123"); r.status != 200 {
 		t.Fatalf("list = %d", r.status)
 	}
 	if !strings.Contains(logs.String(), `"key":"backoffice"`) || strings.Contains(logs.String(), "bo-secret-123") {
@@ -662,16 +643,16 @@ func TestTheAccessLogNamesTheKeyNotItsSecret(t *testing.T) {
 func TestReadinessTellsWhyOnlyToAKeyHolder(t *testing.T) {
 	down := func(context.Context) error { return errors.New("dial tcp 10.0.0.7:9092: connection refused") }
 	a := newAPI(t, rest.Options{APIKeys: []string{"s3cret"}, Checks: []rest.Check{{Name: "kafka", Probe: down}}})
-	anon := call(t, a.customers, "GET", "/readyz", "")
+	anon := call(t, a.Customers, "GET", "/readyz", "")
 	if anon.status != 200 || anon.str("status") != "degraded" || anon.str("checks", "kafka") != "failing" {
 		t.Fatalf("without a key: %d %s", anon.status, anon.raw)
 	}
-	keyed := call(t, a.customers, "GET", "/readyz", "", "X-API-Key", "s3cret")
+	keyed := call(t, a.Customers, "GET", "/readyz", "", "X-API-Key", "s3cret")
 	if !strings.Contains(keyed.str("checks", "kafka"), "connection refused") {
 		t.Fatalf("with a key: %s", keyed.raw)
 	}
 	a = newAPI(t, rest.Options{APIKeys: []string{"reader:r-secret:customers:read"}, Checks: []rest.Check{{Name: "kafka", Probe: down}}})
-	if r := call(t, a.customers, "GET", "/readyz", "", "X-API-Key", "r-secret"); r.str("checks", "kafka") != "failing" {
+	if r := call(t, a.Customers, "GET", "/readyz", "", "X-API-Key", "r-secret"); r.str("checks", "kafka") != "failing" {
 		t.Fatalf("a key without the admin scope: %s", r.raw)
 	}
 }
@@ -681,9 +662,9 @@ func TestMetricsAreServedAndRequestsObserved(t *testing.T) {
 	metricsHandler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("up 1\n")) })
 	a := newAPI(t, rest.Options{Observer: obs, Metrics: metricsHandler})
 	id := onboard(t, a, juan)
-	call(t, a.customers, "GET", "/api/v1/customers/"+id, "")
-	call(t, a.customers, "INVENTED", "/customers", "")
-	if r := call(t, a.customers, "GET", "/metrics", ""); r.status != 200 || r.raw != "up 1\n" {
+	call(t, a.Customers, "GET", "/api/v1/customers/"+id, "")
+	call(t, a.Customers, "INVENTED", "/customers", "")
+	if r := call(t, a.Customers, "GET", "/metrics", ""); r.status != 200 || r.raw != "up 1\n" {
 		t.Fatalf("metrics = %d %q", r.status, r.raw)
 	}
 	// An invented method is counted, under one label whatever it is.
@@ -711,9 +692,9 @@ func (c *claims) Claim(ctx context.Context, id, fingerprint string, now, stale t
 }
 
 func TestIdempotencyKeysAreKeptOnlyForMatchedRoutesTheCallerMayUse(t *testing.T) {
-	store := &claims{Store: memory.New().Idempotency()}
-	s := memory.New()
-	router := rest.CustomerRouter(lifecycle.New(lifecycle.Storage{Customers: s.Customers(), Views: s.Customers(), Inbox: s.Inbox(), Tx: s},
+	s := stacktest.OpenStore(t, filepath.Join(t.TempDir(), "customer.db"), clock.UTC{}, customersql.Open)
+	store := &claims{Store: s.Idempotency()}
+	router := customerapi.New(customerapp.New(customerapp.Storage{Customers: s, Views: s, Inbox: s.Inbox(), Tx: s},
 		clock.UTC{}, uuidv7.Generator{}, quiet), rest.Options{Log: quiet, APIKeys: []string{"writer:w-key:customers:write", "reader:r-key:customers:read"},
 		Idempotency: store})
 	onboard := `{"name":"Ana","email":"ana@example.com","phone":"+34600111222"}`
@@ -759,7 +740,7 @@ func TestIdempotencyKeysAreKeptOnlyForMatchedRoutesTheCallerMayUse(t *testing.T)
 
 func TestEvery405NamesTheMethodsTheRouteServes(t *testing.T) {
 	a := newAPI(t, rest.Options{})
-	for name, h := range map[string]http.Handler{"customers": a.customers, "profiling": a.profiling, "notifications": a.notifications} {
+	for name, h := range map[string]http.Handler{"customers": a.Customers, "profiling": a.Profiling, "notifications": a.Notifications} {
 		served := map[string][]string{} // path -> methods
 		err := chi.Walk(h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 			path := strings.NewReplacer("{customerId}", "x-1", "{notificationId}", "x-1").Replace(route)
@@ -797,16 +778,16 @@ func TestWhatAMessageSaysNeedsTheContentScope(t *testing.T) {
 	a := newAPI(t, rest.Options{APIKeys: []string{"sender:sender-secret:notifications:send+notifications:read",
 		"auditor:auditor-secret:notifications:read+notifications:content"}})
 	sender, auditor := []string{"X-API-Key", "sender-secret"}, []string{"X-API-Key", "auditor-secret"}
-	call(t, a.notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"Tu código es 481516"}`, sender...)
-	sent := call(t, a.notifications, "POST", "/notifications/email", `{"to":"ana@example.com","subject":"Código 234234","body":"Tu código es 234234"}`, sender...)
+	call(t, a.Notifications, "POST", "/notifications/sms", `{"to":"+34600111222","message":"Tu código es 481516"}`, sender...)
+	sent := call(t, a.Notifications, "POST", "/notifications/email", `{"to":"ana@example.com","subject":"Código 234234","body":"Tu código es 234234"}`, sender...)
 	id := sent.str("notificationId")
 	for _, path := range []string{"/notifications", "/notifications/" + id} {
-		metadata := call(t, a.notifications, "GET", path, "", sender...)
+		metadata := call(t, a.Notifications, "GET", path, "", sender...)
 		if metadata.status != 200 || strings.Contains(metadata.raw, "481516") || strings.Contains(metadata.raw, "234234") ||
 			!strings.Contains(metadata.raw, `"withheld":["subject","body"]`) {
 			t.Errorf("GET %s with notifications:read = %d %s", path, metadata.status, metadata.raw)
 		}
-		content := call(t, a.notifications, "GET", path, "", auditor...)
+		content := call(t, a.Notifications, "GET", path, "", auditor...)
 		if content.status != 200 || !strings.Contains(content.raw, "Tu código es 234234") || strings.Contains(content.raw, "withheld") {
 			t.Errorf("GET %s with notifications:content = %d %s", path, content.status, content.raw)
 		}

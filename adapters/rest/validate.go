@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fintechlabs/customers/core/page"
+
 	"github.com/fintechlabs/customers/adapters/validation"
 )
 
@@ -41,7 +43,7 @@ func check(w http.ResponseWriter, r *http.Request, v any) bool {
 		}
 	}
 	if len(ambiguous) > 0 {
-		badRequest(w, r, http.StatusBadRequest, "request.ambiguous", "give each value once: "+ambiguous[0].Field+" "+ambiguous[0].Message, ambiguous...)
+		BadRequest(w, r, http.StatusBadRequest, "request.ambiguous", "give each value once: "+ambiguous[0].Field+" "+ambiguous[0].Message, ambiguous...)
 		return false
 	}
 	writeProblem(w, r, Problem{Status: http.StatusUnprocessableEntity, Code: "validation", Detail: "invalid request", Errors: invalid})
@@ -51,14 +53,14 @@ func check(w http.ResponseWriter, r *http.Request, v any) bool {
 // fieldName is a field's name in JSON, or in the query string.
 func fieldName(f reflect.StructField) string { return validation.Name(f) }
 
-// whole is an integer in a request: any JSON number that is a whole one,
+// Whole is an integer in a request: any JSON number that is a whole one,
 // however written (7, 7.0, 7.0e0, 0.7e1), as JSON and JSON Schema count
 // integers; a fraction, or text, is refused naming the field.
-type whole int64
+type Whole int64
 
 // UnmarshalJSON implements json.Unmarshaler. A refusal is a type error,
 // which encoding/json tells the field of.
-func (n *whole) UnmarshalJSON(b []byte) error {
+func (n *Whole) UnmarshalJSON(b []byte) error {
 	v, ok := parseWhole(string(b))
 	if !ok {
 		what := "number " + string(b)
@@ -70,16 +72,16 @@ func (n *whole) UnmarshalJSON(b []byte) error {
 		case len(b) > 0 && (b[0] == '{' || b[0] == '['):
 			what = map[byte]string{'{': "object", '[': "array"}[b[0]]
 		}
-		return &json.UnmarshalTypeError{Value: what, Type: reflect.TypeFor[whole]()}
+		return &json.UnmarshalTypeError{Value: what, Type: reflect.TypeFor[Whole]()}
 	}
 	*n = v
 	return nil
 }
 
 // parseWhole reads a number that is whole and fits an int64.
-func parseWhole(s string) (whole, bool) {
+func parseWhole(s string) (Whole, bool) {
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return whole(i), true
+		return Whole(i), true
 	}
 	if s == "" || !strings.ContainsAny(s[len(s)-1:], "0123456789") || strings.ContainsAny(s, " \"") {
 		return 0, false
@@ -88,11 +90,11 @@ func parseWhole(s string) (whole, bool) {
 	if !ok || !r.IsInt() || !r.Num().IsInt64() {
 		return 0, false
 	}
-	return whole(r.Num().Int64()), true
+	return Whole(r.Num().Int64()), true
 }
 
-// ptr returns p as the *int the core takes, nil for nil.
-func (n *whole) ptr() *int {
+// Ptr returns n as the *int the core takes, nil for nil.
+func (n *Whole) Ptr() *int {
 	if n == nil {
 		return nil
 	}
@@ -100,10 +102,10 @@ func (n *whole) ptr() *int {
 	return &i
 }
 
-// decodeQuery fills q, a struct of query fields (tag query: strings and
-// *whole), from r's query string and checks it by its tags; it answers
+// DecodeQuery fills q, a struct of query fields (tag query: strings and
+// *Whole), from r's query string and checks it by its tags; it answers
 // the problem itself and returns false when the query is not acceptable.
-func decodeQuery(w http.ResponseWriter, r *http.Request, q any) bool {
+func DecodeQuery(w http.ResponseWriter, r *http.Request, q any) bool {
 	values := r.URL.Query()
 	v := reflect.ValueOf(q).Elem()
 	for _, f := range queryFields(v.Type()) {
@@ -115,10 +117,10 @@ func decodeQuery(w http.ResponseWriter, r *http.Request, q any) bool {
 		switch dst := v.FieldByIndex(f.Index).Addr().Interface().(type) {
 		case *string:
 			*dst = raw
-		case **whole:
+		case **Whole:
 			n, ok := parseWhole(raw)
 			if !ok {
-				badRequest(w, r, http.StatusBadRequest, "request.malformed", name+" must be a whole number",
+				BadRequest(w, r, http.StatusBadRequest, "request.malformed", name+" must be a whole number",
 					FieldError{Field: name, Message: "must be a whole number" + rangeOf(v.Type(), f)})
 				return false
 			}
@@ -151,4 +153,19 @@ func rangeOf(t reflect.Type, f reflect.StructField) string {
 		return " between " + min + " and " + max
 	}
 	return ""
+}
+
+// PageQuery is a page's place in a list: embedded in a list's query type.
+type PageQuery struct {
+	Limit  *Whole `query:"limit" validate:"omitempty,min=1,max=100" doc:"20 when left out"`
+	Cursor string `query:"cursor" doc:"the nextCursor of the page before"`
+}
+
+// Request is the page the query asks for.
+func (q PageQuery) Request() page.Request {
+	p := page.Request{Cursor: q.Cursor}
+	if q.Limit != nil {
+		p.Limit = int(*q.Limit)
+	}
+	return p
 }

@@ -1,6 +1,6 @@
 // Package smtp sends email through an SMTP server: a provider's submission
 // port, a company relay, or Mailpit in development. It implements
-// ports.EmailSender with one connection per message, STARTTLS or implicit
+// deliveries.EmailSender with one connection per message, STARTTLS or implicit
 // TLS with verification, and AUTH PLAIN.
 package smtp
 
@@ -23,7 +23,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/tlsfiles"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/pii"
-	"github.com/fintechlabs/customers/ports"
+	"github.com/fintechlabs/customers/ports/deliveries"
 )
 
 // Security is how the connection to the server is protected.
@@ -66,7 +66,7 @@ type Sender struct {
 	tls    *tls.Config
 }
 
-var _ ports.EmailSender = (*Sender)(nil)
+var _ deliveries.EmailSender = (*Sender)(nil)
 
 // New validates opts and returns a Sender. It does not connect: a server
 // that is down makes sends fail as unavailable, and they are retried.
@@ -111,13 +111,13 @@ func New(opts Options) (*Sender, error) {
 	return s, nil
 }
 
-// SendEmail implements ports.EmailSender. The Message-ID is derived from
+// SendEmail implements deliveries.EmailSender. The Message-ID is derived from
 // the delivery's id, so a message sent again after a crash is recognisable
 // as the same one; it is also the returned provider id. A permanent refusal
 // (5xx: a bounced address, a rejected message) is fault.Invalid; anything
 // that may pass later (4xx, the server unreachable, TLS or login refused:
 // settings to fix) is fault.Unavailable.
-func (s *Sender) SendEmail(ctx context.Context, m ports.Email) (string, error) {
+func (s *Sender) SendEmail(ctx context.Context, m deliveries.Email) (string, error) {
 	to, err := mail.ParseAddress(m.To)
 	if err != nil || strings.ContainsAny(m.To, "\r\n") {
 		return "", fault.Invalidf("the recipient %q is not an email address", m.To)
@@ -185,7 +185,7 @@ func (s *Sender) send(ctx context.Context, to string, msg []byte) error {
 		if errors.As(err, &answered) {
 			return err // the server answered: it did not take the message
 		}
-		return fmt.Errorf("%w: %w", ports.ErrOutcomeUnknown, err)
+		return fmt.Errorf("%w: %w", deliveries.ErrOutcomeUnknown, err)
 	}
 	// The server answered 250 to the message: it is the server's to
 	// deliver, whatever becomes of QUIT (a failed or dropped one must not
@@ -195,7 +195,7 @@ func (s *Sender) send(ctx context.Context, to string, msg []byte) error {
 }
 
 // compose writes the message: plain text in UTF-8, quoted-printable.
-func (s *Sender) compose(id, to string, m ports.Email) ([]byte, error) {
+func (s *Sender) compose(id, to string, m deliveries.Email) ([]byte, error) {
 	if strings.ContainsAny(m.Subject, "\r\n") {
 		return nil, fault.Invalidf("the subject holds a line break")
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/smtp"
 	"github.com/fintechlabs/customers/adapters/smtp/smtptest"
 	"github.com/fintechlabs/customers/core/fault"
-	"github.com/fintechlabs/customers/ports"
+	"github.com/fintechlabs/customers/ports/deliveries"
 )
 
 func sender(t *testing.T, o smtp.Options) *smtp.Sender {
@@ -42,7 +42,7 @@ func TestAMessageIsDeliveredOverTLSWithItsIdAsMessageID(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := smtptest.Serve(t, implicit)
 			s := sender(t, smtp.Options{Addr: srv.Addr, Security: security, CAFile: srv.CAFile, Username: smtptest.User, Password: smtptest.Password})
-			m := ports.Email{ID: "0190aa-welcome", To: "ana@example.com", Subject: "¡Bienvenida, Ana!", Body: "Hola Ana,\nya eres clienta. Código: 4711"}
+			m := deliveries.Email{ID: "0190aa-welcome", To: "ana@example.com", Subject: "¡Bienvenida, Ana!", Body: "Hola Ana,\nya eres clienta. Código: 4711"}
 			id, err := s.SendEmail(context.Background(), m)
 			if err != nil {
 				t.Fatal(err)
@@ -91,7 +91,7 @@ func TestWhatTheServerRefusesIsClassifiedForTheNotifier(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(srv.Received())
-			_, err := sender(t, tt.opts).SendEmail(context.Background(), ports.Email{ID: "x", To: tt.to, Subject: "s", Body: "b"})
+			_, err := sender(t, tt.opts).SendEmail(context.Background(), deliveries.Email{ID: "x", To: tt.to, Subject: "s", Body: "b"})
 			if fault.KindOf(err) != tt.want {
 				t.Fatalf("error %v is %v, want %v", err, fault.KindOf(err), tt.want)
 			}
@@ -125,7 +125,7 @@ func TestUnsafeOrBrokenSettingsAreRefusedAtStart(t *testing.T) {
 
 func TestAHeaderCannotBeInjected(t *testing.T) {
 	s := sender(t, smtp.Options{Addr: "127.0.0.1:1", Security: smtp.None})
-	for _, m := range []ports.Email{
+	for _, m := range []deliveries.Email{
 		{ID: "x", To: "ana@example.com\r\nBcc: all@example.com", Subject: "s", Body: "b"},
 		{ID: "x", To: "ana@example.com", Subject: "s\r\nBcc: all@example.com", Body: "b"},
 	} {
@@ -140,7 +140,7 @@ func TestAMessageTheServerTookIsSentAndOneWhoseAnswerWasLostMayBe(t *testing.T) 
 	opts := smtp.Options{Addr: srv.Addr, CAFile: srv.CAFile, Username: smtptest.User, Password: smtptest.Password}
 	t.Run("a QUIT dropped after the server took the message changes nothing", func(t *testing.T) {
 		before := len(srv.Received())
-		id, err := sender(t, opts).SendEmail(context.Background(), ports.Email{ID: "quit", To: "hangup@example.com", Subject: "s", Body: "b"})
+		id, err := sender(t, opts).SendEmail(context.Background(), deliveries.Email{ID: "quit", To: "hangup@example.com", Subject: "s", Body: "b"})
 		if err != nil || id == "" {
 			t.Fatalf("SendEmail = %q, %v; want the message sent", id, err)
 		}
@@ -149,19 +149,19 @@ func TestAMessageTheServerTookIsSentAndOneWhoseAnswerWasLostMayBe(t *testing.T) 
 		}
 	})
 	t.Run("a connection lost before the server answered the message may have sent it", func(t *testing.T) {
-		_, err := sender(t, opts).SendEmail(context.Background(), ports.Email{ID: "lost", To: "silent@example.com", Subject: "s", Body: "b"})
-		if fault.KindOf(err) != fault.Unavailable || !errors.Is(err, ports.ErrOutcomeUnknown) {
+		_, err := sender(t, opts).SendEmail(context.Background(), deliveries.Email{ID: "lost", To: "silent@example.com", Subject: "s", Body: "b"})
+		if fault.KindOf(err) != fault.Unavailable || !errors.Is(err, deliveries.ErrOutcomeUnknown) {
 			t.Fatalf("error %v (%v); want unavailable, and the outcome unknown", err, fault.KindOf(err))
 		}
 	})
 	t.Run("a server that never took the message says so", func(t *testing.T) {
-		_, err := sender(t, opts).SendEmail(context.Background(), ports.Email{ID: "busy", To: "busy@example.com", Subject: "s", Body: "b"})
-		if fault.KindOf(err) != fault.Unavailable || errors.Is(err, ports.ErrOutcomeUnknown) {
+		_, err := sender(t, opts).SendEmail(context.Background(), deliveries.Email{ID: "busy", To: "busy@example.com", Subject: "s", Body: "b"})
+		if fault.KindOf(err) != fault.Unavailable || errors.Is(err, deliveries.ErrOutcomeUnknown) {
 			t.Fatalf("error %v; want unavailable, known not sent", err)
 		}
 	})
 	t.Run("a refusal that quotes the address is masked", func(t *testing.T) {
-		_, err := sender(t, opts).SendEmail(context.Background(), ports.Email{ID: "bounce", To: "bounce@example.com", Subject: "s", Body: "b"})
+		_, err := sender(t, opts).SendEmail(context.Background(), deliveries.Email{ID: "bounce", To: "bounce@example.com", Subject: "s", Body: "b"})
 		if fault.KindOf(err) != fault.Invalid || strings.Contains(err.Error(), "bounce@example.com") || !strings.Contains(err.Error(), "b***@example.com") {
 			t.Fatalf("error %q; want the refusal with the address masked", err)
 		}

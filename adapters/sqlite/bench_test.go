@@ -6,20 +6,20 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/fintechlabs/customers/adapters/sqlite"
+	"github.com/fintechlabs/customers/adapters/sqlstore/customersql"
 )
 
 // BenchmarkCreateACustomerWithItsEvents is one onboarding's write: the
 // customer, its first history entry and two outbox rows, in one transaction.
 func BenchmarkCreateACustomerWithItsEvents(b *testing.B) {
-	db := mustOpen(b, sqlite.OpenCustomers)
+	db := mustOpen(b, customersql.Open)
 	ctx := context.Background()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		i++
 		c, events := newCustomer(b, fmt.Sprintf("c%08d", i))
-		if err := db.Customers().Create(ctx, c, events); err != nil {
+		if err := db.Create(ctx, c, events); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -28,7 +28,7 @@ func BenchmarkCreateACustomerWithItsEvents(b *testing.B) {
 // BenchmarkCreateCustomersFrom64Callers is the same write from 64
 // concurrent callers, as under load: they share commits (group commit).
 func BenchmarkCreateCustomersFrom64Callers(b *testing.B) {
-	db := mustOpen(b, sqlite.OpenCustomers)
+	db := mustOpen(b, customersql.Open)
 	ctx := context.Background()
 	var n atomic.Int64
 	b.ReportAllocs()
@@ -36,7 +36,7 @@ func BenchmarkCreateCustomersFrom64Callers(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			c, events := newCustomer(b, fmt.Sprintf("c%08d", n.Add(1)))
-			if err := db.Customers().Create(ctx, c, events); err != nil {
+			if err := db.Create(ctx, c, events); err != nil {
 				b.Error(err)
 				return
 			}

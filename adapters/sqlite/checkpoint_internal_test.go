@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/fintechlabs/customers/adapters/clock"
@@ -17,7 +18,12 @@ import (
 
 func TestTheLogIsCheckpointedInTheBackgroundNotOnCommit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "w.db")
-	db, err := Open(context.Background(), path, sqlstore.CustomerSchema, Options{Clock: clock.UTC{}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	engine, err := New(path, Full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlstore.Open(context.Background(), engine, sqlstore.Schema{Name: "test", Migrations: fstest.MapFS{
+		"migrations/sqlite/00100_none.sql": {Data: []byte("-- +goose Up\nSELECT 1;\n")}}}, clock.UTC{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

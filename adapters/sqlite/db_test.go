@@ -9,11 +9,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
+
+	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/adapters/sqlstore"
+	"github.com/fintechlabs/customers/adapters/sqlstore/customersql"
+	"github.com/fintechlabs/customers/adapters/sqlstore/deliverysql"
+	"github.com/fintechlabs/customers/adapters/sqlstore/profilesql"
+	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
@@ -37,24 +44,24 @@ func newCustomer(t testing.TB, id string) (*customer.Customer, []event.Event) {
 func TestReopeningKeepsDataAndPendingEventsAndMigratesOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "customer.db")
 	ctx := context.Background()
-	db, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
+	db, err := openAt(path, sqlite.Full, customersql.Open)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, events := newCustomer(t, "c1")
-	if err := db.Customers().Create(ctx, c, events); err != nil {
+	if err := db.Create(ctx, c, events); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	again, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
+	again, err := openAt(path, sqlite.Full, customersql.Open)
 	if err != nil {
 		t.Fatalf("reopening an up-to-date database: %v", err)
 	}
 	defer again.Close()
-	if _, err := again.Customers().Get(ctx, "c1"); err != nil {
+	if _, err := again.Get(ctx, "c1"); err != nil {
 		t.Fatal(err)
 	}
 	pending, err := again.Outbox().Pending(ctx, 10)
@@ -64,22 +71,26 @@ func TestReopeningKeepsDataAndPendingEventsAndMigratesOnce(t *testing.T) {
 	if n, err := again.Outbox().PendingCount(ctx); err != nil || n != 2 {
 		t.Fatalf("PendingCount = %d, %v", n, err)
 	}
+	var applied int
+	if err := again.SQL().QueryRow("SELECT count(*) FROM goose_db_version").Scan(&applied); err != nil || applied != 3 {
+		t.Fatalf("goose_db_version holds %d rows (%v), want 3: its own, the shared tables', the customers'", applied, err)
+	}
 	if err := again.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestAWriterWaitingForTheLockGivesUpWhenItsContextEnds(t *testing.T) {
-	db := mustOpen(t, sqlite.OpenCustomers)
+	db := mustOpen(t, customersql.Open)
 	ctx := context.Background()
 	c, events := newCustomer(t, "c1")
-	if err := db.Customers().Create(ctx, c, events); err != nil {
+	if err := db.Create(ctx, c, events); err != nil {
 		t.Fatal(err)
 	}
 	holding, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		_, err := db.Customers().Update(ctx, "c1", func(*customer.Customer) ([]event.Event, error) {
+		_, err := db.Update(ctx, "c1", func(*customer.Customer) ([]event.Event, error) {
 			close(holding)
 			<-release
 			return nil, nil
@@ -103,20 +114,24 @@ func TestAWriterWaitingForTheLockGivesUpWhenItsContextEnds(t *testing.T) {
 }
 
 func TestOpeningFailsClearly(t *testing.T) {
-	ctx := context.Background()
-	if _, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), sqlstore.Schema("billing"), sqlite.Options{Clock: clock.UTC{}}, quiet); err == nil {
-		t.Fatal("an unknown schema opened")
+	engine, err := sqlite.New(filepath.Join(t.TempDir(), "x.db"), sqlite.Full)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := sqlite.Open(ctx, "/proc/nope/x.db", sqlstore.CustomerSchema, sqlite.Options{Clock: clock.UTC{}}, quiet); err == nil {
+	billing := sqlstore.Schema{Name: "billing", Migrations: fstest.MapFS{"migrations/postgresql/00100_billing.sql": {Data: []byte("-- +goose Up\n")}}}
+	if _, err := sqlstore.Open(context.Background(), engine, billing, clock.UTC{}, nil, quiet); err == nil {
+		t.Fatal("a schema without SQLite migrations opened")
+	}
+	if _, err := sqlite.New("/proc/nope/x.db", sqlite.Full); err == nil {
 		t.Fatal("an impossible path opened")
 	}
 }
 
 func TestPruningKeepsUnpublishedEventsAndRecentHistory(t *testing.T) {
-	db := mustOpen(t, sqlite.OpenCustomers)
+	db := mustOpen(t, customersql.Open)
 	ctx := context.Background()
 	c, events := newCustomer(t, "c1")
-	if err := db.Customers().Create(ctx, c, events); err != nil {
+	if err := db.Create(ctx, c, events); err != nil {
 		t.Fatal(err)
 	}
 	pending, _ := db.Outbox().Pending(ctx, 10)
@@ -145,8 +160,8 @@ func TestPruningKeepsUnpublishedEventsAndRecentHistory(t *testing.T) {
 func TestEvaluationsStoredBeforeTheirDocumentTypesStillRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "profiling.db")
 	ctx := context.Background()
-	store := mustOpenAt(t, sqlite.OpenProfiles, path)
-	_, err := store.Profiles().Save(ctx, "c1", func(p *profiling.Profile) ([]event.Event, error) {
+	store := mustOpenAt(t, profilesql.Open, path)
+	_, err := store.Save(ctx, "c1", func(p *profiling.Profile) ([]event.Event, error) {
 		p.Touch(now)
 		return nil, nil
 	})
@@ -164,7 +179,7 @@ func TestEvaluationsStoredBeforeTheirDocumentTypesStillRead(t *testing.T) {
 	if _, err := raw.Exec("UPDATE profiles SET evaluation = ? WHERE customer_id = 'c1'", old); err != nil {
 		t.Fatal(err)
 	}
-	p, err := store.Profiles().Get(ctx, "c1")
+	p, err := store.Get(ctx, "c1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +192,7 @@ func TestEvaluationsStoredBeforeTheirDocumentTypesStillRead(t *testing.T) {
 func TestPruningDeletesInBatchesThroughIndexes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "customer.db")
 	ctx := context.Background()
-	db := mustOpenAt(t, sqlite.OpenCustomers, path)
+	db := mustOpenAt(t, customersql.Open, path)
 	const n = 2500 // more than two batches
 	c, _ := newCustomer(t, "c1")
 	f := event.Factory{Source: "test", NewID: func() string { return fmt.Sprint("evt-", time.Now().UnixNano()) }}
@@ -188,7 +203,7 @@ func TestPruningDeletesInBatchesThroughIndexes(t *testing.T) {
 		e.ID = fmt.Sprint("evt-", i)
 		events = append(events, e)
 	}
-	if err := db.Customers().Create(ctx, c, events); err != nil {
+	if err := db.Create(ctx, c, events); err != nil {
 		t.Fatal(err)
 	}
 	err := db.Transact(ctx, func(ctx context.Context) error {
@@ -248,19 +263,18 @@ func TestPruningDeletesInBatchesThroughIndexes(t *testing.T) {
 
 func TestASecondOpenerOfTheSameFileIsRefusedAndSaysWhy(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "customer.db")
-	ctx := context.Background()
-	first, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
+	first, err := openAt(path, sqlite.Full, customersql.Open)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}}, quiet)
+	_, err = openAt(path, sqlite.Full, customersql.Open)
 	if err == nil || !strings.Contains(err.Error(), "in use by another process") || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
 		t.Fatalf("a second opener: %v", err)
 	}
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
-	again, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: clock.UTC{}, Durability: sqlite.Normal}, quiet)
+	again, err := openAt(path, sqlite.Normal, customersql.Open)
 	if err != nil {
 		t.Fatalf("after the first closed: %v", err)
 	}
@@ -276,8 +290,7 @@ func TestDurabilityIsFullUnlessSaidOtherwise(t *testing.T) {
 	if _, err := sqlite.ParseDurability("off"); err == nil {
 		t.Error("synchronous=off accepted")
 	}
-	if _, err := sqlite.OpenCustomers(context.Background(), filepath.Join(t.TempDir(), "x.db"),
-		sqlite.Options{Clock: clock.UTC{}, Durability: "off"}, quiet); err == nil {
+	if _, err := openAt(filepath.Join(t.TempDir(), "x.db"), "off", customersql.Open); err == nil {
 		t.Error("a database opened with synchronous=off")
 	}
 }
@@ -285,7 +298,7 @@ func TestDurabilityIsFullUnlessSaidOtherwise(t *testing.T) {
 func TestALockedDatabaseIsUnavailableNotBroken(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "customer.db")
 	ctx := context.Background()
-	db := mustOpenAt(t, sqlite.OpenCustomers, path)
+	db := mustOpenAt(t, customersql.Open, path)
 	// Another connection (a backup, a curious operator) holds the write
 	// lock longer than the busy timeout.
 	other, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=100")
@@ -305,5 +318,74 @@ func TestALockedDatabaseIsUnavailableNotBroken(t *testing.T) {
 	err = db.Inbox().Claim(ctx, "evt-1")
 	if fault.KindOf(err) != fault.Unavailable {
 		t.Fatalf("a locked database: %v (kind %v), want unavailable", err, fault.KindOf(err))
+	}
+}
+
+// TestADatabaseOfTheReleaseBeforeGooseIsTakenOverAsItIs opens the database
+// files the last release before goose wrote (testdata/before-goose, each
+// with one handled event): their tables are there already, so the first
+// migrations record them as applied without changing them.
+func TestADatabaseOfTheReleaseBeforeGooseIsTakenOverAsItIs(t *testing.T) {
+	type store interface {
+		Close() error
+		Inbox() *sqlstore.Inbox
+		SQL() *sql.DB
+	}
+	cases := []struct {
+		service string
+		open    func(t *testing.T, path string) store
+	}{
+		{"customer", func(t *testing.T, path string) store { return mustOpenAt(t, customersql.Open, path) }},
+		{"profiling", func(t *testing.T, path string) store { return mustOpenAt(t, profilesql.Open, path) }},
+		{"notifications", func(t *testing.T, path string) store { return mustOpenAt(t, deliverysql.Open, path) }},
+	}
+	for _, c := range cases {
+		t.Run(c.service, func(t *testing.T) {
+			old, err := os.ReadFile(filepath.Join("testdata", "before-goose", c.service+".db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), c.service+".db")
+			if err := os.WriteFile(path, old, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			db := c.open(t, path)
+			if handled, err := db.Inbox().Handled(context.Background(), "evt-before-goose"); err != nil || !handled {
+				t.Fatalf("the event handled before the upgrade: handled %v, %v", handled, err)
+			}
+			var legacy, versions int
+			if err := db.SQL().QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'").Scan(&legacy); err != nil || legacy != 0 {
+				t.Fatalf("the old migrations table is still there (%d, %v)", legacy, err)
+			}
+			if err := db.SQL().QueryRow("SELECT count(*) FROM goose_db_version WHERE version_id >= 100").Scan(&versions); err != nil || versions == 0 {
+				t.Fatalf("the service's migrations are not recorded (%d, %v)", versions, err)
+			}
+		})
+	}
+}
+
+// TestEventsCarryTheTraceContextOfTheWorkThatMadeThem: the outbox stamps
+// each event with the span of the unit's context, so the consumers' spans
+// join the trace of the request; an event that came with a trace context
+// keeps it.
+func TestEventsCarryTheTraceContextOfTheWorkThatMadeThem(t *testing.T) {
+	db := mustOpen(t, customersql.Open)
+	ctx, span := tracing.Local("service-test").Start(context.Background(), "POST /customers/onboard", oteltrace.SpanKindServer)
+	defer span.End(nil)
+	c, events := newCustomer(t, "c-traced")
+	const kept = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	events[1].TraceParent = kept
+	if err := db.Create(ctx, c, events); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := db.Outbox().Pending(context.Background(), 10)
+	if err != nil || len(pending) != 2 {
+		t.Fatalf("pending: %d, %v", len(pending), err)
+	}
+	if want := tracing.Inject(ctx).Parent; want == "" || pending[0].Message.TraceParent != want {
+		t.Fatalf("the first event's traceparent is %q, want the span's %q", pending[0].Message.TraceParent, want)
+	}
+	if got := pending[1].Message.TraceParent; got != kept {
+		t.Fatalf("the second event's traceparent is %q, want the one it came with", got)
 	}
 }

@@ -10,11 +10,15 @@ import (
 	"time"
 
 	"github.com/fintechlabs/customers/adapters/sqlite"
+	"github.com/fintechlabs/customers/adapters/sqlstore/customersql"
+	"github.com/fintechlabs/customers/adapters/sqlstore/deliverysql"
+	"github.com/fintechlabs/customers/adapters/sqlstore/profilesql"
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/locale"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/core/profiling"
+	"github.com/fintechlabs/customers/core/tier"
 	"github.com/fintechlabs/customers/test/golden"
 )
 
@@ -36,14 +40,16 @@ func TestTheStoredRowsArePinned(t *testing.T) {
 
 	t.Run("customer", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "customer.db")
-		store, err := sqlite.OpenCustomers(ctx, path, sqlite.Options{Clock: stoppedClock{}}, quiet)
+		engine, err := sqlite.New(path, sqlite.Full)
+		mustDo(t, err)
+		store, err := customersql.Open(ctx, engine, stoppedClock{}, nil, quiet)
 		mustDo(t, err)
 		defer store.Close()
 		c, _, err := customer.New("c1", customer.Registration{FirstName: "Ana", LastName: "López", Email: "ana@example.es",
 			Phone: "+34600111222", DocumentType: "DNI", DocumentNumber: "12345678Z", BirthDate: "1990-05-17"}, now)
 		mustDo(t, err)
-		mustDo(t, store.Customers().Create(ctx, c, onboarded("c1")))
-		_, err = store.Customers().Update(ctx, "c1", func(c *customer.Customer) ([]event.Event, error) {
+		mustDo(t, store.Create(ctx, c, onboarded("c1")))
+		_, err = store.Update(ctx, "c1", func(c *customer.Customer) ([]event.Event, error) {
 			if _, err := c.Activate(now, "kyc"); err != nil {
 				return nil, err
 			}
@@ -55,7 +61,7 @@ func TestTheStoredRowsArePinned(t *testing.T) {
 			return nil, err
 		})
 		mustDo(t, err)
-		mustDo(t, store.Customers().AddNotification(ctx, "c1", customer.Notification{ID: "n1", EventID: "evt-9", Channel: "email",
+		mustDo(t, store.AddNotification(ctx, "c1", customer.Notification{ID: "n1", EventID: "evt-9", Channel: "email",
 			Template: "welcome", Recipient: "ana@example.es", Subject: "Hola", Status: "sent", SentAt: now}))
 		mustDo(t, store.Inbox().Claim(ctx, "evt-9"))
 		pinTables(t, "customer", path, "customers", "customer_history", "customer_notifications", "outbox", "inbox")
@@ -63,14 +69,16 @@ func TestTheStoredRowsArePinned(t *testing.T) {
 
 	t.Run("profiling", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "profiling.db")
-		store, err := sqlite.OpenProfiles(ctx, path, sqlite.Options{Clock: stoppedClock{}}, quiet)
+		engine, err := sqlite.New(path, sqlite.Full)
+		mustDo(t, err)
+		store, err := profilesql.Open(ctx, engine, stoppedClock{}, nil, quiet)
 		mustDo(t, err)
 		defer store.Close()
 		rules := profiling.DefaultRules()
-		_, err = store.Profiles().Save(ctx, "c1", func(p *profiling.Profile) ([]event.Event, error) {
+		_, err = store.Save(ctx, "c1", func(p *profiling.Profile) ([]event.Event, error) {
 			p.Touch(now)
 			p.ApplySnapshot(profiling.Snapshot{ID: "c1", Name: "Ana", Email: "ana@example.es", Phone: "+34600111222",
-				Language: "es", Status: customer.Active, Tier: customer.Basic, BirthDate: time.Date(1990, 5, 17, 0, 0, 0, 0, time.UTC),
+				Language: "es", Status: string(customer.Active), Tier: tier.Basic, BirthDate: time.Date(1990, 5, 17, 0, 0, 0, 0, time.UTC),
 				CreatedAt: now, ActivatedAt: now, Version: 2})
 			age, score := 36, 720
 			p.State(profiling.Update{Age: &age, CreditScore: &score})
@@ -84,10 +92,12 @@ func TestTheStoredRowsArePinned(t *testing.T) {
 
 	t.Run("notifications", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "notifications.db")
-		store, err := sqlite.OpenDeliveries(ctx, path, sqlite.Options{Clock: stoppedClock{}}, quiet)
+		engine, err := sqlite.New(path, sqlite.Full)
+		mustDo(t, err)
+		store, err := deliverysql.Open(ctx, engine, stoppedClock{}, nil, quiet)
 		mustDo(t, err)
 		defer store.Close()
-		mustDo(t, store.Deliveries().Record(ctx, notification.Delivery{ID: "d1", CustomerID: "c1", Channel: notification.Email,
+		mustDo(t, store.Record(ctx, notification.Delivery{ID: "d1", CustomerID: "c1", Channel: notification.Email,
 			Recipient: "ana@example.es", Template: "welcome", Language: locale.Spanish,
 			Content: notification.Content{Subject: "Hola", Body: "Bienvenida"}, Status: notification.Sent, ProviderID: "p1",
 			Cause: &notification.Cause{EventID: "evt-1", EventType: event.TopicOnboarded}, CreatedAt: now}, onboarded("c1")))

@@ -6,11 +6,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,11 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/fintechlabs/customers/adapters/sqlstore"
-	"github.com/fintechlabs/customers/ports"
 )
-
-//go:embed migrations
-var migrations embed.FS
 
 // Durability is SQLite's synchronous setting in WAL mode.
 type Durability string
@@ -55,56 +48,12 @@ func ParseDurability(s string) (Durability, error) {
 	return "", fmt.Errorf("SQLite durability %q is not full or normal", s)
 }
 
-// Options tune a database.
-type Options struct {
-	// Clock stamps bookkeeping rows (inbox, outbox, migrations).
-	Clock ports.Clock
-	// Durability is Full when empty.
-	Durability Durability
-}
-
-// OpenCustomers opens (creating and migrating if needed) the customer
-// service's database at path.
-func OpenCustomers(ctx context.Context, path string, opts Options, log *slog.Logger) (*sqlstore.CustomerStore, error) {
-	return open(ctx, path, opts, log, sqlstore.OpenCustomers)
-}
-
-// OpenProfiles opens (creating and migrating if needed) the profiling
-// service's database at path.
-func OpenProfiles(ctx context.Context, path string, opts Options, log *slog.Logger) (*sqlstore.ProfileStore, error) {
-	return open(ctx, path, opts, log, sqlstore.OpenProfiles)
-}
-
-// OpenDeliveries opens (creating and migrating if needed) the notifications
-// service's database at path.
-func OpenDeliveries(ctx context.Context, path string, opts Options, log *slog.Logger) (*sqlstore.DeliveryStore, error) {
-	return open(ctx, path, opts, log, sqlstore.OpenDeliveries)
-}
-
-// Open opens the database file at path with the migrations of schema; the
-// stores' own Open functions are the ones to use.
-func Open(ctx context.Context, path string, schema sqlstore.Schema, opts Options, log *slog.Logger) (*sqlstore.DB, error) {
-	return open(ctx, path, opts, log, func(ctx context.Context, e sqlstore.Engine, c ports.Clock, log *slog.Logger) (*sqlstore.DB, error) {
-		return sqlstore.Open(ctx, e, schema, c, log)
-	})
-}
-
-// open opens (creating if needed) the database file at path with
-// openStore. One process at a time may open a file: it relays the outbox,
-// and two relays would publish it twice.
-func open[S any](ctx context.Context, path string, opts Options, log *slog.Logger,
-	openStore func(context.Context, sqlstore.Engine, ports.Clock, *slog.Logger) (S, error)) (S, error) {
-	var none S
-	engine, err := newEngine(path, opts)
-	if err != nil {
-		return none, err
-	}
-	return openStore(ctx, engine, opts.Clock, log)
-}
-
-// newEngine locks the file at path and returns SQLite as the stores see it.
-func newEngine(path string, opts Options) (sqlstore.Engine, error) {
-	durability, err := ParseDurability(string(opts.Durability))
+// New locks the database file at path (creating it and its directory if
+// needed) and returns SQLite as the stores see it, to open a service's
+// store on (customersql.Open, ...). One process at a time may open a file:
+// it relays the outbox, and two relays would publish it twice.
+func New(path string, durability Durability) (sqlstore.Engine, error) {
+	durability, err := ParseDurability(string(durability))
 	if err != nil {
 		return sqlstore.Engine{}, err
 	}
@@ -133,7 +82,6 @@ func newEngine(path string, opts Options) (sqlstore.Engine, error) {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	sub, _ := fs.Sub(migrations, "migrations") // a constant, present folder
 	return sqlstore.Engine{
 		Name:   "SQLite database " + path,
 		SQL:    db,
@@ -141,7 +89,6 @@ func newEngine(path string, opts Options) (sqlstore.Engine, error) {
 		Dialector: func(conn gorm.ConnPool) gorm.Dialector {
 			return gormsqlite.New(gormsqlite.Config{Conn: conn})
 		},
-		Migrations:  sub,
 		Translate:   translate,
 		Unavailable: unavailable,
 		GroupCommit: true,

@@ -2,8 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,43 +9,59 @@ import (
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/adapters/sqlstore"
+	"github.com/fintechlabs/customers/adapters/sqlstore/customersql"
 	"github.com/fintechlabs/customers/adapters/sqlstore/sqlstoretest"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = sqlstoretest.Quiet
 
-// mustOpen opens a fresh database file in a temporary directory with open
-// (sqlite.OpenCustomers, ...).
-func mustOpen[S interface{ Close() error }](tb testing.TB, open func(context.Context, string, sqlite.Options, *slog.Logger) (S, error)) S {
+// mustOpen opens a store with open (customersql.Open, ...) on a fresh
+// database file in a temporary directory.
+func mustOpen[S interface{ Close() error }](tb testing.TB, open sqlstoretest.Opener[S]) S {
 	tb.Helper()
 	return mustOpenAt(tb, open, filepath.Join(tb.TempDir(), "service.db"))
 }
 
-// mustOpenAt opens the database file at path with open, and closes it when
-// the test ends.
-func mustOpenAt[S interface{ Close() error }](tb testing.TB, open func(context.Context, string, sqlite.Options, *slog.Logger) (S, error), path string) S {
+// mustOpenAt opens a store with open on the database file at path, and
+// closes it when the test ends.
+func mustOpenAt[S interface{ Close() error }](tb testing.TB, open sqlstoretest.Opener[S], path string) S {
 	tb.Helper()
-	return sqlstoretest.Open(tb, func() (S, error) {
-		return open(context.Background(), path, sqlite.Options{Clock: clock.UTC{}}, quiet)
-	})
+	return sqlstoretest.Open(tb, engineAt(tb, path), open)
+}
+
+func engineAt(tb testing.TB, path string) sqlstore.Engine {
+	tb.Helper()
+	engine, err := sqlite.New(path, sqlite.Full)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return engine
+}
+
+// openAt opens a store with open on the database file at path.
+func openAt[S any](path string, durability sqlite.Durability, open sqlstoretest.Opener[S]) (S, error) {
+	engine, err := sqlite.New(path, durability)
+	if err != nil {
+		var none S
+		return none, err
+	}
+	return open(context.Background(), engine, clock.UTC{}, nil, quiet)
 }
 
 func TestContracts(t *testing.T) {
-	sqlstoretest.Contracts(t, sqlstoretest.Openers{
-		Customers:  func(t *testing.T) *sqlstore.CustomerStore { return mustOpen(t, sqlite.OpenCustomers) },
-		Profiles:   func(t *testing.T) *sqlstore.ProfileStore { return mustOpen(t, sqlite.OpenProfiles) },
-		Deliveries: func(t *testing.T) *sqlstore.DeliveryStore { return mustOpen(t, sqlite.OpenDeliveries) },
+	sqlstoretest.Contracts(t, func(t testing.TB, service string) sqlstore.Engine {
+		return engineAt(t, filepath.Join(t.TempDir(), service+".db"))
 	})
 }
 
 func TestTheOldestPendingEventsAgeIsReportedUntilItIsPublished(t *testing.T) {
-	db := mustOpen(t, sqlite.OpenCustomers)
+	db := mustOpen(t, customersql.Open)
 	ctx := context.Background()
 	if age, err := db.Outbox().OldestPendingAge(ctx); err != nil || age != 0 {
 		t.Fatalf("an empty outbox: %v, %v; want 0", age, err)
 	}
 	c, events := newCustomer(t, "c-age")
-	if err := db.Customers().Create(ctx, c, events); err != nil {
+	if err := db.Create(ctx, c, events); err != nil {
 		t.Fatal(err)
 	}
 	age, err := db.Outbox().OldestPendingAge(ctx)

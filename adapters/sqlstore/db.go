@@ -1,8 +1,17 @@
-// Package sqlstore implements the storage ports on SQL databases through
-// gorm: the services' tables, a transactional outbox and an inbox of handled
-// events in every schema, and versioned migrations. What differs between
-// databases (connecting, the migrations' SQL, errors, who may relay the
-// outbox) is an Engine, brought by adapters/sqlite and adapters/postgres.
+// Package sqlstore is what every service's store shares on a SQL database
+// through gorm: a unit of work (one transaction, group-committed where the
+// database has one writer), a transactional outbox and an inbox of handled
+// events, the answers kept for idempotency keys, and versioned migrations
+// (goose). Each service's own tables and queries are in a package of its
+// own (customersql, profilesql, deliverysql); what differs between
+// databases (connecting, errors, who may relay the outbox) is an Engine,
+// brought by adapters/sqlite and adapters/postgres.
+//
+// The database is reached one way: SQL written out, run through gorm's
+// connection pool and transactions, rows scanned into their fields (see
+// Conn). Parameters are $1, $2..., which SQLite and PostgreSQL both take;
+// they are numbered in the order they first appear (SQLite numbers named
+// parameters so).
 package sqlstore
 
 import (
@@ -12,9 +21,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,17 +28,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/ports"
-)
-
-// Schema names a service's set of migrations.
-type Schema string
-
-// The schemas, one per service.
-const (
-	CustomerSchema      Schema = "customer"
-	ProfilingSchema     Schema = "profiling"
-	NotificationsSchema Schema = "notifications"
 )
 
 // Engine is what a SQL database brings to the stores; everything else is
@@ -40,22 +37,14 @@ const (
 type Engine struct {
 	// Name says which database it is, in errors.
 	Name string
-	// System names the kind of database ("sqlite", "postgresql"), in
-	// span names.
+	// System names the kind of database, "sqlite" or "postgresql": in span
+	// names, and which of a schema's migration folders applies.
 	System string
 	// SQL is the database. Open closes it when opening fails, and Close
 	// closes it.
 	SQL *sql.DB
 	// Dialector is gorm's view of the database, over conn.
 	Dialector func(conn gorm.ConnPool) gorm.Dialector
-	// Migrations holds common*.sql, applied first, and a folder of
-	// numbered files per schema.
-	Migrations fs.FS
-	// LockMigrations, if set, serialises migrating among processes that
-	// open the database together (replicas starting at once).
-	LockMigrations func(ctx context.Context) (unlock func(), err error)
-	// Numbered says the driver takes $1, $2... rather than ?.
-	Numbered bool
 	// Prepare has each statement prepared once, on the database, and
 	// reused by every transaction (see pool.go): for a driver that does
 	// not cache prepared statements itself. It takes a second connection
@@ -81,6 +70,9 @@ type Engine struct {
 	// the waiting ones together (see writer.go): for a database with one
 	// writer. Otherwise each unit of work is a transaction of its own.
 	GroupCommit bool
+	// MigrationLock, if not 0, is the key of the advisory lock (PostgreSQL's)
+	// under which replicas that start together migrate one at a time.
+	MigrationLock int64
 	// Leading, if set, says whether this process may relay the outbox now:
 	// among replicas of a service, one at a time. Pending finds nothing
 	// while it is false.
@@ -92,8 +84,20 @@ type Engine struct {
 	// Background runs until Close, in goroutines of their own (a
 	// checkpointer, a relay lock holder).
 	Background []func(ctx context.Context, db *DB)
+	// Settle, if set, waits at the end of Open until the background work
+	// knows what serving needs (whether this replica relays: a lone
+	// process relays from its first request).
+	Settle func(ctx context.Context)
 	// Release, if set, runs last at Close (a file lock).
 	Release func() error
+}
+
+// Schema is one service's tables: its name, and its migrations, in a
+// folder migrations/<Engine.System> ("sqlite", "postgresql") each,
+// numbered from 100 on (the shared tables' are 1 to 99).
+type Schema struct {
+	Name       string
+	Migrations fs.FS
 }
 
 // DB is one service's database.
@@ -116,14 +120,20 @@ type DB struct {
 	clock     ports.Clock
 	closeOnce sync.Once
 	closeErr  error
-	rebound   sync.Map // query with ? -> query with $n
 	// trace, when set, starts a span for each unit of work.
-	trace func(ctx context.Context, name string) (context.Context, func(error))
+	trace Tracer
 }
 
-// Open brings the schema of the database engine holds up to date and
-// returns it. The engine's database is closed if it fails.
-func Open(ctx context.Context, engine Engine, schema Schema, clock ports.Clock, log *slog.Logger) (*DB, error) {
+// Tracer starts a span for a unit of work, a child of the trace of the
+// request or event the unit serves, and its function ends it with the
+// unit's outcome.
+type Tracer func(ctx context.Context, name string) (context.Context, func(error))
+
+// Open brings the shared tables and schema's of the database engine holds
+// up to date and returns it; trace, when not nil, gives each unit of work
+// a span (one covers the wait for a shared commit). The engine's database
+// is closed if it fails.
+func Open(ctx context.Context, engine Engine, schema Schema, clock ports.Clock, trace Tracer, log *slog.Logger) (*DB, error) {
 	var conn gorm.ConnPool = engine.SQL
 	if engine.Prepare {
 		conn = pool{engine.SQL}
@@ -131,18 +141,16 @@ func Open(ctx context.Context, engine Engine, schema Schema, clock ports.Clock, 
 	g, err := gorm.Open(engine.Dialector(conn), &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
-		// Our statements are few and run constantly: prepare each once.
-		PrepareStmt: engine.Prepare,
-		Logger:      logger.Discard,
-		NowFunc:     clock.Now,
+		Logger:                 logger.Discard,
+		NowFunc:                clock.Now,
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", engine.Name, err), engine.SQL.Close(), release(engine))
 	}
 	db := &DB{gorm: g, engine: engine, units: make(chan *unit, maxGroup), quit: make(chan struct{}), stopped: make(chan struct{}),
-		committed: make(chan struct{}, 1), clock: clock, log: log}
-	if err := db.migrate(ctx, schema, log); err != nil {
-		return nil, errors.Join(err, engine.SQL.Close(), release(engine))
+		committed: make(chan struct{}, 1), clock: clock, log: log, trace: trace}
+	if err := migrate(ctx, engine, schema, log); err != nil {
+		return nil, errors.Join(fmt.Errorf("migrate %s: %w", engine.Name, err), engine.SQL.Close(), release(engine))
 	}
 	if engine.GroupCommit {
 		go db.writer()
@@ -152,11 +160,10 @@ func Open(ctx context.Context, engine Engine, schema Schema, clock ports.Clock, 
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	db.cancel = cancel
 	for _, run := range engine.Background {
-		db.background.Add(1)
-		go func() {
-			defer db.background.Done()
-			run(bg, db)
-		}()
+		db.background.Go(func() { run(bg, db) })
+	}
+	if engine.Settle != nil {
+		engine.Settle(ctx)
 	}
 	return db, nil
 }
@@ -181,14 +188,6 @@ func (db *DB) Close() error {
 	return db.closeErr
 }
 
-// Trace has each unit of work traced: start starts a span, a child of the
-// trace of the request or event the unit serves, and its function ends it
-// with the unit's outcome. A span covers the wait for a shared commit. Call
-// it before the database is used.
-func (db *DB) Trace(start func(ctx context.Context, name string) (context.Context, func(error))) {
-	db.trace = start
-}
-
 // SQL returns the database, for an engine's own statements.
 func (db *DB) SQL() *sql.DB { return db.engine.SQL }
 
@@ -206,6 +205,9 @@ func (db *DB) Wake() {
 // Log returns the database's logger.
 func (db *DB) Log() *slog.Logger { return db.log }
 
+// Clock returns the clock that stamps the database's bookkeeping rows.
+func (db *DB) Clock() ports.Clock { return db.clock }
+
 // Ping checks the database answers; used by readiness probes.
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
@@ -215,147 +217,42 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// migrate applies the common migrations and the schema's numbered files
-// that are not yet recorded in schema_migrations, each in its own
-// transaction.
-func (db *DB) migrate(ctx context.Context, schema Schema, log *slog.Logger) error {
-	if lock := db.engine.LockMigrations; lock != nil {
-		unlock, err := lock(ctx)
-		if err != nil {
-			return fmt.Errorf("lock migrations: %w", err)
-		}
-		defer unlock()
-	}
-	if _, err := db.engine.SQL.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	files, err := fs.Glob(db.engine.Migrations, string(schema)+"/*.sql")
-	if err != nil || len(files) == 0 {
-		return fmt.Errorf("no migrations for schema %q", schema)
-	}
-	common, err := fs.Glob(db.engine.Migrations, "common*.sql")
-	if err != nil {
-		return fmt.Errorf("list common migrations: %w", err)
-	}
-	sort.Strings(files)
-	sort.Strings(common) // common.sql, then common_0002_..., in order
-	for _, name := range append(common, files...) {
-		body, err := fs.ReadFile(db.engine.Migrations, name)
-		if err != nil {
-			return fmt.Errorf("read migration %s: %w", name, err)
-		}
-		applied, err := db.apply(ctx, name, string(body))
-		if err != nil {
-			return fmt.Errorf("apply migration %s: %w", name, err)
-		}
-		if applied {
-			log.InfoContext(ctx, "migration applied", "schema", schema, "migration", name)
-		}
-	}
-	return nil
-}
-
-// apply runs one migration file and records it, in one transaction, unless
-// it is recorded already. The check is inside the transaction, and openers
-// are serialised (SQLite's BEGIN IMMEDIATE, the engine's LockMigrations):
-// two cannot both apply it. It goes through database/sql, not gorm: gorm
-// prepares statements, and a prepared statement runs only the first
-// statement of a multi-statement file.
-func (db *DB) apply(ctx context.Context, name, script string) (bool, error) {
-	tx, err := db.engine.SQL.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer func() { _ = tx.Rollback() }() // a no-op after Commit
-	var n int
-	if err := tx.QueryRowContext(ctx, db.rebind("SELECT count(*) FROM schema_migrations WHERE name = ?"), name).Scan(&n); err != nil || n > 0 {
-		return false, err
-	}
-	if _, err := tx.ExecContext(ctx, script); err != nil {
-		return false, err
-	}
-	if _, err := tx.ExecContext(ctx, db.rebind("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)"), name, db.clock.Now().UnixNano()); err != nil {
-		return false, err
-	}
-	return true, tx.Commit()
-}
-
-// rebind writes query's ? placeholders as the engine takes them. Queries
-// here have no ? inside string literals.
-func (db *DB) rebind(query string) string {
-	if !db.engine.Numbered {
-		return query
-	}
-	if q, ok := db.rebound.Load(query); ok {
-		return q.(string)
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	db.rebound.Store(query, b.String())
-	return b.String()
-}
-
 // Transact implements ports.Transactor: the writes made with the context fn
 // receives join one transaction, committed when fn returns nil.
 func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context) error) error {
-	return db.write(ctx, func(t *tx) error { return fn(context.WithValue(ctx, txKey{db}, t)) })
+	return db.Write(ctx, func(t *Tx) error { return fn(context.WithValue(ctx, txKey{db}, t)) })
 }
+
+var _ ports.Transactor = (*DB)(nil)
 
 // txKey finds a unit of work of db in a context.
 type txKey struct{ db *DB }
 
-// read returns a handle for queries: the unit of work of ctx, so that it
-// sees its own writes, or else one outside any transaction.
-func (db *DB) read(ctx context.Context) *gorm.DB {
-	if t, ok := ctx.Value(txKey{db}).(*tx); ok {
-		return t.DB
-	}
-	return db.gorm.WithContext(ctx)
-}
-
-// tx is a write transaction that counts the outbox rows it adds.
-type tx struct {
-	*gorm.DB
-	db     *DB
-	events int
-}
-
-// exec runs a statement in the transaction, prepared once per connection,
-// without gorm's callbacks (see rows.go for the writes that go this way).
-// Constraint violations are reported as gorm's own calls report them.
-func (t *tx) exec(query string, args ...any) error {
-	_, err := t.execResult(query, args...)
-	return err
-}
-
-// execResult is exec with the statement's result.
-func (t *tx) execResult(query string, args ...any) (sql.Result, error) {
-	res, err := t.Statement.ConnPool.ExecContext(t.Statement.Context, t.db.rebind(query), args...)
-	if err != nil && t.db.engine.Translate != nil {
-		err = t.db.engine.Translate(err)
-	}
-	return res, err
-}
-
-// storageError classifies an unexpected database error as retryable and
-// keeps the context's own errors recognisable.
-func (db *DB) storageError(op string, err error) error {
+// Error classifies an unexpected database error of operation op as
+// retryable (or as invalid input, or as the database being unavailable, as
+// the engine tells), and keeps the context's own errors and those already
+// classified (a domain rule a change returned) as they are.
+func (db *DB) Error(op string, err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return fmt.Errorf("%s: %w", op, db.internal(err))
+	if _, ok := fault.As(err); ok {
+		return err
+	}
+	if db.engine.Invalid != nil && db.engine.Invalid(err) {
+		return fmt.Errorf("%s: %w", op, fault.New(fault.Invalid, "validation",
+			"a value holds text that cannot be stored: it must be valid UTF-8, without NUL characters").With("", err))
+	}
+	if db.engine.Unavailable != nil && db.engine.Unavailable(err) {
+		// The database is there but cannot take the work now (another
+		// process holds it, the disk is full): an infrastructure fault,
+		// which callers retry and API clients are told to retry.
+		return fmt.Errorf("%s: %w", op, fault.Wrap(fault.Unavailable, err, "the database is unavailable"))
+	}
+	return fmt.Errorf("%s: %w", op, fault.Wrap(fault.Internal, err, "storage failure"))
 }
 
 // Prune deletes outbox rows published before cutoff, inbox entries handled
@@ -366,18 +263,17 @@ func (db *DB) storageError(op string, err error) error {
 func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	before := cutoff.UnixNano()
 	steps := []struct{ what, sql string }{
-		{"prune outbox", "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < ? LIMIT ?)"},
-		{"prune inbox", "DELETE FROM inbox WHERE event_id IN (SELECT event_id FROM inbox WHERE handled_at < ? LIMIT ?)"},
-		{"prune idempotency keys", "DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE claimed_at < ? LIMIT ?)"},
+		{"prune outbox", "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < $1 LIMIT $2)"},
+		{"prune inbox", "DELETE FROM inbox WHERE event_id IN (SELECT event_id FROM inbox WHERE handled_at < $1 LIMIT $2)"},
+		{"prune idempotency keys", "DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE claimed_at < $1 LIMIT $2)"},
 	}
 	var total int64
 	for _, step := range steps {
 		for {
 			var n int64
-			err := db.write(ctx, func(t *tx) error {
-				res := t.Exec(step.sql, before, pruneBatch)
-				n = res.RowsAffected
-				return db.storageError(step.what, res.Error)
+			err := db.Write(ctx, func(t *Tx) (err error) {
+				n, err = t.Exec(step.sql, before, pruneBatch)
+				return db.Error(step.what, err)
 			})
 			if err != nil {
 				return total, err
@@ -394,14 +290,3 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 // pruneBatch is how many rows one pruning transaction deletes: the write
 // lock is held only briefly, so requests and consumers are not kept waiting.
 const pruneBatch = 1000
-
-// openStore opens the database of schema and wraps it in a service's store
-// type.
-func openStore[S any](ctx context.Context, engine Engine, schema Schema, clock ports.Clock, log *slog.Logger, wrap func(*DB) S) (S, error) {
-	db, err := Open(ctx, engine, schema, clock, log)
-	if err != nil {
-		var none S
-		return none, err
-	}
-	return wrap(db), nil
-}

@@ -2,26 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
-
-	"gorm.io/gorm/clause"
 
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/idempotency"
 )
-
-type idempotencyRow struct {
-	ID          string `gorm:"column:id;primaryKey"`
-	Fingerprint string `gorm:"column:fingerprint"`
-	ClaimedAt   int64  `gorm:"column:claimed_at"`
-	Done        bool   `gorm:"column:done"`
-	Status      int    `gorm:"column:status"`
-	ContentType string `gorm:"column:content_type"`
-	Location    string `gorm:"column:location"`
-	Body        []byte `gorm:"column:body"`
-}
-
-func (idempotencyRow) TableName() string { return "idempotency" }
 
 // Idempotency returns the store of answers to requests made with an
 // Idempotency-Key.
@@ -38,48 +25,46 @@ func (a answers) Claim(ctx context.Context, id, fingerprint string, now, stale t
 		e       idempotency.Entry
 		claimed bool
 	)
-	err := a.db.write(ctx, func(t *tx) error {
-		row := idempotencyRow{ID: id, Fingerprint: fingerprint, ClaimedAt: nanos(now)}
-		res := t.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-		if res.Error != nil {
-			return a.db.storageError("claim idempotency key", res.Error)
-		}
-		if claimed = res.RowsAffected == 1; claimed {
-			return nil
-		}
-		res = t.Model(&idempotencyRow{}).Where("id = ? AND NOT done AND claimed_at < ?", id, nanos(stale)).
-			Updates(map[string]any{"fingerprint": fingerprint, "claimed_at": nanos(now)})
-		if res.Error != nil {
-			return a.db.storageError("take over idempotency key", res.Error)
-		}
-		if claimed = res.RowsAffected == 1; claimed {
-			return nil
-		}
-		old, found, err := take[idempotencyRow](t.source(), "WHERE id = ?", id)
+	err := a.db.Write(ctx, func(t *Tx) error {
+		n, err := t.Exec(`INSERT INTO idempotency (id, fingerprint, claimed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			id, fingerprint, Nanos(now))
 		if err != nil {
-			return a.db.storageError("read idempotency key", err)
+			return a.db.Error("claim idempotency key", err)
 		}
-		if !found { // released between the claim and this read
+		if claimed = n == 1; claimed {
+			return nil
+		}
+		n, err = t.Exec(`UPDATE idempotency SET fingerprint = $1, claimed_at = $2 WHERE id = $3 AND NOT done AND claimed_at < $4`,
+			fingerprint, Nanos(now), id, Nanos(stale))
+		if err != nil {
+			return a.db.Error("take over idempotency key", err)
+		}
+		if claimed = n == 1; claimed {
+			return nil
+		}
+		err = t.QueryRow(`SELECT fingerprint, done, status, content_type, location, body FROM idempotency WHERE id = $1`, id).
+			Scan(&e.Fingerprint, &e.Done, &e.Answer.Status, &e.Answer.ContentType, &e.Answer.Location, &e.Answer.Body)
+		if errors.Is(err, sql.ErrNoRows) { // released between the claim and this read
 			return fault.Conflictf("a request with this idempotency key was abandoned just now; retry")
 		}
-		e = idempotency.Entry{Fingerprint: old.Fingerprint, Done: old.Done, Answer: idempotency.Answer{
-			Status: old.Status, ContentType: old.ContentType, Location: old.Location, Body: old.Body}}
-		return nil
+		return a.db.Error("read idempotency key", err)
 	})
 	return e, claimed, err
 }
 
 // Complete implements idempotency.Store.
 func (a answers) Complete(ctx context.Context, id string, ans idempotency.Answer) error {
-	return a.db.write(ctx, func(t *tx) error {
-		return a.db.storageError("store idempotent answer", t.Model(&idempotencyRow{}).Where("id = ?", id).Updates(map[string]any{
-			"done": true, "status": ans.Status, "content_type": ans.ContentType, "location": ans.Location, "body": ans.Body}).Error)
+	return a.db.Write(ctx, func(t *Tx) error {
+		_, err := t.Exec(`UPDATE idempotency SET done = $1, status = $2, content_type = $3, location = $4, body = $5 WHERE id = $6`,
+			true, ans.Status, ans.ContentType, ans.Location, ans.Body, id)
+		return a.db.Error("store idempotent answer", err)
 	})
 }
 
 // Release implements idempotency.Store.
 func (a answers) Release(ctx context.Context, id string) error {
-	return a.db.write(ctx, func(t *tx) error {
-		return a.db.storageError("release idempotency key", t.Where("id = ? AND NOT done", id).Delete(&idempotencyRow{}).Error)
+	return a.db.Write(ctx, func(t *Tx) error {
+		_, err := t.Exec("DELETE FROM idempotency WHERE id = $1 AND NOT done", id)
+		return a.db.Error("release idempotency key", err)
 	})
 }

@@ -3,60 +3,14 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
-	"github.com/fintechlabs/customers/core/event"
-	"github.com/fintechlabs/customers/core/trace"
 	"github.com/fintechlabs/customers/ports"
 )
-
-type outboxRow struct {
-	Seq           int64  `gorm:"column:seq;primaryKey;autoIncrement"`
-	EventID       string `gorm:"column:event_id"`
-	Topic         string `gorm:"column:topic"`
-	Subject       string `gorm:"column:subject"`
-	Source        string `gorm:"column:source"`
-	OccurredAt    int64  `gorm:"column:occurred_at"`
-	SchemaVersion int    `gorm:"column:schema_version"`
-	TraceParent   string `gorm:"column:traceparent"`
-	TraceState    string `gorm:"column:tracestate"`
-	Actor         string `gorm:"column:actor"`
-	Payload       []byte `gorm:"column:payload"`
-	PublishedAt   *int64 `gorm:"column:published_at"`
-}
-
-func (outboxRow) TableName() string { return "outbox" }
-
-type inboxRow struct {
-	EventID   string `gorm:"column:event_id;primaryKey"`
-	HandledAt int64  `gorm:"column:handled_at"`
-}
-
-func (inboxRow) TableName() string { return "inbox" }
-
-// addEvents encodes events and appends them to the outbox in the
-// transaction.
-func (t *tx) addEvents(events []event.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	for _, e := range events {
-		m, err := event.Encode(e)
-		if err != nil {
-			return err
-		}
-		err = t.insert(&outboxRow{EventID: m.ID, Topic: m.Type, Subject: m.Subject, Source: m.Source, OccurredAt: nanos(m.Time),
-			SchemaVersion: m.Version, TraceParent: string(m.TraceParent), TraceState: string(m.TraceState), Actor: m.Actor, Payload: m.Payload})
-		if err != nil {
-			return t.db.storageError("append to outbox", err)
-		}
-		t.events++
-	}
-	return nil
-}
 
 // Inbox implements ports.Inbox.
 type Inbox struct{ db *DB }
@@ -68,19 +22,20 @@ func (db *DB) Inbox() *Inbox { return &Inbox{db: db} }
 
 // Claim implements ports.Inbox.
 func (in *Inbox) Claim(ctx context.Context, eventID string) error {
-	return in.db.write(ctx, func(t *tx) error {
-		err := t.insert(&inboxRow{EventID: eventID, HandledAt: in.db.clock.Now().UnixNano()})
+	return in.db.Write(ctx, func(t *Tx) error {
+		_, err := t.Exec("INSERT INTO inbox (event_id, handled_at) VALUES ($1, $2)", eventID, in.db.clock.Now().UnixNano())
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return ports.ErrAlreadyHandled
 		}
-		return in.db.storageError("record handled event", err)
+		return in.db.Error("record handled event", err)
 	})
 }
 
 // Handled implements ports.Inbox.
 func (in *Inbox) Handled(ctx context.Context, eventID string) (bool, error) {
-	_, found, err := take[inboxRow](in.db.source(ctx), "WHERE event_id = ?", eventID)
-	return found, in.db.storageError("read inbox", err)
+	var n int
+	err := in.db.Conn(ctx).QueryRow("SELECT count(*) FROM inbox WHERE event_id = $1", eventID).Scan(&n)
+	return n > 0, in.db.Error("read inbox", err)
 }
 
 // Outbox is the relay's view of the outbox.
@@ -96,21 +51,25 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error
 	if leading := o.db.engine.Leading; leading != nil && !leading() {
 		return nil, nil // another replica relays
 	}
-	rows, err := find[outboxRow](o.db.source(ctx), "WHERE published_at IS NULL ORDER BY seq LIMIT ?", limit)
+	rows, err := o.db.Conn(ctx).Query(`SELECT seq, event_id, topic, subject, source, occurred_at, schema_version, traceparent, tracestate, actor, payload
+		FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`, limit)
 	if err != nil {
-		return nil, o.db.storageError("read outbox", err)
+		return nil, o.db.Error("read outbox", err)
 	}
-	out := make([]ports.Pending, len(rows))
-	for i, r := range rows {
-		out[i] = ports.Pending{Seq: r.Seq, Message: event.Message{
-			Metadata: event.Metadata{
-				ID: r.EventID, Type: r.Topic, Source: r.Source, Subject: r.Subject, Time: fromNanos(r.OccurredAt),
-				Version: r.SchemaVersion, TraceParent: trace.Parent(r.TraceParent), TraceState: trace.State(r.TraceState), Actor: r.Actor,
-			},
-			Payload: r.Payload,
-		}}
+	defer rows.Close()
+	var out []ports.Pending
+	for rows.Next() {
+		var p ports.Pending
+		var at int64
+		m := &p.Message
+		if err := rows.Scan(&p.Seq, &m.ID, &m.Type, &m.Subject, &m.Source, &at, &m.Version, &m.TraceParent, &m.TraceState,
+			&m.Actor, &m.Payload); err != nil {
+			return nil, o.db.Error("read outbox", err)
+		}
+		m.Time = Time(at)
+		out = append(out, p)
 	}
-	return out, nil
+	return out, o.db.Error("read outbox", rows.Err())
 }
 
 // MarkPublished implements ports.Outbox.
@@ -120,13 +79,13 @@ func (o *Outbox) MarkPublished(ctx context.Context, seqs []int64) error {
 	}
 	args := make([]any, 0, 1+len(seqs))
 	args = append(args, o.db.clock.Now().UnixNano())
-	for _, seq := range seqs {
-		args = append(args, seq)
+	marks := make([]string, len(seqs))
+	for i, seq := range seqs {
+		args, marks[i] = append(args, seq), "$"+strconv.Itoa(i+2)
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(seqs)), ", ")
-	return o.db.write(ctx, func(t *tx) error {
-		err := t.exec("UPDATE outbox SET published_at = ? WHERE seq IN ("+marks+")", args...)
-		return o.db.storageError("mark outbox published", err)
+	return o.db.Write(ctx, func(t *Tx) error {
+		_, err := t.Exec("UPDATE outbox SET published_at = $1 WHERE seq IN ("+strings.Join(marks, ", ")+")", args...)
+		return o.db.Error("mark outbox published", err)
 	})
 }
 
@@ -137,17 +96,17 @@ func (o *Outbox) Committed() <-chan struct{} { return o.db.committed }
 // monitoring.
 func (o *Outbox) PendingCount(ctx context.Context) (int64, error) {
 	var n int64
-	err := o.db.read(ctx).Model(&outboxRow{}).Where("published_at IS NULL").Count(&n).Error
-	return n, o.db.storageError("count outbox", err)
+	err := o.db.Conn(ctx).QueryRow("SELECT count(*) FROM outbox WHERE published_at IS NULL").Scan(&n)
+	return n, o.db.Error("count outbox", err)
 }
 
 // OldestPendingAge returns how long the oldest unpublished event has
 // waited since it happened, 0 when none waits; a gauge for monitoring.
 func (o *Outbox) OldestPendingAge(ctx context.Context) (time.Duration, error) {
 	var oldest *int64
-	err := o.db.read(ctx).Model(&outboxRow{}).Where("published_at IS NULL").Select("MIN(occurred_at)").Scan(&oldest).Error
+	err := o.db.Conn(ctx).QueryRow("SELECT MIN(occurred_at) FROM outbox WHERE published_at IS NULL").Scan(&oldest)
 	if err != nil || oldest == nil {
-		return 0, o.db.storageError("read the oldest pending event", err)
+		return 0, o.db.Error("read the oldest pending event", err)
 	}
-	return max(o.db.clock.Now().Sub(fromNanos(*oldest)), 0), nil
+	return max(o.db.clock.Now().Sub(Time(*oldest)), 0), nil
 }

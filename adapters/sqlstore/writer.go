@@ -39,7 +39,7 @@ var errClosed = errors.New("the database is closed")
 // unit is one write waiting for the writer.
 type unit struct {
 	ctx   context.Context
-	fn    func(*tx) error
+	fn    func(*Tx) error
 	state atomic.Int32
 	done  chan result
 }
@@ -52,20 +52,9 @@ type result struct {
 	panicked any
 }
 
-// write runs fn in the unit of work of ctx, or else as a unit of its own,
-// sharing a transaction and its commit with the units waiting beside it;
-// it returns after that commit.
-func (db *DB) write(ctx context.Context, fn func(tx *tx) error) (err error) {
-	if t, ok := ctx.Value(txKey{db}).(*tx); ok {
-		return fn(t)
-	}
-	if db.trace != nil {
-		_, end := db.trace(ctx, db.engine.System+" transaction")
-		defer func() { end(err) }()
-	}
-	if !db.engine.GroupCommit {
-		return db.alone(ctx, fn)
-	}
+// grouped hands fn to the writer as a unit, and returns after the commit
+// it shared with the units waiting beside it.
+func (db *DB) grouped(ctx context.Context, fn func(*Tx) error) error {
 	u := &unit{ctx: ctx, fn: fn, done: make(chan result, 1)}
 	select {
 	case db.units <- u:
@@ -156,20 +145,20 @@ func (db *DB) commitGroup(group []*unit) {
 				results[i].err = err
 				continue
 			}
-			t := &tx{DB: g.WithContext(context.WithoutCancel(u.ctx)), db: db}
+			t := db.newTx(g.WithContext(context.WithoutCancel(u.ctx)))
 			if len(taken) == 1 {
 				// Alone: its transaction is its savepoint.
 				results[i] = db.run(t, u)
 				events += t.events
 				return results[i].failure()
 			}
-			if err := t.exec("SAVEPOINT unit"); err != nil {
+			if _, err := t.Exec("SAVEPOINT unit"); err != nil {
 				return err
 			}
 			results[i] = db.run(t, u)
 			if results[i].failure() == nil {
 				events += t.events
-				if err := t.exec("RELEASE SAVEPOINT unit"); err != nil {
+				if _, err := t.Exec("RELEASE SAVEPOINT unit"); err != nil {
 					return err
 				}
 				continue
@@ -177,10 +166,10 @@ func (db *DB) commitGroup(group []*unit) {
 			// Some errors (a full disk, an I/O error) end the whole
 			// transaction in SQLite; then the savepoint is gone and every
 			// unit of the group fails.
-			if err := t.exec("ROLLBACK TO SAVEPOINT unit"); err != nil {
+			if _, err := t.Exec("ROLLBACK TO SAVEPOINT unit"); err != nil {
 				return err
 			}
-			if err := t.exec("RELEASE SAVEPOINT unit"); err != nil {
+			if _, err := t.Exec("RELEASE SAVEPOINT unit"); err != nil {
 				return err
 			}
 		}
@@ -189,7 +178,7 @@ func (db *DB) commitGroup(group []*unit) {
 	if err != nil {
 		failed := err
 		if len(taken) > 1 || results[0].failure() == nil {
-			failed = db.storageError("write", err) // BEGIN, a savepoint or COMMIT failed: busy, locked, full...
+			failed = db.Error("write", err) // BEGIN, a savepoint or COMMIT failed: busy, locked, full...
 		}
 		for i := range results {
 			if results[i].failure() == nil {
@@ -208,7 +197,7 @@ func (db *DB) commitGroup(group []*unit) {
 }
 
 // run runs u's function in t, turning a panic into a result.
-func (db *DB) run(t *tx, u *unit) (r result) {
+func (db *DB) run(t *Tx, u *unit) (r result) {
 	defer func() {
 		if p := recover(); p != nil {
 			db.log.ErrorContext(u.ctx, "a unit of work panicked; the panic goes on in its caller", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -231,7 +220,7 @@ var errPanicked = errors.New("the unit of work panicked")
 // alone runs fn in a transaction of its own, for an engine whose
 // transactions run side by side. Statements run with ctx: a caller that
 // gives up rolls back its own transaction only.
-func (db *DB) alone(ctx context.Context, fn func(*tx) error) error {
+func (db *DB) alone(ctx context.Context, fn func(*Tx) error) error {
 	select {
 	case <-db.quit:
 		return errClosed
@@ -240,15 +229,15 @@ func (db *DB) alone(ctx context.Context, fn func(*tx) error) error {
 	var own error // fn's, as it returned it
 	events := 0
 	err := db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		t := &tx{DB: g, db: db}
+		t := db.newTx(g)
 		if own = fn(t); own != nil {
 			return own
 		}
 		// The relay of this process is woken after the commit (Wake); the
 		// notification is for another process's, when that one relays.
 		if t.events > 0 && db.engine.Notify != "" && (db.engine.Leading == nil || !db.engine.Leading()) {
-			if err := t.exec(db.engine.Notify); err != nil {
-				own = db.storageError("notify the relays", err)
+			if _, err := t.Exec(db.engine.Notify); err != nil {
+				own = db.Error("notify the relays", err)
 				return own
 			}
 		}
@@ -259,7 +248,7 @@ func (db *DB) alone(ctx context.Context, fn func(*tx) error) error {
 		if own == nil {
 			// BEGIN or COMMIT failed, or the database chose the
 			// transaction to fail (a deadlock, a serialisation failure).
-			err = db.storageError("write", err)
+			err = db.Error("write", err)
 		}
 		return err
 	}

@@ -32,21 +32,19 @@ func openAt(t *testing.T, path string) *DB {
 	// do not need (that package imports this one).
 	conn := sql.OpenDB(dsnConnector("file:" + path + "?_journal_mode=WAL&_txlock=immediate"))
 	engine := Engine{
-		Name: "test", SQL: conn,
+		Name: "test", System: "sqlite", SQL: conn,
 		Dialector:   func(c gorm.ConnPool) gorm.Dialector { return gormsqlite.New(gormsqlite.Config{Conn: c}) },
-		Migrations:  fstest.MapFS{"common.sql": {Data: []byte(inboxTable)}, "customer/0001.sql": {Data: []byte("SELECT 1;")}},
 		Unavailable: func(error) bool { return false },
 		GroupCommit: true,
 	}
-	db, err := Open(context.Background(), engine, CustomerSchema, clock.UTC{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	schema := Schema{Name: "test", Migrations: fstest.MapFS{"migrations/sqlite/00100_none.sql": {Data: []byte("-- +goose Up\nSELECT 1;\n")}}}
+	db, err := Open(context.Background(), engine, schema, clock.UTC{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	return db
 }
-
-const inboxTable = "CREATE TABLE inbox (event_id TEXT PRIMARY KEY, handled_at INTEGER NOT NULL);"
 
 type dsnConnector string
 

@@ -2,68 +2,68 @@ package tracing_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"github.com/fintechlabs/customers/adapters/tracing"
-	"github.com/fintechlabs/customers/core/trace"
 )
 
-func TestWithoutAnEndpointNothingIsTracedAndNothingChanges(t *testing.T) {
-	tr, err := tracing.New(context.Background(), "service-test", "")
-	if err != nil || tr != nil {
-		t.Fatalf("New without an endpoint = %v, %v; want no tracer", tr, err)
+const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+func TestASpanIsAChildOfTheRemoteTraceContext(t *testing.T) {
+	tr := tracing.Local("service-test")
+	ctx := tracing.Extract(context.Background(), tracing.Context{Parent: parent, State: "congo=t61rcWkgMzE"})
+	ctx, span := tr.Start(ctx, "handle", oteltrace.SpanKindConsumer)
+	defer span.End(nil)
+	child := tracing.Inject(ctx)
+	traceID, spanID := tracing.IDs(ctx)
+	if traceID != parent[3:35] || child.Parent[3:35] != traceID || spanID == parent[36:52] || child.Parent[36:52] != spanID {
+		t.Fatalf("child %s (trace %s, span %s) of %s: want the same trace, another span", child.Parent, traceID, spanID, parent)
 	}
-	ctx := trace.With(context.Background(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-	got, span := tr.Start(ctx, "x", oteltrace.SpanKindServer)
-	span.SetName("y")
-	span.End(errors.New("ignored"))
-	if got != ctx || tr.Shutdown(context.Background()) != nil {
-		t.Fatal("a nil tracer changed the context or failed to shut down")
+	if child.State != "congo=t61rcWkgMzE" {
+		t.Fatalf("the tracestate %q did not travel on", child.State)
 	}
 }
 
-func TestASpanIsAChildOfTheTraceInTheContext(t *testing.T) {
-	tr, err := tracing.New(context.Background(), "service-test", "http://127.0.0.1:1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tr.Shutdown(context.Background()) }()
-	parent := trace.Parent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-	ctx, span := tr.Start(trace.With(context.Background(), parent), "handle", oteltrace.SpanKindConsumer)
+func TestWithoutATraceContextASpanStartsATrace(t *testing.T) {
+	ctx, span := tracing.Local("service-test").Start(context.Background(), "request", oteltrace.SpanKindServer)
 	defer span.End(nil)
-	child := trace.From(ctx)
-	if child.TraceID() != parent.TraceID() || child.SpanID() == parent.SpanID() || len(child) != len(parent) {
-		t.Fatalf("child %s of %s: want the same trace, another span", child, parent)
+	if tc := tracing.Inject(ctx); len(tc.Parent) != len(parent) || tc.Parent[len(tc.Parent)-2:] != "01" {
+		t.Fatalf("a new trace %q: want a sampled traceparent", tc.Parent)
 	}
-	if sc := oteltrace.SpanContextFromContext(ctx); sc.SpanID().String() != child.SpanID() {
-		t.Fatalf("the core's trace context %s is not the span's %s", child, sc.SpanID())
+}
+
+func TestAMalformedTraceContextIsDropped(t *testing.T) {
+	cases := []struct {
+		name string
+		in   tracing.Context
+		want tracing.Context
+	}{
+		{"well formed", tracing.Context{Parent: parent, State: "rojo=00f067aa0ba902b7"}, tracing.Context{Parent: parent, State: "rojo=00f067aa0ba902b7"}},
+		{"not a traceparent", tracing.Context{Parent: "not a traceparent", State: "rojo=1"}, tracing.Context{}},
+		{"all-zero trace id", tracing.Context{Parent: "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}, tracing.Context{}},
+		{"a malformed tracestate alone", tracing.Context{Parent: parent, State: "=="}, tracing.Context{Parent: parent}},
 	}
-	// A context without a trace starts one.
-	ctx, span2 := tr.Start(context.Background(), "request", oteltrace.SpanKindServer)
-	defer span2.End(nil)
-	if trace.From(ctx).TraceID() == "" {
-		t.Fatal("no trace started")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := tracing.Valid(c.in); got != c.want {
+				t.Fatalf("Valid(%+v) = %+v, want %+v", c.in, got, c.want)
+			}
+		})
 	}
 }
 
 func TestABatchSpanLinksToTheTracesItServes(t *testing.T) {
-	var none *tracing.Tracer
-	if ctx, _ := none.StartLinked(context.Background(), "publish", oteltrace.SpanKindProducer, nil); ctx != context.Background() {
-		t.Fatal("a nil tracer changed the context")
-	}
 	tr, err := tracing.New(context.Background(), "service-test", "http://127.0.0.1:1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = tr.Shutdown(context.Background()) }()
-	parents := []trace.Parent{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "not a traceparent"}
-	ctx := trace.With(context.Background(), parents[0])
-	ctx, span := tr.StartLinked(ctx, "publish", oteltrace.SpanKindProducer, parents)
+	ctx := tracing.Extract(context.Background(), tracing.Context{Parent: parent})
+	ctx, span := tr.StartLinked(ctx, "publish", oteltrace.SpanKindProducer, []tracing.Context{{Parent: parent}, {Parent: "not a traceparent"}})
 	defer span.End(nil)
-	if sc := oteltrace.SpanContextFromContext(ctx); !sc.IsValid() || sc.TraceID().String() == parents[0].TraceID() {
-		t.Fatalf("the batch span %v should start a trace of its own", sc)
+	if traceID, _ := tracing.IDs(ctx); traceID == "" || traceID == parent[3:35] {
+		t.Fatalf("the batch span's trace %q should be a trace of its own", traceID)
 	}
 }

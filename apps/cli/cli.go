@@ -15,17 +15,24 @@ import (
 	"github.com/fintechlabs/customers/apps/config"
 )
 
+// Service is a service whose settings -h lists: its kind, and the reader
+// of its own settings.
+type Service struct {
+	Kind     config.Kind
+	Settings func(*config.Reader)
+}
+
 // Handle reads args (without the program name). It reports done, with the
-// exit code, when the binary must stop there: it printed the help or the
-// version, or the arguments were wrong.
-func Handle(name, about string, args []string, stdout, stderr io.Writer, kinds ...config.Kind) (done bool, code int) {
+// exit code, when the binary must stop there: it printed the help (the
+// settings of services) or the version, or the arguments were wrong.
+func Handle(name, about string, args []string, stdout, stderr io.Writer, services ...Service) (done bool, code int) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	version := fs.Bool("version", false, "print the version and build information, and exit")
-	fs.Usage = func() { usage(fs.Output(), name, about, kinds) }
+	fs.Usage = func() { usage(fs.Output(), name, about, services) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			usage(stdout, name, about, kinds)
+			usage(stdout, name, about, services)
 			return true, 0
 		}
 		return true, 2
@@ -65,14 +72,15 @@ func Version(name string) string {
 	return v + ", " + info.GoVersion + " " + settings["GOOS"] + "/" + settings["GOARCH"]
 }
 
-func usage(w io.Writer, name, about string, kinds []config.Kind) {
+func usage(w io.Writer, name, about string, services []Service) {
 	fmt.Fprintf(w, "%s: %s\n\nUsage: %s [-h] [-version]\n\n", name, about, name)
 	fmt.Fprintf(w, "Settings come from the environment (the README's Configuration section says what each does).\n")
-	for _, kind := range kinds {
+	for _, svc := range services {
+		kind := svc.Kind
 		prefix := strings.ToUpper(string(kind)) + "_"
 		fmt.Fprintf(w, "\n%s service (prefix a variable with %s to set it for this service alone):\n", kind, prefix)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		for _, s := range config.Settings(kind) {
+		for _, s := range config.Settings(kind, svc.Settings) {
 			def := s.Default
 			if def == "" {
 				def = "(none)"

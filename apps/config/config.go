@@ -1,6 +1,7 @@
-// Package system assembles the services: configuration from the
-// environment, one composition root per service (customer, profiling,
-// notifications), and the one-process stack that `make run` starts.
+// Package config reads a service's configuration from the environment:
+// the settings every service shares (addresses, database, Kafka, logging,
+// API keys, limits), and, through a Reader, those a service reads for
+// itself (apps/<service>). Every problem is reported at once.
 package config
 
 import (
@@ -17,11 +18,8 @@ import (
 	"github.com/fintechlabs/customers/adapters/logging"
 	"github.com/fintechlabs/customers/adapters/postgres"
 	"github.com/fintechlabs/customers/adapters/rest"
-	"github.com/fintechlabs/customers/adapters/smtp"
 	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/core/event"
-	"github.com/fintechlabs/customers/core/lifecycle"
-	"github.com/fintechlabs/customers/core/money"
 )
 
 // Env looks a variable up; os.LookupEnv in main, a map in tests.
@@ -105,26 +103,6 @@ type Config struct {
 	// page must not reach a keyless API by re-pointing its own name at
 	// 127.0.0.1 (DNS rebinding).
 	AllowedHosts hosts.Allowed
-	// RulesFile, for profiling, replaces the default rule table.
-	RulesFile string
-	// DefaultCurrency, for the customer service, is the currency of a
-	// payment that names none (the original's clients never do).
-	DefaultCurrency string
-	// EmailProvider, for notifications, sends email: EmailDevelopment (the
-	// mailbox) or EmailSMTP.
-	EmailProvider string
-	// SMTP configures the SMTP email provider.
-	SMTP smtp.Options
-	// DeliveryLatency and DeliveryFailureRate tune the development email
-	// and SMS provider of the notifications service.
-	DeliveryLatency     time.Duration
-	DeliveryFailureRate float64
-	// DeliveryOutageFile, DeliveryBugFile and DeliveryCrashAfter inject
-	// faults into the development provider: an outage or a panicking bug
-	// while their file exists, a crash after that many accepted messages.
-	DeliveryOutageFile string
-	DeliveryBugFile    string
-	DeliveryCrashAfter int
 	// OTLPEndpoint, when set, is where spans are exported (OTLP over
 	// HTTP); without it nothing is traced beyond the trace context.
 	OTLPEndpoint string
@@ -135,24 +113,36 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// StartupTimeout bounds waiting for the broker at start.
 	StartupTimeout time.Duration
+	// env, prefix and shared are where the configuration came from, for
+	// the service's own settings (Reader).
+	env    Env
+	shared bool
+}
+
+// Reader reads the service's own settings from where cfg came from, with
+// its prefix (see Load).
+func (c Config) Reader() *Reader {
+	return &Reader{env: c.env, prefix: c.Kind.prefix(), shared: c.shared}
 }
 
 // Load reads the configuration of kind from env. Each variable is looked up
 // with the service's prefix first (CUSTOMER_PORT), then without it (PORT).
 // In a shared process (the stack) the unprefixed service-specific variables
-// (PORT, DATABASE_PATH, DATABASE_URL, KAFKA_CLIENT_ID, KAFKA_GROUP_ID) are ignored, since
-// all three services would read the same value. Every problem is reported.
-func Load(kind Kind, env Env, shared bool) (Config, error) {
-	return load(kind, env, shared, nil)
+// (PORT, DATABASE_PATH, DATABASE_URL, KAFKA_CLIENT_ID, KAFKA_GROUP_ID) are
+// ignored, since all three services would read the same value. own read
+// the service's own settings too, so that their problems are reported with
+// the others; every problem is reported.
+func Load(kind Kind, env Env, shared bool, own ...func(*Reader)) (Config, error) {
+	return load(kind, env, shared, nil, own)
 }
 
 // Setting is a variable a service reads, with its default ("" for none).
 type Setting struct{ Name, Default string }
 
 // Settings lists the variables a service of kind reads, the logging ones
-// included, with their defaults, in the order they are read: what -h
-// prints. Each may also be prefixed with the service's name.
-func Settings(kind Kind) []Setting {
+// and its own (own) included, with their defaults, in the order they are
+// read: what -h prints. Each may also be prefixed with the service's name.
+func Settings(kind Kind, own ...func(*Reader)) []Setting {
 	var out []Setting
 	seen := map[string]bool{}
 	note := func(name, def string) {
@@ -161,19 +151,19 @@ func Settings(kind Kind) []Setting {
 			out = append(out, Setting{Name: name, Default: def})
 		}
 	}
-	_, _ = load(kind, func(string) (string, bool) { return "", false }, false, note)
-	r := reader{env: func(string) (string, bool) { return "", false }, note: note}
+	_, _ = load(kind, func(string) (string, bool) { return "", false }, false, note, own)
+	r := Reader{env: func(string) (string, bool) { return "", false }, note: note}
 	r.logOptions()
 	return out
 }
 
-func load(kind Kind, env Env, shared bool, note func(name, def string)) (Config, error) {
+func load(kind Kind, env Env, shared bool, note func(name, def string), own []func(*Reader)) (Config, error) {
 	d, ok := serviceDefaults[kind]
 	if !ok {
 		return Config{}, fmt.Errorf("unknown service %q", kind)
 	}
-	r := reader{env: env, prefix: kind.prefix(), shared: shared, note: note}
-	cfg := Config{Kind: kind}
+	r := Reader{env: env, prefix: kind.prefix(), shared: shared, note: note}
+	cfg := Config{Kind: kind, env: env, shared: shared}
 	// Loopback unless told otherwise: with no keys, the API is open.
 	cfg.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(r.int("PORT", d.port, true)))
 	r.noted("HTTP_ADDR", cfg.Addr)
@@ -225,21 +215,6 @@ func load(kind Kind, env Env, shared bool, note func(name, def string)) (Config,
 	if cfg.AllowedHosts == nil && len(cfg.APIKeys) == 0 && !cfg.AuthDisabled {
 		cfg.AllowedHosts = hosts.Loopback
 	}
-	cfg.RulesFile = r.str("RULES_FILE", "", false)
-	currency, err := money.ParseCurrency(r.str("DEFAULT_CURRENCY", lifecycle.DefaultCurrency, false))
-	if err != nil {
-		r.problems = append(r.problems, "DEFAULT_CURRENCY "+err.Error())
-	}
-	cfg.DefaultCurrency = currency
-	cfg.EmailProvider, cfg.SMTP = r.email(kind)
-	cfg.DeliveryLatency = r.duration("DELIVERY_LATENCY", 0)
-	cfg.DeliveryFailureRate = r.float("DELIVERY_FAILURE_RATE", 0)
-	if cfg.DeliveryFailureRate < 0 || cfg.DeliveryFailureRate > 1 {
-		r.problems = append(r.problems, "DELIVERY_FAILURE_RATE must be between 0 and 1")
-	}
-	cfg.DeliveryOutageFile = r.str("DELIVERY_OUTAGE_FILE", "", false)
-	cfg.DeliveryBugFile = r.str("DELIVERY_BUG_FILE", "", false)
-	cfg.DeliveryCrashAfter = r.int("DELIVERY_CRASH_AFTER", 0, false)
 	cfg.OTLPEndpoint = r.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", false)
 	cfg.Retention = r.duration("RETENTION", 30*24*time.Hour)
 	if cfg.Retention < 24*time.Hour {
@@ -251,46 +226,19 @@ func load(kind Kind, env Env, shared bool, note func(name, def string)) (Config,
 			"a shutdown lets the message in hand finish", cfg.ShutdownTimeout, cfg.Kafka.HandlerTimeout))
 	}
 	cfg.StartupTimeout = r.duration("STARTUP_TIMEOUT", 60*time.Second)
+	for _, read := range own {
+		if read != nil {
+			read(&r)
+		}
+	}
 	if len(r.problems) > 0 {
 		return Config{}, fmt.Errorf("invalid %s configuration:\n  - %s", kind, strings.Join(r.problems, "\n  - "))
 	}
 	return cfg, nil
 }
 
-// Email providers.
-const (
-	EmailDevelopment = "development"
-	EmailSMTP        = "smtp"
-)
-
-// email reads EMAIL_PROVIDER and the SMTP_ variables; only the
-// notifications service sends email, so only its settings are checked.
-func (r *reader) email(kind Kind) (string, smtp.Options) {
-	provider := r.str("EMAIL_PROVIDER", EmailDevelopment, false)
-	o := smtp.Options{
-		Addr: r.str("SMTP_ADDR", "", false), From: r.str("SMTP_FROM", "", false),
-		Security: smtp.Security(r.str("SMTP_SECURITY", string(smtp.StartTLS), false)),
-		Username: r.str("SMTP_USERNAME", "", false), Password: r.secret("SMTP_PASSWORD", false),
-		CAFile: r.str("SMTP_CA_FILE", "", false), ServerName: r.str("SMTP_SERVER_NAME", "", false),
-		Timeout: r.duration("SMTP_TIMEOUT", 30*time.Second), AllowPlaintextAuth: r.bool("SMTP_ALLOW_PLAINTEXT_AUTH"),
-	}
-	if kind != Notifications {
-		return provider, o
-	}
-	switch provider {
-	case EmailDevelopment:
-	case EmailSMTP:
-		if _, err := smtp.New(o); err != nil {
-			r.problems = append(r.problems, "EMAIL_PROVIDER=smtp: "+err.Error())
-		}
-	default:
-		r.problems = append(r.problems, fmt.Sprintf("EMAIL_PROVIDER %q is not %s or %s", provider, EmailDevelopment, EmailSMTP))
-	}
-	return provider, o
-}
-
 // kafka reads the KAFKA_ variables.
-func (r *reader) kafka(clientID, groupID string) kafka.Config {
+func (r *Reader) kafka(clientID, groupID string) kafka.Config {
 	k := kafka.Defaults(clientID, groupID)
 	k.Brokers = r.list("KAFKA_BROKERS", []string{"localhost:9092"})
 	k.TopicPrefix = r.str("KAFKA_TOPIC_PREFIX", "", false)
@@ -338,7 +286,7 @@ func (r *reader) kafka(clientID, groupID string) kafka.Config {
 // LoadKafka reads the Kafka settings alone, for tools such as the
 // dead-letter command, which act as clientID.
 func LoadKafka(env Env, clientID string) (kafka.Config, error) {
-	r := reader{env: env}
+	r := Reader{env: env}
 	k := r.kafka(clientID, clientID)
 	if len(r.problems) > 0 {
 		return kafka.Config{}, fmt.Errorf("invalid Kafka configuration:\n  - %s", strings.Join(r.problems, "\n  - "))
@@ -347,7 +295,7 @@ func LoadKafka(env Env, clientID string) (kafka.Config, error) {
 }
 
 // logOptions reads LOG_FORMAT, LOG_LEVEL and NO_COLOR.
-func (r *reader) logOptions() logging.Options {
+func (r *Reader) logOptions() logging.Options {
 	var o logging.Options
 	var err error
 	if o.Format, err = logging.ParseFormat(r.str("LOG_FORMAT", "auto", false)); err != nil {
@@ -364,7 +312,7 @@ func (r *reader) logOptions() logging.Options {
 // LogOptions reads the logging variables alone, for the stack, whose
 // services each load their own configuration.
 func LogOptions(env Env) (logging.Options, error) {
-	r := reader{env: env}
+	r := Reader{env: env}
 	o := r.logOptions()
 	if len(r.problems) > 0 {
 		return o, fmt.Errorf("%s", strings.Join(r.problems, "; "))
@@ -372,8 +320,10 @@ func LogOptions(env Env) (logging.Options, error) {
 	return o, nil
 }
 
-// reader reads variables and collects every problem.
-type reader struct {
+// Reader reads variables and collects every problem. A service reads its
+// own settings with its exported methods (Config.Reader); each variable is
+// looked up with the service's prefix first.
+type Reader struct {
 	env      Env
 	prefix   string
 	shared   bool
@@ -382,7 +332,7 @@ type reader struct {
 	note func(name, def string)
 }
 
-func (r *reader) noted(name, def string) {
+func (r *Reader) noted(name, def string) {
 	if r.note != nil {
 		r.note(name, def)
 	}
@@ -390,7 +340,7 @@ func (r *reader) noted(name, def string) {
 
 // lookup finds PREFIX_NAME, then NAME unless the variable is service
 // specific and the process is shared.
-func (r *reader) lookup(name string, serviceSpecific bool) (string, bool) {
+func (r *Reader) lookup(name string, serviceSpecific bool) (string, bool) {
 	if v, ok := r.env(r.prefix + name); ok && v != "" {
 		return v, true
 	}
@@ -401,7 +351,7 @@ func (r *reader) lookup(name string, serviceSpecific bool) (string, bool) {
 	return v, ok && v != ""
 }
 
-func (r *reader) str(name, def string, serviceSpecific bool) string {
+func (r *Reader) str(name, def string, serviceSpecific bool) string {
 	r.noted(name, def)
 	if v, ok := r.lookup(name, serviceSpecific); ok {
 		return v
@@ -409,7 +359,7 @@ func (r *reader) str(name, def string, serviceSpecific bool) string {
 	return def
 }
 
-func (r *reader) list(name string, def []string) []string {
+func (r *Reader) list(name string, def []string) []string {
 	r.noted(name, strings.Join(def, ","))
 	v, ok := r.lookup(name, false)
 	if !ok {
@@ -426,7 +376,7 @@ func (r *reader) list(name string, def []string) []string {
 
 // fileList reads the file the variable name points to, if any: one entry
 // per line or comma-separated, blank lines and # comments skipped.
-func (r *reader) fileList(name string) []string {
+func (r *Reader) fileList(name string) []string {
 	path := r.str(name, "", false)
 	if path == "" {
 		return nil
@@ -452,7 +402,7 @@ func (r *reader) fileList(name string) []string {
 
 // secret reads a secret from name, or from the file name_FILE points to
 // (a mounted secret), whose trailing newline is dropped.
-func (r *reader) secret(name string, serviceSpecific bool) string {
+func (r *Reader) secret(name string, serviceSpecific bool) string {
 	if path := r.str(name+"_FILE", "", serviceSpecific); path != "" {
 		raw, err := os.ReadFile(path)
 		if err != nil {
@@ -464,7 +414,7 @@ func (r *reader) secret(name string, serviceSpecific bool) string {
 	return r.str(name, "", serviceSpecific)
 }
 
-func (r *reader) int(name string, def int, serviceSpecific bool) int {
+func (r *Reader) int(name string, def int, serviceSpecific bool) int {
 	r.noted(name, strconv.Itoa(def))
 	v, ok := r.lookup(name, serviceSpecific)
 	if !ok {
@@ -477,7 +427,7 @@ func (r *reader) int(name string, def int, serviceSpecific bool) int {
 	return n
 }
 
-func (r *reader) float(name string, def float64) float64 {
+func (r *Reader) float(name string, def float64) float64 {
 	r.noted(name, strconv.FormatFloat(def, 'g', -1, 64))
 	v, ok := r.lookup(name, false)
 	if !ok {
@@ -504,7 +454,7 @@ func Loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (r *reader) bool(name string) bool {
+func (r *Reader) bool(name string) bool {
 	r.noted(name, "false")
 	v, ok := r.lookup(name, false)
 	if !ok {
@@ -519,7 +469,7 @@ func (r *reader) bool(name string) bool {
 
 // duration accepts Go durations ("5s") and, as the original's module
 // options did, plain milliseconds ("5000").
-func (r *reader) duration(name string, def time.Duration) time.Duration {
+func (r *Reader) duration(name string, def time.Duration) time.Duration {
 	r.noted(name, def.String())
 	v, ok := r.lookup(name, false)
 	if !ok {
@@ -533,4 +483,35 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		r.problems = append(r.problems, fmt.Sprintf("%s=%q is not a duration such as 5s or 5000 (ms)", name, v))
 	}
 	return d
+}
+
+// String reads name, def when it is not set.
+func (r *Reader) String(name, def string) string { return r.str(name, def, false) }
+
+// Int reads a whole number.
+func (r *Reader) Int(name string, def int) int { return r.int(name, def, false) }
+
+// Float reads a number.
+func (r *Reader) Float(name string, def float64) float64 { return r.float(name, def) }
+
+// Bool reads true or false (false when not set).
+func (r *Reader) Bool(name string) bool { return r.bool(name) }
+
+// Duration reads a duration: 5s, or 5000 (milliseconds).
+func (r *Reader) Duration(name string, def time.Duration) time.Duration { return r.duration(name, def) }
+
+// Secret reads a secret, from name or from the file name_FILE names.
+func (r *Reader) Secret(name string) string { return r.secret(name, false) }
+
+// Problem records a problem with the settings, reported with the others.
+func (r *Reader) Problem(format string, args ...any) {
+	r.problems = append(r.problems, fmt.Sprintf(format, args...))
+}
+
+// Err returns every problem recorded, or nil.
+func (r *Reader) Err(what string) error {
+	if len(r.problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("invalid %s configuration:\n  - %s", what, strings.Join(r.problems, "\n  - "))
 }

@@ -38,7 +38,7 @@ func TestEachServiceHasTheOriginalDefaults(t *testing.T) {
 			t.Errorf("%s: kafka defaults %+v differ from the original module's", tt.kind, k)
 		}
 		if cfg.Log.Format != logging.Auto || cfg.Log.Level != slog.LevelInfo || cfg.Log.NoColor || len(cfg.APIKeys) != 0 ||
-			len(cfg.CORSOrigins) != 0 || cfg.DefaultCurrency != "EUR" || cfg.Durability != "full" {
+			len(cfg.CORSOrigins) != 0 || cfg.Durability != "full" {
 			t.Errorf("%s: %+v", tt.kind, cfg)
 		}
 	}
@@ -52,10 +52,11 @@ func TestVariablesOverrideDefaultsAndPrefixesWin(t *testing.T) {
 		"KAFKA_MAX_BYTES_PER_PARTITION": "1048576", "KAFKA_PARTITIONS": "6", "KAFKA_REPLICATION_FACTOR": "3",
 		"API_KEYS": "a, b", "CORS_ORIGINS": "https://backoffice.example", "LOG_FORMAT": "json", "LOG_LEVEL": "debug",
 		"DATA_DIR": "/var/lib/customers", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SASL_USERNAME": "svc",
-		"KAFKA_SASL_PASSWORD": "pw", "RULES_FILE": "/etc/rules.json", "DELIVERY_FAILURE_RATE": "0.25",
-		"DEFAULT_CURRENCY": "ars", "SQLITE_SYNCHRONOUS": "normal",
+		"KAFKA_SASL_PASSWORD": "pw", "RULES_FILE": "/etc/rules.json", "PROFILING_RULES_FILE": "/etc/mine.json",
+		"SQLITE_SYNCHRONOUS": "normal",
 	})
-	cfg, err := config.Load(config.Profiling, env, false)
+	var rules string
+	cfg, err := config.Load(config.Profiling, env, false, func(r *config.Reader) { rules = r.String("RULES_FILE", "") })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestVariablesOverrideDefaultsAndPrefixesWin(t *testing.T) {
 	}
 	if k.SASL == nil || k.SASL.Name() != "SCRAM-SHA-512" || cfg.Database != "/var/lib/customers/profiling.db" ||
 		strings.Join(cfg.APIKeys, ",") != "a,b" || cfg.Log.Format != logging.JSON || cfg.Log.Level != slog.LevelDebug ||
-		cfg.RulesFile != "/etc/rules.json" || cfg.DeliveryFailureRate != 0.25 || cfg.DefaultCurrency != "ARS" || cfg.Durability != "normal" {
+		rules != "/etc/mine.json" || cfg.Durability != "normal" {
 		t.Fatalf("cfg = %+v", cfg)
 	}
 }
@@ -151,17 +152,24 @@ func TestSecretsMayComeFromFiles(t *testing.T) {
 func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
 	env := config.MapEnv(map[string]string{
 		"PORT": "eighty", "KAFKA_SESSION_TIMEOUT": "soon", "KAFKA_TLS": "maybe", "LOG_FORMAT": "xml", "LOG_LEVEL": "loud",
-		"DELIVERY_FAILURE_RATE": "2", "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_BROKERS": "no-port", "DELIVERY_LATENCY": "-5s",
-		"KAFKA_PARTITIONS": "x", "DELIVERY_FAILURE": "ignored", "RETENTION": "1h", "DEFAULT_CURRENCY": "euro", "SQLITE_SYNCHRONOUS": "off", "KAFKA_HANDLER_TIMEOUT": "1m", "RATE_LIMIT": "-1",
+		"KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_BROKERS": "no-port", "DELIVERY_LATENCY": "-5s",
+		"KAFKA_PARTITIONS": "x", "RETENTION": "1h", "SQLITE_SYNCHRONOUS": "off", "KAFKA_HANDLER_TIMEOUT": "1m", "RATE_LIMIT": "-1",
 		"KAFKA_ORIGINAL_TOPICS": "customer.onboarded,customer.everything",
 	})
-	_, err := config.Load(config.Notifications, env, false)
+	// The service's own settings are read with the shared ones, and their
+	// problems reported with the others.
+	own := func(r *config.Reader) {
+		if r.Duration("DELIVERY_LATENCY", 0) < 0 {
+			r.Problem("DELIVERY_LATENCY must not be negative")
+		}
+	}
+	_, err := config.Load(config.Notifications, env, false, own)
 	if err == nil {
 		t.Fatal("a broken configuration loaded")
 	}
 	for _, want := range []string{"PORT=\"eighty\"", "KAFKA_SESSION_TIMEOUT", "KAFKA_TLS", "log format", "log level",
-		"DELIVERY_FAILURE_RATE", "username and a password", `"no-port" must be host:port`, "DELIVERY_LATENCY", "KAFKA_PARTITIONS",
-		"RETENTION", "DEFAULT_CURRENCY", "SQLITE_SYNCHRONOUS", "must be longer than KAFKA_HANDLER_TIMEOUT", "RATE_LIMIT must",
+		"username and a password", `"no-port" must be host:port`, "DELIVERY_LATENCY", "KAFKA_PARTITIONS",
+		"RETENTION", "SQLITE_SYNCHRONOUS", "must be longer than KAFKA_HANDLER_TIMEOUT", "RATE_LIMIT must",
 		`KAFKA_ORIGINAL_TOPICS: "customer.everything"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not mention %s:\n%v", want, err)
@@ -169,37 +177,6 @@ func TestEveryConfigurationProblemIsReportedAtOnce(t *testing.T) {
 	}
 	if _, err := config.Load("billing", config.MapEnv(nil), false); err == nil {
 		t.Error("an unknown service loaded")
-	}
-}
-
-func TestOnlyTheNotificationsServiceChecksItsEmailProvider(t *testing.T) {
-	tests := []struct {
-		name string
-		kind config.Kind
-		env  map[string]string
-		want string // in the error; "" for none
-	}{
-		{"the development provider needs nothing", config.Notifications, nil, ""},
-		{"smtp with its settings", config.Notifications, map[string]string{"EMAIL_PROVIDER": "smtp", "SMTP_ADDR": "mail.example.com:587",
-			"SMTP_FROM": "no-reply@fintech.example", "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"}, ""},
-		{"smtp without a server", config.Notifications, map[string]string{"EMAIL_PROVIDER": "smtp", "SMTP_FROM": "no-reply@fintech.example"}, "EMAIL_PROVIDER=smtp: SMTP address"},
-		{"smtp sending a password in clear", config.Notifications, map[string]string{"EMAIL_PROVIDER": "smtp", "SMTP_ADDR": "mail.example.com:25",
-			"SMTP_FROM": "no-reply@fintech.example", "SMTP_SECURITY": "none", "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"}, "SMTP_SECURITY"},
-		{"an unknown provider", config.Notifications, map[string]string{"EMAIL_PROVIDER": "pigeon"}, `EMAIL_PROVIDER "pigeon"`},
-		{"another service ignores the email settings", config.Customer, map[string]string{"EMAIL_PROVIDER": "pigeon"}, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := config.Load(tt.kind, config.MapEnv(tt.env), false)
-			switch {
-			case tt.want == "" && err != nil:
-				t.Fatalf("Load = %v", err)
-			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-				t.Fatalf("Load = %v, want an error mentioning %q", err, tt.want)
-			case tt.want == "" && tt.env["SMTP_ADDR"] != "" && cfg.SMTP.Addr != tt.env["SMTP_ADDR"]:
-				t.Fatalf("SMTP settings not read: %+v", cfg.SMTP)
-			}
-		})
 	}
 }
 

@@ -13,19 +13,29 @@ import (
 	"github.com/fintechlabs/customers/apps/config"
 )
 
-// Wire assembles one service from its configuration: its composition root.
-type Wire func(ctx context.Context, cfg config.Config, log *slog.Logger) (*Service, error)
+// Assembly is one service as the binaries know it.
+type Assembly struct {
+	Kind config.Kind
+	// Settings reads the settings that are the service's alone (its
+	// wiring reads them again from Config.Reader): listed by -h, and
+	// checked with the others before anything starts.
+	Settings func(*config.Reader)
+	// Wire builds the service from its configuration, in order: its
+	// tracer, its store, its use cases, its router, then New.
+	Wire func(ctx context.Context, cfg config.Config, log *slog.Logger) (*Service, error)
+}
 
-// Main runs the service of kind that wire assembles, until SIGINT or
-// SIGTERM, and returns the exit code; with -h or -version it prints the
-// settings or the build and returns.
-func Main(kind config.Kind, wire Wire) int {
+// Main runs the service a assembles until SIGINT or SIGTERM, and returns
+// the exit code; with -h or -version it prints the settings or the build
+// and returns.
+func Main(a Assembly) int {
+	kind := a.Kind
 	name := "customers-" + string(kind)
 	about := fmt.Sprintf("runs the %s service alone, against the Kafka cluster in KAFKA_BROKERS", kind)
-	if done, code := cli.Handle(name, about, os.Args[1:], os.Stdout, os.Stderr, kind); done {
+	if done, code := cli.Handle(name, about, os.Args[1:], os.Stdout, os.Stderr, cli.Service{Kind: kind, Settings: a.Settings}); done {
 		return code
 	}
-	cfg, err := config.Load(kind, os.LookupEnv, false)
+	cfg, err := config.Load(kind, os.LookupEnv, false, a.Settings)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "❌", err)
 		return 2
@@ -33,7 +43,7 @@ func Main(kind config.Kind, wire Wire) int {
 	log := logging.New(os.Stderr, cfg.Log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	svc, err := wire(ctx, cfg, log)
+	svc, err := a.Wire(ctx, cfg, log)
 	if err != nil {
 		log.Error("start failed", "error", err)
 		return 1

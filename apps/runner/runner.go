@@ -1,6 +1,9 @@
-// Package runner runs a service that its composition root assembled: it
-// creates the service's topics, then runs its outbox relay, its pruning,
-// its consumer and its HTTP server, and shuts them down in order.
+// Package runner runs a service that its wiring (apps/<service>) built:
+// given the service's tracer, store, use cases and router, it makes the
+// platform's parts every service has (the Kafka admin, which waits for the
+// broker and creates the topics, the publisher and the outbox relay, the
+// consumer, the metrics, the HTTP server), runs them, and shuts them down
+// in order.
 package runner
 
 import (
@@ -50,13 +53,16 @@ type Outbox interface {
 	OldestPendingAge(ctx context.Context) (time.Duration, error)
 }
 
-// Parts are what a composition root hands the runner: what differs between
+// Parts are what a service's wiring hands the runner: what differs between
 // services.
 type Parts struct {
 	Name   string // e.g. "service-customer"
 	Config config.Config
 	Log    *slog.Logger
 	Clock  ports.Clock
+	// Tracer traces the service's requests, events and units of work; the
+	// runner shuts it down with the service.
+	Tracer *tracing.Tracer
 	Store  Store
 	Outbox Outbox
 	// Emits and Consumes are the topics the service publishes and reads.
@@ -82,7 +88,6 @@ type Service struct {
 	consumer *kafka.Consumer
 	server   *http.Server
 	ln       net.Listener
-	tracer   *tracing.Tracer
 	// metrics serves /metrics alone on METRICS_ADDR, when set.
 	metrics   *http.Server
 	metricsLn net.Listener
@@ -111,15 +116,7 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 	m.Outbox(parts.Outbox.PendingCount, parts.Outbox.OldestPendingAge)
 
 	var err error
-	if s.tracer, err = tracing.New(ctx, parts.Name, cfg.OTLPEndpoint); err != nil {
-		return nil, err
-	}
-	cfg.Kafka.Tracer = s.tracer
-	if traced, ok := parts.Store.(interface {
-		Trace(func(context.Context, string) (context.Context, func(error)))
-	}); ok && s.tracer != nil {
-		traced.Trace(s.tracer.Storage())
-	}
+	cfg.Kafka.Tracer = parts.Tracer
 	s.admin = kafka.NewAdmin(cfg.Kafka, log)
 	startCtx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()
@@ -172,7 +169,7 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 	handler := parts.Router(rest.Options{Log: log, APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins, AllowedHosts: cfg.AllowedHosts,
 		RateLimit: rest.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst},
 		Checks:    s.checks(), Metrics: m.Handler(), Observer: m, Routes: parts.Routes, Clock: parts.Clock,
-		Idempotency: parts.Store.Idempotency(), AsyncAPI: asyncAPI, Tracer: s.tracer,
+		Idempotency: parts.Store.Idempotency(), AsyncAPI: asyncAPI, Tracer: parts.Tracer,
 		DeadLetters: deadLetters{kafka: kafka.NewDeadLetters(cfg.Kafka, log), topics: parts.Consumes, group: cfg.Kafka.GroupID}})
 	s.server = &http.Server{
 		Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
@@ -337,7 +334,7 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	} else if n > 0 {
 		log.Info("outbox flushed", "events", n)
 	}
-	if err := s.tracer.Shutdown(ctx); err != nil {
+	if err := s.parts.Tracer.Shutdown(ctx); err != nil {
 		// Telemetry: worth a warning, not a failed shutdown.
 		log.Warn("the last spans could not be exported", "error", err)
 	}
@@ -364,7 +361,9 @@ func (s *Service) closeResources() {
 			_ = s.admin.Close()
 		}
 		if s.serveDone == nil {
-			_ = s.tracer.Shutdown(context.Background()) // nothing was traced
+			if s.parts.Tracer != nil {
+				_ = s.parts.Tracer.Shutdown(context.Background()) // nothing was served
+			}
 			for _, ln := range []net.Listener{s.ln, s.metricsLn} {
 				if ln != nil {
 					_ = ln.Close()

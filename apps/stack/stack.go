@@ -31,11 +31,11 @@ import (
 	"github.com/fintechlabs/customers/apps/runner"
 )
 
-// Wiring is each service's composition root, by kind.
-var Wiring = map[config.Kind]runner.Wire{
-	config.Customer:      customer.New,
-	config.Profiling:     profiling.New,
-	config.Notifications: notifications.New,
+// Wiring is each service, by kind.
+var Wiring = map[config.Kind]runner.Assembly{
+	config.Customer:      customer.Assembly,
+	config.Profiling:     profiling.Assembly,
+	config.Notifications: notifications.Assembly,
 }
 
 // Stack is the whole system in one process: optionally an embedded broker,
@@ -89,11 +89,11 @@ func Start(ctx context.Context, env config.Env, log *slog.Logger) (st *Stack, er
 		return env(k)
 	}
 	for _, kind := range config.Kinds {
-		cfg, err := config.Load(kind, withBrokers, true)
+		cfg, err := config.Load(kind, withBrokers, true, Wiring[kind].Settings)
 		if err != nil {
 			return st, err
 		}
-		svc, err := Wiring[kind](ctx, cfg, log)
+		svc, err := Wiring[kind].Wire(ctx, cfg, log)
 		if err != nil {
 			return st, fmt.Errorf("start %s: %w", kind, err)
 		}
@@ -223,7 +223,11 @@ func (st *Stack) Banner() string {
 // to out, and returns the exit code.
 func Main(out io.Writer) int {
 	about := "runs the whole system in one process: an embedded Kafka broker (unless KAFKA_BROKERS is set) and the three services"
-	if done, code := cli.Handle("customers-stack", about, os.Args[1:], out, os.Stderr, config.Kinds...); done {
+	var services []cli.Service
+	for _, kind := range config.Kinds {
+		services = append(services, cli.Service{Kind: kind, Settings: Wiring[kind].Settings})
+	}
+	if done, code := cli.Handle("customers-stack", about, os.Args[1:], out, os.Stderr, services...); done {
 		return code
 	}
 	env := config.Env(os.LookupEnv)

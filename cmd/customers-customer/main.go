@@ -1,13 +1,12 @@
-// Command customers-customer runs the customer service alone, against the Kafka cluster in
-// KAFKA_BROKERS. See the README's configuration table.
+// Command customers-customer runs the customer service alone, against the Kafka
+// cluster in KAFKA_BROKERS. customers-customer -h lists its settings.
 package main
 
 import (
 	"os"
 
-	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/customer"
 	"github.com/fintechlabs/customers/apps/runner"
 )
 
-func main() { os.Exit(runner.Main(config.Customer, customer.New)) }
+func main() { os.Exit(runner.Main(customer.Assembly)) }

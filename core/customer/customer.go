@@ -8,6 +8,7 @@ import (
 
 	"github.com/fintechlabs/customers/core/locale"
 	"github.com/fintechlabs/customers/core/pii"
+	"github.com/fintechlabs/customers/core/tier"
 )
 
 // Customer is the aggregate root. Its fields are exported for reading and for
@@ -23,7 +24,7 @@ type Customer struct {
 	BirthDate time.Time // a date at UTC midnight; zero when unknown
 	Language  locale.Language
 	Status    Status
-	Tier      Tier
+	Tier      tier.Tier
 
 	CreatedAt          time.Time
 	ActivatedAt        time.Time // zero until first activated

@@ -9,6 +9,7 @@ import (
 	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/locale"
+	"github.com/fintechlabs/customers/core/tier"
 )
 
 var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -18,7 +19,7 @@ func juan() customer.Registration {
 }
 
 // mustNew onboards a customer and moves it to status with tier.
-func mustNew(t *testing.T, status customer.Status, tier customer.Tier) *customer.Customer {
+func mustNew(t *testing.T, status customer.Status, level tier.Tier) *customer.Customer {
 	t.Helper()
 	c, _, err := customer.New("c1", juan(), now)
 	if err != nil {
@@ -29,8 +30,8 @@ func mustNew(t *testing.T, status customer.Status, tier customer.Tier) *customer
 			t.Fatal(err)
 		}
 	}
-	if tier != customer.Basic {
-		if _, err := c.Promote(now, tier, "setup", customer.Manual); err != nil {
+	if level != tier.Basic {
+		if _, err := c.Promote(now, level, "setup", customer.Manual); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,7 +48,7 @@ func TestOnboardingCreatesAnOnboardedBasicCustomerAndTwoEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Status != customer.Onboarded || c.Tier != customer.Basic || c.Version != 1 || c.Language != locale.Spanish {
+	if c.Status != customer.Onboarded || c.Tier != tier.Basic || c.Version != 1 || c.Language != locale.Spanish {
 		t.Fatalf("unexpected new customer: %+v", c)
 	}
 	if len(events) != 2 || events[0] != (customer.Created{}) || events[1] != (customer.Joined{}) {
@@ -77,7 +78,7 @@ func TestOnboardingAcceptsBothNameShapesAndOptionalFields(t *testing.T) {
 	if c.Document.Type != "DNI" || c.Document.Number != "12345678Z" || c.Language != locale.English {
 		t.Fatalf("document/language = %+v %q", c.Document, c.Language)
 	}
-	if c.BirthDate.Format(customer.DateLayout) != "1990-05-17" || !c.ActivatedAt.IsZero() {
+	if c.BirthDate.Format(time.DateOnly) != "1990-05-17" || !c.ActivatedAt.IsZero() {
 		t.Fatalf("customer = %+v", c)
 	}
 }
@@ -146,7 +147,7 @@ func TestActivation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := mustNew(t, tt.from, customer.Basic)
+			c := mustNew(t, tt.from, tier.Basic)
 			version := c.Version
 			later := now.Add(time.Hour)
 			events, err := c.Activate(later, "kyc passed")
@@ -190,7 +191,7 @@ func TestDeactivation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := mustNew(t, tt.from, customer.Basic)
+			c := mustNew(t, tt.from, tier.Basic)
 			version := c.Version
 			events, err := c.Deactivate(now, tt.reason)
 			if tt.err != nil || tt.kind != 0 {
@@ -239,7 +240,7 @@ func TestFirstPayment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := mustNew(t, tt.from, customer.Basic)
+			c := mustNew(t, tt.from, tier.Basic)
 			if tt.twice {
 				if _, err := c.RecordFirstPayment(now, payment(t, "10")); err != nil {
 					t.Fatal(err)
@@ -311,36 +312,36 @@ func TestPromotion(t *testing.T) {
 	tests := []struct {
 		name   string
 		status customer.Status
-		tier   customer.Tier
-		target customer.Tier
-		want   customer.Tier
+		level  tier.Tier
+		target tier.Tier
+		want   tier.Tier
 		err    error
 	}{
-		{"a basic customer is promoted to premium by default", customer.Active, customer.Basic, "", customer.Premium, nil},
-		{"a premium customer is promoted to vip by default", customer.Active, customer.Premium, "", customer.VIP, nil},
-		{"a basic customer can jump to a named vip tier", customer.Active, customer.Basic, customer.VIP, customer.VIP, nil},
-		{"a vip customer has no higher tier", customer.Active, customer.VIP, "", "", customer.ErrTopTier},
-		{"a promotion never goes sideways", customer.Active, customer.Premium, customer.Premium, "", customer.ErrTierNotHigher},
-		{"a promotion never goes down", customer.Active, customer.VIP, customer.Basic, "", customer.ErrTierNotHigher},
-		{"promotion refused for an onboarded customer", customer.Onboarded, customer.Basic, "", "", customer.ErrNotActive},
-		{"promotion refused for an inactive customer", customer.Inactive, customer.Premium, "", "", customer.ErrNotActive},
+		{"a basic customer is promoted to premium by default", customer.Active, tier.Basic, "", tier.Premium, nil},
+		{"a premium customer is promoted to vip by default", customer.Active, tier.Premium, "", tier.VIP, nil},
+		{"a basic customer can jump to a named vip tier", customer.Active, tier.Basic, tier.VIP, tier.VIP, nil},
+		{"a vip customer has no higher tier", customer.Active, tier.VIP, "", "", customer.ErrTopTier},
+		{"a promotion never goes sideways", customer.Active, tier.Premium, tier.Premium, "", customer.ErrTierNotHigher},
+		{"a promotion never goes down", customer.Active, tier.VIP, tier.Basic, "", customer.ErrTierNotHigher},
+		{"promotion refused for an onboarded customer", customer.Onboarded, tier.Basic, "", "", customer.ErrNotActive},
+		{"promotion refused for an inactive customer", customer.Inactive, tier.Premium, "", "", customer.ErrNotActive},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := mustNew(t, tt.status, tt.tier)
+			c := mustNew(t, tt.status, tt.level)
 			version := c.Version
 			events, err := c.Promote(now, tt.target, "", customer.Manual)
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("error = %v, want %v", err, tt.err)
 			}
 			if err != nil {
-				if c.Version != version || c.Tier != tt.tier {
+				if c.Version != version || c.Tier != tt.level {
 					t.Fatal("a refused promotion changed the customer")
 				}
 				return
 			}
 			p := events[0].(customer.Promoted)
-			if c.Tier != tt.want || p.NewTier != tt.want || p.PreviousTier != tt.tier || p.Source != customer.Manual ||
+			if c.Tier != tt.want || p.NewTier != tt.want || p.PreviousTier != tt.level || p.Source != customer.Manual ||
 				p.Reason != "promoted to "+string(tt.want) || !c.PromotedAt.Equal(now) {
 				t.Fatalf("after promotion: tier %s, payload %+v", c.Tier, p)
 			}
@@ -349,12 +350,12 @@ func TestPromotion(t *testing.T) {
 }
 
 func TestPromotionReasonsAreValidated(t *testing.T) {
-	c := mustNew(t, customer.Active, customer.Basic)
+	c := mustNew(t, customer.Active, tier.Basic)
 	_, err := c.Promote(now, "", "bad\x00reason", customer.Manual)
 	if fault.KindOf(err) != fault.Invalid {
 		t.Fatalf("error = %v, want invalid", err)
 	}
-	if _, err := mustNew(t, customer.Onboarded, customer.Basic).Activate(now, "x\x01"); fault.KindOf(err) != fault.Invalid {
+	if _, err := mustNew(t, customer.Onboarded, tier.Basic).Activate(now, "x\x01"); fault.KindOf(err) != fault.Invalid {
 		t.Fatalf("activate error = %v", err)
 	}
 	if err := customer.ValidateReason("fine"); err != nil {
@@ -366,21 +367,21 @@ func TestApplyingARecommendation(t *testing.T) {
 	tests := []struct {
 		name      string
 		status    customer.Status
-		tier      customer.Tier
-		recommend customer.Tier
-		want      customer.Tier
+		level     tier.Tier
+		recommend tier.Tier
+		want      tier.Tier
 		events    int
 		err       error
 	}{
-		{"a higher recommendation promotes an active customer", customer.Active, customer.Basic, customer.VIP, customer.VIP, 1, nil},
-		{"the same tier changes nothing", customer.Active, customer.Premium, customer.Premium, customer.Premium, 0, nil},
-		{"a lower tier changes nothing", customer.Active, customer.VIP, customer.Basic, customer.VIP, 0, nil},
-		{"an onboarded customer is not promoted", customer.Onboarded, customer.Basic, customer.VIP, customer.Basic, 0, customer.ErrNotActive},
-		{"an inactive customer is not promoted", customer.Inactive, customer.Basic, customer.VIP, customer.Basic, 0, customer.ErrNotActive},
+		{"a higher recommendation promotes an active customer", customer.Active, tier.Basic, tier.VIP, tier.VIP, 1, nil},
+		{"the same tier changes nothing", customer.Active, tier.Premium, tier.Premium, tier.Premium, 0, nil},
+		{"a lower tier changes nothing", customer.Active, tier.VIP, tier.Basic, tier.VIP, 0, nil},
+		{"an onboarded customer is not promoted", customer.Onboarded, tier.Basic, tier.VIP, tier.Basic, 0, customer.ErrNotActive},
+		{"an inactive customer is not promoted", customer.Inactive, tier.Basic, tier.VIP, tier.Basic, 0, customer.ErrNotActive},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := mustNew(t, tt.status, tt.tier)
+			c := mustNew(t, tt.status, tt.level)
 			version := c.Version
 			events, err := c.ApplyRecommendation(now, tt.recommend, "score 85")
 			if !errors.Is(err, tt.err) || len(events) != tt.events || c.Tier != tt.want {
@@ -401,12 +402,12 @@ func TestApplyingARecommendation(t *testing.T) {
 
 func TestTiersAndStatusesParse(t *testing.T) {
 	for _, s := range []string{"basic", "PREMIUM", " vip "} {
-		if _, err := customer.ParseTier(s); err != nil {
-			t.Errorf("ParseTier(%q): %v", s, err)
+		if _, err := tier.Parse(s); err != nil {
+			t.Errorf("tier.Parse(%q): %v", s, err)
 		}
 	}
-	if _, err := customer.ParseTier("gold"); !errors.Is(err, customer.ErrTier) {
-		t.Errorf("ParseTier(gold) = %v", err)
+	if _, err := tier.Parse("gold"); !errors.Is(err, tier.ErrTier) {
+		t.Errorf("tier.Parse(gold) = %v", err)
 	}
 	for _, s := range []string{"onboarded", "Active", "inactive"} {
 		if _, err := customer.ParseStatus(s); err != nil {
@@ -416,10 +417,10 @@ func TestTiersAndStatusesParse(t *testing.T) {
 	if _, err := customer.ParseStatus("deleted"); !errors.Is(err, customer.ErrStatus) {
 		t.Errorf("ParseStatus(deleted) = %v", err)
 	}
-	if _, ok := customer.Tier("gold").Next(); ok {
+	if _, ok := tier.Tier("gold").Next(); ok {
 		t.Error("an unknown tier has no next tier")
 	}
-	if !customer.VIP.Above(customer.Premium) || customer.Basic.Above(customer.Basic) {
+	if !tier.VIP.Above(tier.Premium) || tier.Basic.Above(tier.Basic) {
 		t.Error("tier order is wrong")
 	}
 }
@@ -433,7 +434,7 @@ func TestBirthDatesAreCivilDates(t *testing.T) {
 	// gives its date as written, whatever its offset.
 	for _, s := range []string{"1990-05-17T00:00:00.000Z", "1990-05-17T23:30:00-05:00"} {
 		d, err := customer.ParseBirthDate(s, now)
-		if err != nil || d.Format(customer.DateLayout) != "1990-05-17" {
+		if err != nil || d.Format(time.DateOnly) != "1990-05-17" {
 			t.Errorf("ParseBirthDate(%q) = %v, %v", s, d, err)
 		}
 	}
@@ -460,7 +461,7 @@ func FuzzOnboardingNeverPanicsAndFailsOnlyAsInvalid(f *testing.F) {
 }
 
 func TestSavedCopiesShareNothingAndCarryNoPendingHistory(t *testing.T) {
-	c := mustNew(t, customer.Active, customer.Basic)
+	c := mustNew(t, customer.Active, tier.Basic)
 	if _, err := c.RecordFirstPayment(now, payment(t, "10")); err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,7 @@
 package customer
 
+import "github.com/fintechlabs/customers/core/tier"
+
 // Event is something that happened to a customer, as the domain sees it.
 // Transitions return events; the customer service's use cases turn them into
 // the integration events it publishes. The set is closed: only the types of
@@ -31,7 +33,7 @@ type FirstPaid struct{ Payment Payment }
 
 // Promoted: the customer moved to a higher tier.
 type Promoted struct {
-	PreviousTier, NewTier Tier
+	PreviousTier, NewTier tier.Tier
 	Reason                string
 	Source                Source
 }

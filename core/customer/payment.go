@@ -6,6 +6,7 @@ import (
 
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/money"
+	"github.com/fintechlabs/customers/core/text"
 )
 
 // PaymentMethod is how a payment was made.
@@ -67,10 +68,10 @@ func ParsePayment(r PaymentRequest) (Payment, error) {
 		p.Method = m
 	default:
 		p.Method = PaymentMethod(method)
-		bad.Check("paymentMethod", checkText(method, maxMethodLen))
+		bad.Check("paymentMethod", text.Check(method, maxMethodLen))
 	}
 	if p.Description = strings.TrimSpace(r.Description); p.Description != "" {
-		bad.Check("description", checkText(p.Description, maxDescriptionLen))
+		bad.Check("description", text.Check(p.Description, maxDescriptionLen))
 	}
 	return p, bad.Err("invalid payment")
 }

@@ -4,16 +4,13 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/locale"
 	"github.com/fintechlabs/customers/core/pii"
+	"github.com/fintechlabs/customers/core/text"
+	"github.com/fintechlabs/customers/core/tier"
 )
-
-// DateLayout is the format of dates such as the birth date.
-const DateLayout = "2006-01-02"
 
 // Limits on free text.
 const (
@@ -39,7 +36,7 @@ type Registration struct {
 // events onboarding causes. Every invalid field is reported at once.
 func New(id string, r Registration, now time.Time) (*Customer, []Event, error) {
 	var bad fault.Fields
-	c := &Customer{ID: id, Status: Onboarded, Tier: Basic, CreatedAt: now}
+	c := &Customer{ID: id, Status: Onboarded, Tier: tier.Basic, CreatedAt: now}
 
 	c.Name, c.FirstName, c.LastName = parseName(r, &bad)
 	var err error
@@ -79,7 +76,7 @@ func parseName(r Registration, bad *fault.Fields) (full, first, last string) {
 		bad.Add("name", "give either name or firstName and lastName, not both")
 		return "", "", ""
 	case name != "":
-		bad.Check("name", checkText(name, maxNameLen))
+		bad.Check("name", text.Check(name, maxNameLen))
 		return name, "", ""
 	case first == "" && last == "":
 		bad.Add("name", "is required (or firstName and lastName)")
@@ -88,12 +85,12 @@ func parseName(r Registration, bad *fault.Fields) (full, first, last string) {
 	if first == "" {
 		bad.Add("firstName", "is required with lastName")
 	} else {
-		bad.Check("firstName", checkText(first, maxNameLen))
+		bad.Check("firstName", text.Check(first, maxNameLen))
 	}
 	if last == "" {
 		bad.Add("lastName", "is required with firstName")
 	} else {
-		bad.Check("lastName", checkText(last, maxNameLen))
+		bad.Check("lastName", text.Check(last, maxNameLen))
 	}
 	return first + " " + last, first, last
 }
@@ -133,9 +130,9 @@ func documentType(s string) bool {
 func ParseBirthDate(s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		s = t.Format(DateLayout)
+		s = t.Format(time.DateOnly)
 	}
-	d, err := time.Parse(DateLayout, s)
+	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return time.Time{}, errors.New("must be a date such as 1990-05-17")
 	}
@@ -143,25 +140,6 @@ func ParseBirthDate(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, errors.New("must lie between 1900-01-01 and today")
 	}
 	return d, nil
-}
-
-// checkText refuses empty text, text over max characters, invalid UTF-8 and
-// control characters (which would break headers and logs).
-func checkText(s string, max int) error {
-	switch {
-	case s == "":
-		return errors.New("is required")
-	case !utf8.ValidString(s):
-		return errors.New("must be valid UTF-8")
-	case utf8.RuneCountInString(s) > max:
-		return errors.New("is too long")
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return errors.New("must not contain control characters")
-		}
-	}
-	return nil
 }
 
 // ValidateReason checks a free-text reason for a transition: optional, but
@@ -175,7 +153,7 @@ func ValidateReason(reason string) error {
 
 // requireReason is ValidateReason for transitions that need a reason.
 func requireReason(reason string) error {
-	if err := checkText(reason, maxReasonLen); err != nil {
+	if err := text.Check(reason, maxReasonLen); err != nil {
 		var bad fault.Fields
 		bad.Add("reason", err.Error())
 		return bad.Err("invalid reason")

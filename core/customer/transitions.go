@@ -1,6 +1,10 @@
 package customer
 
-import "time"
+import (
+	"time"
+
+	"github.com/fintechlabs/customers/core/tier"
+)
 
 // Activate makes an onboarded customer active, or reactivates an inactive one.
 func (c *Customer) Activate(now time.Time, reason string) ([]Event, error) {
@@ -48,7 +52,7 @@ func (c *Customer) RecordFirstPayment(now time.Time, p Payment) ([]Event, error)
 
 // Promote moves an active customer up to target, or to the next tier when
 // target is empty. Promotions never go down or sideways.
-func (c *Customer) Promote(now time.Time, target Tier, reason string, source Source) ([]Event, error) {
+func (c *Customer) Promote(now time.Time, target tier.Tier, reason string, source Source) ([]Event, error) {
 	if c.Status != Active {
 		return nil, ErrNotActive.With("status is "+string(c.Status), nil)
 	}
@@ -78,7 +82,7 @@ func (c *Customer) Promote(now time.Time, target Tier, reason string, source Sou
 // recommends. A recommendation that is not above the current tier changes
 // nothing and returns no events; an inactive customer is refused as by
 // Promote.
-func (c *Customer) ApplyRecommendation(now time.Time, tier Tier, reason string) ([]Event, error) {
+func (c *Customer) ApplyRecommendation(now time.Time, tier tier.Tier, reason string) ([]Event, error) {
 	if c.Status != Active {
 		return nil, ErrNotActive.With("status is "+string(c.Status), nil)
 	}

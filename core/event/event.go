@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/fintechlabs/customers/core/actor"
-	"github.com/fintechlabs/customers/core/trace"
 )
 
 // Topic names, one per event type, as in the original system.
@@ -79,15 +78,16 @@ type Data interface {
 // Metadata describes an event independently of its payload. On Kafka it
 // travels in CloudEvents binary-mode headers.
 type Metadata struct {
-	ID          string    // unique event id (UUIDv7), the consumers' idempotency key
-	Type        string    // the topic
-	Source      string    // the emitting service, e.g. "service-customer"
-	Subject     string    // the customer id; also the record key
-	Time        time.Time // when the event happened
-	Version     int       // payload schema version; 0 for the original's records
-	TraceParent trace.Parent
-	// TraceState is the tracestate that came with the trace context.
-	TraceState trace.State
+	ID      string    // unique event id (UUIDv7), the consumers' idempotency key
+	Type    string    // the topic
+	Source  string    // the emitting service, e.g. "service-customer"
+	Subject string    // the customer id; also the record key
+	Time    time.Time // when the event happened
+	Version int       // payload schema version; 0 for the original's records
+	// TraceParent and TraceState are the W3C trace context of the work
+	// that caused the event, as the adapters read and write it (the
+	// outbox sets them, the consumer reads them back): opaque here.
+	TraceParent, TraceState string
 	// Actor names who caused the event: the API key of the request it
 	// came from, directly or through other events; "" when unknown.
 	Actor string
@@ -112,15 +112,14 @@ type Factory struct {
 }
 
 // New wraps each payload in an event that happened at time at, carrying the
-// trace and the actor in ctx.
+// actor in ctx. (Its trace context is the outbox's to set.)
 func (f Factory) New(ctx context.Context, at time.Time, data ...Data) []Event {
 	events := make([]Event, 0, len(data))
 	for _, d := range data {
 		events = append(events, Event{
 			Metadata: Metadata{
 				ID: f.NewID(), Type: d.Topic(), Source: f.Source, Subject: d.Key(),
-				Time: at, Version: SchemaVersion(d.Topic()), TraceParent: trace.From(ctx), TraceState: trace.StateFrom(ctx),
-				Actor: actor.From(ctx),
+				Time: at, Version: SchemaVersion(d.Topic()), Actor: actor.From(ctx),
 			},
 			Data: d,
 		})

@@ -11,7 +11,6 @@ import (
 
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
-	"github.com/fintechlabs/customers/core/trace"
 )
 
 var at = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -63,13 +62,12 @@ func factory() event.Factory {
 
 func TestEveryTopicHasAPayloadThatRoundTrips(t *testing.T) {
 	seen := map[string]bool{}
-	tp := trace.New()
-	ctx := trace.With(context.Background(), tp)
+	ctx := context.Background()
 	for _, d := range samples() {
 		t.Run(d.Topic(), func(t *testing.T) {
 			e := factory().New(ctx, at, d)[0]
 			if e.Type != d.Topic() || e.Subject != d.Key() || e.Source != "service-test" ||
-				e.Version != event.SchemaVersion(d.Topic()) || e.Version < 1 || e.TraceParent != tp || !e.Time.Equal(at) {
+				e.Version != event.SchemaVersion(d.Topic()) || e.Version < 1 || !e.Time.Equal(at) {
 				t.Fatalf("metadata not stamped: %+v", e.Metadata)
 			}
 			m, err := event.Encode(e)

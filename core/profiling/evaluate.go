@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/money"
+	"github.com/fintechlabs/customers/core/tier"
 )
 
 // Evaluation is the outcome of the rules for one set of facts. It lists every
@@ -14,8 +14,8 @@ type Evaluation struct {
 	Eligible        bool
 	Score           int
 	Segment         string
-	CurrentTier     customer.Tier
-	RecommendedTier customer.Tier
+	CurrentTier     tier.Tier
+	RecommendedTier tier.Tier
 	Recommendations []Recommendation
 	Reasons         []Reason
 	EvaluatedAt     time.Time
@@ -48,7 +48,7 @@ const SegmentIneligible = "ineligible"
 func (r Rules) Evaluate(f Facts, now time.Time) Evaluation {
 	ev := Evaluation{CurrentTier: f.Tier, EvaluatedAt: now}
 	if ev.CurrentTier == "" {
-		ev.CurrentTier = customer.Basic
+		ev.CurrentTier = tier.Basic
 	}
 	age, known := f.AgeAt(now)
 	switch {

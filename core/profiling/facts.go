@@ -4,9 +4,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/money"
+	"github.com/fintechlabs/customers/core/tier"
 )
 
 // Facts are what profiling knows about a customer, gathered over time from
@@ -18,8 +18,8 @@ type Facts struct {
 	Income       *int64 // yearly, in minor units of the rules' currency
 	CreditScore  *int
 	FirstPayment bool
-	Tier         customer.Tier
-	Status       customer.Status
+	Tier         tier.Tier
+	Status       string
 }
 
 // AgeAt returns the customer's age in whole years at now.

@@ -3,8 +3,8 @@ package profiling
 import (
 	"time"
 
-	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/tier"
 )
 
 // Profile is what profiling keeps per customer: the facts, the newest
@@ -44,8 +44,8 @@ type Snapshot struct {
 	ID, Name, FirstName, LastName string
 	Email, Phone, Language        string
 	BirthDate                     time.Time // zero when unknown
-	Status                        customer.Status
-	Tier                          customer.Tier
+	Status                        string    // onboarded, active, inactive: as the event said
+	Tier                          tier.Tier
 	CreatedAt                     time.Time
 	ActivatedAt, DeactivatedAt    time.Time // zero when it has not happened
 	FirstPaymentAt, PromotedAt    time.Time

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/profiling"
+	"github.com/fintechlabs/customers/core/tier"
 )
 
 var now = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
@@ -24,7 +24,7 @@ func facts(t *testing.T, age *int, income *string, credit *int, paid bool) profi
 	}
 	var p profiling.Profile
 	p.State(u)
-	p.Facts.Tier = customer.Basic
+	p.Facts.Tier = tier.Basic
 	return p.Facts
 }
 
@@ -40,7 +40,7 @@ func points(ev profiling.Evaluation, rule string) int {
 func TestTheOriginalREADMEExampleEarnsPremium(t *testing.T) {
 	// age 28, income 75000, credit score 720, first payment made.
 	ev := profiling.DefaultRules().Evaluate(facts(t, ptr(28), ptr("75000"), ptr(720), true), now)
-	if !ev.Eligible || ev.Score != 75 || ev.RecommendedTier != customer.Premium || ev.Segment != "preferred" || !ev.Promotes() {
+	if !ev.Eligible || ev.Score != 75 || ev.RecommendedTier != tier.Premium || ev.Segment != "preferred" || !ev.Promotes() {
 		t.Fatalf("evaluation = %+v", ev)
 	}
 	want := map[string]int{"eligibility": 0, "age": 15, "income": 20, "creditScore": 20, "firstPayment": 20}
@@ -69,7 +69,7 @@ func TestEligibilityIsForAdultsOnly(t *testing.T) {
 				t.Fatalf("eligible = %v, reason %q", ev.Eligible, ev.Reasons[0].Detail)
 			}
 			if !tt.eligible {
-				if ev.Promotes() || ev.RecommendedTier != customer.Basic || ev.Segment != profiling.SegmentIneligible {
+				if ev.Promotes() || ev.RecommendedTier != tier.Basic || ev.Segment != profiling.SegmentIneligible {
 					t.Fatalf("an ineligible customer must not be promoted: %+v", ev)
 				}
 				if ev.Recommendations[0].Code != "verify-age" {
@@ -137,7 +137,7 @@ func TestFirstPaymentAddsPointsAndSilencesTheBonusHint(t *testing.T) {
 	if with.Score-without.Score != 20 {
 		t.Fatalf("first payment added %d points, want 20", with.Score-without.Score)
 	}
-	if without.RecommendedTier != customer.Premium || with.RecommendedTier != customer.VIP {
+	if without.RecommendedTier != tier.Premium || with.RecommendedTier != tier.VIP {
 		t.Fatalf("tiers %s -> %s, want premium -> vip", without.RecommendedTier, with.RecommendedTier)
 	}
 	hint := func(ev profiling.Evaluation) bool {
@@ -161,14 +161,14 @@ func TestTierThresholds(t *testing.T) {
 		income *string
 		paid   bool
 		score  int
-		tier   customer.Tier
+		tier   tier.Tier
 		seg    string
 	}{
-		{"a score of 15 stays basic", nil, nil, false, 15, customer.Basic, "emerging"},
-		{"a score of 35 is standard but basic", ptr(300), nil, true, 35, customer.Basic, "standard"},
-		{"a score of 55 reaches premium", ptr(670), nil, true, 55, customer.Premium, "preferred"},
-		{"a score of 80 reaches vip", ptr(800), ptr("25000"), true, 80, customer.VIP, "prime"},
-		{"a perfect score is 100", ptr(850), ptr("100000"), true, 100, customer.VIP, "prime"},
+		{"a score of 15 stays basic", nil, nil, false, 15, tier.Basic, "emerging"},
+		{"a score of 35 is standard but basic", ptr(300), nil, true, 35, tier.Basic, "standard"},
+		{"a score of 55 reaches premium", ptr(670), nil, true, 55, tier.Premium, "preferred"},
+		{"a score of 80 reaches vip", ptr(800), ptr("25000"), true, 80, tier.VIP, "prime"},
+		{"a perfect score is 100", ptr(850), ptr("100000"), true, 100, tier.VIP, "prime"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,7 +207,7 @@ func TestEvaluationIsDeterministicAndExplainsEveryRule(t *testing.T) {
 
 func TestUnknownFactsScoreNothingAndAskForMore(t *testing.T) {
 	ev := profiling.DefaultRules().Evaluate(profiling.Facts{Age: ptr(30)}, now)
-	if ev.CurrentTier != customer.Basic || points(ev, "income") != 0 || points(ev, "creditScore") != 0 {
+	if ev.CurrentTier != tier.Basic || points(ev, "income") != 0 || points(ev, "creditScore") != 0 {
 		t.Fatalf("evaluation = %+v", ev)
 	}
 	last := ev.Recommendations[len(ev.Recommendations)-1]
@@ -241,29 +241,29 @@ func TestStatedFactsMergeButAFirstPaymentIsNeverForgotten(t *testing.T) {
 	}
 }
 
-func snap(version int64, status customer.Status, tier customer.Tier) profiling.Snapshot {
+func snap(version int64, status string, level tier.Tier) profiling.Snapshot {
 	return profiling.Snapshot{ID: "c1", Name: "Ana", Email: "ana@example.es", Phone: "+34600111222",
-		Status: status, Tier: tier, BirthDate: time.Date(1990, 1, 2, 0, 0, 0, 0, time.UTC), CreatedAt: now, Version: version}
+		Status: status, Tier: level, BirthDate: time.Date(1990, 1, 2, 0, 0, 0, 0, time.UTC), CreatedAt: now, Version: version}
 }
 
 func TestOlderSnapshotsNeverOverwriteNewerOnes(t *testing.T) {
 	var p profiling.Profile
-	if !p.ApplySnapshot(snap(3, customer.Active, customer.Premium)) {
+	if !p.ApplySnapshot(snap(3, "active", tier.Premium)) {
 		t.Fatal("the first snapshot was not applied")
 	}
-	if p.ApplySnapshot(snap(2, customer.Onboarded, customer.Basic)) {
+	if p.ApplySnapshot(snap(2, "onboarded", tier.Basic)) {
 		t.Fatal("an older snapshot was applied")
 	}
-	if p.ApplySnapshot(snap(3, customer.Inactive, customer.Basic)) {
+	if p.ApplySnapshot(snap(3, "inactive", tier.Basic)) {
 		t.Fatal("a snapshot of the same version was applied twice")
 	}
-	if p.Facts.Status != customer.Active || p.Facts.Tier != customer.Premium || p.Customer.Version != 3 {
+	if p.Facts.Status != "active" || p.Facts.Tier != tier.Premium || p.Customer.Version != 3 {
 		t.Fatalf("facts = %+v", p.Facts)
 	}
 	if p.Facts.BirthDate.Year() != 1990 {
 		t.Fatalf("birth date not taken: %v", p.Facts.BirthDate)
 	}
-	paid := snap(4, customer.Active, customer.Premium)
+	paid := snap(4, "active", tier.Premium)
 	paid.FirstPaymentAt = now
 	if !p.ApplySnapshot(paid) || !p.Facts.FirstPayment {
 		t.Fatal("a snapshot with a first payment should set the fact")
@@ -273,28 +273,28 @@ func TestOlderSnapshotsNeverOverwriteNewerOnes(t *testing.T) {
 // The original system's snapshots have no version (0).
 func TestUnversionedSnapshotsNeverOverwriteVersionedOnes(t *testing.T) {
 	var p profiling.Profile
-	if !p.ApplySnapshot(snap(0, customer.Onboarded, "")) || p.Facts.Status != customer.Onboarded || p.Facts.Tier != "" {
+	if !p.ApplySnapshot(snap(0, "onboarded", "")) || p.Facts.Status != "onboarded" || p.Facts.Tier != "" {
 		t.Fatalf("a first unversioned snapshot: %+v", p.Facts)
 	}
-	activated := snap(0, customer.Active, "")
+	activated := snap(0, "active", "")
 	activated.ActivatedAt = now.Add(time.Minute)
-	if !p.ApplySnapshot(activated) || p.Facts.Status != customer.Active {
+	if !p.ApplySnapshot(activated) || p.Facts.Status != "active" {
 		t.Fatal("a later unversioned change was not applied")
 	}
-	if p.ApplySnapshot(snap(0, customer.Onboarded, "")) {
+	if p.ApplySnapshot(snap(0, "onboarded", "")) {
 		t.Fatal("an earlier unversioned change was applied over a later one")
 	}
-	promoted := snap(0, "", customer.Premium)
+	promoted := snap(0, "", tier.Premium)
 	promoted.PromotedAt = now.Add(2 * time.Minute)
-	if !p.ApplySnapshot(promoted) || p.Facts.Status != customer.Active || p.Facts.Tier != customer.Premium {
+	if !p.ApplySnapshot(promoted) || p.Facts.Status != "active" || p.Facts.Tier != tier.Premium {
 		t.Fatalf("a snapshot without status must keep the known one: %+v", p.Facts)
 	}
-	if !p.ApplySnapshot(snap(1, customer.Active, customer.Basic)) {
+	if !p.ApplySnapshot(snap(1, "active", tier.Basic)) {
 		t.Fatal("a versioned snapshot must replace an unversioned one")
 	}
-	late := snap(0, customer.Inactive, "")
+	late := snap(0, "inactive", "")
 	late.DeactivatedAt = now.Add(time.Hour)
-	if p.ApplySnapshot(late) || p.Facts.Status != customer.Active {
+	if p.ApplySnapshot(late) || p.Facts.Status != "active" {
 		t.Fatal("an unversioned snapshot overwrote a versioned one")
 	}
 }
@@ -343,7 +343,7 @@ func TestLoadReadsAndValidatesARuleFile(t *testing.T) {
 		t.Fatal("custom minimum age ignored")
 	}
 	ev = r.Evaluate(facts(t, ptr(22), ptr("30000"), ptr(710), true), now)
-	if ev.Score != 100 || ev.RecommendedTier != customer.VIP || ev.Segment != "gold" {
+	if ev.Score != 100 || ev.RecommendedTier != tier.VIP || ev.Segment != "gold" {
 		t.Fatalf("custom rules: %+v", ev)
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"io"
 	"slices"
 
-	"github.com/fintechlabs/customers/core/customer"
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/money"
+	"github.com/fintechlabs/customers/core/tier"
 )
 
 // Credit scores range over the FICO scale.
@@ -29,8 +29,8 @@ type Band struct {
 
 // TierThreshold maps scores of at least MinScore to Tier.
 type TierThreshold struct {
-	Tier     customer.Tier `json:"tier"`
-	MinScore int           `json:"minScore"`
+	Tier     tier.Tier `json:"tier"`
+	MinScore int       `json:"minScore"`
 }
 
 // SegmentThreshold maps scores of at least MinScore to a segment name.
@@ -78,7 +78,7 @@ func DefaultRules() Rules {
 			{300, 0}, {580, 10}, {670, 20}, {740, 30}, {800, 35},
 		},
 		FirstPaymentPoints: 20,
-		Tiers:              []TierThreshold{{customer.VIP, 80}, {customer.Premium, 55}, {customer.Basic, 0}},
+		Tiers:              []TierThreshold{{tier.VIP, 80}, {tier.Premium, 55}, {tier.Basic, 0}},
 		Segments: []SegmentThreshold{
 			{"prime", 80}, {"preferred", 55}, {"standard", 30}, {"emerging", 0},
 		},
@@ -168,11 +168,11 @@ func checkBands(bad *fault.Fields, name string, bands []Band, min, top int64) in
 }
 
 func checkTiers(bad *fault.Fields, tiers []TierThreshold) {
-	seen := map[customer.Tier]bool{}
+	seen := map[tier.Tier]bool{}
 	for i, t := range tiers {
 		field := fmt.Sprintf("tiers[%d]", i)
 		if t.Tier.Rank() < 0 {
-			bad.Add(field+".tier", customer.ErrTier.Error())
+			bad.Add(field+".tier", tier.ErrTier.Error())
 		} else if seen[t.Tier] {
 			bad.Add(field+".tier", "appears twice")
 		}

@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	app "github.com/fintechlabs/customers/apps/config"
+	customerapp "github.com/fintechlabs/customers/core/customer/app"
 	"github.com/fintechlabs/customers/core/event"
-	"github.com/fintechlabs/customers/core/lifecycle"
-	"github.com/fintechlabs/customers/core/notifier"
-	"github.com/fintechlabs/customers/core/profiler"
+	notificationapp "github.com/fintechlabs/customers/core/notification/app"
+	profilingapp "github.com/fintechlabs/customers/core/profiling/app"
 )
 
 // TestTheACLTableGrantsWhatEachServiceUses checks the README's Kafka ACL
@@ -46,9 +46,9 @@ func TestTheACLTableGrantsWhatEachServiceUses(t *testing.T) {
 		source         string
 		emits, consume []string
 	}{
-		{"customer", app.Customer, lifecycle.Source, lifecycle.Emits, lifecycle.Consumes},
-		{"profiling", app.Profiling, profiler.Source, profiler.Emits, profiler.Consumes},
-		{"notifications", app.Notifications, notifier.Source, notifier.Emits, notifier.Consumes},
+		{"customer", app.Customer, customerapp.Source, customerapp.Emits, customerapp.Consumes},
+		{"profiling", app.Profiling, profilingapp.Source, profilingapp.Emits, profilingapp.Consumes},
+		{"notifications", app.Notifications, notificationapp.Source, notificationapp.Emits, notificationapp.Consumes},
 	} {
 		row, ok := rows[tt.service]
 		if !ok || len(row) != 3 {

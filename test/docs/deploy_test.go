@@ -13,6 +13,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	app "github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/apps/notifications"
+	"github.com/fintechlabs/customers/apps/stack"
 )
 
 // compose is the part of a compose file these checks read.
@@ -176,7 +178,7 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 	c := load(t, "docker-compose.yml")
 	known := variables(t)
 	kafkaAddr := internalListener(t, c.Services["kafka"])
-	handlers := routers()
+	handlers := routers(t)
 	gateway := c.Services["gateway"]
 	nginx, initSQL := read(t, "deploy/compose/nginx.conf"), read(t, "deploy/compose/postgres-init.sql")
 	if pg := c.Services["postgres"]; len(pg.Healthcheck.Test) == 0 || !slices.ContainsFunc(pg.Volumes, func(v string) bool {
@@ -216,7 +218,7 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 			if len(missing) > 0 {
 				t.Fatalf("with API_KEYS and POSTGRES_PASSWORD set, compose still needs %v", missing)
 			}
-			if _, err := app.Load(tt.kind, app.MapEnv(env), false); err != nil {
+			if _, err := app.Load(tt.kind, app.MapEnv(env), false, stack.Wiring[tt.kind].Settings); err != nil {
 				t.Errorf("the service would not start with this environment: %v", err)
 			}
 			// Replicas publish no port of their own: the gateway does.
@@ -237,7 +239,7 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 			}
 			if tt.kind == app.Notifications {
 				host, _, _ := strings.Cut(env["SMTP_ADDR"], ":")
-				if env["EMAIL_PROVIDER"] != app.EmailSMTP || c.Services[host].Image == "" {
+				if env["EMAIL_PROVIDER"] != notifications.EmailSMTP || c.Services[host].Image == "" {
 					t.Errorf("EMAIL_PROVIDER %q, SMTP_ADDR %q: want email through the compose file's mail catcher", env["EMAIL_PROVIDER"], env["SMTP_ADDR"])
 				}
 			}
@@ -262,7 +264,7 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 				t.Errorf("DATA_DIR %q (the development provider's mailbox) is not on a declared volume: %v", env["DATA_DIR"], s.Volumes)
 			}
 			grace, err := time.ParseDuration(s.StopGrace)
-			cfg, _ := app.Load(tt.kind, app.MapEnv(env), false)
+			cfg, _ := app.Load(tt.kind, app.MapEnv(env), false, stack.Wiring[tt.kind].Settings)
 			if err != nil || grace <= cfg.ShutdownTimeout || cfg.ShutdownTimeout <= cfg.Kafka.HandlerTimeout {
 				t.Errorf("stop_grace_period %q, shutdown %s, handler %s: want handler < shutdown < grace",
 					s.StopGrace, cfg.ShutdownTimeout, cfg.Kafka.HandlerTimeout)

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	app "github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/apps/stack"
 )
 
 // object is the part of a Kubernetes object these checks read.
@@ -229,7 +230,7 @@ func TestTheKubernetesManifestsRunEveryServiceAsTheCodeExpects(t *testing.T) {
 			if env["DATABASE_URL"] == "" || env["API_KEYS"] == "" {
 				t.Error("replicas need DATABASE_URL (PostgreSQL) and, listening beyond loopback, API_KEYS")
 			}
-			cfg, err := app.Load(kind, app.MapEnv(env), false)
+			cfg, err := app.Load(kind, app.MapEnv(env), false, stack.Wiring[kind].Settings)
 			if err != nil {
 				t.Fatalf("the service would not start with this environment: %v", err)
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fintechlabs/customers/adapters/rest"
 	app "github.com/fintechlabs/customers/apps/config"
+	"github.com/fintechlabs/customers/apps/stack"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/test/stacktest"
 )
@@ -115,15 +116,13 @@ func TestTheConfigurationTableListsEveryVariableTheCodeReads(t *testing.T) {
 
 var routeRE = regexp.MustCompile("^\\| `(GET|POST) (/[^`?]*)")
 
-// routers returns each service's router over in-memory stores, by the
-// README heading of its API section.
 // routers returns each service's router by the README heading of its API.
-func routers() map[string]http.Handler {
-	r := stacktest.Routers(rest.Options{})
+func routers(t *testing.T) map[string]http.Handler {
+	r := stacktest.Routers(t, rest.Options{})
 	return map[string]http.Handler{
-		"### customer, port 3001":      r[app.Customer],
-		"### profiling, port 3002":     r[app.Profiling],
-		"### notifications, port 3003": r[app.Notifications],
+		"### customer, port 3001":      r.Customers,
+		"### profiling, port 3002":     r.Profiling,
+		"### notifications, port 3003": r.Notifications,
 	}
 }
 
@@ -143,7 +142,7 @@ func serves(h http.Handler, method, path string) bool {
 
 func TestEveryDocumentedRouteExists(t *testing.T) {
 	text := readme(t)
-	for heading, h := range routers() {
+	for heading, h := range routers(t) {
 		n := 0
 		for _, line := range strings.Split(section(t, text, heading), "\n") {
 			m := routeRE.FindStringSubmatch(line)
@@ -177,7 +176,7 @@ func variables(t *testing.T) map[string]bool {
 	}
 	for _, kind := range app.Kinds {
 		for _, shared := range []bool{false, true} {
-			if _, err := app.Load(kind, record, shared); err != nil {
+			if _, err := app.Load(kind, record, shared, stack.Wiring[kind].Settings); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -430,7 +430,7 @@ func TestAnyOneOfOurServicesStartedAloneLeavesEveryTopicInPlace(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			svc, err := stack.Wiring[kind](ctx, cfg, slog.New(slog.DiscardHandler))
+			svc, err := stack.Wiring[kind].Wire(ctx, cfg, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}

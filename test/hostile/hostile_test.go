@@ -89,7 +89,7 @@ func do(t *testing.T, method, url, body string, headers ...string) answer {
 // in, as its router declares them.
 func routes(t *testing.T, kind config.Kind) [][2]string {
 	t.Helper()
-	h := stacktest.Routers(rest.Options{})[kind]
+	h := stacktest.Routers(t, rest.Options{}).Of(kind)
 	var out [][2]string
 	err := chi.Walk(h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		path := route

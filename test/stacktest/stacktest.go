@@ -70,7 +70,7 @@ func Stop(ctx context.Context, st *stack.Stack, kind config.Kind) error {
 // Resume starts a stopped service of st again with the same configuration:
 // same database, same consumer group.
 func Resume(ctx context.Context, st *stack.Stack, kind config.Kind, log *slog.Logger) error {
-	svc, err := stack.Wiring[kind](ctx, st.Services[kind].Config(), log)
+	svc, err := stack.Wiring[kind].Wire(ctx, st.Services[kind].Config(), log)
 	if err != nil {
 		return err
 	}

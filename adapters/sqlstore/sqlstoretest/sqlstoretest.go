@@ -1,57 +1,63 @@
-// Package sqlstoretest runs the storage contract suites (adapters/storetest)
-// on the stores of one SQL engine.
 package sqlstoretest
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"testing"
 
+	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/sqlstore"
-	"github.com/fintechlabs/customers/adapters/storetest"
+	"github.com/fintechlabs/customers/adapters/sqlstore/customersql"
+	"github.com/fintechlabs/customers/adapters/sqlstore/deliverysql"
+	"github.com/fintechlabs/customers/adapters/sqlstore/profilesql"
+	"github.com/fintechlabs/customers/ports"
 )
 
-// Open opens a store with open, failing the test if it cannot, and closes
-// it when the test ends: each engine's tests wrap their own Open functions
-// with it.
-func Open[S interface{ Close() error }](tb testing.TB, open func() (S, error)) S {
+// Engine returns a new, empty database of one engine for the tables of
+// service (a sqlstore.Schema's Name), failing the test if it cannot.
+type Engine func(t testing.TB, service string) sqlstore.Engine
+
+// Opener is a store's Open function (customersql.Open, ...).
+type Opener[S any] func(context.Context, sqlstore.Engine, ports.Clock, sqlstore.Tracer, *slog.Logger) (S, error)
+
+// Quiet discards the stores' logs.
+var Quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// Open opens a store on engine with open, failing the test if it cannot,
+// and closes it when the test ends.
+func Open[S interface{ Close() error }](tb testing.TB, engine sqlstore.Engine, open Opener[S]) S {
 	tb.Helper()
-	db, err := open()
+	s, err := open(context.Background(), engine, clock.UTC{}, nil, Quiet)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { _ = db.Close() })
-	return db
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
-// Openers open a new, empty database of each service with one engine,
-// closed when the test ends.
-type Openers struct {
-	Customers  func(t *testing.T) *sqlstore.CustomerStore
-	Profiles   func(t *testing.T) *sqlstore.ProfileStore
-	Deliveries func(t *testing.T) *sqlstore.DeliveryStore
-}
-
-// Contracts runs every storage contract suite on the stores open opens.
-func Contracts(t *testing.T, open Openers) {
+// Contracts runs every storage contract suite on the stores of each
+// service on databases that engine makes.
+func Contracts(t *testing.T, engine Engine) {
 	t.Run("customers", func(t *testing.T) {
-		storetest.TestCustomers(t, func(t *testing.T) storetest.CustomerStore {
-			db := open.Customers(t)
-			return storetest.CustomerStore{Customers: db.Customers(), Views: db.Customers(), Outbox: db.Outbox(),
-				Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
+		TestCustomers(t, func(t *testing.T) CustomerStore {
+			db := Open(t, engine(t, customersql.Schema.Name), customersql.Open)
+			return CustomerStore{Customers: db, Views: db, Outbox: db.Outbox(), Units: Units{Tx: db, Inbox: db.Inbox()}}
 		})
 	})
 	t.Run("profiles", func(t *testing.T) {
-		storetest.TestProfiles(t, func(t *testing.T) storetest.ProfileStore {
-			db := open.Profiles(t)
-			return storetest.ProfileStore{Profiles: db.Profiles(), Outbox: db.Outbox(), Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
+		TestProfiles(t, func(t *testing.T) ProfileStore {
+			db := Open(t, engine(t, profilesql.Schema.Name), profilesql.Open)
+			return ProfileStore{Profiles: db, Outbox: db.Outbox(), Units: Units{Tx: db, Inbox: db.Inbox()}}
 		})
 	})
 	t.Run("deliveries", func(t *testing.T) {
-		storetest.TestDeliveries(t, func(t *testing.T) storetest.DeliveryStore {
-			db := open.Deliveries(t)
-			return storetest.DeliveryStore{Deliveries: db.Deliveries(), Outbox: db.Outbox(), Units: storetest.Units{Tx: db, Inbox: db.Inbox()}}
+		TestDeliveries(t, func(t *testing.T) DeliveryStore {
+			db := Open(t, engine(t, deliverysql.Schema.Name), deliverysql.Open)
+			return DeliveryStore{Deliveries: db, Outbox: db.Outbox(), Units: Units{Tx: db, Inbox: db.Inbox()}}
 		})
 	})
 	t.Run("idempotency", func(t *testing.T) {
-		storetest.TestIdempotency(t, open.Customers(t).Idempotency())
+		TestIdempotency(t, Open(t, engine(t, customersql.Schema.Name), customersql.Open).Idempotency())
 	})
 }

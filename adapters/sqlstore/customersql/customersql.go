@@ -1,0 +1,281 @@
+// Package customersql keeps the customer service's customers, their
+// history and their notifications on a SQL database (adapters/sqlstore):
+// the customer service's database, with its outbox and inbox.
+package customersql
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/fintechlabs/customers/adapters/sqlstore"
+	"github.com/fintechlabs/customers/core/customer"
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/locale"
+	"github.com/fintechlabs/customers/core/money"
+	"github.com/fintechlabs/customers/core/page"
+	"github.com/fintechlabs/customers/core/pii"
+	"github.com/fintechlabs/customers/core/tier"
+	"github.com/fintechlabs/customers/ports"
+	"github.com/fintechlabs/customers/ports/customers"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Schema is the customer service's tables.
+var Schema = sqlstore.Schema{Name: "customer", Migrations: migrations}
+
+// Store is the customer service's database: its customers (customers.Store
+// and customers.Views), outbox and inbox.
+type Store struct{ *sqlstore.DB }
+
+var (
+	_ customers.Store = (*Store)(nil)
+	_ customers.Views = (*Store)(nil)
+)
+
+// Open opens the customer service's database that engine holds, migrating
+// it if needed (see sqlstore.Open).
+func Open(ctx context.Context, engine sqlstore.Engine, clock ports.Clock, trace sqlstore.Tracer, log *slog.Logger) (*Store, error) {
+	db, err := sqlstore.Open(ctx, engine, Schema, clock, trace, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db}, nil
+}
+
+// columns are a customer row's, in the order scanCustomer reads them.
+const columns = `id, name, first_name, last_name, email, phone, document_type, document_number, birth_date, language, status, tier,
+	created_at, activated_at, deactivated_at, first_payment_at, promoted_at, deactivation_reason,
+	payment_minor, payment_currency, payment_method, payment_description, version`
+
+// Create implements customers.Store.
+func (s *Store) Create(ctx context.Context, c *customer.Customer, events []event.Event) error {
+	return s.Write(ctx, func(t *sqlstore.Tx) error {
+		_, err := t.Exec(`INSERT INTO customers (`+columns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`, values(c)...)
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return customer.ErrEmailTaken
+		}
+		if err != nil {
+			return s.Error("insert customer", err)
+		}
+		return s.saveChanges(t, c, events)
+	})
+}
+
+// Update implements customers.Store.
+func (s *Store) Update(ctx context.Context, id string, change func(*customer.Customer) ([]event.Event, error)) (customer.Customer, error) {
+	var out customer.Customer
+	err := s.Write(ctx, func(t *sqlstore.Tx) error {
+		c, err := s.get(t.ForUpdate(), id) // concurrent updates take turns
+		if err != nil {
+			return err
+		}
+		before := c.Version
+		events, err := change(&c)
+		if err != nil {
+			return err
+		}
+		out = c.Saved()
+		if c.Version == before {
+			return nil
+		}
+		// id = $1 first: SQLite numbers parameters in the order they
+		// first appear.
+		n, err := t.Exec(`UPDATE customers SET id = $1, name = $2, first_name = $3, last_name = $4, email = $5, phone = $6, document_type = $7,
+			document_number = $8, birth_date = $9, language = $10, status = $11, tier = $12, created_at = $13, activated_at = $14,
+			deactivated_at = $15, first_payment_at = $16, promoted_at = $17, deactivation_reason = $18, payment_minor = $19,
+			payment_currency = $20, payment_method = $21, payment_description = $22, version = $23
+			WHERE id = $1 AND version = $24`, append(values(&c), before)...)
+		switch {
+		case errors.Is(err, gorm.ErrDuplicatedKey):
+			return customer.ErrEmailTaken
+		case err != nil:
+			return s.Error("update customer", err)
+		case n == 0:
+			return fault.Conflictf("customer %s was changed concurrently; retry", id)
+		}
+		return s.saveChanges(t, &c, events)
+	})
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	return out, nil
+}
+
+// saveChanges appends the customer's new history entries and events.
+func (s *Store) saveChanges(t *sqlstore.Tx, c *customer.Customer, events []event.Event) error {
+	for _, ch := range c.Changes() {
+		_, err := t.Exec(`INSERT INTO customer_history (customer_id, version, action, from_value, to_value, reason, source, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			c.ID, ch.Version, string(ch.Action), ch.From, ch.To, ch.Reason, string(ch.Source), sqlstore.Nanos(ch.At))
+		if err != nil {
+			return s.Error("append customer history", err)
+		}
+	}
+	return t.AddEvents(events)
+}
+
+// Get implements customers.Store.
+func (s *Store) Get(ctx context.Context, id string) (customer.Customer, error) {
+	return s.get(s.Conn(ctx), id)
+}
+
+func (s *Store) get(conn sqlstore.Conn, id string) (customer.Customer, error) {
+	c, err := scanCustomer(conn.QueryRow("SELECT "+columns+" FROM customers WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return customer.Customer{}, customer.ErrNotFound.With(id, nil)
+	}
+	return c, s.Error("read customer", err)
+}
+
+// List implements customers.Views.
+func (s *Store) List(ctx context.Context, f customer.Filter, w page.Window) (customer.Page, error) {
+	// An unset filter matches all; lower(email) is the unique index's
+	// expression.
+	rows, err := s.Conn(ctx).Query(`SELECT `+columns+` FROM customers
+		WHERE ($1 = '' OR status = $1) AND ($2 = '' OR tier = $2) AND ($3 = '' OR lower(email) = lower($3)) AND id > $4
+		ORDER BY id LIMIT $5`, string(f.Status), string(f.Tier), string(f.Email), w.After, w.Limit+1)
+	if err != nil {
+		return customer.Page{}, s.Error("list customers", err)
+	}
+	defer rows.Close()
+	var found []customer.Customer
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return customer.Page{}, s.Error("list customers", err)
+		}
+		found = append(found, c)
+	}
+	if err := rows.Err(); err != nil {
+		return customer.Page{}, s.Error("list customers", err)
+	}
+	found, next := page.Next(found, w, func(c customer.Customer) string { return c.ID })
+	return customer.Page{Customers: found, Next: next}, nil
+}
+
+// History implements customers.Views.
+func (s *Store) History(ctx context.Context, id string) ([]customer.Change, error) {
+	if _, err := s.get(s.Conn(ctx), id); err != nil {
+		return nil, err
+	}
+	rows, err := s.Conn(ctx).Query(`SELECT version, action, from_value, to_value, reason, source, at FROM customer_history
+		WHERE customer_id = $1 ORDER BY version`, id)
+	if err != nil {
+		return nil, s.Error("read customer history", err)
+	}
+	defer rows.Close()
+	out := []customer.Change{}
+	for rows.Next() {
+		var ch customer.Change
+		var at int64
+		if err := rows.Scan(&ch.Version, &ch.Action, &ch.From, &ch.To, &ch.Reason, &ch.Source, &at); err != nil {
+			return nil, s.Error("read customer history", err)
+		}
+		ch.At = sqlstore.Time(at)
+		out = append(out, ch)
+	}
+	return out, s.Error("read customer history", rows.Err())
+}
+
+// AddNotification implements customers.Views.
+func (s *Store) AddNotification(ctx context.Context, customerID string, n customer.Notification) error {
+	return s.Write(ctx, func(t *sqlstore.Tx) error {
+		// The same notification reported by two events is kept once.
+		_, err := t.Exec(`INSERT INTO customer_notifications (id, customer_id, event_id, channel, template, recipient, subject, status, sent_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+			n.ID, customerID, n.EventID, n.Channel, n.Template, n.Recipient, n.Subject, n.Status, sqlstore.Nanos(n.SentAt))
+		if errors.Is(err, gorm.ErrForeignKeyViolated) {
+			return customer.ErrNotFound.With(customerID, nil)
+		}
+		return s.Error("record notification", err)
+	})
+}
+
+// Notifications implements customers.Views.
+func (s *Store) Notifications(ctx context.Context, customerID string) ([]customer.Notification, error) {
+	if _, err := s.get(s.Conn(ctx), customerID); err != nil {
+		return nil, err
+	}
+	rows, err := s.Conn(ctx).Query(`SELECT id, event_id, channel, template, recipient, subject, status, sent_at FROM customer_notifications
+		WHERE customer_id = $1 ORDER BY sent_at DESC, id DESC`, customerID)
+	if err != nil {
+		return nil, s.Error("read notifications", err)
+	}
+	defer rows.Close()
+	out := []customer.Notification{}
+	for rows.Next() {
+		var n customer.Notification
+		var at int64
+		if err := rows.Scan(&n.ID, &n.EventID, &n.Channel, &n.Template, &n.Recipient, &n.Subject, &n.Status, &at); err != nil {
+			return nil, s.Error("read notifications", err)
+		}
+		n.SentAt = sqlstore.Time(at)
+		out = append(out, n)
+	}
+	return out, s.Error("read notifications", rows.Err())
+}
+
+// values are c's columns, in the order of columns.
+func values(c *customer.Customer) []any {
+	birth := ""
+	if !c.BirthDate.IsZero() {
+		birth = c.BirthDate.Format(time.DateOnly)
+	}
+	var minor *int64
+	var currency, method, description *string
+	if p := c.FirstPayment; p != nil {
+		m := string(p.Method)
+		minor, currency, method, description = &p.Amount.Minor, &p.Amount.Currency, &m, &p.Description
+	}
+	return []any{c.ID, c.Name, c.FirstName, c.LastName, string(c.Email), string(c.Phone), c.Document.Type, string(c.Document.Number),
+		birth, string(c.Language), string(c.Status), string(c.Tier), sqlstore.Nanos(c.CreatedAt), sqlstore.OptNanos(c.ActivatedAt),
+		sqlstore.OptNanos(c.DeactivatedAt), sqlstore.OptNanos(c.FirstPaymentAt), sqlstore.OptNanos(c.PromotedAt), c.DeactivationReason,
+		minor, currency, method, description, c.Version}
+}
+
+// scanCustomer reads a row of columns.
+func scanCustomer(row interface{ Scan(...any) error }) (customer.Customer, error) {
+	var (
+		c                                                  customer.Customer
+		email, phone, docNumber, birth, language, status   string
+		level                                              string
+		created                                            int64
+		activated, deactivated, firstPaid, promoted, minor *int64
+		currency, method, description                      *string
+	)
+	err := row.Scan(&c.ID, &c.Name, &c.FirstName, &c.LastName, &email, &phone, &c.Document.Type, &docNumber, &birth, &language,
+		&status, &level, &created, &activated, &deactivated, &firstPaid, &promoted, &c.DeactivationReason,
+		&minor, &currency, &method, &description, &c.Version)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	c.Email, c.Phone, c.Document.Number = pii.Email(email), pii.Phone(phone), pii.DocumentNumber(docNumber)
+	c.Language, c.Status, c.Tier = locale.Language(language), customer.Status(status), tier.Tier(level)
+	c.CreatedAt, c.ActivatedAt, c.DeactivatedAt = sqlstore.Time(created), sqlstore.OptTime(activated), sqlstore.OptTime(deactivated)
+	c.FirstPaymentAt, c.PromotedAt = sqlstore.OptTime(firstPaid), sqlstore.OptTime(promoted)
+	if birth != "" {
+		c.BirthDate, _ = time.Parse(time.DateOnly, birth) // written by values in this layout
+	}
+	if minor != nil {
+		c.FirstPayment = &customer.Payment{Amount: money.Amount{Minor: *minor, Currency: deref(currency)},
+			Method: customer.PaymentMethod(deref(method)), Description: deref(description), PaidAt: c.FirstPaymentAt}
+	}
+	return c, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,123 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/ports"
+)
+
+// Handle sends the messages a customer event triggers (see plan) and emits notification.sent for each one delivered.
+// Each channel's delivery is committed as soon as it is sent, and the event
+// is marked handled with the last one, so a retry after a partial failure
+// sends only what is missing. Errors: fault.Invalid for events this service
+// does not consume; provider failures worth retrying.
+func (s *Service) Handle(ctx context.Context, e event.Event) error {
+	job, ok := plan(e.Data)
+	if !ok {
+		return fault.Invalidf("the notifications service does not consume %s", e.Type)
+	}
+	if done, err := s.inbox.Handled(ctx, e.ID); err != nil || done {
+		return err
+	}
+	if job.Fact != "" && job.Version > 0 {
+		// Topics are ordered apart: an activation can arrive after (or be
+		// handled at the same time as) the deactivation that followed it.
+		// Its message would be stale. The reservation is atomic and comes
+		// before any send: of the two, only the newest passes it.
+		newest, err := s.deliveries.Reserve(ctx, job.CustomerID, job.Fact, job.Version)
+		if err != nil {
+			return err
+		}
+		if job.Version < newest {
+			return s.skip(ctx, e, job, fmt.Sprintf("stale: announces the %s of the customer's version %d, and version %d was announced already",
+				job.Fact, job.Version, newest))
+		}
+	}
+	tpl, err := s.templates.Get(job.Template)
+	if err != nil {
+		return err
+	}
+	for i, ch := range job.Channels {
+		if err := s.deliver(ctx, e, job, tpl, ch, i == len(job.Channels)-1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deliver sends job's message on ch, unless an earlier attempt sent it, and
+// records the delivery; with the last channel's, the event is marked
+// handled in the same unit of work.
+func (s *Service) deliver(ctx context.Context, e event.Event, job notification.Job, tpl notification.Template, ch notification.Channel, last bool) error {
+	commit := func(ctx context.Context, record func(ctx context.Context) error) error {
+		if !last {
+			return record(ctx)
+		}
+		return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, record)
+	}
+	id := deliveryID(e.ID, string(ch))
+	prior, err := s.deliveries.Get(ctx, id)
+	switch {
+	case err == nil && prior.Status == notification.Pending && !s.resendable(ch):
+		// The process stopped, or the provider's answer was lost, after
+		// handing this message to a provider that cannot tell whether it
+		// got it. Sending again might send twice: an operator decides.
+		prior.Status = notification.Unknown
+		prior.Error = "the " + string(ch) + " provider may have sent it (the service stopped, or the provider's answer was lost, " +
+			"after the handover); check with the provider whether it went out"
+		s.log.WarnContext(ctx, "delivery outcome unknown", "deliveryId", id, "channel", ch)
+		return commit(ctx, func(ctx context.Context) error { return s.deliveries.Record(ctx, prior, nil) })
+	case err == nil && prior.Status != notification.Pending && prior.Status != notification.Failed:
+		return commit(ctx, func(context.Context) error { return nil }) // settled before
+	case err != nil && fault.KindOf(err) != fault.NotFound:
+		return err
+	}
+	d := notification.Delivery{
+		ID: id, CustomerID: job.CustomerID, Channel: ch, Template: job.Template, Language: job.Language,
+		Cause: &notification.Cause{EventID: e.ID, EventType: e.Type}, CreatedAt: s.clock.Now(),
+	}
+	// A customer without a usable address, or a template the event's data
+	// cannot fill, will not get better on retry: record the failure.
+	d.Recipient, err = notification.ParseRecipient(ch, job.Recipient(ch))
+	if err == nil {
+		d.Content, err = notification.RenderTemplate(tpl, ch, job.Language, job.Data)
+	}
+	if err != nil {
+		d.Recipient = job.Recipient(ch)
+		d.Status, d.Error = notification.Failed, err.Error()
+	} else {
+		// The intent commits before the provider is called, so that a crash
+		// in between leaves a trace (see above); with the same id, a resend
+		// through a provider that honours keys delivers once.
+		if err := s.deliveries.Intend(ctx, d); err != nil {
+			return err
+		}
+		if err := s.send(ctx, &d); err != nil {
+			return s.unsent(ctx, d, err)
+		}
+	}
+	return commit(ctx, func(ctx context.Context) error { return s.deliveries.Record(ctx, d, s.sentEvents(ctx, d)) })
+}
+
+// skip records each of job's messages as skipped, with reason, and the
+// event as handled: nothing is sent.
+func (s *Service) skip(ctx context.Context, e event.Event, job notification.Job, reason string) error {
+	s.log.InfoContext(ctx, "stale event skipped", "eventId", e.ID, "topic", e.Type, "customerId", job.CustomerID, "reason", reason)
+	return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(ctx context.Context) error {
+		for _, ch := range job.Channels {
+			d := notification.Delivery{
+				ID: deliveryID(e.ID, string(ch)), CustomerID: job.CustomerID, Channel: ch, Recipient: job.Recipient(ch),
+				Template: job.Template, Language: job.Language, Status: notification.Skipped, Error: reason,
+				Cause: &notification.Cause{EventID: e.ID, EventType: e.Type}, CreatedAt: s.clock.Now(),
+			}
+			if err := s.deliveries.Record(ctx, d, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
