@@ -146,7 +146,7 @@ func (c Config) decode(r kafkago.Message) (event.Event, error) {
 			return event.Event{}, event.ErrUntrustedSource.With(fmt.Sprintf("a record without CloudEvents headers on %s, "+
 				"where no service of the original system writes (KAFKA_ORIGINAL_TOPICS): it names no source", eventType), nil)
 		}
-		return event.DecodeOriginal(eventType, r.Key, r.Value)
+		return DecodeOriginal(eventType, r.Key, r.Value)
 	}
 	m, err := c.fromKafka(r)
 	if err != nil {

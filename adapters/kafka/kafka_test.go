@@ -340,7 +340,7 @@ func TestRecordsWrittenAsTheOriginalWritesThemAreHandled(t *testing.T) {
 	start(t, e, h.handle, nil)
 	waitFor(t, "both copies", func() bool { return h.count() == 2 })
 	for _, got := range h.seen {
-		want := event.OriginalID(event.TopicOnboarded, []byte(id), value)
+		want := kafka.OriginalID(event.TopicOnboarded, []byte(id), value)
 		if got.ID != want || !got.Original() || got.Subject != id || got.Type != event.TopicOnboarded {
 			t.Fatalf("event = %+v, want id %s", got.Metadata, want)
 		}

@@ -274,3 +274,53 @@ func TestWholeNumbersAreTakenHoweverWritten(t *testing.T) {
 		t.Errorf("limit=20.0: %d %s", r.status, r.raw)
 	}
 }
+
+// TestServingOursOnlyRefusesTheOriginalsNames: with the original's names
+// off (HTTP_ORIGINAL_ALIASES=false), each alias is an unknown field, the
+// original's route is not served, and the documents describe neither.
+func TestServingOursOnlyRefusesTheOriginalsNames(t *testing.T) {
+	a := newAPI(t, rest.Options{OursOnly: true})
+	id := onboard(t, a, juan)
+	tests := []struct {
+		name, path, body, field string
+		h                       http.Handler
+		status                  int
+	}{
+		{"activationReason", "/customers/activate", `{"customerId":"` + id + `","activationReason":"KYC"}`, "activationReason", a.Customers, 400},
+		{"deactivationReason", "/customers/deactivate", `{"customerId":"` + id + `","deactivationReason":"fraud"}`, "deactivationReason", a.Customers, 400},
+		{"email for to", "/notifications/email", `{"email":"ana@example.com","subject":"Hola"}`, "email", a.Notifications, 400},
+		{"phone for to", "/notifications/sms", `{"phone":"+34600111222","message":"Hola"}`, "phone", a.Notifications, 400},
+		{"the original's promotion path", "/customers/promote/" + id, ``, "", a.Customers, 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := call(t, tt.h, "POST", tt.path, tt.body)
+			if r.status != tt.status || (tt.field != "" && !strings.Contains(r.raw, `"field":"`+tt.field+`","message":"is not a known field"`)) {
+				t.Fatalf("%d %s, want %d naming %q", r.status, r.raw, tt.status, tt.field)
+			}
+		})
+	}
+	if r := call(t, a.Customers, "POST", "/customers/activate", `{"customerId":"`+id+`","reason":"KYC"}`); r.status != 200 {
+		t.Fatalf("our own names: %d %s", r.status, r.raw)
+	}
+	for _, tt := range []struct {
+		h              http.Handler
+		resource, path string
+		alias, ours    string
+	}{
+		{a.Customers, "customers", "/customers/activate", "activationReason", "reason"},
+		{a.Customers, "customers", "/customers/deactivate", "deactivationReason", "reason"},
+		{a.Notifications, "notifications", "/notifications/email", "email", "to"},
+		{a.Notifications, "notifications", "/notifications/sms", "phone", "to"},
+	} {
+		doc := openAPIOf(t, tt.h, tt.resource)
+		_, schema := doc.body(t, tt.path)
+		props := schema["properties"].(map[string]any)
+		if _, ok := props[tt.alias]; ok || props[tt.ours] == nil {
+			t.Errorf("the body of %s describes %v, want %s and not %s", tt.path, props, tt.ours, tt.alias)
+		}
+		if _, ok := doc.raw["paths"].(map[string]any)["/customers/promote/{customerId}"]; ok {
+			t.Error("the document describes the original's promotion path")
+		}
+	}
+}

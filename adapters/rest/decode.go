@@ -140,3 +140,35 @@ func (d *Decimal) Unmarshal(field string, b []byte) error {
 // string: digits, and a point with digits after it (a number's form the
 // schema cannot hold; the pattern binds only strings).
 const DecimalPattern = `^\s*[0-9]+(\.[0-9]+)?\s*$`
+
+// Aliased is a request body O that takes, beside ours (T), the original's
+// names for some of its fields: Ours turns it into the body without them.
+// Each API declares those bodies in its original.go.
+type Aliased[T any] interface{ Ours() T }
+
+// DecodeAliased decodes r's body as the O that takes the original's names,
+// turned into a T, or, when opts serve ours only (Options.OursOnly), as a
+// T. It answers the problem itself and reports false when the body is not
+// acceptable (see Decode).
+func DecodeAliased[T any, O Aliased[T]](w http.ResponseWriter, r *http.Request, opts Options, optional bool) (T, bool) {
+	if opts.OursOnly {
+		var t T
+		return t, Decode(w, r, &t, optional)
+	}
+	var o O
+	if !Decode(w, r, &o, optional) {
+		var none T
+		return none, false
+	}
+	return o.Ours(), true
+}
+
+// Body is the body a route documents: O, unless opts serve ours only.
+func Body[T any, O Aliased[T]](opts Options) any {
+	if opts.OursOnly {
+		var t T
+		return t
+	}
+	var o O
+	return o
+}

@@ -242,9 +242,16 @@ func special(t reflect.Type) (map[string]any, bool) {
 	return nil, false
 }
 
+// Named is implemented by a body whose schema is named otherwise than its
+// Go type: a body with the original's names keeps the name of ours.
+type Named interface{ SchemaName() string }
+
 // schemaName names a schema after its Go type: onboardRequest is
 // OnboardRequest, customerBody is Customer.
 func schemaName(t reflect.Type) string {
+	if t.Implements(reflect.TypeFor[Named]()) {
+		return reflect.Zero(t).Interface().(Named).SchemaName()
+	}
 	name := strings.TrimSuffix(t.Name(), "Body")
 	if name == "" {
 		name = "Object"

@@ -55,6 +55,11 @@ type Options struct {
 	// DeadLetters, when set, are served at /<resource>/dead-letters, with
 	// their replay, to keys with the admin scope.
 	DeadLetters DeadLetters
+	// OursOnly refuses the original's names for request fields, which are
+	// otherwise taken beside ours (activationReason for reason, email for
+	// to, ...), and leaves its routes unserved (POST
+	// /customers/promote/{id}): each API's original.go lists them.
+	OursOnly bool
 	// Routes are served beside the service's own, on both path styles and
 	// behind the same authentication: what an adapter the composition root
 	// wired brings along (the development provider's mailbox).

@@ -103,6 +103,10 @@ type Config struct {
 	// page must not reach a keyless API by re-pointing its own name at
 	// 127.0.0.1 (DNS rebinding).
 	AllowedHosts hosts.Allowed
+	// OriginalAliases takes the original's names for request fields
+	// beside ours, and serves its routes (HTTP_ORIGINAL_ALIASES, true):
+	// false once its clients are gone, for one name per field.
+	OriginalAliases bool
 	// OTLPEndpoint, when set, is where spans are exported (OTLP over
 	// HTTP); without it nothing is traced beyond the trace context.
 	OTLPEndpoint string
@@ -215,6 +219,7 @@ func load(kind Kind, env Env, shared bool, note func(name, def string), own []fu
 	if cfg.AllowedHosts == nil && len(cfg.APIKeys) == 0 && !cfg.AuthDisabled {
 		cfg.AllowedHosts = hosts.Loopback
 	}
+	cfg.OriginalAliases = r.boolOr("HTTP_ORIGINAL_ALIASES", true)
 	cfg.OTLPEndpoint = r.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", false)
 	cfg.Retention = r.duration("RETENTION", 30*24*time.Hour)
 	if cfg.Retention < 24*time.Hour {
@@ -454,11 +459,13 @@ func Loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (r *Reader) bool(name string) bool {
-	r.noted(name, "false")
+func (r *Reader) bool(name string) bool { return r.boolOr(name, false) }
+
+func (r *Reader) boolOr(name string, def bool) bool {
+	r.noted(name, strconv.FormatBool(def))
 	v, ok := r.lookup(name, false)
 	if !ok {
-		return false
+		return def
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {

@@ -167,6 +167,7 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 		return nil, fmt.Errorf("%s: describe the topics: %w", parts.Name, err)
 	}
 	handler := parts.Router(rest.Options{Log: log, APIKeys: cfg.APIKeys, CORSOrigins: cfg.CORSOrigins, AllowedHosts: cfg.AllowedHosts,
+		OursOnly:  !cfg.OriginalAliases,
 		RateLimit: rest.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst},
 		Checks:    s.checks(), Metrics: m.Handler(), Observer: m, Routes: parts.Routes, Clock: parts.Clock,
 		Idempotency: parts.Store.Idempotency(), AsyncAPI: asyncAPI, Tracer: parts.Tracer,

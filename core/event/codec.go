@@ -28,31 +28,30 @@ func Encode(e Event) (Message, error) {
 	return Message{Metadata: e.Metadata, Payload: payload}, nil
 }
 
-// entry is one topic of the catalog: its payload schema's version, a
-// decoder into the payload's type, and a reader of the original system's
-// message on that topic (given the event id derived for it).
+// entry is one topic of the catalog: its payload schema's version, its
+// owner, and a decoder into the payload's type. (The original system's
+// record format is the Kafka adapter's to read.)
 type entry struct {
-	version  int
-	owner    string // the only source that may write the topic
-	decode   func(payload []byte) (Data, error)
-	original func(id string, value []byte) (Data, error)
+	version int
+	owner   string // the only source that may write the topic
+	decode  func(payload []byte) (Data, error)
 	// wire is a value of the type the payload is written as (the
 	// payload's own, but where it writes itself another way), for schemas.
 	wire any
 }
 
-// catalog holds every topic. Adding an event is one line here, its payload
-// type, and its original-format reader (original.go).
+// catalog holds every topic. Adding an event is one line here and its
+// payload type (payloads.go).
 var catalog = map[string]entry{
-	TopicRegistered:         {1, SourceCustomer, decodeAs[Registered], originalRegistered, Registered{}},
-	TopicOnboarded:          {1, SourceCustomer, decodeAs[Onboarded], originalOnboarded, Onboarded{}},
-	TopicActivated:          {1, SourceCustomer, decodeAs[Activated], originalActivated, Activated{}},
-	TopicDeactivated:        {1, SourceCustomer, decodeAs[Deactivated], originalDeactivated, Deactivated{}},
-	TopicFirstPayment:       {2, SourceCustomer, decodeAs[FirstPayment], originalFirstPayment, FirstPayment{}},
-	TopicPromoted:           {2, SourceCustomer, decodeAs[Promoted], originalPromoted, promotedWire{}},
-	TopicProfiled:           {2, SourceProfiling, decodeAs[Profiled], originalProfiled, Profiled{}},
-	TopicPromotionActivated: {2, SourceProfiling, decodeAs[PromotionActivated], originalPromotionActivated, PromotionActivated{}},
-	TopicNotificationSent:   {2, SourceNotifications, decodeAs[NotificationSent], originalNotificationSent, NotificationSent{}},
+	TopicRegistered:         {1, SourceCustomer, decodeAs[Registered], Registered{}},
+	TopicOnboarded:          {1, SourceCustomer, decodeAs[Onboarded], Onboarded{}},
+	TopicActivated:          {1, SourceCustomer, decodeAs[Activated], Activated{}},
+	TopicDeactivated:        {1, SourceCustomer, decodeAs[Deactivated], Deactivated{}},
+	TopicFirstPayment:       {2, SourceCustomer, decodeAs[FirstPayment], FirstPayment{}},
+	TopicPromoted:           {2, SourceCustomer, decodeAs[Promoted], promotedWire{}},
+	TopicProfiled:           {2, SourceProfiling, decodeAs[Profiled], Profiled{}},
+	TopicPromotionActivated: {2, SourceProfiling, decodeAs[PromotionActivated], PromotionActivated{}},
+	TopicNotificationSent:   {2, SourceNotifications, decodeAs[NotificationSent], NotificationSent{}},
 }
 
 // Wire returns a value of the type topic's payload is written as, nil for
@@ -120,12 +119,15 @@ func Decode(m Message) (Event, error) {
 	if err := data.validate(); err != nil {
 		return undecodable("%s %s: %v", m.Type, m.ID, err)
 	}
-	return bind(m.Metadata, data)
+	return Bind(m.Metadata, data)
 }
 
 // bind checks that the metadata's subject is the payload's key and returns
 // the event.
-func bind(md Metadata, data Data) (Event, error) {
+
+// Bind joins metadata and a payload into an event, the subject being the
+// payload's key. Errors: fault.Invalid when md names another subject.
+func Bind(md Metadata, data Data) (Event, error) {
 	if md.Subject != "" && md.Subject != data.Key() {
 		return undecodable("%s %s: subject %q does not match payload %q", md.Type, md.ID, md.Subject, data.Key())
 	}
@@ -135,7 +137,13 @@ func bind(md Metadata, data Data) (Event, error) {
 
 // undecodable is the error of a message that can never be handled.
 func undecodable(format string, args ...any) (Event, error) {
+	return Event{}, Undecodable(format, args...)
+}
+
+// Undecodable is the error of a record that can never be handled, as the
+// decoders report it: fault.Invalid, code event.undecodable.
+func Undecodable(format string, args ...any) error {
 	e := fault.Invalidf(format, args...)
 	e.Code = "event.undecodable"
-	return Event{}, e
+	return e
 }

@@ -94,7 +94,8 @@ type Metadata struct {
 }
 
 // Original reports whether the event was written by the original system (a
-// record without CloudEvents headers; see DecodeOriginal).
+// record without CloudEvents headers, which the Kafka adapter reads in the
+// original's format).
 func (m Metadata) Original() bool { return m.Version == 0 }
 
 // Event is a payload with its metadata.
@@ -126,3 +127,30 @@ func (f Factory) New(ctx context.Context, at time.Time, data ...Data) []Event {
 	}
 	return events
 }
+
+// OriginalSource names the producer of a record in the original's format.
+const OriginalSource = "original"
+
+// OriginalTopics are the topics the original's services write (all but
+// customer.registered): where a record in its format can come from while a
+// fleet mixes its services with ours.
+var OriginalTopics = []string{
+	TopicOnboarded, TopicActivated, TopicDeactivated, TopicFirstPayment, TopicPromoted,
+	TopicProfiled, TopicPromotionActivated, TopicNotificationSent,
+}
+
+// Timestamp returns when the event of payload d happened, as the payload
+// says.
+func Timestamp(d Data) time.Time {
+	switch v := d.(type) {
+	case interface{ envelope() Envelope }:
+		return v.envelope().Timestamp
+	case Profiled:
+		return v.Timestamp
+	case NotificationSent:
+		return v.Timestamp
+	}
+	return time.Time{}
+}
+
+func (e Envelope) envelope() Envelope { return e }

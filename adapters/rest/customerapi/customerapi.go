@@ -3,7 +3,6 @@
 package customerapi
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -35,19 +34,17 @@ type Service interface {
 // New serves the customer service's API.
 func New(svc Service, opts rest.Options) http.Handler {
 	h := &handler{svc: svc, opts: opts}
-	return rest.NewRouter(rest.API{Service: "service-customer", Resource: "customers", ReadScope: rest.ScopeCustomersRead, Routes: []rest.Route{
+	routes := []rest.Route{
 		{Method: http.MethodPost, Pattern: "/customers/onboard", Scope: rest.ScopeCustomersWrite, Handler: http.HandlerFunc(h.onboard),
 			Summary: "Onboard a customer", Body: onboardRequest{}, Status: http.StatusCreated, Answer: changedBody{}},
 		{Method: http.MethodPost, Pattern: "/customers/activate", Scope: rest.ScopeCustomersWrite, Handler: http.HandlerFunc(h.activate),
-			Summary: "Activate a customer", Body: activateRequest{}, Answer: changedBody{}},
+			Summary: "Activate a customer", Body: rest.Body[activateRequest, originalActivation](opts), Answer: changedBody{}},
 		{Method: http.MethodPost, Pattern: "/customers/deactivate", Scope: rest.ScopeCustomersWrite, Handler: http.HandlerFunc(h.deactivate),
-			Summary: "Deactivate a customer", Body: deactivateRequest{}, Answer: changedBody{}},
+			Summary: "Deactivate a customer", Body: rest.Body[deactivateRequest, originalDeactivation](opts), Answer: changedBody{}},
 		{Method: http.MethodPost, Pattern: "/customers/first-payment", Scope: rest.ScopeCustomersWrite, Handler: http.HandlerFunc(h.firstPayment),
 			Summary: "Record a customer's first payment", Body: paymentRequest{}, Answer: changedBody{}},
 		{Method: http.MethodPost, Pattern: "/customers/promote", Scope: rest.ScopeCustomersWrite, Handler: http.HandlerFunc(h.promote),
 			Summary: "Promote a customer to a tier", Body: promoteRequest{}, Answer: changedBody{}},
-		{Method: http.MethodPost, Pattern: "/customers/promote/{customerId}", Scope: rest.ScopeCustomersWrite, Handler: http.HandlerFunc(h.promoteByPath),
-			Summary: "Promote a customer to a tier, as the original's path named it", Body: promotePathRequest{}, BodyOptional: true, Answer: changedBody{}},
 		{Method: http.MethodGet, Pattern: "/customers", Scope: rest.ScopeCustomersRead, Handler: http.HandlerFunc(h.list),
 			Summary: "List customers, by status, tier or email, a page at a time", Query: customerQuery{}, Answer: customerListBody{}},
 		{Method: http.MethodGet, Pattern: "/customers/{customerId}", Scope: rest.ScopeCustomersRead, Handler: http.HandlerFunc(h.get),
@@ -56,7 +53,11 @@ func New(svc Service, opts rest.Options) http.Handler {
 			Summary: "A customer's status history", Answer: historyListBody{}},
 		{Method: http.MethodGet, Pattern: "/customers/{customerId}/notifications", Scope: rest.ScopeCustomersRead, Handler: http.HandlerFunc(h.notifications),
 			Summary: "The notifications sent to a customer", Answer: customerNotificationsBody{}},
-	}}, opts)
+	}
+	if !opts.OursOnly {
+		routes = append(routes, h.originalRoutes()...)
+	}
+	return rest.NewRouter(rest.API{Service: "service-customer", Resource: "customers", ReadScope: rest.ScopeCustomersRead, Routes: routes}, opts)
 }
 
 type handler struct {
@@ -91,33 +92,27 @@ func (h *handler) onboard(w http.ResponseWriter, r *http.Request) {
 	rest.Respond(w, r, h.opts.Log, http.StatusCreated, c, err, changed("Customer onboarded successfully"))
 }
 
-// activateRequest is the body of an activation: ours ({customerId,
-// reason}) or the original's, which names the reason activationReason.
+// activateRequest is the body of an activation.
 type activateRequest struct {
-	CustomerID       string  `json:"customerId" validate:"required,max=128"`
-	Reason           string  `json:"reason" validate:"max=500"`
-	ActivationReason *string `json:"activationReason" validate:"excluded_with=Reason,omitempty,max=500" doc:"the original's name for reason"`
+	CustomerID string `json:"customerId" validate:"required,max=128"`
+	Reason     string `json:"reason" validate:"max=500"`
 }
 
-// deactivateRequest is the body of a deactivation: ours or the original's,
-// which names the reason deactivationReason.
+// deactivateRequest is the body of a deactivation.
 type deactivateRequest struct {
-	CustomerID         string  `json:"customerId" validate:"required,max=128"`
-	Reason             string  `json:"reason" validate:"max=500"`
-	DeactivationReason *string `json:"deactivationReason" validate:"excluded_with=Reason,omitempty,max=500" doc:"the original's name for reason"`
+	CustomerID string `json:"customerId" validate:"required,max=128"`
+	Reason     string `json:"reason" validate:"max=500"`
 }
 
 func (h *handler) activate(w http.ResponseWriter, r *http.Request) {
-	var req activateRequest
-	if rest.Decode(w, r, &req, false) {
-		h.statusChange(w, r, h.svc.Activate, req.CustomerID, cmp.Or(req.Reason, deref(req.ActivationReason)), "Customer activated successfully")
+	if req, ok := rest.DecodeAliased[activateRequest, originalActivation](w, r, h.opts, false); ok {
+		h.statusChange(w, r, h.svc.Activate, req.CustomerID, req.Reason, "Customer activated successfully")
 	}
 }
 
 func (h *handler) deactivate(w http.ResponseWriter, r *http.Request) {
-	var req deactivateRequest
-	if rest.Decode(w, r, &req, false) {
-		h.statusChange(w, r, h.svc.Deactivate, req.CustomerID, cmp.Or(req.Reason, deref(req.DeactivationReason)), "Customer deactivated successfully")
+	if req, ok := rest.DecodeAliased[deactivateRequest, originalDeactivation](w, r, h.opts, false); ok {
+		h.statusChange(w, r, h.svc.Deactivate, req.CustomerID, req.Reason, "Customer deactivated successfully")
 	}
 }
 
@@ -126,13 +121,6 @@ func (h *handler) statusChange(w http.ResponseWriter, r *http.Request, change fu
 	id, reason, message string) {
 	c, err := change(r.Context(), id, reason)
 	rest.Respond(w, r, h.opts.Log, http.StatusOK, c, err, changed(message))
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 type paymentRequest struct {
@@ -187,33 +175,11 @@ type promoteRequest struct {
 	Reason     string `json:"reason" validate:"max=500"`
 }
 
-// promotePathRequest is the optional body of the original's POST
-// /customers/promote/{customerId}; a customerId in it must be the path's.
-type promotePathRequest struct {
-	CustomerID string `json:"customerId" validate:"max=128" doc:"the path's, if given"`
-	NewTier    string `json:"newTier" validate:"omitempty,oneof=basic premium vip" doc:"the next tier up when left out"`
-	Reason     string `json:"reason" validate:"max=500"`
-}
-
 func (h *handler) promote(w http.ResponseWriter, r *http.Request) {
 	var req promoteRequest
 	if rest.Decode(w, r, &req, false) {
 		h.promoteTo(w, r, req.CustomerID, req.NewTier, req.Reason)
 	}
-}
-
-func (h *handler) promoteByPath(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "customerId")
-	var req promotePathRequest
-	if !rest.Decode(w, r, &req, true) {
-		return
-	}
-	if req.CustomerID != "" && req.CustomerID != id {
-		rest.BadRequest(w, r, http.StatusBadRequest, "request.id_mismatch", "customerId in the body differs from the one in the path",
-			rest.FieldError{Field: "customerId", Message: "must match the path or be left out"})
-		return
-	}
-	h.promoteTo(w, r, id, req.NewTier, req.Reason)
 }
 
 // promoteTo promotes customer id and answers it.

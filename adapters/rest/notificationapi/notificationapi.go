@@ -5,6 +5,7 @@ package notificationapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -35,9 +36,9 @@ func New(svc Service, opts rest.Options) http.Handler {
 	h := &handler{svc: svc, opts: opts}
 	return rest.NewRouter(rest.API{Service: "service-notifications", Resource: "notifications", ReadScope: rest.ScopeNotificationsRead, Routes: []rest.Route{
 		{Method: http.MethodPost, Pattern: "/notifications/email", Scope: rest.ScopeNotificationsSend, Handler: http.HandlerFunc(h.email),
-			Summary: "Send an email, from a template or as given", Body: emailRequest{}, Status: http.StatusCreated, Answer: sentBody{}},
+			Summary: "Send an email, from a template or as given", Body: rest.Body[emailRequest, originalEmail](opts), Status: http.StatusCreated, Answer: sentBody{}},
 		{Method: http.MethodPost, Pattern: "/notifications/sms", Scope: rest.ScopeNotificationsSend, Handler: http.HandlerFunc(h.sms),
-			Summary: "Send an SMS, from a template or as given", Body: smsRequest{}, Status: http.StatusCreated, Answer: sentBody{}},
+			Summary: "Send an SMS, from a template or as given", Body: rest.Body[smsRequest, originalSMS](opts), Status: http.StatusCreated, Answer: sentBody{}},
 		{Method: http.MethodGet, Pattern: "/notifications", Scope: rest.ScopeNotificationsRead, Handler: http.HandlerFunc(h.list),
 			Summary: "List deliveries, newest first, a page at a time", Query: deliveryQuery{}, Answer: deliveryListBody{}},
 		{Method: http.MethodGet, Pattern: "/notifications/templates", Scope: rest.ScopeNotificationsRead, Handler: http.HandlerFunc(h.templates),
@@ -52,57 +53,43 @@ type handler struct {
 	opts rest.Options
 }
 
-// emailRequest accepts both of the original's shapes: {to, subject,
-// template, data} and {customerId, email, template, data}. Without a
-// template of ours, subject and body give the message (see the README's
-// notifications API).
+// emailRequest is an email to send. Without a template of ours, subject
+// and body give the message (see docs/api.md).
 type emailRequest struct {
-	To         string       `json:"to" validate:"required_without=Email,max=254,pattern" message:"must be a valid email address such as juan@example.com" format:"email" pattern:"^[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$"`
-	Email      string       `json:"email" validate:"excluded_with=To,max=254,pattern" message:"must be a valid email address such as juan@example.com" format:"email" pattern:"^[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$" doc:"the original's name for to"`
+	To         string       `json:"to" validate:"required,max=254,pattern" message:"must be a valid email address such as juan@example.com" format:"email" pattern:"^[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$"`
 	CustomerID string       `json:"customerId" validate:"max=128" doc:"joins the message to the customer's history (needs customers:write)"`
 	Subject    string       `json:"subject" validate:"required_without=Template,max=200"`
 	Template   string       `json:"template" validate:"max=64" doc:"one of ours (GET /notifications/templates), or a label of the client's own"`
 	Body       string       `json:"body" validate:"max=10000"`
 	Language   string       `json:"language" validate:"omitempty,oneof=es en" doc:"es when left out"`
 	Data       templateData `json:"data"`
+	// via is the field the recipient came in: to, or the original's name.
+	via string
 }
 
-// smsRequest accepts {to, message} and {customerId, phone, template, data}.
+// smsRequest is a text message to send.
 type smsRequest struct {
-	To         string       `json:"to" validate:"required_without=Phone,pattern" message:"must be an E.164 phone number such as +34600111222" pattern:"^\\s*\\+[ ().-]*[1-9]([ ().-]*[0-9]){7,14}[ ().-]*\\s*$"`
-	Phone      string       `json:"phone" validate:"excluded_with=To,pattern" message:"must be an E.164 phone number such as +34600111222" pattern:"^\\s*\\+[ ().-]*[1-9]([ ().-]*[0-9]){7,14}[ ().-]*\\s*$" doc:"the original's name for to"`
+	To         string       `json:"to" validate:"required,pattern" message:"must be an E.164 phone number such as +34600111222" pattern:"^\\s*\\+[ ().-]*[1-9]([ ().-]*[0-9]){7,14}[ ().-]*\\s*$"`
 	CustomerID string       `json:"customerId" validate:"max=128" doc:"joins the message to the customer's history (needs customers:write)"`
 	Message    string       `json:"message" validate:"required_without=Template,max=1600"`
 	Template   string       `json:"template" validate:"max=64" doc:"one of ours (GET /notifications/templates), or a label of the client's own"`
 	Language   string       `json:"language" validate:"omitempty,oneof=es en" doc:"es when left out"`
 	Data       templateData `json:"data"`
+	via        string
 }
 
 func (h *handler) email(w http.ResponseWriter, r *http.Request) {
-	var req emailRequest
-	if rest.Decode(w, r, &req, false) {
-		to, field := recipient(req.To, req.Email, "email")
-		h.send(w, r, field, notification.Request{Channel: notification.Email, To: to, CustomerID: req.CustomerID,
+	if req, ok := rest.DecodeAliased[emailRequest, originalEmail](w, r, h.opts, false); ok {
+		h.send(w, r, cmp.Or(req.via, "to"), notification.Request{Channel: notification.Email, To: req.To, CustomerID: req.CustomerID,
 			Subject: req.Subject, Template: req.Template, Body: req.Body, Language: req.Language, Data: req.Data})
 	}
 }
 
 func (h *handler) sms(w http.ResponseWriter, r *http.Request) {
-	var req smsRequest
-	if rest.Decode(w, r, &req, false) {
-		to, field := recipient(req.To, req.Phone, "phone")
-		h.send(w, r, field, notification.Request{Channel: notification.SMS, To: to, CustomerID: req.CustomerID,
+	if req, ok := rest.DecodeAliased[smsRequest, originalSMS](w, r, h.opts, false); ok {
+		h.send(w, r, cmp.Or(req.via, "to"), notification.Request{Channel: notification.SMS, To: req.To, CustomerID: req.CustomerID,
 			Template: req.Template, Body: req.Message, Language: req.Language, Data: req.Data})
 	}
-}
-
-// recipient picks "to" or its alias (their tags refuse both), and the
-// field it came in.
-func recipient(to, alias, aliasName string) (string, string) {
-	if alias != "" {
-		return alias, aliasName
-	}
-	return to, "to"
 }
 
 func (h *handler) send(w http.ResponseWriter, r *http.Request, toField string, req notification.Request) {

@@ -1,4 +1,4 @@
-package event
+package kafka
 
 import (
 	"bytes"
@@ -11,13 +11,18 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/fintechlabs/customers/core/event"
 )
 
-// The original system (the NestJS proof of concept) writes each event as a
-// bare JSON value in the shape of its message interfaces, keyed by
-// customerId, with no headers: no event id, no schema version, no snapshot
-// version. DecodeOriginal reads such records so that our services can run
-// beside the original's, one service at a time.
+// The original system's record format, in one place. The original (the
+// NestJS proof of concept) writes each event as a bare JSON value in the
+// shape of its message interfaces, keyed by customerId, with no headers:
+// no event id, no schema version, no snapshot version. DecodeOriginal
+// reads such records, on the topics of Config.OriginalTopics
+// (KAFKA_ORIGINAL_TOPICS), so that our services can run beside the
+// original's, one service at a time. (What our records give the
+// original's consumers is in the payloads themselves, core/event.)
 
 // originalIDs is the UUIDv5 namespace of the ids given to the original's
 // records.
@@ -45,30 +50,33 @@ func OriginalID(topic string, key, value []byte) string {
 // channel, a promotion's validUntil our expiry). Every failure is
 // fault.Invalid: a value that does not match the original's interface, or
 // lacks what it declares required, can never be handled.
-func DecodeOriginal(topic string, key, value []byte) (Event, error) {
-	entry, ok := catalog[topic]
+func DecodeOriginal(topic string, key, value []byte) (event.Event, error) {
+	read, ok := originalReaders[topic]
 	if !ok {
-		return undecodable("unknown event type %q", topic)
+		return event.Event{}, event.Undecodable("unknown event type %q", topic)
 	}
 	id := OriginalID(topic, key, value)
-	data, err := entry.original(id, value)
+	data, err := read(id, value)
 	if err != nil {
-		return undecodable("%s %s (original format): %v", topic, id, err)
+		return event.Event{}, event.Undecodable("%s %s (original format): %v", topic, id, err)
 	}
-	md := Metadata{ID: id, Type: topic, Source: OriginalSource, Subject: string(key), Version: 0}
-	md.Time = timestampOf(data)
-	return bind(md, data)
+	md := event.Metadata{ID: id, Type: topic, Source: event.OriginalSource, Subject: string(key), Version: 0}
+	md.Time = event.Timestamp(data)
+	return event.Bind(md, data)
 }
 
-// OriginalSource names the producer of a record in the original's format.
-const OriginalSource = "original"
-
-// OriginalTopics are the topics the original's services write (all but
-// customer.registered): where a record in its format can come from while a
-// fleet mixes its services with ours.
-var OriginalTopics = []string{
-	TopicOnboarded, TopicActivated, TopicDeactivated, TopicFirstPayment, TopicPromoted,
-	TopicProfiled, TopicPromotionActivated, TopicNotificationSent,
+// originalReaders read the original's message on each topic of the
+// catalog, given the event id derived for it.
+var originalReaders = map[string]func(id string, value []byte) (event.Data, error){
+	event.TopicRegistered:         originalRegistered,
+	event.TopicOnboarded:          originalOnboarded,
+	event.TopicActivated:          originalActivated,
+	event.TopicDeactivated:        originalDeactivated,
+	event.TopicFirstPayment:       originalFirstPayment,
+	event.TopicPromoted:           originalPromoted,
+	event.TopicProfiled:           originalProfiled,
+	event.TopicPromotionActivated: originalPromotionActivated,
+	event.TopicNotificationSent:   originalNotificationSent,
 }
 
 // maxOriginalID bounds the opaque customer ids the original hands out
@@ -133,8 +141,8 @@ type originalPayment struct {
 
 // fromOriginal builds the original-format reader of a customer event from
 // its envelope and the message's own fields, decoded into a T.
-func fromOriginal[T any](build func(env Envelope, m T, id string) (Data, error)) func(string, []byte) (Data, error) {
-	return func(id string, value []byte) (Data, error) {
+func fromOriginal[T any](build func(env event.Envelope, m T, id string) (event.Data, error)) func(string, []byte) (event.Data, error) {
+	return func(id string, value []byte) (event.Data, error) {
 		var env originalEnvelope
 		if err := strictJSON(value, &env); err != nil {
 			return nil, err
@@ -152,33 +160,33 @@ func fromOriginal[T any](build func(env Envelope, m T, id string) (Data, error))
 }
 
 // asEnvelope reads a customer event that has no fields of its own.
-func asEnvelope[D Data](wrap func(Envelope) D) func(string, []byte) (Data, error) {
-	return fromOriginal(func(env Envelope, _ struct{}, _ string) (Data, error) { return wrap(env), nil })
+func asEnvelope[D event.Data](wrap func(event.Envelope) D) func(string, []byte) (event.Data, error) {
+	return fromOriginal(func(env event.Envelope, _ struct{}, _ string) (event.Data, error) { return wrap(env), nil })
 }
 
 var (
-	originalRegistered  = asEnvelope(func(e Envelope) Registered { return Registered{Envelope: e} })
-	originalOnboarded   = asEnvelope(func(e Envelope) Onboarded { return Onboarded{Envelope: e} })
-	originalActivated   = asEnvelope(func(e Envelope) Activated { return Activated{Envelope: e} })
-	originalDeactivated = asEnvelope(func(e Envelope) Deactivated { return Deactivated{Envelope: e} })
+	originalRegistered  = asEnvelope(func(e event.Envelope) event.Registered { return event.Registered{Envelope: e} })
+	originalOnboarded   = asEnvelope(func(e event.Envelope) event.Onboarded { return event.Onboarded{Envelope: e} })
+	originalActivated   = asEnvelope(func(e event.Envelope) event.Activated { return event.Activated{Envelope: e} })
+	originalDeactivated = asEnvelope(func(e event.Envelope) event.Deactivated { return event.Deactivated{Envelope: e} })
 )
 
 // originalPromoted reads the original's CustomerPromotedMessage. The
 // original had no tiers: it promoted a customer by writing "premium" into
 // customer.status, so every promotion of its is basic -> premium.
-var originalPromoted = fromOriginal(func(env Envelope, _ struct{}, _ string) (Data, error) {
+var originalPromoted = fromOriginal(func(env event.Envelope, _ struct{}, _ string) (event.Data, error) {
 	if env.Customer.Tier == "" {
 		env.Customer.Tier = "premium"
 	}
-	return Promoted{Envelope: env, PreviousTier: "basic", NewTier: env.Customer.Tier, Source: OriginalSource}, nil
+	return event.Promoted{Envelope: env, PreviousTier: "basic", NewTier: env.Customer.Tier, Source: event.OriginalSource}, nil
 })
 
 // originalFirstPayment reads the original's FirstPaymentMessage. Its amount
 // is a JSON number of no stated currency: it is kept as exact decimal text,
 // with no minor units or currency.
-var originalFirstPayment = fromOriginal(func(env Envelope, m struct {
+var originalFirstPayment = fromOriginal(func(env event.Envelope, m struct {
 	Payment *originalPayment `json:"payment"`
-}, _ string) (Data, error) {
+}, _ string) (event.Data, error) {
 	p := m.Payment
 	if p == nil || p.Amount == nil {
 		return nil, errors.New("payment.amount is required")
@@ -191,16 +199,16 @@ var originalFirstPayment = fromOriginal(func(env Envelope, m struct {
 	if err != nil {
 		return nil, err
 	}
-	return FirstPayment{Envelope: env, Payment: Payment{
+	return event.FirstPayment{Envelope: env, Payment: event.Payment{
 		CustomerID: env.CustomerID, Amount: json.Number(*p.Amount), AmountDecimal: exact, Method: p.PaymentMethod,
 		Description: p.Description, ProcessedAt: at, PaidAt: at,
 	}}, nil
 })
 
 // originalPromotionActivated reads the original's PromotionActivatedMessage.
-var originalPromotionActivated = fromOriginal(func(env Envelope, m struct {
+var originalPromotionActivated = fromOriginal(func(env event.Envelope, m struct {
 	Promotion *originalPromotion `json:"promotion"`
-}, id string) (Data, error) {
+}, id string) (event.Data, error) {
 	if m.Promotion == nil {
 		return nil, errors.New("promotion is required")
 	}
@@ -211,13 +219,13 @@ var originalPromotionActivated = fromOriginal(func(env Envelope, m struct {
 	if !promo.ExpiresAt.After(promo.ActivatedAt) {
 		return nil, errors.New("promotion.validUntil must be after promotion.activatedAt")
 	}
-	return PromotionActivated{Envelope: env, Promotion: promo}, nil
+	return event.PromotionActivated{Envelope: env, Promotion: promo}, nil
 })
 
 // originalProfiled reads the original's CustomerProfiledMessage: a profile
 // (random scores, no tier), or a promotion an operator asked for, which is
 // the only part that asks anything of the customer service.
-func originalProfiled(id string, value []byte) (Data, error) {
+func originalProfiled(id string, value []byte) (event.Data, error) {
 	var m struct {
 		CustomerID string             `json:"customerId"`
 		Profile    *originalProfile   `json:"profile"`
@@ -234,7 +242,7 @@ func originalProfiled(id string, value []byte) (Data, error) {
 	if err := checkOriginalID(m.CustomerID); err != nil {
 		return nil, err
 	}
-	out := Profiled{CustomerID: m.CustomerID, Timestamp: at, Trigger: OriginalSource}
+	out := event.Profiled{CustomerID: m.CustomerID, Timestamp: at, Trigger: event.OriginalSource}
 	if p := m.Profile; p != nil {
 		risk, err := wholeNumber(p.RiskScore, 0, 100)
 		if err != nil {
@@ -248,7 +256,7 @@ func originalProfiled(id string, value []byte) (Data, error) {
 		if err != nil {
 			return nil, err
 		}
-		out.Profile = Profile{CustomerID: m.CustomerID, RiskScore: risk, Score: 100 - risk, Segment: p.Segment,
+		out.Profile = event.Profile{CustomerID: m.CustomerID, RiskScore: risk, Score: 100 - risk, Segment: p.Segment,
 			Recommendations: p.Recommendations, EvaluatedAt: updated, LastUpdated: updated}
 	}
 	if m.Promotion != nil {
@@ -267,7 +275,7 @@ func originalProfiled(id string, value []byte) (Data, error) {
 
 // originalNotificationSent reads the original's NotificationSentMessage. It
 // has no notification id: the event's id serves.
-func originalNotificationSent(id string, value []byte) (Data, error) {
+func originalNotificationSent(id string, value []byte) (event.Data, error) {
 	var m struct {
 		CustomerID string `json:"customerId"`
 		Type       string `json:"type"`
@@ -288,27 +296,27 @@ func originalNotificationSent(id string, value []byte) (Data, error) {
 	case len(m.CustomerID) > maxOriginalID:
 		return nil, errors.New("customerId is too long")
 	}
-	return NotificationSent{NotificationID: id, CustomerID: m.CustomerID, Channel: m.Type, Type: m.Type,
+	return event.NotificationSent{NotificationID: id, CustomerID: m.CustomerID, Channel: m.Type, Type: m.Type,
 		Template: m.Template, Recipient: m.Recipient, Status: "sent", Timestamp: at}, nil
 }
 
 // parse turns the original's envelope into ours, with a version 0 snapshot.
-func (e originalEnvelope) parse() (Envelope, error) {
+func (e originalEnvelope) parse() (event.Envelope, error) {
 	if err := checkOriginalID(e.CustomerID); err != nil {
-		return Envelope{}, err
+		return event.Envelope{}, err
 	}
 	at, err := requiredTime("timestamp", e.Timestamp)
 	if err != nil {
-		return Envelope{}, err
+		return event.Envelope{}, err
 	}
 	c := e.Customer
 	switch {
 	case c == nil:
-		return Envelope{}, errors.New("customer is required")
+		return event.Envelope{}, errors.New("customer is required")
 	case c.ID != "" && c.ID != e.CustomerID:
-		return Envelope{}, errors.New("customer.id does not match customerId")
+		return event.Envelope{}, errors.New("customer.id does not match customerId")
 	}
-	s := Customer{ID: e.CustomerID, Name: c.Name, Email: c.Email, Phone: c.Phone}
+	s := event.Customer{ID: e.CustomerID, Name: c.Name, Email: c.Email, Phone: c.Phone}
 	switch status := strings.ToLower(c.Status); status {
 	case "onboarded", "active", "inactive":
 		s.Status = status
@@ -334,7 +342,7 @@ func (e originalEnvelope) parse() (Envelope, error) {
 	for _, f := range times {
 		t, err := optionalTime(f.field, f.text)
 		if err != nil {
-			return Envelope{}, err
+			return event.Envelope{}, err
 		}
 		if !t.IsZero() {
 			*f.dst = &t
@@ -344,57 +352,42 @@ func (e originalEnvelope) parse() (Envelope, error) {
 		s.FirstPaymentAt = &at
 	}
 	if s.CreatedAt, err = optionalTime("customer.createdAt", c.CreatedAt); err != nil {
-		return Envelope{}, err
+		return event.Envelope{}, err
 	}
-	return Envelope{CustomerID: e.CustomerID, Customer: s, Timestamp: at}, nil
+	return event.Envelope{CustomerID: e.CustomerID, Customer: s, Timestamp: at}, nil
 }
 
 // parse turns the original's promotion into ours: validUntil is the expiry,
 // the type in capitals the code, and the discount a whole percentage.
-func (p originalPromotion) parse(id, customerID string) (Promotion, error) {
+func (p originalPromotion) parse(id, customerID string) (event.Promotion, error) {
 	from, err := requiredTime("promotion.activatedAt", p.ActivatedAt)
 	if err != nil {
-		return Promotion{}, err
+		return event.Promotion{}, err
 	}
 	until, err := requiredTime("promotion.validUntil", p.ValidUntil)
 	if err != nil {
-		return Promotion{}, err
+		return event.Promotion{}, err
 	}
 	discount, err := wholeNumber(p.Discount, 0, 100)
 	if err != nil {
-		return Promotion{}, fmt.Errorf("promotion.discount %w", err)
+		return event.Promotion{}, fmt.Errorf("promotion.discount %w", err)
 	}
 	if p.Type == "" {
-		return Promotion{}, errors.New("promotion.type is required")
+		return event.Promotion{}, errors.New("promotion.type is required")
 	}
-	out := Promotion{
+	out := event.Promotion{
 		ID: id, Code: strings.ToUpper(p.Type), DiscountPercent: discount, ActivatedAt: from, ExpiresAt: until,
 		CustomerID: customerID, Type: p.Type, Discount: discount, Description: p.Description, ValidUntil: until,
 		NewTier: p.NewTier, Reason: p.Reason,
 	}
 	if p.PaymentAmount != nil {
 		if out.PaymentDecimal, err = decimalText(*p.PaymentAmount); err != nil {
-			return Promotion{}, fmt.Errorf("promotion.paymentAmount %w", err)
+			return event.Promotion{}, fmt.Errorf("promotion.paymentAmount %w", err)
 		}
 		out.PaymentAmount = json.Number(*p.PaymentAmount)
 	}
 	return out, nil
 }
-
-// timestampOf returns when an event happened, from its payload.
-func timestampOf(d Data) time.Time {
-	switch v := d.(type) {
-	case interface{ envelope() Envelope }:
-		return v.envelope().Timestamp
-	case Profiled:
-		return v.Timestamp
-	case NotificationSent:
-		return v.Timestamp
-	}
-	return time.Time{}
-}
-
-func (e Envelope) envelope() Envelope { return e }
 
 // strictJSON decodes one JSON object into dst, tolerating unknown fields (a
 // newer original may add some) but not trailing data or wrong types.
