@@ -13,14 +13,14 @@ import (
 	profilingapp "github.com/fintechlabs/customers/core/profiling/app"
 )
 
-// TestTheACLTableGrantsWhatEachServiceUses checks the README's Kafka ACL
+// TestTheACLTableGrantsWhatEachServiceUses checks the Kafka ACL
 // table against the topics each service writes and reads, its consumer
 // group, and the owner its consumers expect of each topic.
 func TestTheACLTableGrantsWhatEachServiceUses(t *testing.T) {
-	text := section(t, readme(t), "## Security")
+	text := page(t, "docs/security.md")
 	i := strings.Index(text, "<!-- acl-table -->")
 	if i < 0 {
-		t.Fatal("the Security section has no ACL table")
+		t.Fatal("docs/security.md has no ACL table")
 	}
 	rows := map[string][]string{}
 	for _, line := range strings.Split(text[i:], "\n")[3:] {

@@ -191,9 +191,9 @@ func TestTheComposeFileRunsEveryServiceAsTheCodeExpects(t *testing.T) {
 		name    string
 		heading string
 	}{
-		{app.Customer, "service-customer", "### customer, port 3001"},
-		{app.Profiling, "service-profiling", "### profiling, port 3002"},
-		{app.Notifications, "service-notifications", "### notifications, port 3003"},
+		{app.Customer, "service-customer", "## customer, port 3001"},
+		{app.Profiling, "service-profiling", "## profiling, port 3002"},
+		{app.Notifications, "service-notifications", "## notifications, port 3003"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, ok := c.Services[tt.name]

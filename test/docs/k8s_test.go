@@ -207,7 +207,7 @@ func TestTheKubernetesManifestsRunEveryServiceAsTheCodeExpects(t *testing.T) {
 				case e.ValueFrom.SecretKeyRef != nil:
 					env[e.Name] = secrets[e.Name]
 					if e.ValueFrom.SecretKeyRef.Name != "customers" {
-						t.Errorf("%s from the Secret %q: the README tells to create \"customers\"", e.Name, e.ValueFrom.SecretKeyRef.Name)
+						t.Errorf("%s from the Secret %q: docs/operations.md tells to create \"customers\"", e.Name, e.ValueFrom.SecretKeyRef.Name)
 					}
 				case e.ValueFrom.FieldRef != nil:
 					env[e.Name] = name + "-pod"

@@ -1,6 +1,7 @@
 // Package docs checks that what people read and run tells the truth about
-// the code: the README's event examples, configuration table and API tables,
-// and the Dockerfile and compose files.
+// the code: the README and the docs pages (their event examples,
+// configuration table, API and ACL tables, links), and the Dockerfile,
+// compose and Kubernetes files.
 package docs
 
 import (
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -21,22 +23,23 @@ import (
 	"github.com/fintechlabs/customers/test/stacktest"
 )
 
-func readme(t *testing.T) string {
+// page returns a file of the repository: "README.md", "docs/api.md".
+func page(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
+	b, err := os.ReadFile(filepath.Join("..", "..", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return string(b)
 }
 
-// section returns the README text from heading to the next heading of the
-// same level.
+// section returns the text from heading to the next heading of the same
+// level.
 func section(t *testing.T, text, heading string) string {
 	t.Helper()
 	i := strings.Index(text, "\n"+heading+"\n")
 	if i < 0 {
-		t.Fatalf("README has no %q section", heading)
+		t.Fatalf("no %q section", heading)
 	}
 	rest := text[i+len(heading)+2:]
 	level := strings.SplitN(heading, " ", 2)[0]
@@ -49,7 +52,7 @@ func section(t *testing.T, text, heading string) string {
 var exampleRE = regexp.MustCompile("(?s)<!-- event: ([a-zA-Z.]+) -->\\s*```json\\n(.*?)```")
 
 func TestTheEventExamplesDecodeToExactlyTheirFields(t *testing.T) {
-	matches := exampleRE.FindAllStringSubmatch(readme(t), -1)
+	matches := exampleRE.FindAllStringSubmatch(page(t, "docs/events.md"), -1)
 	seen := map[string]bool{event.TopicRegistered: true} // documented as the same as onboarded
 	for _, m := range matches {
 		topic, payload := m[1], m[2]
@@ -57,7 +60,7 @@ func TestTheEventExamplesDecodeToExactlyTheirFields(t *testing.T) {
 		t.Run(topic, func(t *testing.T) {
 			e, err := event.Decode(event.Message{Metadata: event.Metadata{ID: "readme", Type: topic, Version: event.SchemaVersion(topic)}, Payload: []byte(payload)})
 			if err != nil {
-				t.Fatalf("the README's example does not decode: %v", err)
+				t.Fatalf("the example does not decode: %v", err)
 			}
 			again, err := json.Marshal(e.Data)
 			if err != nil {
@@ -71,7 +74,7 @@ func TestTheEventExamplesDecodeToExactlyTheirFields(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(documented, encoded) {
-				t.Fatalf("the README's example has fields the code does not produce, or lacks some:\nREADME: %s\ncode:   %s", payload, again)
+				t.Fatalf("the example has fields the code does not produce, or lacks some:\ndocs: %s\ncode:   %s", payload, again)
 			}
 		})
 	}
@@ -86,7 +89,7 @@ var variableRE = regexp.MustCompile("`([A-Z][A-Z0-9_]+)`")
 
 func TestTheConfigurationTableListsEveryVariableTheCodeReads(t *testing.T) {
 	documented := map[string]bool{}
-	for _, line := range strings.Split(section(t, readme(t), "## Configuration"), "\n") {
+	for _, line := range strings.Split(section(t, page(t, "docs/operations.md"), "## Configuration"), "\n") {
 		if !strings.HasPrefix(line, "| `") {
 			continue
 		}
@@ -116,13 +119,14 @@ func TestTheConfigurationTableListsEveryVariableTheCodeReads(t *testing.T) {
 
 var routeRE = regexp.MustCompile("^\\| `(GET|POST) (/[^`?]*)")
 
-// routers returns each service's router by the README heading of its API.
+// routers returns each service's router by the heading of its API in
+// docs/api.md.
 func routers(t *testing.T) map[string]http.Handler {
 	r := stacktest.Routers(t, rest.Options{})
 	return map[string]http.Handler{
-		"### customer, port 3001":      r.Customers,
-		"### profiling, port 3002":     r.Profiling,
-		"### notifications, port 3003": r.Notifications,
+		"## customer, port 3001":      r.Customers,
+		"## profiling, port 3002":     r.Profiling,
+		"## notifications, port 3003": r.Notifications,
 	}
 }
 
@@ -141,7 +145,7 @@ func serves(h http.Handler, method, path string) bool {
 }
 
 func TestEveryDocumentedRouteExists(t *testing.T) {
-	text := readme(t)
+	text := page(t, "docs/api.md")
 	for heading, h := range routers(t) {
 		n := 0
 		for _, line := range strings.Split(section(t, text, heading), "\n") {
