@@ -7,9 +7,12 @@ package broker
 import (
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Options configure the embedded broker.
@@ -24,6 +27,9 @@ type Options struct {
 	// SASL, when set, requires clients to authenticate with these
 	// credentials (mechanism PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512).
 	SASL *Credentials
+	// CountRequests counts the requests the broker serves, by kind
+	// (Requests): for the benchmark's broker round trips.
+	CountRequests bool
 }
 
 // Credentials are a SASL user.
@@ -33,8 +39,9 @@ type Credentials struct {
 
 // Broker is a running embedded broker.
 type Broker struct {
-	cluster *kfake.Cluster
-	addr    string
+	cluster  *kfake.Cluster
+	addr     string
+	requests sync.Map // request name -> *atomic.Int64
 }
 
 // Start starts a single-node broker on 127.0.0.1.
@@ -67,12 +74,31 @@ func Start(opts Options, log *slog.Logger) (*Broker, error) {
 		return nil, fmt.Errorf("embedded Kafka broker has no listener")
 	}
 	b := &Broker{cluster: cluster, addr: addrs[0]}
+	if opts.CountRequests {
+		cluster.Control(func(req kmsg.Request) (kmsg.Response, error, bool) {
+			cluster.KeepControl()
+			n, _ := b.requests.LoadOrStore(kmsg.NameForKey(req.Key()), new(atomic.Int64))
+			n.(*atomic.Int64).Add(1)
+			return nil, nil, false // served as usual
+		})
+	}
 	log.Info("embedded Kafka broker listening", "addr", b.addr, "dataDir", opts.DataDir)
 	return b, nil
 }
 
 // Addr returns host:port of the broker.
 func (b *Broker) Addr() string { return b.addr }
+
+// Requests returns how many requests of each kind (Produce, Fetch...) the
+// broker served, when it counts them.
+func (b *Broker) Requests() map[string]int64 {
+	out := map[string]int64{}
+	b.requests.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return out
+}
 
 // Close stops the broker.
 func (b *Broker) Close() { b.cluster.Close() }

@@ -38,7 +38,9 @@ func (c Conn) Exec(query string, args ...any) (int64, error) {
 	if err != nil {
 		return 0, c.translate(err)
 	}
-	return res.RowsAffected()
+	n, err := res.RowsAffected()
+	c.db.work.count(query, n)
+	return n, err
 }
 
 // Query runs a query; a Conn of ForUpdate locks the rows it reads.
@@ -119,6 +121,7 @@ func (db *DB) Write(ctx context.Context, fn func(t *Tx) error) (err error) {
 	if t, ok := ctx.Value(txKey{db}).(*Tx); ok {
 		return fn(t)
 	}
+	db.work.units.Add(1)
 	if db.trace != nil {
 		_, end := db.trace(ctx, db.engine.System+" transaction")
 		defer func() { end(err) }()

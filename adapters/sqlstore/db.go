@@ -122,6 +122,7 @@ type DB struct {
 	closeErr  error
 	// trace, when set, starts a span for each unit of work.
 	trace Tracer
+	work  work
 }
 
 // Tracer starts a span for a unit of work, a child of the trace of the
@@ -151,6 +152,9 @@ func Open(ctx context.Context, engine Engine, schema Schema, clock ports.Clock, 
 		committed: make(chan struct{}, 1), clock: clock, log: log, trace: trace}
 	if err := migrate(ctx, engine, schema, log); err != nil {
 		return nil, errors.Join(fmt.Errorf("migrate %s: %w", engine.Name, err), engine.SQL.Close(), release(engine))
+	}
+	if err := db.countIndexes(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("read the indexes of %s: %w", engine.Name, err), engine.SQL.Close(), release(engine))
 	}
 	if engine.GroupCommit {
 		go db.writer()

@@ -22,6 +22,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/kafka"
 	"github.com/fintechlabs/customers/adapters/metrics"
 	"github.com/fintechlabs/customers/adapters/rest"
+	"github.com/fintechlabs/customers/adapters/sqlstore"
 	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/core/event"
@@ -40,6 +41,8 @@ type Store interface {
 	Prune(ctx context.Context, cutoff time.Time) (int64, error)
 	// Idempotency keeps the answers to requests with an Idempotency-Key.
 	Idempotency() idempotency.Store
+	// Work counts what the database did (make bench reports it).
+	Work() sqlstore.Work
 	io.Closer
 }
 
@@ -272,6 +275,9 @@ func (s *Service) Config() config.Config { return s.parts.Config }
 
 // GroupID is the service's consumer group.
 func (s *Service) GroupID() string { return s.parts.Config.Kafka.GroupID }
+
+// Work is what the service's database did since it opened.
+func (s *Service) Work() sqlstore.Work { return s.parts.Store.Work() }
 
 // Name is the service's name, e.g. service-customer.
 func (s *Service) Name() string { return s.parts.Name }

@@ -14,8 +14,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -26,6 +28,8 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/fintechlabs/customers/adapters/broker"
+	"github.com/fintechlabs/customers/adapters/sqlstore"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/stack"
 	"github.com/fintechlabs/customers/core/event"
@@ -136,6 +140,7 @@ func accumulate(path string, m map[string][]float64) error {
 func BenchmarkEndToEnd(b *testing.B) {
 	for b.Loop() {
 		s := start(b, nil)
+		before := s.work()
 		cpu := cpuTime()
 		began := time.Now()
 		s.closedLoop(b, closedClients, closedN)
@@ -144,7 +149,72 @@ func BenchmarkEndToEnd(b *testing.B) {
 		report(b, float64((cpuTime()-cpu).Microseconds())/closedN, "cpu-us/onboarding")
 		report(b, peakRSS(), "peak-rss-mb") // the first run of a fresh process: see TestMain
 		s.reportIntegrity(b, closedN)
+		s.reportWork(b, before, closedN)
 	}
+}
+
+// work is what the system did so far: its databases' work, the requests
+// the broker served, and the bytes allocated.
+type work struct {
+	db        sqlstore.Work
+	requests  map[string]int64
+	allocated uint64
+}
+
+func (s *system) work() work {
+	var w work
+	if s.broker != nil {
+		w.requests = s.broker.Requests()
+	}
+	for _, svc := range s.st.Services {
+		d := svc.Work()
+		w.db.Units += d.Units
+		w.db.Commits += d.Commits
+		w.db.Inserted += d.Inserted
+		w.db.Updated += d.Updated
+		w.db.Deleted += d.Deleted
+		w.db.Entries += d.Entries
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	w.allocated = m.TotalAlloc
+	return w
+}
+
+// reportWork reports the work per onboarding since before, once the system
+// is quiet (the last events handled, their offsets and outbox marks
+// written), across the three services: what a change is judged by.
+func (s *system) reportWork(b *testing.B, before work, n int) {
+	b.Helper()
+	after := s.work()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(500 * time.Millisecond) // polling interval: quiet means unchanged for this long
+		now := s.work()
+		if now.db == after.db {
+			break
+		}
+		after = now
+	}
+	per := func(v int64) float64 { return float64(v) / float64(n) }
+	d := after.db
+	report(b, per(d.Units-before.db.Units), "units/onboarding")
+	report(b, per(d.Commits-before.db.Commits), "commits/onboarding")
+	report(b, per(d.Inserted-before.db.Inserted), "rows-inserted/onboarding")
+	report(b, per(d.Updated-before.db.Updated), "rows-updated/onboarding")
+	report(b, per(d.Deleted-before.db.Deleted), "rows-deleted/onboarding")
+	report(b, per(d.Entries-before.db.Entries), "btree-entries/onboarding")
+	report(b, float64(after.allocated-before.allocated)/1024/float64(n), "alloc-kb/onboarding")
+	if s.broker == nil {
+		return // the cluster of KAFKA_BROKERS does not count its requests for us
+	}
+	var requests int64
+	for kind, v := range after.requests {
+		requests += v - before.requests[kind]
+		if kind == "Produce" || kind == "Fetch" || kind == "OffsetCommit" {
+			report(b, per(v-before.requests[kind]), strings.ToLower(kind)+"-requests/onboarding")
+		}
+	}
+	report(b, per(requests), "broker-requests/onboarding")
 }
 
 // BenchmarkHTTP onboards httpN customers from 10 clients in a closed loop,
@@ -227,6 +297,7 @@ func BenchmarkSlowProvider(b *testing.B) {
 // system is a running stack under load, and what came out of it on Kafka.
 type system struct {
 	st        *stack.Stack
+	broker    *broker.Broker
 	customers string
 	run       int64
 
@@ -247,11 +318,21 @@ func start(b *testing.B, extra map[string]string) *system {
 	b.Helper()
 	env, prefix := stacktest.Env("bench", b.TempDir())
 	env["LOG_LEVEL"] = "warn"
+	// A broker of the bench's own, which counts the requests it serves.
+	var k *broker.Broker
+	if env["KAFKA_BROKERS"] == "" {
+		var err error
+		if k, err = broker.Start(broker.Options{CountRequests: true}, slog.New(slog.DiscardHandler)); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(k.Close)
+		env["KAFKA_BROKERS"] = k.Addr()
+	}
 	for k, v := range extra {
 		env[k] = v
 	}
 	st := stacktest.Start(b, env)
-	s := &system{st: st, customers: st.Services[config.Customer].URL(), run: time.Now().UnixNano(),
+	s := &system{st: st, broker: k, customers: st.Services[config.Customer].URL(), run: time.Now().UnixNano(),
 		ids: make([]string, max(closedN, httpN, openN, slowN)), byID: map[string]int{}, welcomes: map[string]int{},
 		profiled: map[string]int{}, completed: map[int]time.Time{}}
 	ctx, cancel := context.WithCancel(context.Background())
