@@ -389,3 +389,28 @@ func TestEventsCarryTheTraceContextOfTheWorkThatMadeThem(t *testing.T) {
 		t.Fatalf("the second event's traceparent is %q, want the one it came with", got)
 	}
 }
+
+// TestTheDatabaseCountsItsWork: a unit that inserts a customer, its
+// history entry and two events is one unit, one commit, four rows, and
+// more b-tree entries than rows (the tables' indexes).
+func TestTheDatabaseCountsItsWork(t *testing.T) {
+	db := mustOpen(t, customersql.Open)
+	before := db.Work()
+	c, events := newCustomer(t, "c-work")
+	if err := db.Create(context.Background(), c, events); err != nil {
+		t.Fatal(err)
+	}
+	w := db.Work()
+	if got := w.Units - before.Units; got != 1 {
+		t.Errorf("%d units, want 1", got)
+	}
+	if got := w.Commits - before.Commits; got != 1 {
+		t.Errorf("%d commits, want 1", got)
+	}
+	if got := w.Inserted - before.Inserted; got != 4 {
+		t.Errorf("%d rows inserted, want 4: the customer, its history entry, two events", got)
+	}
+	if got := w.Entries - before.Entries; got <= 4 {
+		t.Errorf("%d b-tree entries for 4 rows with indexes", got)
+	}
+}
