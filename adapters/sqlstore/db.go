@@ -142,8 +142,11 @@ func Open(ctx context.Context, engine Engine, schema Schema, clock ports.Clock, 
 	g, err := gorm.Open(engine.Dialector(conn), &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
-		Logger:                 logger.Discard,
-		NowFunc:                clock.Now,
+		// With pool (see pool.go): each statement prepared once on the
+		// database and reused by every transaction.
+		PrepareStmt: engine.Prepare,
+		Logger:      logger.Discard,
+		NowFunc:     clock.Now,
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", engine.Name, err), engine.SQL.Close(), release(engine))

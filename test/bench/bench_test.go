@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -316,13 +317,15 @@ var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, 
 // extra settings, and reads what it publishes.
 func start(b *testing.B, extra map[string]string) *system {
 	b.Helper()
-	env, prefix := stacktest.Env("bench", b.TempDir())
+	dir := b.TempDir()
+	env, prefix := stacktest.Env("bench", dir)
 	env["LOG_LEVEL"] = "warn"
-	// A broker of the bench's own, which counts the requests it serves.
+	// A broker of the bench's own, which counts the requests it serves,
+	// keeping its data on disk as the stack's would.
 	var k *broker.Broker
 	if env["KAFKA_BROKERS"] == "" {
 		var err error
-		if k, err = broker.Start(broker.Options{CountRequests: true}, slog.New(slog.DiscardHandler)); err != nil {
+		if k, err = broker.Start(broker.Options{CountRequests: true, DataDir: filepath.Join(dir, "kafka")}, slog.New(slog.DiscardHandler)); err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(k.Close)

@@ -88,13 +88,13 @@ func (s *Store) Update(ctx context.Context, id string, change func(*customer.Cus
 		if c.Version == before {
 			return nil
 		}
-		// id = $1 first: SQLite numbers parameters in the order they
-		// first appear.
-		n, err := t.Exec(`UPDATE customers SET id = $1, name = $2, first_name = $3, last_name = $4, email = $5, phone = $6, document_type = $7,
-			document_number = $8, birth_date = $9, language = $10, status = $11, tier = $12, created_at = $13, activated_at = $14,
-			deactivated_at = $15, first_payment_at = $16, promoted_at = $17, deactivation_reason = $18, payment_minor = $19,
-			payment_currency = $20, payment_method = $21, payment_description = $22, version = $23
-			WHERE id = $1 AND version = $24`, append(values(&c), before)...)
+		// The key last, and unchanged: a column set is rewritten in every
+		// index that holds it, whatever its value.
+		n, err := t.Exec(`UPDATE customers SET name = $1, first_name = $2, last_name = $3, email = $4, phone = $5, document_type = $6,
+			document_number = $7, birth_date = $8, language = $9, status = $10, tier = $11, created_at = $12, activated_at = $13,
+			deactivated_at = $14, first_payment_at = $15, promoted_at = $16, deactivation_reason = $17, payment_minor = $18,
+			payment_currency = $19, payment_method = $20, payment_description = $21, version = $22
+			WHERE id = $23 AND version = $24`, append(values(&c)[1:], c.ID, before)...)
 		switch {
 		case errors.Is(err, gorm.ErrDuplicatedKey):
 			return customer.ErrEmailTaken

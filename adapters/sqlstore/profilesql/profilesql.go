@@ -88,12 +88,11 @@ func (s *Store) Save(ctx context.Context, customerID string, change func(*profil
 					continue // created meanwhile: change it as it is now
 				}
 			} else {
-				// customer_id = $1 first: SQLite numbers parameters in the
-				// order they first appear.
-				n, err := t.Exec(`UPDATE profiles SET customer_id = $1, snapshot = $2, birth_date = $3, age = $4, income_minor = $5,
-					credit_score = $6, first_payment = $7, tier = $8, status = $9, evaluation = $10, created_at = $11,
-					updated_at = $12, version = $13
-					WHERE customer_id = $1 AND version = $14`, append(row, before)...)
+				// The key last, and unchanged: a column set is rewritten in
+				// every index that holds it, whatever its value.
+				n, err := t.Exec(`UPDATE profiles SET snapshot = $1, birth_date = $2, age = $3, income_minor = $4, credit_score = $5,
+					first_payment = $6, tier = $7, status = $8, evaluation = $9, created_at = $10, updated_at = $11, version = $12
+					WHERE customer_id = $13 AND version = $14`, append(row[1:], customerID, before)...)
 				if err != nil {
 					return s.Error("save profile", err)
 				}
