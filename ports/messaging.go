@@ -18,9 +18,9 @@ type Outbox interface {
 	// Pending returns up to limit unpublished messages in commit order.
 	Pending(ctx context.Context, limit int) ([]Pending, error)
 
-	// MarkPublished records that the messages with these sequence numbers
-	// were published, so Pending no longer returns them.
-	MarkPublished(ctx context.Context, seqs []int64) error
+	// Published records that every message up to sequence number through
+	// was published, so Pending no longer returns them.
+	Published(ctx context.Context, through int64) error
 
 	// Committed returns a channel that receives a value after each commit
 	// that added outbox messages, so the relay need not poll. Sends never

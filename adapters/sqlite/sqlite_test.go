@@ -76,7 +76,7 @@ func TestTheOldestPendingEventsAgeIsReportedUntilItIsPublished(t *testing.T) {
 	for _, p := range pending {
 		seqs = append(seqs, p.Seq)
 	}
-	if err := db.Outbox().MarkPublished(ctx, seqs); err != nil {
+	if err := db.Outbox().Published(ctx, seqs[len(seqs)-1]); err != nil {
 		t.Fatal(err)
 	}
 	if age, err := db.Outbox().OldestPendingAge(ctx); err != nil || age != 0 {

@@ -93,6 +93,11 @@ func (db *DB) newTx(g *gorm.DB) *Tx {
 // transaction, each carrying the trace context of the work that made it
 // (the span of the unit's context) unless it carries one already.
 func (t *Tx) AddEvents(events []event.Event) error {
+	if len(events) > 0 && t.events == 0 && t.db.engine.OrderEvents != "" {
+		if _, err := t.Exec(t.db.engine.OrderEvents); err != nil {
+			return t.db.Error("order the outbox", err)
+		}
+	}
 	tc := tracing.Inject(t.ctx)
 	for _, e := range events {
 		if e.TraceParent == "" {

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,6 +78,11 @@ type Engine struct {
 	// among replicas of a service, one at a time. Pending finds nothing
 	// while it is false.
 	Leading func() bool
+	// OrderEvents, if set, is a statement run in every transaction before
+	// it adds its first event, holding a lock to its commit, so that the
+	// outbox's sequence follows commit order (the relay reads past a
+	// cursor): for a database whose transactions run side by side.
+	OrderEvents string
 	// Notify, if set, is a statement run in every transaction that adds
 	// events while this process does not relay (Leading), to wake the
 	// relay of the process that does at its commit.
@@ -270,16 +276,20 @@ func (db *DB) Error(op string, err error) error {
 func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	before := cutoff.UnixNano()
 	steps := []struct{ what, sql string }{
-		{"prune outbox", "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < $1 LIMIT $2)"},
-		{"prune inbox", "DELETE FROM inbox WHERE event_id IN (SELECT event_id FROM inbox WHERE handled_at < $1 LIMIT $2)"},
-		{"prune idempotency keys", "DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE claimed_at < $1 LIMIT $2)"},
+		// The outbox's oldest events, by sequence, that are published (at
+		// or before the cursor) and happened before the cutoff: the head
+		// of the table, so no other row is read.
+		{"prune outbox", `DELETE FROM outbox WHERE seq IN (SELECT seq FROM (SELECT seq, occurred_at FROM outbox ORDER BY seq LIMIT ` + batch + `) AS head
+			WHERE occurred_at < $1 AND seq <= (SELECT seq FROM outbox_cursor))`},
+		{"prune inbox", "DELETE FROM inbox WHERE event_id IN (SELECT event_id FROM inbox WHERE handled_at < $1 LIMIT " + batch + ")"},
+		{"prune idempotency keys", "DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE claimed_at < $1 LIMIT " + batch + ")"},
 	}
 	var total int64
 	for _, step := range steps {
 		for {
 			var n int64
 			err := db.Write(ctx, func(t *Tx) (err error) {
-				n, err = t.Exec(step.sql, before, pruneBatch)
+				n, err = t.Exec(step.sql, before)
 				return db.Error(step.what, err)
 			})
 			if err != nil {
@@ -297,3 +307,5 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 // pruneBatch is how many rows one pruning transaction deletes: the write
 // lock is held only briefly, so requests and consumers are not kept waiting.
 const pruneBatch = 1000
+
+var batch = strconv.Itoa(pruneBatch)

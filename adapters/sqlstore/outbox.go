@@ -2,9 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
-	"strconv"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -52,7 +51,7 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error
 		return nil, nil // another replica relays
 	}
 	rows, err := o.db.Conn(ctx).Query(`SELECT seq, event_id, topic, subject, source, occurred_at, schema_version, traceparent, tracestate, actor, payload
-		FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`, limit)
+		FROM outbox WHERE seq > (SELECT seq FROM outbox_cursor) ORDER BY seq LIMIT $1`, limit)
 	if err != nil {
 		return nil, o.db.Error("read outbox", err)
 	}
@@ -72,20 +71,12 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error
 	return out, o.db.Error("read outbox", rows.Err())
 }
 
-// MarkPublished implements ports.Outbox.
-func (o *Outbox) MarkPublished(ctx context.Context, seqs []int64) error {
-	if len(seqs) == 0 {
-		return nil
-	}
-	args := make([]any, 0, 1+len(seqs))
-	args = append(args, o.db.clock.Now().UnixNano())
-	marks := make([]string, len(seqs))
-	for i, seq := range seqs {
-		args, marks[i] = append(args, seq), "$"+strconv.Itoa(i+2)
-	}
+// Published implements ports.Outbox: the cursor moves, and no event row is
+// written again.
+func (o *Outbox) Published(ctx context.Context, through int64) error {
 	return o.db.Write(ctx, func(t *Tx) error {
-		_, err := t.Exec("UPDATE outbox SET published_at = $1 WHERE seq IN ("+strings.Join(marks, ", ")+")", args...)
-		return o.db.Error("mark outbox published", err)
+		_, err := t.Exec("UPDATE outbox_cursor SET seq = $1 WHERE id = 1 AND seq < $1", through)
+		return o.db.Error("move the outbox cursor", err)
 	})
 }
 
@@ -96,7 +87,7 @@ func (o *Outbox) Committed() <-chan struct{} { return o.db.committed }
 // monitoring.
 func (o *Outbox) PendingCount(ctx context.Context) (int64, error) {
 	var n int64
-	err := o.db.Conn(ctx).QueryRow("SELECT count(*) FROM outbox WHERE published_at IS NULL").Scan(&n)
+	err := o.db.Conn(ctx).QueryRow("SELECT count(*) FROM outbox WHERE seq > (SELECT seq FROM outbox_cursor)").Scan(&n)
 	return n, o.db.Error("count outbox", err)
 }
 
@@ -104,7 +95,10 @@ func (o *Outbox) PendingCount(ctx context.Context) (int64, error) {
 // waited since it happened, 0 when none waits; a gauge for monitoring.
 func (o *Outbox) OldestPendingAge(ctx context.Context) (time.Duration, error) {
 	var oldest *int64
-	err := o.db.Conn(ctx).QueryRow("SELECT MIN(occurred_at) FROM outbox WHERE published_at IS NULL").Scan(&oldest)
+	err := o.db.Conn(ctx).QueryRow("SELECT occurred_at FROM outbox WHERE seq > (SELECT seq FROM outbox_cursor) ORDER BY seq LIMIT 1").Scan(&oldest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
 	if err != nil || oldest == nil {
 		return 0, o.db.Error("read the oldest pending event", err)
 	}

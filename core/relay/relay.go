@@ -106,13 +106,12 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 			pending, more = pending[:n], true
 		}
 		msgs := make([]event.Message, len(pending))
-		seqs := make([]int64, len(pending))
 		for i, p := range pending {
-			msgs[i], seqs[i] = p.Message, p.Seq
+			msgs[i] = p.Message
 		}
 		n, err := r.pub.Publish(ctx, msgs)
 		if n > 0 {
-			if err := r.outbox.MarkPublished(ctx, seqs[:n]); err != nil {
+			if err := r.outbox.Published(ctx, pending[n-1].Seq); err != nil {
 				return total, err
 			}
 			total += n

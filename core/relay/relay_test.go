@@ -47,13 +47,13 @@ func TestDrainPublishesEverythingInBatchesInCommitOrder(t *testing.T) {
 			published = append(published, ids(m)...)
 			return len(m), nil
 		}),
-		outbox.EXPECT().MarkPublished(gomock.Any(), []int64{1, 2}).Return(nil),
+		outbox.EXPECT().Published(gomock.Any(), int64(2)).Return(nil),
 		outbox.EXPECT().Pending(gomock.Any(), 2).Return(pending(3, 1), nil),
 		pub.EXPECT().Publish(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m []event.Message) (int, error) {
 			published = append(published, ids(m)...)
 			return len(m), nil
 		}),
-		outbox.EXPECT().MarkPublished(gomock.Any(), []int64{3}).Return(nil),
+		outbox.EXPECT().Published(gomock.Any(), int64(3)).Return(nil),
 	)
 	n, err := relay.New(outbox, pub, quiet, relay.Options{Batch: 2}).Drain(context.Background())
 	if err != nil || n != 3 || fmt.Sprint(published) != "[m1 m2 m3]" {
@@ -81,10 +81,10 @@ func TestDrainKeepsEachPublishWithinItsByteBound(t *testing.T) {
 		// the third, read again, goes alone.
 		outbox.EXPECT().Pending(gomock.Any(), 10).Return(big(1, 3), nil),
 		pub.EXPECT().Publish(gomock.Any(), gomock.Any()).DoAndReturn(publish),
-		outbox.EXPECT().MarkPublished(gomock.Any(), []int64{1, 2}).Return(nil),
+		outbox.EXPECT().Published(gomock.Any(), int64(2)).Return(nil),
 		outbox.EXPECT().Pending(gomock.Any(), 10).Return(big(3, 1), nil),
 		pub.EXPECT().Publish(gomock.Any(), gomock.Any()).DoAndReturn(publish),
-		outbox.EXPECT().MarkPublished(gomock.Any(), []int64{3}).Return(nil),
+		outbox.EXPECT().Published(gomock.Any(), int64(3)).Return(nil),
 	)
 	n, err := relay.New(outbox, pub, quiet, relay.Options{Batch: 10, MaxBytes: 1000}).Drain(context.Background())
 	if err != nil || n != 3 || fmt.Sprint(sizes) != "[2 1]" {
@@ -98,7 +98,7 @@ func TestDrainMarksOnlyWhatThePublisherConfirmed(t *testing.T) {
 	down := fault.Unavailablef("broker down")
 	outbox.EXPECT().Pending(gomock.Any(), 250).Return(pending(1, 3), nil)
 	pub.EXPECT().Publish(gomock.Any(), gomock.Any()).Return(1, down)
-	outbox.EXPECT().MarkPublished(gomock.Any(), []int64{1}).Return(nil)
+	outbox.EXPECT().Published(gomock.Any(), int64(1)).Return(nil)
 	n, err := relay.New(outbox, pub, quiet, relay.Options{}).Drain(context.Background())
 	if n != 1 || !errors.Is(err, down) {
 		t.Fatalf("Drain = %d, %v", n, err)
@@ -120,7 +120,7 @@ func TestDrainStopsOnStorageErrors(t *testing.T) {
 		outbox, pub := mocks.NewMockOutbox(ctrl), mocks.NewMockPublisher(ctrl)
 		outbox.EXPECT().Pending(gomock.Any(), gomock.Any()).Return(pending(1, 1), nil)
 		pub.EXPECT().Publish(gomock.Any(), gomock.Any()).Return(1, nil)
-		outbox.EXPECT().MarkPublished(gomock.Any(), gomock.Any()).Return(boom)
+		outbox.EXPECT().Published(gomock.Any(), gomock.Any()).Return(boom)
 		if _, err := relay.New(outbox, pub, quiet, relay.Options{}).Drain(context.Background()); !errors.Is(err, boom) {
 			t.Fatalf("error = %v", err)
 		}
@@ -132,7 +132,7 @@ func TestRunPublishesAfterEachCommitAndRetriesWhileTheBrokerIsAway(t *testing.T)
 	outbox, pub := mocks.NewMockOutbox(ctrl), mocks.NewMockPublisher(ctrl)
 	committed := make(chan struct{}, 1)
 	outbox.EXPECT().Committed().Return(committed).AnyTimes()
-	done := make(chan []int64, 1)
+	done := make(chan int64, 1)
 	down := fault.Unavailablef("broker down")
 	gomock.InOrder(
 		outbox.EXPECT().Pending(gomock.Any(), gomock.Any()).Return(nil, nil), // start-up drain: nothing yet
@@ -142,8 +142,8 @@ func TestRunPublishesAfterEachCommitAndRetriesWhileTheBrokerIsAway(t *testing.T)
 		pub.EXPECT().Publish(gomock.Any(), gomock.Any()).Return(0, down),
 		outbox.EXPECT().Pending(gomock.Any(), gomock.Any()).Return(pending(1, 1), nil),
 		pub.EXPECT().Publish(gomock.Any(), gomock.Any()).Return(1, nil),
-		outbox.EXPECT().MarkPublished(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, s []int64) error {
-			done <- s
+		outbox.EXPECT().Published(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, through int64) error {
+			done <- through
 			return nil
 		}),
 	)
@@ -155,9 +155,9 @@ func TestRunPublishesAfterEachCommitAndRetriesWhileTheBrokerIsAway(t *testing.T)
 	go func() { r.Run(ctx); close(stopped) }()
 	committed <- struct{}{}
 	select {
-	case seqs := <-done:
-		if fmt.Sprint(seqs) != "[1]" {
-			t.Fatalf("marked %v", seqs)
+	case through := <-done:
+		if through != 1 {
+			t.Fatalf("published through %d, want 1", through)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the relay never published the committed message")

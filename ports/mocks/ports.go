@@ -224,20 +224,6 @@ func (mr *MockOutboxMockRecorder) Committed() *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Committed", reflect.TypeOf((*MockOutbox)(nil).Committed))
 }
 
-// MarkPublished mocks base method.
-func (m *MockOutbox) MarkPublished(ctx context.Context, seqs []int64) error {
-	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "MarkPublished", ctx, seqs)
-	ret0, _ := ret[0].(error)
-	return ret0
-}
-
-// MarkPublished indicates an expected call of MarkPublished.
-func (mr *MockOutboxMockRecorder) MarkPublished(ctx, seqs any) *gomock.Call {
-	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "MarkPublished", reflect.TypeOf((*MockOutbox)(nil).MarkPublished), ctx, seqs)
-}
-
 // Pending mocks base method.
 func (m *MockOutbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error) {
 	m.ctrl.T.Helper()
@@ -251,6 +237,20 @@ func (m *MockOutbox) Pending(ctx context.Context, limit int) ([]ports.Pending, e
 func (mr *MockOutboxMockRecorder) Pending(ctx, limit any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Pending", reflect.TypeOf((*MockOutbox)(nil).Pending), ctx, limit)
+}
+
+// Published mocks base method.
+func (m *MockOutbox) Published(ctx context.Context, through int64) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Published", ctx, through)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Published indicates an expected call of Published.
+func (mr *MockOutboxMockRecorder) Published(ctx, through any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Published", reflect.TypeOf((*MockOutbox)(nil).Published), ctx, through)
 }
 
 // MockPublisher is a mock of Publisher interface.
