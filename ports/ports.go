@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-//go:generate go tool mockgen -destination=mocks/ports.go -package=mocks . Clock,IDGenerator,Transactor,Inbox,Outbox,Publisher
+//go:generate go tool mockgen -destination=mocks/ports.go -package=mocks . Clock,IDGenerator,Transactor,Inbox,Outbox,Publisher,Forgetter
 
 // ErrAlreadyHandled is returned by a unit of work given the id of an event
 // that was already handled: the caller skips it, since handling it again

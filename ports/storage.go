@@ -32,3 +32,19 @@ func HandleOnce(ctx context.Context, tx Transactor, inbox Inbox, eventID string,
 		return fn(ctx)
 	}))
 }
+
+// Forgetter erases what a service's database keeps about a customer beside
+// its own rows, when the customer is erased: the outbox's events about
+// them, and the answers to idempotent requests that name them.
+type Forgetter interface {
+	// Forget deletes, in the unit of work of ctx, every outbox event whose
+	// subject is customerID (published or not: one not yet published would
+	// carry the customer's data after the erasure) and every stored
+	// idempotency answer that names them.
+	Forget(ctx context.Context, customerID string) error
+	// Purge, after Forget's unit of work committed, rewrites the database's
+	// files so that no copy of the deleted rows stays in them (SQLite's
+	// write-ahead log). It may fail while the database is busy; the copies
+	// then go at the next checkpoint.
+	Purge(ctx context.Context) error
+}

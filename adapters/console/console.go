@@ -327,6 +327,8 @@ var actions = map[string]struct {
 	"promote":       {func(u URLs) string { return u.Customers }, "/api/v1/customers/promote", []string{"newTier", "reason"}},
 	"evaluate":      {func(u URLs) string { return u.Profiling }, "/api/v1/profiling/evaluate", []string{"age", "income", "creditScore", "isFirstPayment"}},
 	"profile":       {func(u URLs) string { return u.Profiling }, "/api/v1/profiling/promote", []string{"age", "income", "creditScore", "isFirstPayment"}},
+	// The customer is in the path, and the request has no body.
+	"erase": {func(u URLs) string { return u.Customers }, "/api/v1/customers/{id}/erase", nil},
 }
 
 // numeric are the fields the APIs take as JSON numbers or booleans: sent
@@ -348,7 +350,13 @@ func (c *console) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	body := map[string]any{"customerId": id}
+	path := a.path
+	var body map[string]any
+	if strings.Contains(path, "{id}") {
+		path = strings.ReplaceAll(path, "{id}", url.PathEscape(id))
+	} else {
+		body = map[string]any{"customerId": id}
+	}
 	for _, name := range a.fields {
 		v := strings.TrimSpace(r.PostForm.Get(name))
 		switch {
@@ -364,7 +372,11 @@ func (c *console) act(w http.ResponseWriter, r *http.Request) {
 	if r.PathValue("action") == "evaluate" {
 		out = &dry
 	}
-	err := c.api.call(r.Context(), key(r), http.MethodPost, a.service(c.api.urls), a.path, body, out)
+	var in any
+	if body != nil {
+		in = body
+	}
+	err := c.api.call(r.Context(), key(r), http.MethodPost, a.service(c.api.urls), path, in, out)
 	refused, done := c.refusal(w, r, err)
 	if done {
 		return

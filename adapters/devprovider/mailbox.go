@@ -13,6 +13,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver of the mailbox file
 
+	"github.com/fintechlabs/customers/adapters/sqlite"
 	"github.com/fintechlabs/customers/core/fault"
 )
 
@@ -34,6 +35,7 @@ func OpenMailbox(ctx context.Context, path string) (*FileMailbox, error) {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", "5000")
+	q.Set("_secure_delete", "on") // an erased customer's messages leave no copy in the free space
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open mailbox %s: %w", path, err)
@@ -52,6 +54,22 @@ func OpenMailbox(ctx context.Context, path string) (*FileMailbox, error) {
 		return nil, fmt.Errorf("create the mailbox in %s: %w", path, err)
 	}
 	return &FileMailbox{db: db}, nil
+}
+
+// Forget implements Mailbox, and empties the log, which holds the pages as
+// they were before.
+func (b *FileMailbox) Forget(ctx context.Context, recipients []string) error {
+	b.writes.Lock()
+	defer b.writes.Unlock()
+	for _, r := range recipients {
+		if _, err := b.db.ExecContext(ctx, "DELETE FROM mailbox WHERE recipient = ?", r); err != nil {
+			return unavailable("forget messages", err)
+		}
+	}
+	if err := sqlite.Purge(ctx, b.db); err != nil {
+		return unavailable("forget messages", err)
+	}
+	return nil
 }
 
 // Close closes the file.
@@ -166,4 +184,22 @@ func (b *MemoryMailbox) List(_ context.Context, recipient string, limit int) ([]
 		}
 	}
 	return out, nil
+}
+
+// Forget implements Mailbox.
+func (b *MemoryMailbox) Forget(_ context.Context, recipients []string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	kept := b.mail[:0]
+	for _, m := range b.mail {
+		if !slices.Contains(recipients, m.Recipient) {
+			kept = append(kept, m)
+		}
+	}
+	b.mail = kept
+	clear(b.byKey)
+	for i, m := range b.mail {
+		b.byKey[m.IdempotencyKey] = i
+	}
+	return nil
 }

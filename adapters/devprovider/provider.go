@@ -49,6 +49,8 @@ type Mailbox interface {
 	// List returns accepted messages, newest first, optionally to one
 	// recipient, at most limit.
 	List(ctx context.Context, recipient string, limit int) ([]Mail, error)
+	// Forget deletes every message to these recipients, leaving no copy.
+	Forget(ctx context.Context, recipients []string) error
 }
 
 // Addresses that the provider refuses for good, to exercise failed
@@ -112,6 +114,12 @@ func NewProvider(box Mailbox, clock ports.Clock, log *slog.Logger, opts Options)
 // HonoursIdempotencyKeys implements deliveries.IdempotentSender: the mailbox
 // keeps one message per key.
 func (p *Provider) HonoursIdempotencyKeys() bool { return true }
+
+// Forget implements deliveries.Forgetting: an erased customer's messages
+// leave the mailbox.
+func (p *Provider) Forget(ctx context.Context, recipients []string) error {
+	return p.box.Forget(ctx, recipients)
+}
 
 // SendEmail implements deliveries.EmailSender.
 func (p *Provider) SendEmail(ctx context.Context, m deliveries.Email) (string, error) {

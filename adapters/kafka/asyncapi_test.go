@@ -194,7 +194,7 @@ func TestTheDocumentsEnumsAreTheDomains(t *testing.T) {
 	}
 	snapshot := dig(doc, "components", "messages", "customerOnboarded", "payload", "properties", "customer", "properties")
 	for field, want := range map[string][]string{
-		"status":   {string(customer.Onboarded), string(customer.Active), string(customer.Inactive)},
+		"status":   {string(customer.Onboarded), string(customer.Active), string(customer.Inactive), string(customer.Erased)},
 		"tier":     {string(tier.Basic), string(tier.Premium), string(tier.VIP)},
 		"language": {string(locale.Spanish), string(locale.English)},
 	} {

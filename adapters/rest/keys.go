@@ -15,9 +15,12 @@ import (
 
 // Scopes a key may hold. ScopeAdmin holds them all.
 const (
-	ScopeCustomersRead     = "customers:read"
-	ScopeCustomersWrite    = "customers:write"
-	ScopePII               = "pii:read"
+	ScopeCustomersRead  = "customers:read"
+	ScopeCustomersWrite = "customers:write"
+	ScopePII            = "pii:read"
+	// ScopeCustomersErase erases customers at their request: a scope of
+	// its own, since nothing undoes it.
+	ScopeCustomersErase    = "customers:erase"
 	ScopeProfilingRead     = "profiling:read"
 	ScopeProfilingWrite    = "profiling:write"
 	ScopeNotificationsRead = "notifications:read"
@@ -32,7 +35,7 @@ const (
 )
 
 // scopes lists every scope.
-var scopes = []string{ScopeCustomersRead, ScopeCustomersWrite, ScopePII, ScopeProfilingRead, ScopeProfilingWrite,
+var scopes = []string{ScopeCustomersRead, ScopeCustomersWrite, ScopeCustomersErase, ScopePII, ScopeProfilingRead, ScopeProfilingWrite,
 	ScopeNotificationsRead, ScopeNotificationsSend, ScopeNotificationsContent, ScopeMetrics, ScopeAdmin}
 
 // Key is an API key: who holds it and what it may do.

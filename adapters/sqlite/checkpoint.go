@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -51,6 +53,30 @@ func checkpoints(ctx context.Context, db *sqlstore.DB) {
 			if _, err := db.SQL().ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
 				db.Log().Debug("checkpoint failed; retried at the next tick", "error", err)
 			}
+		}
+	}
+}
+
+// Purge copies the log back into the database file and empties it: until
+// then the log holds the pages as they were before an erasure. It waits
+// for readers for up to a second, checkpointing again every 50 ms.
+func Purge(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(time.Second)
+	for {
+		var busy, pages, copied int
+		if err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &pages, &copied); err != nil {
+			return err
+		}
+		if busy == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the log stays: readers kept the checkpoint from finishing")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }

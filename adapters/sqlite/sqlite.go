@@ -78,6 +78,9 @@ func New(path string, durability Durability) (sqlstore.Engine, error) {
 	// BEGIN IMMEDIATE takes the write lock at the start, so two
 	// read-modify-write transactions cannot deadlock upgrading their locks.
 	q.Set("_txlock", "immediate")
+	// Deleted content is overwritten with zeros, so an erased customer's
+	// rows leave no copy in the file's free space.
+	q.Set("_secure_delete", "on")
 	db := sql.OpenDB(newConnector("file:" + path + "?" + q.Encode()))
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
@@ -93,8 +96,11 @@ func New(path string, durability Durability) (sqlstore.Engine, error) {
 		Unavailable: unavailable,
 		GroupCommit: true,
 		Prepare:     true,
-		Background:  []func(context.Context, *sqlstore.DB){checkpoints},
-		Release:     lock.Close, // closing releases the lock
+		// The log holds the pages as they were before an erasure until it
+		// is copied back and emptied.
+		Purge:      Purge,
+		Background: []func(context.Context, *sqlstore.DB){checkpoints},
+		Release:    lock.Close, // closing releases the lock
 	}, nil
 }
 

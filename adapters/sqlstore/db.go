@@ -83,6 +83,9 @@ type Engine struct {
 	// outbox's sequence follows commit order (the relay reads past a
 	// cursor): for a database whose transactions run side by side.
 	OrderEvents string
+	// Purge, if set, leaves no copy of deleted rows in the database's
+	// files (run after an erasure commits).
+	Purge func(ctx context.Context, db *sql.DB) error
 	// Notify, if set, is a statement run in every transaction that adds
 	// events while this process does not relay (Leading), to wake the
 	// relay of the process that does at its commit.

@@ -60,7 +60,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Serv
 	if err != nil {
 		return nil, errors.Join(err, tracer.Shutdown(ctx))
 	}
-	svc := app.New(app.Storage{Customers: store, Views: store, Inbox: store.Inbox(), Tx: store}, clock.UTC{}, uuidv7.Generator{}, log,
+	svc := app.New(app.Storage{Customers: store, Views: store, Inbox: store.Inbox(), Tx: store, Forget: store}, clock.UTC{}, uuidv7.Generator{}, log,
 		app.WithDefaultCurrency(own.currency))
 
 	return runner.New(ctx, runner.Parts{

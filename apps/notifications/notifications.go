@@ -124,7 +124,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *runner.
 		}
 		log.Info("email goes through SMTP", "server", own.smtp.Addr, "security", own.smtp.Security)
 	}
-	uses := app.New(app.Storage{Deliveries: store, Inbox: store.Inbox(), Tx: store}, email, provider, notification.Templates(),
+	uses := app.New(app.Storage{Deliveries: store, Inbox: store.Inbox(), Tx: store, Forget: store}, email, provider, notification.Templates(),
 		clock.UTC{}, uuidv7.Generator{}, log)
 
 	svc, err = runner.New(ctx, runner.Parts{

@@ -61,7 +61,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*runner.Serv
 	if err != nil {
 		return nil, errors.Join(err, tracer.Shutdown(ctx))
 	}
-	svc := app.New(app.Storage{Profiles: store, Inbox: store.Inbox(), Tx: store}, table, clock.UTC{}, uuidv7.Generator{}, log)
+	svc := app.New(app.Storage{Profiles: store, Inbox: store.Inbox(), Tx: store, Forget: store}, table, clock.UTC{}, uuidv7.Generator{}, log)
 
 	return runner.New(ctx, runner.Parts{
 		Name: app.Source, Config: cfg, Log: log, Clock: clock.UTC{}, Tracer: tracer,

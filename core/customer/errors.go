@@ -13,4 +13,5 @@ var (
 	ErrTierNotHigher     = fault.New(fault.Conflict, "customer.tier_not_higher", "a promotion must move the customer to a higher tier")
 	ErrEmailTaken        = fault.New(fault.Conflict, "customer.email_taken", "a customer with this email already exists")
 	ErrNotFound          = fault.New(fault.NotFound, "customer.not_found", "customer not found")
+	ErrErased            = fault.New(fault.Conflict, "customer.erased", "the customer was erased at their request")
 )

@@ -38,6 +38,10 @@ type Promoted struct {
 	Source                Source
 }
 
+// Forgotten: the customer was erased at their request.
+type Forgotten struct{}
+
+func (Forgotten) customerEvent()   {}
 func (Created) customerEvent()     {}
 func (Joined) customerEvent()      {}
 func (Activated) customerEvent()   {}

@@ -13,15 +13,18 @@ const (
 	Onboarded Status = "onboarded"
 	Active    Status = "active"
 	Inactive  Status = "inactive"
+	// Erased is a tombstone: the customer asked to be forgotten, and
+	// nothing changes them again.
+	Erased Status = "erased"
 )
 
 // ErrStatus is returned for an unknown status.
-var ErrStatus = errors.New(`must be "onboarded", "active" or "inactive"`)
+var ErrStatus = errors.New(`must be "onboarded", "active", "inactive" or "erased"`)
 
 // ParseStatus validates s (case-insensitive).
 func ParseStatus(s string) (Status, error) {
 	switch st := Status(strings.ToLower(strings.TrimSpace(s))); st {
-	case Onboarded, Active, Inactive:
+	case Onboarded, Active, Inactive, Erased:
 		return st, nil
 	}
 	return "", ErrStatus
@@ -48,4 +51,5 @@ const (
 	ActionDeactivate   Action = "deactivate"
 	ActionFirstPayment Action = "first-payment"
 	ActionPromote      Action = "promote"
+	ActionErase        Action = "erase"
 )

@@ -3,11 +3,15 @@ package customer
 import (
 	"time"
 
+	"github.com/fintechlabs/customers/core/pii"
 	"github.com/fintechlabs/customers/core/tier"
 )
 
 // Activate makes an onboarded customer active, or reactivates an inactive one.
 func (c *Customer) Activate(now time.Time, reason string) ([]Event, error) {
+	if c.Status == Erased {
+		return nil, ErrErased
+	}
 	if c.Status == Active {
 		return nil, ErrAlreadyActive
 	}
@@ -23,6 +27,9 @@ func (c *Customer) Activate(now time.Time, reason string) ([]Event, error) {
 
 // Deactivate makes an onboarded or active customer inactive.
 func (c *Customer) Deactivate(now time.Time, reason string) ([]Event, error) {
+	if c.Status == Erased {
+		return nil, ErrErased
+	}
 	if c.Status == Inactive {
 		return nil, ErrAlreadyInactive
 	}
@@ -38,8 +45,8 @@ func (c *Customer) Deactivate(now time.Time, reason string) ([]Event, error) {
 // RecordFirstPayment records an active customer's first payment; there is
 // only ever one.
 func (c *Customer) RecordFirstPayment(now time.Time, p Payment) ([]Event, error) {
-	if c.Status != Active {
-		return nil, ErrNotActive.With("status is "+string(c.Status), nil)
+	if err := c.requireActive(); err != nil {
+		return nil, err
 	}
 	if c.FirstPayment != nil {
 		return nil, ErrFirstPaymentTaken
@@ -53,8 +60,8 @@ func (c *Customer) RecordFirstPayment(now time.Time, p Payment) ([]Event, error)
 // Promote moves an active customer up to target, or to the next tier when
 // target is empty. Promotions never go down or sideways.
 func (c *Customer) Promote(now time.Time, target tier.Tier, reason string, source Source) ([]Event, error) {
-	if c.Status != Active {
-		return nil, ErrNotActive.With("status is "+string(c.Status), nil)
+	if err := c.requireActive(); err != nil {
+		return nil, err
 	}
 	if err := ValidateReason(reason); err != nil {
 		return nil, err
@@ -83,11 +90,51 @@ func (c *Customer) Promote(now time.Time, target tier.Tier, reason string, sourc
 // nothing and returns no events; an inactive customer is refused as by
 // Promote.
 func (c *Customer) ApplyRecommendation(now time.Time, tier tier.Tier, reason string) ([]Event, error) {
-	if c.Status != Active {
-		return nil, ErrNotActive.With("status is "+string(c.Status), nil)
+	if err := c.requireActive(); err != nil {
+		return nil, err
 	}
 	if !tier.Above(c.Tier) {
 		return nil, nil
 	}
 	return c.Promote(now, tier, reason, Profiling)
 }
+
+// requireActive refuses a change that needs an active customer.
+func (c *Customer) requireActive() error {
+	switch c.Status {
+	case Active:
+		return nil
+	case Erased:
+		return ErrErased
+	}
+	return ErrNotActive.With("status is "+string(c.Status), nil)
+}
+
+// Erase forgets who the customer is, at their request: name, email, phone,
+// birth date, document and the free text of the deactivation and the
+// payment are replaced by a tombstone. What must be kept without them
+// stays: the id, the dates, the tier and the payment's amount. The status
+// becomes Erased, and no transition applies again. Erasing an erased
+// customer changes nothing and returns no events.
+func (c *Customer) Erase(now time.Time) ([]Event, error) {
+	if c.Status == Erased {
+		return nil, nil
+	}
+	from := c.Status
+	c.Name, c.FirstName, c.LastName = ErasedName, "", ""
+	c.Email = ErasedEmail(c.ID)
+	c.Phone, c.Document, c.BirthDate, c.DeactivationReason = "", Document{}, time.Time{}, ""
+	if c.FirstPayment != nil {
+		c.FirstPayment.Description = ""
+	}
+	c.Status = Erased
+	c.record(now, ActionErase, string(from), string(Erased), "erased at the customer's request", Manual)
+	return []Event{Forgotten{}}, nil
+}
+
+// ErasedName is an erased customer's name.
+const ErasedName = "erased"
+
+// ErasedEmail is an erased customer's email: unique (the id), and in a
+// domain that cannot receive mail (RFC 2606).
+func ErasedEmail(id string) pii.Email { return pii.Email("erased-" + id + "@erased.invalid") }

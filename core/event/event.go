@@ -23,6 +23,7 @@ const (
 	TopicDeactivated        = "customer.deactivated"
 	TopicFirstPayment       = "customer.firstPayment"
 	TopicPromoted           = "customer.promoted"
+	TopicErased             = "customer.erased"
 	TopicProfiled           = "customer.profiled"
 	TopicPromotionActivated = "customer.promotion.activated"
 	TopicNotificationSent   = "notification.sent"
@@ -59,7 +60,7 @@ func SchemaVersion(topic string) int { return catalog[topic].version }
 func Topics() []string {
 	return []string{
 		TopicRegistered, TopicOnboarded, TopicActivated, TopicDeactivated, TopicFirstPayment,
-		TopicPromoted, TopicProfiled, TopicPromotionActivated, TopicNotificationSent,
+		TopicPromoted, TopicErased, TopicProfiled, TopicPromotionActivated, TopicNotificationSent,
 	}
 }
 

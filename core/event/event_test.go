@@ -49,6 +49,8 @@ func samples() []event.Data {
 			ValidUntil: at.Add(time.Hour), PaymentAmount: "1500.50", PaymentDecimal: "1500.50", PaymentCurrency: "EUR"}},
 		event.NotificationSent{NotificationID: "n1", CustomerID: "c1", Channel: "email", Type: "email",
 			Recipient: "juan@example.com", Status: "sent", Timestamp: at},
+		event.Erased{Envelope: event.Envelope{CustomerID: "c1", Timestamp: at,
+			Customer: event.Customer{ID: "c1", Name: "erased", Email: "erased-c1@erased.invalid", Language: "es", Status: "erased", Tier: "premium", CreatedAt: at, Version: 4}}},
 	}
 }
 

@@ -19,7 +19,7 @@ type Customer struct {
 	Phone          string     `json:"phone"`
 	BirthDate      string     `json:"birthDate,omitempty" format:"date"`
 	Language       string     `json:"language" validate:"omitempty,oneof=es en"`
-	Status         string     `json:"status" validate:"omitempty,oneof=onboarded active inactive"`
+	Status         string     `json:"status" validate:"omitempty,oneof=onboarded active inactive erased"`
 	Tier           string     `json:"tier" validate:"omitempty,oneof=basic premium vip"`
 	CreatedAt      time.Time  `json:"createdAt"`
 	ActivatedAt    *time.Time `json:"activatedAt,omitempty"`
@@ -157,6 +157,15 @@ type Promoted struct {
 
 // Topic implements Data.
 func (Promoted) Topic() string { return TopicPromoted }
+
+// Erased: the customer asked to be forgotten. The snapshot is the
+// tombstone the customer service keeps (no name, email, phone or birth
+// date); every service that holds anything about the customer erases it,
+// and refuses later events about them.
+type Erased struct{ Envelope }
+
+// Topic implements Data.
+func (Erased) Topic() string { return TopicErased }
 
 // promotedWire is Promoted as it is written, and as the topic's schema
 // describes it.

@@ -55,3 +55,6 @@ func BodyField(ch Channel) string {
 	}
 	return "body"
 }
+
+// ErrErased is the error of a message to a customer erased at their request.
+var ErrErased = fault.New(fault.Conflict, "notification.customer_erased", "the customer was erased at their request: nothing is sent to them")

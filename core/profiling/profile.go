@@ -136,3 +136,21 @@ func (p *Profile) GrantFirstPaymentBonus(id string, r Rules, now time.Time) (Pro
 	p.Promotions = append(p.Promotions, promo)
 	return promo, true
 }
+
+// ErasedStatus is the status of an erased customer's profile: a tombstone
+// that keeps nothing but the id, so that no later event re-creates it.
+const ErasedStatus = "erased"
+
+// ErrErased is returned for a customer erased at their request.
+var ErrErased = fault.New(fault.NotFound, "profile.erased", "the customer was erased at their request: profiling keeps nothing about them")
+
+// Erase drops everything profiling knows about the customer: the snapshot,
+// the facts, the evaluation and the promotions.
+func (p *Profile) Erase(now time.Time) {
+	p.Touch(now)
+	p.Customer, p.Evaluation, p.Promotions = nil, Evaluation{}, nil
+	p.Facts = Facts{Status: ErasedStatus}
+}
+
+// Erased reports whether the customer was erased.
+func (p Profile) Erased() bool { return p.Facts.Status == ErasedStatus }

@@ -41,6 +41,24 @@ type Store interface {
 	// any): two announcements handled at the same time cannot both pass
 	// for the newest.
 	Reserve(ctx context.Context, customerID string, fact notification.Fact, version int64) (int64, error)
+
+	// Erase forgets a customer erased at their request, in the unit of
+	// work of ctx: the recipients, subjects and bodies of their deliveries
+	// (a pending one becomes skipped), the outbox's events and the
+	// idempotency answers about them; and it keeps a tombstone, so that
+	// Erased reports them from then on. It returns the recipients the
+	// deliveries had, for the providers' copies.
+	Erase(ctx context.Context, customerID string) ([]string, error)
+
+	// Erased reports whether the customer was erased.
+	Erased(ctx context.Context, customerID string) (bool, error)
+}
+
+// Forgetting is implemented by senders that keep copies of what they sent
+// (the development provider's mailbox): an erasure deletes those to its
+// recipients.
+type Forgetting interface {
+	Forget(ctx context.Context, recipients []string) error
 }
 
 // Email is an email to send. ID is the idempotency key: sending the same ID

@@ -44,6 +44,36 @@ func (m *MockDeliveryStore) EXPECT() *MockDeliveryStoreMockRecorder {
 	return m.recorder
 }
 
+// Erase mocks base method.
+func (m *MockDeliveryStore) Erase(ctx context.Context, customerID string) ([]string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Erase", ctx, customerID)
+	ret0, _ := ret[0].([]string)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Erase indicates an expected call of Erase.
+func (mr *MockDeliveryStoreMockRecorder) Erase(ctx, customerID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Erase", reflect.TypeOf((*MockDeliveryStore)(nil).Erase), ctx, customerID)
+}
+
+// Erased mocks base method.
+func (m *MockDeliveryStore) Erased(ctx context.Context, customerID string) (bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Erased", ctx, customerID)
+	ret0, _ := ret[0].(bool)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Erased indicates an expected call of Erased.
+func (mr *MockDeliveryStoreMockRecorder) Erased(ctx, customerID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Erased", reflect.TypeOf((*MockDeliveryStore)(nil).Erased), ctx, customerID)
+}
+
 // Get mocks base method.
 func (m *MockDeliveryStore) Get(ctx context.Context, id string) (notification.Delivery, error) {
 	m.ctrl.T.Helper()

@@ -66,6 +66,7 @@ var consumers = map[string][]config.Kind{
 	"customer.firstPayment":        {config.Profiling},
 	"customer.promoted":            {config.Profiling, config.Notifications},
 	"customer.promotion.activated": {config.Notifications},
+	"customer.erased":              {config.Profiling, config.Notifications},
 }
 
 func TestPoisonIsDeadLetteredWhileLaterMessagesStillFlow(t *testing.T) {

@@ -31,6 +31,10 @@ var stackLog *slog.Logger
 // logFile receives the services' logs; printed when a test fails.
 var logFile string
 
+// dataDir holds the services' databases, the mailbox, the embedded
+// broker's log (kafka/) and the services' logs (stack.log).
+var dataDir string
+
 // topicPrefix is put before topic names when the tests share an external
 // cluster.
 var topicPrefix string
@@ -49,7 +53,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	logFile = dir + "/stack.log"
+	dataDir, logFile = dir, dir+"/stack.log"
 	logs, err := os.Create(logFile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

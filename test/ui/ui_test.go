@@ -151,6 +151,7 @@ func TestTheConsoleRunsTheFlowsOfTheOriginal(t *testing.T) {
 		t.Fatal("the stack started no console")
 	}
 	email := fmt.Sprintf("ana.%d@example.com", time.Now().UnixNano())
+	var customerPage string
 
 	t.Run("onboarding from the form shows the welcome email within 2 s", func(t *testing.T) {
 		run(t, ctx, "onboard", 20*time.Second,
@@ -162,6 +163,7 @@ func TestTheConsoleRunsTheFlowsOfTheOriginal(t *testing.T) {
 			chromedp.SendKeys("#birthDate", "1990-05-17", chromedp.ByQuery))
 		submit(t, ctx, "#onboard-form")
 		waitText(t, ctx, "#timeline", 2*time.Second, "onboard: onboarded", "email welcome sent")
+		run(t, ctx, "read the page's address", 5*time.Second, chromedp.Location(&customerPage))
 		screenshot(t, ctx, "customer-onboarded")
 	})
 
@@ -256,6 +258,26 @@ func TestTheConsoleRunsTheFlowsOfTheOriginal(t *testing.T) {
 		screenshot(t, ctx, "dead-letters")
 		submit(t, ctx, fmt.Sprintf(`tr[data-key=%q] form`, key))
 		waitText(t, ctx, "#replayed", 5*time.Second, "Replayed customer.onboarded")
+	})
+
+	t.Run("erasing the customer leaves a tombstone, and the mailbox forgets them", func(t *testing.T) {
+		run(t, ctx, "the customer", 20*time.Second, chromedp.Navigate(customerPage), chromedp.WaitVisible("#erase-form", chromedp.ByQuery))
+		submit(t, ctx, "#erase-form")
+		waitText(t, ctx, "#status", 5*time.Second, "erased")
+		waitText(t, ctx, "#timeline", time.Second, "erase: active → erased")
+		screenshot(t, ctx, "customer-erased")
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var box string
+			run(t, ctx, "mailbox", 20*time.Second, chromedp.Navigate(console+"/mailbox"), chromedp.Text("main", &box, chromedp.ByQuery))
+			if !strings.Contains(box, email) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the mailbox still shows the erased customer's email:\n%s", box)
+			}
+			time.Sleep(250 * time.Millisecond) // polling interval
+		}
 	})
 }
 

@@ -25,6 +25,7 @@ type Service interface {
 	Deactivate(ctx context.Context, id, reason string) (customer.Customer, error)
 	RecordFirstPayment(ctx context.Context, id string, r customer.PaymentRequest) (customer.Customer, error)
 	Promote(ctx context.Context, id, tier, reason string) (customer.Customer, error)
+	Erase(ctx context.Context, id string) (customer.Customer, error)
 	Get(ctx context.Context, id string) (customer.Customer, error)
 	List(ctx context.Context, status, tier, email string, p page.Request) (customer.Page, error)
 	History(ctx context.Context, id string) ([]customer.Change, error)
@@ -45,6 +46,8 @@ func New(svc Service, opts rest.Options) http.Handler {
 			Summary: "Record a customer's first payment", Body: paymentRequest{}, Answer: changedBody{}},
 		{Method: http.MethodPost, Pattern: "/customers/promote", Scope: rest.ScopeCustomersWrite, Handler: http.HandlerFunc(h.promote),
 			Summary: "Promote a customer to a tier", Body: promoteRequest{}, Answer: changedBody{}},
+		{Method: http.MethodPost, Pattern: "/customers/{customerId}/erase", Scope: rest.ScopeCustomersErase, Handler: http.HandlerFunc(h.erase),
+			Summary: "Erase a customer at their request (idempotent; nothing undoes it)", Answer: changedBody{}},
 		{Method: http.MethodGet, Pattern: "/customers", Scope: rest.ScopeCustomersRead, Handler: http.HandlerFunc(h.list),
 			Summary: "List customers, by status, tier or email, a page at a time", Query: customerQuery{}, Answer: customerListBody{}},
 		{Method: http.MethodGet, Pattern: "/customers/{customerId}", Scope: rest.ScopeCustomersRead, Handler: http.HandlerFunc(h.get),
@@ -190,6 +193,11 @@ func (h *handler) promoteTo(w http.ResponseWriter, r *http.Request, id, newTier,
 	})
 }
 
+func (h *handler) erase(w http.ResponseWriter, r *http.Request) {
+	c, err := h.svc.Erase(r.Context(), chi.URLParam(r, "customerId"))
+	rest.Respond(w, r, h.opts.Log, http.StatusOK, c, err, changed("Customer erased"))
+}
+
 func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 	c, err := h.svc.Get(r.Context(), chi.URLParam(r, "customerId"))
 	rest.Respond(w, r, h.opts.Log, http.StatusOK, c, err, customerJSON)
@@ -197,7 +205,7 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 
 // customerQuery is the customer list's query string.
 type customerQuery struct {
-	Status string `query:"status" validate:"omitempty,oneof=onboarded active inactive"`
+	Status string `query:"status" validate:"omitempty,oneof=onboarded active inactive erased"`
 	Tier   string `query:"tier" validate:"omitempty,oneof=basic premium vip"`
 	Email  string `query:"email" validate:"max=254" doc:"whatever the case of its letters"`
 	rest.PageQuery

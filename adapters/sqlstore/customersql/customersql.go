@@ -279,3 +279,21 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// Forget implements ports.Forgetter: beside the outbox and the idempotency
+// answers, the free text of the customer's history (reasons an operator
+// typed) and their notifications' recipients and subjects.
+func (s *Store) Forget(ctx context.Context, customerID string) error {
+	if err := s.DB.Forget(ctx, customerID); err != nil {
+		return err
+	}
+	return s.Write(ctx, func(t *sqlstore.Tx) error {
+		if _, err := t.Exec("UPDATE customer_history SET reason = '' WHERE customer_id = $1", customerID); err != nil {
+			return s.Error("forget the customer's history", err)
+		}
+		if _, err := t.Exec("UPDATE customer_notifications SET recipient = '', subject = '' WHERE customer_id = $1", customerID); err != nil {
+			return s.Error("forget the customer's notifications", err)
+		}
+		return nil
+	})
+}

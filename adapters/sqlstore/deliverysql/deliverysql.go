@@ -163,3 +163,50 @@ func (s *Store) Reserve(ctx context.Context, customerID string, fact notificatio
 	})
 	return newest, err
 }
+
+// erasedFact marks, in customer_versions, a customer erased at their
+// request: the table already holds what the service keeps per customer.
+const erasedFact = "erased"
+
+// Erase implements deliveries.Store.
+func (s *Store) Erase(ctx context.Context, customerID string) ([]string, error) {
+	var recipients []string
+	if err := s.DB.Forget(ctx, customerID); err != nil {
+		return nil, err
+	}
+	err := s.Write(ctx, func(t *sqlstore.Tx) error {
+		rows, err := t.Query("SELECT DISTINCT recipient FROM deliveries WHERE customer_id = $1 AND recipient <> ''", customerID)
+		if err != nil {
+			return s.Error("read the customer's recipients", err)
+		}
+		for rows.Next() {
+			var r string
+			if err := rows.Scan(&r); err != nil {
+				rows.Close()
+				return s.Error("read the customer's recipients", err)
+			}
+			recipients = append(recipients, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return s.Error("read the customer's recipients", err)
+		}
+		if _, err := t.Exec(`UPDATE deliveries SET recipient = '', subject = '', body = '',
+			status = CASE WHEN status = 'pending' THEN 'skipped' ELSE status END,
+			error = CASE WHEN status = 'pending' THEN 'the customer was erased at their request' ELSE '' END
+			WHERE customer_id = $1`, customerID); err != nil {
+			return s.Error("forget the customer's deliveries", err)
+		}
+		_, err = t.Exec(`INSERT INTO customer_versions (customer_id, fact, version) VALUES ($1, $2, 1)
+			ON CONFLICT (customer_id, fact) DO NOTHING`, customerID, erasedFact)
+		return s.Error("keep the customer's tombstone", err)
+	})
+	return recipients, err
+}
+
+// Erased implements deliveries.Store.
+func (s *Store) Erased(ctx context.Context, customerID string) (bool, error) {
+	var n int
+	err := s.Conn(ctx).QueryRow("SELECT count(*) FROM customer_versions WHERE customer_id = $1 AND fact = $2", customerID, erasedFact).Scan(&n)
+	return n > 0, s.Error("read the customer's tombstone", err)
+}

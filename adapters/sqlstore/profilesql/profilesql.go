@@ -100,7 +100,8 @@ func (s *Store) Save(ctx context.Context, customerID string, change func(*profil
 					return fault.Conflictf("profile %s was changed concurrently; retry", customerID)
 				}
 			}
-			return s.savePromotions(t, customerID, p.Promotions[known:], events)
+			// An erasure drops the promotions (Forget deletes their rows).
+			return s.savePromotions(t, customerID, p.Promotions[min(known, len(p.Promotions)):], events)
 		}
 	})
 	if err != nil {
@@ -203,4 +204,16 @@ func values(p *profiling.Profile) ([]any, error) {
 	f := p.Facts
 	return []any{p.CustomerID, snapshot, birth, f.Age, f.Income, f.CreditScore, f.FirstPayment, string(f.Tier), f.Status,
 		evaluation, sqlstore.Nanos(p.CreatedAt), sqlstore.Nanos(p.UpdatedAt), p.Version}, nil
+}
+
+// Forget implements ports.Forgetter: beside the outbox and the idempotency
+// answers, the customer's promotions.
+func (s *Store) Forget(ctx context.Context, customerID string) error {
+	if err := s.DB.Forget(ctx, customerID); err != nil {
+		return err
+	}
+	return s.Write(ctx, func(t *sqlstore.Tx) error {
+		_, err := t.Exec("DELETE FROM promotions WHERE customer_id = $1", customerID)
+		return s.Error("forget the customer's promotions", err)
+	})
 }

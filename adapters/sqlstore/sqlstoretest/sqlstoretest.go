@@ -57,6 +57,10 @@ func Contracts(t *testing.T, engine Engine) {
 			return DeliveryStore{Deliveries: db, Outbox: db.Outbox(), Units: Units{Tx: db, Inbox: db.Inbox()}}
 		})
 	})
+	t.Run("forgetting a customer", func(t *testing.T) {
+		db := Open(t, engine(t, customersql.Schema.Name), customersql.Open)
+		TestForgetting(t, CustomerStore{Customers: db, Views: db, Outbox: db.Outbox(), Units: Units{Tx: db, Inbox: db.Inbox()}}, db, db.Idempotency())
+	})
 	t.Run("idempotency", func(t *testing.T) {
 		TestIdempotency(t, Open(t, engine(t, customersql.Schema.Name), customersql.Open).Idempotency())
 	})

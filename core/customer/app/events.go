@@ -27,6 +27,8 @@ func payloads(c *customer.Customer, now time.Time, happened []customer.Event) []
 			out = append(out, event.Deactivated{Envelope: env, PreviousStatus: string(e.PreviousStatus), Reason: e.Reason})
 		case customer.FirstPaid:
 			out = append(out, event.FirstPayment{Envelope: env, Payment: payment(c.ID, e.Payment)})
+		case customer.Forgotten:
+			out = append(out, event.Erased{Envelope: env})
 		case customer.Promoted:
 			out = append(out, event.Promoted{Envelope: env, PreviousTier: string(e.PreviousTier), NewTier: string(e.NewTier),
 				Reason: e.Reason, Source: string(e.Source)})

@@ -17,7 +17,7 @@ var Consumes = []string{event.TopicNotificationSent, event.TopicProfiled}
 // Emits lists the topics the customer service publishes.
 var Emits = []string{
 	event.TopicRegistered, event.TopicOnboarded, event.TopicActivated, event.TopicDeactivated,
-	event.TopicFirstPayment, event.TopicPromoted,
+	event.TopicFirstPayment, event.TopicPromoted, event.TopicErased,
 }
 
 // Handle applies a consumed event. Handling an event twice has no second
@@ -52,7 +52,7 @@ func (s *Service) applyProfile(ctx context.Context, p event.Profiled, tier tier.
 	c, err := s.customers.Update(ctx, p.CustomerID, func(c *customer.Customer) ([]event.Event, error) {
 		now := s.clock.Now()
 		happened, err := c.ApplyRecommendation(now, tier, reason)
-		if errors.Is(err, customer.ErrNotActive) {
+		if errors.Is(err, customer.ErrNotActive) || errors.Is(err, customer.ErrErased) {
 			s.log.InfoContext(ctx, "recommendation not applied: customer is not active",
 				"customerId", c.ID, "status", c.Status, "recommendedTier", tier)
 			return nil, nil
@@ -78,11 +78,14 @@ func (s *Service) recordNotification(ctx context.Context, eventID string, n even
 	if n.CustomerID == "" {
 		return nil
 	}
-	if _, err := s.customers.Get(ctx, n.CustomerID); errors.Is(err, customer.ErrNotFound) {
+	if c, err := s.customers.Get(ctx, n.CustomerID); errors.Is(err, customer.ErrNotFound) {
 		s.log.WarnContext(ctx, "notification for an unknown customer ignored", "customerId", n.CustomerID)
 		return nil
 	} else if err != nil {
 		return err
+	} else if c.Status == customer.Erased {
+		s.log.InfoContext(ctx, "notification for an erased customer not recorded", "customerId", n.CustomerID)
+		return nil
 	}
 	return s.views.AddNotification(ctx, n.CustomerID, customer.Notification{
 		ID: n.NotificationID, EventID: eventID, Channel: n.Channel, Template: n.Template,

@@ -36,6 +36,7 @@ type Service struct {
 	views           customers.Views
 	inbox           ports.Inbox
 	tx              ports.Transactor
+	forget          ports.Forgetter
 	clock           ports.Clock
 	events          event.Factory
 	log             *slog.Logger
@@ -57,12 +58,15 @@ type Storage struct {
 	Views     customers.Views
 	Inbox     ports.Inbox
 	Tx        ports.Transactor
+	// Forget erases the copies of an erased customer's data that the
+	// database keeps beside the customers (outbox, idempotency answers).
+	Forget ports.Forgetter
 }
 
 // New returns a Service.
 func New(store Storage, clock ports.Clock, ids ports.IDGenerator, log *slog.Logger, opts ...Option) *Service {
 	s := &Service{
-		customers: store.Customers, views: store.Views, inbox: store.Inbox, tx: store.Tx,
+		customers: store.Customers, views: store.Views, inbox: store.Inbox, tx: store.Tx, forget: store.Forget,
 		clock: clock, log: log, defaultCurrency: DefaultCurrency,
 		events: event.Factory{Source: Source, NewID: ids.NewID},
 	}
@@ -141,6 +145,41 @@ func (s *Service) Promote(ctx context.Context, id, newTier, reason string) (cust
 	return s.change(ctx, id, func(c *customer.Customer, now time.Time) ([]customer.Event, error) {
 		return c.Promote(now, target, strings.TrimSpace(reason), customer.Manual)
 	})
+}
+
+// Erase forgets a customer at their request (customer.Erase): the
+// tombstone, its customer.erased event and the erasure of the copies the
+// database keeps commit together, then the database's files are rewritten
+// without the deleted rows. Erasing an erased customer again returns it
+// unchanged. Errors: customer.ErrNotFound.
+func (s *Service) Erase(ctx context.Context, id string) (customer.Customer, error) {
+	var c customer.Customer
+	erased := false
+	err := s.tx.Transact(ctx, func(ctx context.Context) (err error) {
+		c, err = s.customers.Update(ctx, id, func(c *customer.Customer) ([]event.Event, error) {
+			now := s.clock.Now()
+			happened, err := c.Erase(now)
+			if err != nil || len(happened) == 0 {
+				return nil, err
+			}
+			erased = true
+			// The copies go before the event is added: it is the one
+			// record about the customer left to publish.
+			if err := s.forget.Forget(ctx, id); err != nil {
+				return nil, err
+			}
+			return s.events.New(ctx, now, payloads(c, now, happened)...), nil
+		})
+		return err
+	})
+	if err != nil || !erased {
+		return c, err
+	}
+	if err := s.forget.Purge(ctx); err != nil {
+		s.log.WarnContext(ctx, "erased rows may stay in the database's files until its next checkpoint", "customerId", id, "error", err)
+	}
+	s.log.InfoContext(ctx, "customer erased", "customerId", id)
+	return c, nil
 }
 
 // change runs a transition requested over the API and logs its events.

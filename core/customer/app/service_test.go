@@ -28,14 +28,16 @@ type fixture struct {
 	customers *mocks.MockCustomerStore
 	views     *mocks.MockCustomerViews
 	inbox     *mocks.MockInbox
+	forget    *mocks.MockForgetter
 }
 
 func setup(t *testing.T) fixture {
 	t.Helper()
 	ctrl := gomock.NewController(t)
-	f := fixture{customers: mocks.NewMockCustomerStore(ctrl), views: mocks.NewMockCustomerViews(ctrl), inbox: mocks.NewMockInbox(ctrl)}
+	f := fixture{customers: mocks.NewMockCustomerStore(ctrl), views: mocks.NewMockCustomerViews(ctrl), inbox: mocks.NewMockInbox(ctrl),
+		forget: mocks.NewMockForgetter(ctrl)}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store := app.Storage{Customers: f.customers, Views: f.views, Inbox: f.inbox, Tx: inline(t)}
+	store := app.Storage{Customers: f.customers, Views: f.views, Inbox: f.inbox, Tx: inline(t), Forget: f.forget}
 	f.svc = app.New(store, clockAt(t, now), ids(t), log)
 	return f
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/ports"
+	"github.com/fintechlabs/customers/ports/deliveries"
 )
 
 // Handle sends the messages a customer event triggers (see plan) and emits notification.sent for each one delivered.
@@ -16,12 +17,26 @@ import (
 // sends only what is missing. Errors: fault.Invalid for events this service
 // does not consume; provider failures worth retrying.
 func (s *Service) Handle(ctx context.Context, e event.Event) error {
+	if d, ok := e.Data.(event.Erased); ok {
+		return s.erase(ctx, e.ID, d.CustomerID)
+	}
 	job, ok := plan(e.Data)
 	if !ok {
 		return fault.Invalidf("the notifications service does not consume %s", e.Type)
 	}
 	if done, err := s.inbox.Handled(ctx, e.ID); err != nil || done {
 		return err
+	}
+	if job.CustomerID != "" {
+		erased, err := s.deliveries.Erased(ctx, job.CustomerID)
+		if err != nil {
+			return err
+		}
+		if erased {
+			// Handled: nothing is sent to, or kept about, an erased customer.
+			s.log.InfoContext(ctx, "event about an erased customer dropped", "eventId", e.ID, "topic", e.Type, "customerId", job.CustomerID)
+			return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(context.Context) error { return nil })
+		}
 	}
 	if job.Fact != "" && job.Version > 0 {
 		// Topics are ordered apart: an activation can arrive after (or be
@@ -120,4 +135,33 @@ func (s *Service) skip(ctx context.Context, e event.Event, job notification.Job,
 		}
 		return nil
 	})
+}
+
+// erase forgets a customer erased at their request: their deliveries'
+// recipients and contents, and the copies the providers keep (the
+// development mailbox), which go before the erasure commits, so that a
+// failure retries both.
+func (s *Service) erase(ctx context.Context, eventID, customerID string) error {
+	err := ports.HandleOnce(ctx, s.tx, s.inbox, eventID, func(ctx context.Context) error {
+		recipients, err := s.deliveries.Erase(ctx, customerID)
+		if err != nil {
+			return err
+		}
+		for _, sender := range []any{s.email, s.sms} {
+			if f, ok := sender.(deliveries.Forgetting); ok && len(recipients) > 0 {
+				if err := f.Forget(ctx, recipients); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.forget.Purge(ctx); err != nil {
+		s.log.WarnContext(ctx, "erased rows may stay in the database's files until its next checkpoint", "customerId", customerID, "error", err)
+	}
+	s.log.InfoContext(ctx, "customer's deliveries erased", "customerId", customerID)
+	return nil
 }

@@ -20,6 +20,15 @@ func (s *Service) Send(ctx context.Context, r notification.Request) (notificatio
 	if err != nil {
 		return notification.Outcome{}, err
 	}
+	if d.CustomerID != "" {
+		erased, err := s.deliveries.Erased(ctx, d.CustomerID)
+		if err != nil {
+			return notification.Outcome{}, err
+		}
+		if erased {
+			return notification.Outcome{}, notification.ErrErased
+		}
+	}
 	if r.IdempotencyKey != "" {
 		scope := []string{"api", r.IdempotencyKey, string(r.Channel)}
 		if r.Caller != "" {

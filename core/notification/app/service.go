@@ -25,6 +25,7 @@ const Source = event.SourceNotifications
 // Consumes lists the topics the notifications service consumes.
 var Consumes = []string{
 	event.TopicOnboarded, event.TopicActivated, event.TopicDeactivated, event.TopicPromoted, event.TopicPromotionActivated,
+	event.TopicErased,
 }
 
 // Emits lists the topics the notifications service publishes.
@@ -39,6 +40,7 @@ type Service struct {
 	deliveries deliveries.Store
 	inbox      ports.Inbox
 	tx         ports.Transactor
+	forget     ports.Forgetter
 	email      deliveries.EmailSender
 	sms        deliveries.SMSSender
 	templates  *notification.Registry
@@ -52,12 +54,14 @@ type Storage struct {
 	Deliveries deliveries.Store
 	Inbox      ports.Inbox
 	Tx         ports.Transactor
+	// Forget purges the database's files after an erasure.
+	Forget ports.Forgetter
 }
 
 // New returns a Service.
 func New(store Storage, email deliveries.EmailSender, sms deliveries.SMSSender, templates *notification.Registry,
 	clock ports.Clock, ids ports.IDGenerator, log *slog.Logger) *Service {
-	return &Service{deliveries: store.Deliveries, inbox: store.Inbox, tx: store.Tx, email: email, sms: sms,
+	return &Service{deliveries: store.Deliveries, inbox: store.Inbox, tx: store.Tx, forget: store.Forget, email: email, sms: sms,
 		templates: templates, clock: clock, log: log, events: event.Factory{Source: Source, NewID: ids.NewID}}
 }
 

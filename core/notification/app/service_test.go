@@ -39,16 +39,18 @@ type fixture struct {
 	saw    *[]int64
 	email  *mocks.MockEmailSender
 	sms    *mocks.MockSMSSender
+	erased *bool // what the store says of every customer
+	forget *mocks.MockForgetter
 }
 
 func setup(t *testing.T) fixture {
 	t.Helper()
-	return setupWith(t, false)
+	return setupWith(t, func(m *mocks.MockEmailSender) deliveries.EmailSender { return m })
 }
 
-// setupWith builds the fixture; with keyed, the email provider honours
-// idempotency keys.
-func setupWith(t *testing.T, keyed bool) fixture {
+// setupWith builds the fixture with the email sender that email makes of
+// the mock (keyed: one whose provider honours idempotency keys).
+func setupWith(t *testing.T, email func(*mocks.MockEmailSender) deliveries.EmailSender) fixture {
 	t.Helper()
 	ctrl := gomock.NewController(t)
 	clock := mocks.NewMockClock(ctrl)
@@ -58,7 +60,7 @@ func setupWith(t *testing.T, keyed bool) fixture {
 	ids.EXPECT().NewID().DoAndReturn(func() string { n++; return fmt.Sprintf("id-%d", n) }).AnyTimes()
 	f := fixture{deliveries: mocks.NewMockDeliveryStore(ctrl), inbox: mocks.NewMockInbox(ctrl), claimErr: new(error),
 		intents: new([]notification.Delivery), newest: new(int64), saw: new([]int64),
-		email: mocks.NewMockEmailSender(ctrl), sms: mocks.NewMockSMSSender(ctrl)}
+		email: mocks.NewMockEmailSender(ctrl), sms: mocks.NewMockSMSSender(ctrl), erased: new(bool), forget: mocks.NewMockForgetter(ctrl)}
 	// A unit of work runs its function as it is, remembering the event it
 	// claimed, so that a test sees which record committed with the claim.
 	tx := mocks.NewMockTransactor(ctrl)
@@ -84,12 +86,11 @@ func setupWith(t *testing.T, keyed bool) fixture {
 		*f.intents = append(*f.intents, d)
 		return nil
 	}).AnyTimes()
-	store := app.Storage{Deliveries: f.deliveries, Inbox: f.inbox, Tx: tx}
-	var email deliveries.EmailSender = f.email
-	if keyed {
-		email = keyedEmail{f.email}
-	}
-	f.svc = app.New(store, email, f.sms, notification.Templates(), clock, ids, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.deliveries.EXPECT().Erased(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, string) (bool, error) {
+		return *f.erased, nil
+	}).AnyTimes()
+	store := app.Storage{Deliveries: f.deliveries, Inbox: f.inbox, Tx: tx, Forget: f.forget}
+	f.svc = app.New(store, email(f.email), f.sms, notification.Templates(), clock, ids, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return f
 }
 
@@ -101,6 +102,8 @@ func (f fixture) expectNew(eventID string) {
 
 // keyedEmail is an email sender whose provider honours idempotency keys.
 type keyedEmail struct{ *mocks.MockEmailSender }
+
+func keyed(m *mocks.MockEmailSender) deliveries.EmailSender { return keyedEmail{m} }
 
 func (keyedEmail) HonoursIdempotencyKeys() bool { return true }
 
@@ -256,7 +259,7 @@ func TestAPendingDeliveryFoundAfterACrashIsNeverSentBlindly(t *testing.T) {
 		})
 	}
 	t.Run("a provider that honours keys gets it again under the same key", func(t *testing.T) {
-		f := setupWith(t, true)
+		f := setupWith(t, keyed)
 		pending(f)
 		var sent deliveries.Email
 		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m deliveries.Email) (string, error) {
@@ -840,14 +843,14 @@ func TestAMessageThatMayHaveGoneOutIsNeverSentBlindlyOnRequest(t *testing.T) {
 		}
 	})
 	t.Run("through a provider that honours keys, a lost answer is retried under the same key", func(t *testing.T) {
-		f := setupWith(t, true)
+		f := setupWith(t, keyed)
 		var recs []recorded
 		f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
 		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", lost)
 		if _, err := f.svc.Send(context.Background(), req); fault.KindOf(err) != fault.Unavailable {
 			t.Fatalf("Send: %v, want unavailable: try again", err)
 		}
-		retry := setupWith(t, true)
+		retry := setupWith(t, keyed)
 		pending := (*f.intents)[0]
 		pending.Status = notification.Pending
 		retry.deliveries.EXPECT().Get(gomock.Any(), pending.ID).Return(pending, nil)

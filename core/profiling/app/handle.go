@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/fintechlabs/customers/core/event"
@@ -31,6 +32,14 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 		env = d.Envelope
 	case event.Promoted:
 		env = d.Envelope
+	case event.Erased:
+		if err := ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(ctx context.Context) error { return s.erase(ctx, d.CustomerID) }); err != nil {
+			return err
+		}
+		if err := s.forget.Purge(ctx); err != nil {
+			s.log.WarnContext(ctx, "erased rows may stay in the database's files until its next checkpoint", "customerId", d.CustomerID, "error", err)
+		}
+		return nil
 	default:
 		return fault.Invalidf("the profiling service does not consume %s", e.Type)
 	}
@@ -42,10 +51,18 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 	var p profiling.Profile
 	err = ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(ctx context.Context) (err error) {
 		p, err = s.profiles.Save(ctx, env.CustomerID, func(p *profiling.Profile) ([]event.Event, error) {
+			if p.Erased() {
+				return nil, profiling.ErrErased
+			}
 			return s.apply(ctx, p, c), nil
 		})
 		return err
 	})
+	if errors.Is(err, profiling.ErrErased) {
+		// Handled: nothing about an erased customer is kept again.
+		s.log.InfoContext(ctx, "event about an erased customer dropped", "customerId", env.CustomerID, "type", e.Type)
+		return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(context.Context) error { return nil })
+	}
 	if err != nil || p.Version == 0 {
 		return err // a redelivered event saves nothing: no version, no log
 	}
@@ -80,4 +97,20 @@ func (s *Service) apply(ctx context.Context, p *profiling.Profile, c change) []e
 		out = append(out, profiled(p, now, c.trigger, fmt.Sprintf("profiling score %d", ev.Score), ev.Promotes()))
 	}
 	return s.events.New(ctx, now, out...)
+}
+
+// erase drops the profile of a customer erased at their request, and the
+// copies of their data the database keeps, leaving a tombstone.
+func (s *Service) erase(ctx context.Context, customerID string) error {
+	_, err := s.profiles.Save(ctx, customerID, func(p *profiling.Profile) ([]event.Event, error) {
+		if p.Erased() {
+			return nil, nil
+		}
+		p.Erase(s.clock.Now())
+		return nil, s.forget.Forget(ctx, customerID)
+	})
+	if err == nil {
+		s.log.InfoContext(ctx, "profile erased", "customerId", customerID)
+	}
+	return err
 }

@@ -30,7 +30,7 @@ const TriggerAPI = "api"
 
 // Consumes lists the topics the profiling service consumes.
 var Consumes = []string{
-	event.TopicOnboarded, event.TopicActivated, event.TopicDeactivated, event.TopicFirstPayment, event.TopicPromoted,
+	event.TopicOnboarded, event.TopicActivated, event.TopicDeactivated, event.TopicFirstPayment, event.TopicPromoted, event.TopicErased,
 }
 
 // Emits lists the topics the profiling service publishes.
@@ -41,6 +41,7 @@ type Service struct {
 	profiles profiles.Store
 	inbox    ports.Inbox
 	tx       ports.Transactor
+	forget   ports.Forgetter
 	rules    profiling.Rules
 	clock    ports.Clock
 	events   event.Factory
@@ -52,11 +53,14 @@ type Storage struct {
 	Profiles profiles.Store
 	Inbox    ports.Inbox
 	Tx       ports.Transactor
+	// Forget erases the copies of an erased customer's data that the
+	// database keeps beside the profiles (outbox, idempotency answers).
+	Forget ports.Forgetter
 }
 
 // New returns a Service applying rules.
 func New(store Storage, rules profiling.Rules, clock ports.Clock, ids ports.IDGenerator, log *slog.Logger) *Service {
-	return &Service{profiles: store.Profiles, inbox: store.Inbox, tx: store.Tx, rules: rules, clock: clock, log: log,
+	return &Service{profiles: store.Profiles, inbox: store.Inbox, tx: store.Tx, forget: store.Forget, rules: rules, clock: clock, log: log,
 		events: event.Factory{Source: Source, NewID: ids.NewID}}
 }
 
@@ -65,7 +69,11 @@ func (s *Service) Rules() profiling.Rules { return s.rules }
 
 // Get returns a customer's profile. Errors: profiling.ErrNotFound.
 func (s *Service) Get(ctx context.Context, customerID string) (profiling.Profile, error) {
-	return s.profiles.Get(ctx, customerID)
+	p, err := s.profiles.Get(ctx, customerID)
+	if err == nil && p.Erased() {
+		return profiling.Profile{}, profiling.ErrErased
+	}
+	return p, err
 }
 
 // Promote merges the stated facts into the customer's profile, evaluates it
@@ -81,6 +89,9 @@ func (s *Service) Promote(ctx context.Context, r profiling.PromoteRequest) (prof
 	}
 	var promoted bool
 	p, err := s.profiles.Save(ctx, r.CustomerID, func(p *profiling.Profile) ([]event.Event, error) {
+		if p.Erased() {
+			return nil, profiling.ErrErased
+		}
 		now := s.clock.Now()
 		p.Touch(now)
 		p.State(u)
@@ -125,7 +136,7 @@ func (s *Service) Evaluate(ctx context.Context, customerID string, facts profili
 	}
 	var p profiling.Profile
 	if customerID != "" {
-		p, err = s.profiles.Get(ctx, customerID)
+		p, err = s.Get(ctx, customerID)
 		if err != nil && !errors.Is(err, profiling.ErrNotFound) {
 			return profiling.Evaluation{}, err
 		}

@@ -28,6 +28,7 @@ type fixture struct {
 	svc      *app.Service
 	profiles *mocks.MockProfileStore
 	inbox    *mocks.MockInbox
+	forget   *mocks.MockForgetter
 	stored   *profiling.Profile // what storage holds for c1
 	saved    []event.Event      // events of the last committed Save
 }
@@ -40,11 +41,12 @@ func setup(t *testing.T) *fixture {
 	ids := mocks.NewMockIDGenerator(ctrl)
 	n := 0
 	ids.EXPECT().NewID().DoAndReturn(func() string { n++; return fmt.Sprintf("id-%d", n) }).AnyTimes()
-	f := &fixture{profiles: mocks.NewMockProfileStore(ctrl), inbox: mocks.NewMockInbox(ctrl), stored: &profiling.Profile{CustomerID: "c1"}}
+	f := &fixture{profiles: mocks.NewMockProfileStore(ctrl), inbox: mocks.NewMockInbox(ctrl), forget: mocks.NewMockForgetter(ctrl),
+		stored: &profiling.Profile{CustomerID: "c1"}}
 	tx := mocks.NewMockTransactor(ctrl)
 	tx.EXPECT().Transact(gomock.Any(), gomock.Any()).DoAndReturn(
 		func(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }).AnyTimes()
-	store := app.Storage{Profiles: f.profiles, Inbox: f.inbox, Tx: tx}
+	store := app.Storage{Profiles: f.profiles, Inbox: f.inbox, Tx: tx, Forget: f.forget}
 	f.svc = app.New(store, profiling.DefaultRules(), clock, ids, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return f
 }
