@@ -928,7 +928,10 @@ func groupLag(t *testing.T, e env, partition int) int64 {
 	defer admin.Close()
 	lags, err := admin.GroupLag(context.Background(), e.cfg.GroupID, []string{e.typ})
 	if err != nil {
-		t.Fatal(err)
+		// A topic just created may not have its leaders yet (Not Leader
+		// For Partition): the caller polls until its deadline.
+		t.Logf("group lag: %v", err)
+		return -1
 	}
 	for _, l := range lags {
 		if l.Partition == partition && l.Topic == e.typ {

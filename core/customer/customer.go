@@ -23,8 +23,11 @@ type Customer struct {
 	Document  Document  // zero when not given
 	BirthDate time.Time // a date at UTC midnight; zero when unknown
 	Language  locale.Language
-	Status    Status
-	Tier      tier.Tier
+	// Preferences say which messages the customer accepts, with the
+	// consent record of each.
+	Preferences Preferences
+	Status      Status
+	Tier        tier.Tier
 
 	CreatedAt          time.Time
 	ActivatedAt        time.Time // zero until first activated

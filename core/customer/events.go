@@ -38,6 +38,12 @@ type Promoted struct {
 	Source                Source
 }
 
+// PreferencesChanged: the customer changed which messages they accept, or
+// their language.
+type PreferencesChanged struct{}
+
+func (PreferencesChanged) customerEvent() {}
+
 // Forgotten: the customer was erased at their request.
 type Forgotten struct{}
 

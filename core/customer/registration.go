@@ -30,6 +30,10 @@ type Registration struct {
 	DocumentNumber string
 	BirthDate      string // YYYY-MM-DD
 	Language       string // "es" (default) or "en"
+	// Channels and Marketing are the customer's preferences, optional:
+	// every channel and marketing messages when left out (nil).
+	Channels  []string
+	Marketing *bool
 }
 
 // New validates r and returns an onboarded basic-tier customer with the
@@ -53,6 +57,11 @@ func New(id string, r Registration, now time.Time) (*Customer, []Event, error) {
 	}
 	c.Language, err = locale.Parse(r.Language)
 	bad.Check("language", err)
+	c.Preferences, _, err = PreferencesRequest{Channels: r.Channels, Marketing: r.Marketing}.
+		apply(defaultPreferences(now), c.Language, now, ViaOnboarding)
+	if e, ok := fault.As(err); ok {
+		bad = append(bad, e.Fields...)
+	}
 
 	if err := bad.Err("invalid customer"); err != nil {
 		return nil, nil, err

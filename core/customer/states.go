@@ -52,4 +52,5 @@ const (
 	ActionFirstPayment Action = "first-payment"
 	ActionPromote      Action = "promote"
 	ActionErase        Action = "erase"
+	ActionPreferences  Action = "preferences"
 )

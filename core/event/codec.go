@@ -50,6 +50,7 @@ var catalog = map[string]entry{
 	TopicFirstPayment:       {2, SourceCustomer, decodeAs[FirstPayment], FirstPayment{}},
 	TopicPromoted:           {2, SourceCustomer, decodeAs[Promoted], promotedWire{}},
 	TopicErased:             {1, SourceCustomer, decodeAs[Erased], Erased{}},
+	TopicPreferencesChanged: {1, SourceCustomer, decodeAs[PreferencesChanged], PreferencesChanged{}},
 	TopicProfiled:           {2, SourceProfiling, decodeAs[Profiled], Profiled{}},
 	TopicPromotionActivated: {2, SourceProfiling, decodeAs[PromotionActivated], PromotionActivated{}},
 	TopicNotificationSent:   {2, SourceNotifications, decodeAs[NotificationSent], NotificationSent{}},

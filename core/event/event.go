@@ -24,6 +24,7 @@ const (
 	TopicFirstPayment       = "customer.firstPayment"
 	TopicPromoted           = "customer.promoted"
 	TopicErased             = "customer.erased"
+	TopicPreferencesChanged = "customer.preferencesChanged"
 	TopicProfiled           = "customer.profiled"
 	TopicPromotionActivated = "customer.promotion.activated"
 	TopicNotificationSent   = "notification.sent"
@@ -60,7 +61,7 @@ func SchemaVersion(topic string) int { return catalog[topic].version }
 func Topics() []string {
 	return []string{
 		TopicRegistered, TopicOnboarded, TopicActivated, TopicDeactivated, TopicFirstPayment,
-		TopicPromoted, TopicErased, TopicProfiled, TopicPromotionActivated, TopicNotificationSent,
+		TopicPromoted, TopicPreferencesChanged, TopicErased, TopicProfiled, TopicPromotionActivated, TopicNotificationSent,
 	}
 }
 

@@ -49,6 +49,11 @@ func samples() []event.Data {
 			ValidUntil: at.Add(time.Hour), PaymentAmount: "1500.50", PaymentDecimal: "1500.50", PaymentCurrency: "EUR"}},
 		event.NotificationSent{NotificationID: "n1", CustomerID: "c1", Channel: "email", Type: "email",
 			Recipient: "juan@example.com", Status: "sent", Timestamp: at},
+		event.PreferencesChanged{Envelope: event.Envelope{CustomerID: "c1", Timestamp: at,
+			Customer: event.Customer{ID: "c1", Name: "Juan Pérez", Email: "juan@example.com", Language: "en", Status: "active", Tier: "basic",
+				CreatedAt: at, Version: 4, Preferences: &event.Preferences{
+					Email: event.Consent{Given: true, At: at, Via: "onboarding"}, SMS: event.Consent{Given: false, At: at, Via: "api"},
+					Marketing: event.Consent{Given: false, At: at, Via: "api"}}}}},
 		event.Erased{Envelope: event.Envelope{CustomerID: "c1", Timestamp: at,
 			Customer: event.Customer{ID: "c1", Name: "erased", Email: "erased-c1@erased.invalid", Language: "es", Status: "erased", Tier: "premium", CreatedAt: at, Version: 4}}},
 	}
@@ -167,6 +172,10 @@ func TestDecodeRefusesPoisonAsInvalid(t *testing.T) {
 		{"data after the JSON value", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: envelope()})+"{}"), "after the JSON value"},
 		{"a wrong field type", withPayload(event.TopicOnboarded, `{"customerId": 7}`), "not valid JSON"},
 		{"a missing customer id", withPayload(event.TopicOnboarded, `{"customer": {}}`), "customerId is required"},
+		{"a change of preferences without them", withPayload(event.TopicPreferencesChanged, valid(event.PreferencesChanged{Envelope: envelope()})),
+			"customer.preferences is required"},
+		{"a change of preferences with a broken envelope", withPayload(event.TopicPreferencesChanged, valid(event.PreferencesChanged{Envelope: noTimestamp})),
+			"timestamp is required"},
 		{"a snapshot of another customer", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: otherCustomer})), "does not match"},
 		{"a snapshot with a negative version", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: negativeSnapshotVersion})), "must not be negative"},
 		{"a missing timestamp", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: noTimestamp})), "timestamp is required"},

@@ -26,6 +26,9 @@ type Customer struct {
 	DeactivatedAt  *time.Time `json:"deactivatedAt,omitempty"`
 	FirstPaymentAt *time.Time `json:"firstPaymentAt,omitempty"`
 	PromotedAt     *time.Time `json:"promotedAt,omitempty"`
+	// Preferences are the messages the customer accepts; absent from the
+	// original's snapshots, whose customers get every message.
+	Preferences *Preferences `json:"preferences,omitempty"`
 	// Version increases with every change, so a consumer can ignore a
 	// snapshot older than one it has already applied. 0 marks a snapshot
 	// written by the original system, which has no versions: it never
@@ -157,6 +160,40 @@ type Promoted struct {
 
 // Topic implements Data.
 func (Promoted) Topic() string { return TopicPromoted }
+
+// Preferences are the messages a customer accepts, each with its consent
+// record: transactional messages on the accepted channels, marketing ones
+// only with marketing consent.
+type Preferences struct {
+	Email     Consent `json:"email"`
+	SMS       Consent `json:"sms"`
+	Marketing Consent `json:"marketing"`
+}
+
+// Consent is one consent as it stands: given or withdrawn, when, and how
+// ("default": never asked, today's behaviour; "onboarding"; "api").
+type Consent struct {
+	Given bool      `json:"given"`
+	At    time.Time `json:"at"`
+	Via   string    `json:"via" validate:"oneof=default onboarding api"`
+}
+
+// PreferencesChanged: the customer changed the messages they accept, or
+// their language; the snapshot carries both.
+type PreferencesChanged struct{ Envelope }
+
+// Topic implements Data.
+func (PreferencesChanged) Topic() string { return TopicPreferencesChanged }
+
+func (e PreferencesChanged) validate() error {
+	if err := e.Envelope.validate(); err != nil {
+		return err
+	}
+	if e.Customer.Preferences == nil {
+		return errors.New("customer.preferences is required")
+	}
+	return nil
+}
 
 // Erased: the customer asked to be forgotten. The snapshot is the
 // tombstone the customer service keeps (no name, email, phone or birth

@@ -18,6 +18,9 @@ type Job struct {
 	// Version is the customer snapshot's the event carried (0 for the
 	// original system's, which has none).
 	Version int64
+	// Preferences are the ones the snapshot carried; nil in the
+	// original's, which has none.
+	Preferences *Preferences
 }
 
 // Fact is something about a customer that a message announces and a later

@@ -163,3 +163,9 @@ var builtin = []Template{
 		},
 	}},
 }
+
+// Marketing reports whether template's messages are marketing ones (the
+// first-payment bonus, promotions), sent only with the customer's consent.
+// Every other message is transactional: sent on the channels the customer
+// accepts, consent or not.
+func Marketing(template string) bool { return template == Promotion || template == FirstPaymentBonus }

@@ -52,6 +52,15 @@ type Store interface {
 
 	// Erased reports whether the customer was erased.
 	Erased(ctx context.Context, customerID string) (bool, error)
+
+	// SavePreferences keeps a customer's preferences, unless a newer
+	// version's are kept already; committed at once (with the unit of work
+	// of ctx, if any).
+	SavePreferences(ctx context.Context, customerID string, p notification.Preferences) error
+
+	// Preferences returns a customer's preferences, and false when none
+	// were ever kept (the original's customers: every message goes).
+	Preferences(ctx context.Context, customerID string) (notification.Preferences, bool, error)
 }
 
 // Forgetting is implemented by senders that keep copies of what they sent

@@ -118,6 +118,22 @@ func (mr *MockDeliveryStoreMockRecorder) List(ctx, q, w any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "List", reflect.TypeOf((*MockDeliveryStore)(nil).List), ctx, q, w)
 }
 
+// Preferences mocks base method.
+func (m *MockDeliveryStore) Preferences(ctx context.Context, customerID string) (notification.Preferences, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Preferences", ctx, customerID)
+	ret0, _ := ret[0].(notification.Preferences)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Preferences indicates an expected call of Preferences.
+func (mr *MockDeliveryStoreMockRecorder) Preferences(ctx, customerID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Preferences", reflect.TypeOf((*MockDeliveryStore)(nil).Preferences), ctx, customerID)
+}
+
 // Record mocks base method.
 func (m *MockDeliveryStore) Record(ctx context.Context, d notification.Delivery, events []event.Event) error {
 	m.ctrl.T.Helper()
@@ -145,6 +161,20 @@ func (m *MockDeliveryStore) Reserve(ctx context.Context, customerID string, fact
 func (mr *MockDeliveryStoreMockRecorder) Reserve(ctx, customerID, fact, version any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Reserve", reflect.TypeOf((*MockDeliveryStore)(nil).Reserve), ctx, customerID, fact, version)
+}
+
+// SavePreferences mocks base method.
+func (m *MockDeliveryStore) SavePreferences(ctx context.Context, customerID string, p notification.Preferences) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SavePreferences", ctx, customerID, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SavePreferences indicates an expected call of SavePreferences.
+func (mr *MockDeliveryStoreMockRecorder) SavePreferences(ctx, customerID, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SavePreferences", reflect.TypeOf((*MockDeliveryStore)(nil).SavePreferences), ctx, customerID, p)
 }
 
 // MockEmailSender is a mock of EmailSender interface.

@@ -67,6 +67,7 @@ var consumers = map[string][]config.Kind{
 	"customer.promoted":            {config.Profiling, config.Notifications},
 	"customer.promotion.activated": {config.Notifications},
 	"customer.erased":              {config.Profiling, config.Notifications},
+	"customer.preferencesChanged":  {config.Notifications},
 }
 
 func TestPoisonIsDeadLetteredWhileLaterMessagesStillFlow(t *testing.T) {

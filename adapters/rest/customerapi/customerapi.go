@@ -26,6 +26,7 @@ type Service interface {
 	RecordFirstPayment(ctx context.Context, id string, r customer.PaymentRequest) (customer.Customer, error)
 	Promote(ctx context.Context, id, tier, reason string) (customer.Customer, error)
 	Erase(ctx context.Context, id string) (customer.Customer, error)
+	SetPreferences(ctx context.Context, id string, r customer.PreferencesRequest) (customer.Customer, error)
 	Get(ctx context.Context, id string) (customer.Customer, error)
 	List(ctx context.Context, status, tier, email string, p page.Request) (customer.Page, error)
 	History(ctx context.Context, id string) ([]customer.Change, error)
@@ -46,6 +47,8 @@ func New(svc Service, opts rest.Options) http.Handler {
 			Summary: "Record a customer's first payment", Body: paymentRequest{}, Answer: changedBody{}},
 		{Method: http.MethodPost, Pattern: "/customers/promote", Scope: rest.ScopeCustomersWrite, Handler: http.HandlerFunc(h.promote),
 			Summary: "Promote a customer to a tier", Body: promoteRequest{}, Answer: changedBody{}},
+		{Method: http.MethodPost, Pattern: "/customers/{customerId}/preferences", Scope: rest.ScopeCustomersWrite, Handler: http.HandlerFunc(h.preferences),
+			Summary: "Change the messages a customer accepts, and their language", Body: preferencesRequest{}, Answer: changedBody{}},
 		{Method: http.MethodPost, Pattern: "/customers/{customerId}/erase", Scope: rest.ScopeCustomersErase, Handler: http.HandlerFunc(h.erase),
 			Summary: "Erase a customer at their request (idempotent; nothing undoes it)", Answer: changedBody{}},
 		{Method: http.MethodGet, Pattern: "/customers", Scope: rest.ScopeCustomersRead, Handler: http.HandlerFunc(h.list),
@@ -72,15 +75,17 @@ type handler struct {
 // beside it. Its patterns say, for the document, what the domain's parsers
 // take (core/customer, core/pii); a test holds the two together.
 type onboardRequest struct {
-	Name           string `json:"name" validate:"required_without_all=FirstName LastName,excluded_with=FirstName LastName,max=100" doc:"the whole name, or firstName and lastName"`
-	FirstName      string `json:"firstName" validate:"required_with=LastName,max=100"`
-	LastName       string `json:"lastName" validate:"required_with=FirstName,max=100"`
-	Email          string `json:"email" validate:"required,max=254,pattern" message:"must be a valid email address such as juan@example.com" format:"email" pattern:"^[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$"`
-	Phone          string `json:"phone" validate:"required,pattern" message:"must be an E.164 phone number such as +34600111222" pattern:"^\\s*\\+[ ().-]*[1-9]([ ().-]*[0-9]){7,14}[ ().-]*\\s*$" doc:"E.164, such as +34600111222; spaces, dots, dashes and parentheses are dropped"`
-	DocumentType   string `json:"documentType" validate:"required_with=DocumentNumber,pattern" message:"must be 2 to 20 letters or underscores, such as DNI or PASSPORT" pattern:"^\\s*[A-Za-z_]{2,20}\\s*$" doc:"such as DNI or PASSPORT"`
-	DocumentNumber string `json:"documentNumber" validate:"required_with=DocumentType,pattern" message:"must be 4 to 20 letters, digits or dashes" pattern:"^\\s*[A-Za-z0-9-]{4,20}\\s*$"`
-	BirthDate      string `json:"birthDate" validate:"pattern" message:"must be a date such as 1990-05-17" format:"date" pattern:"^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2}))?\\s*$" doc:"YYYY-MM-DD, between 1900 and today (an ISO 8601 date and time gives its date)"`
-	Language       string `json:"language" validate:"omitempty,oneof=es en" doc:"es when left out"`
+	Name           string   `json:"name" validate:"required_without_all=FirstName LastName,excluded_with=FirstName LastName,max=100" doc:"the whole name, or firstName and lastName"`
+	FirstName      string   `json:"firstName" validate:"required_with=LastName,max=100"`
+	LastName       string   `json:"lastName" validate:"required_with=FirstName,max=100"`
+	Email          string   `json:"email" validate:"required,max=254,pattern" message:"must be a valid email address such as juan@example.com" format:"email" pattern:"^[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_\\x60{|}~-]+)*@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$"`
+	Phone          string   `json:"phone" validate:"required,pattern" message:"must be an E.164 phone number such as +34600111222" pattern:"^\\s*\\+[ ().-]*[1-9]([ ().-]*[0-9]){7,14}[ ().-]*\\s*$" doc:"E.164, such as +34600111222; spaces, dots, dashes and parentheses are dropped"`
+	DocumentType   string   `json:"documentType" validate:"required_with=DocumentNumber,pattern" message:"must be 2 to 20 letters or underscores, such as DNI or PASSPORT" pattern:"^\\s*[A-Za-z_]{2,20}\\s*$" doc:"such as DNI or PASSPORT"`
+	DocumentNumber string   `json:"documentNumber" validate:"required_with=DocumentType,pattern" message:"must be 4 to 20 letters, digits or dashes" pattern:"^\\s*[A-Za-z0-9-]{4,20}\\s*$"`
+	BirthDate      string   `json:"birthDate" validate:"pattern" message:"must be a date such as 1990-05-17" format:"date" pattern:"^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2}))?\\s*$" doc:"YYYY-MM-DD, between 1900 and today (an ISO 8601 date and time gives its date)"`
+	Language       string   `json:"language" validate:"omitempty,oneof=es en" doc:"es when left out"`
+	Channels       []string `json:"channels" doc:"the channels the customer accepts messages on; both when left out"`
+	Marketing      *bool    `json:"marketingConsent" doc:"consent to marketing messages (the first-payment bonus, promotions); given when left out"`
 }
 
 func (h *handler) onboard(w http.ResponseWriter, r *http.Request) {
@@ -193,6 +198,23 @@ func (h *handler) promoteTo(w http.ResponseWriter, r *http.Request, id, newTier,
 	})
 }
 
+func consentJSON(c customer.Consent) consentBody {
+	return consentBody{Given: c.Given, At: c.At, Via: c.Via}
+}
+
+func (h *handler) preferences(w http.ResponseWriter, r *http.Request) {
+	var req preferencesRequest
+	if !rest.Decode(w, r, &req, false) {
+		return
+	}
+	change := customer.PreferencesRequest{Language: req.Language, Marketing: req.Marketing}
+	if req.Channels != nil {
+		change.Channels = append([]string{}, *req.Channels...) // [] is none, not left out
+	}
+	c, err := h.svc.SetPreferences(r.Context(), chi.URLParam(r, "customerId"), change)
+	rest.Respond(w, r, h.opts.Log, http.StatusOK, c, err, changed("Preferences saved"))
+}
+
 func (h *handler) erase(w http.ResponseWriter, r *http.Request) {
 	c, err := h.svc.Erase(r.Context(), chi.URLParam(r, "customerId"))
 	rest.Respond(w, r, h.opts.Log, http.StatusOK, c, err, changed("Customer erased"))
@@ -245,26 +267,50 @@ func (h *handler) notifications(w http.ResponseWriter, r *http.Request) {
 }
 
 type customerBody struct {
-	ID                 string       `json:"id"`
-	Name               string       `json:"name"`
-	FirstName          string       `json:"firstName,omitempty"`
-	LastName           string       `json:"lastName,omitempty"`
-	Email              string       `json:"email"`
-	Phone              string       `json:"phone"`
-	DocumentType       string       `json:"documentType,omitempty"`
-	DocumentNumber     string       `json:"documentNumber,omitempty"` // masked
-	BirthDate          string       `json:"birthDate,omitempty"`
-	Language           string       `json:"language"`
-	Status             string       `json:"status"`
-	Tier               string       `json:"tier"`
-	CreatedAt          time.Time    `json:"createdAt"`
-	ActivatedAt        *time.Time   `json:"activatedAt,omitempty"`
-	DeactivatedAt      *time.Time   `json:"deactivatedAt,omitempty"`
-	DeactivationReason string       `json:"deactivationReason,omitempty"`
-	FirstPaymentAt     *time.Time   `json:"firstPaymentAt,omitempty"`
-	PromotedAt         *time.Time   `json:"promotedAt,omitempty"`
-	FirstPayment       *paymentBody `json:"firstPayment,omitempty"`
-	Version            int64        `json:"version"`
+	ID                 string          `json:"id"`
+	Name               string          `json:"name"`
+	FirstName          string          `json:"firstName,omitempty"`
+	LastName           string          `json:"lastName,omitempty"`
+	Email              string          `json:"email"`
+	Phone              string          `json:"phone"`
+	DocumentType       string          `json:"documentType,omitempty"`
+	DocumentNumber     string          `json:"documentNumber,omitempty"` // masked
+	BirthDate          string          `json:"birthDate,omitempty"`
+	Language           string          `json:"language"`
+	Status             string          `json:"status"`
+	Tier               string          `json:"tier"`
+	CreatedAt          time.Time       `json:"createdAt"`
+	ActivatedAt        *time.Time      `json:"activatedAt,omitempty"`
+	DeactivatedAt      *time.Time      `json:"deactivatedAt,omitempty"`
+	DeactivationReason string          `json:"deactivationReason,omitempty"`
+	FirstPaymentAt     *time.Time      `json:"firstPaymentAt,omitempty"`
+	PromotedAt         *time.Time      `json:"promotedAt,omitempty"`
+	FirstPayment       *paymentBody    `json:"firstPayment,omitempty"`
+	Preferences        preferencesBody `json:"preferences"`
+	Version            int64           `json:"version"`
+}
+
+// preferencesBody is the messages a customer accepts, with the consent
+// record of each.
+type preferencesBody struct {
+	Email     consentBody `json:"email"`
+	SMS       consentBody `json:"sms"`
+	Marketing consentBody `json:"marketing"`
+}
+
+// consentBody is one consent: given or withdrawn, when, and how.
+type consentBody struct {
+	Given bool      `json:"given"`
+	At    time.Time `json:"at"`
+	Via   string    `json:"via" doc:"default (never asked: every message), onboarding, or api"`
+}
+
+// preferencesRequest changes a customer's preferences: each field
+// optional, left as it is when left out.
+type preferencesRequest struct {
+	Channels  *[]string `json:"channels" doc:"every channel the customer accepts; [] for none"`
+	Language  *string   `json:"language" validate:"omitempty,oneof=es en"`
+	Marketing *bool     `json:"marketingConsent"`
 }
 
 type paymentBody struct {
@@ -336,6 +382,8 @@ func customerJSON(c customer.Customer) customerBody {
 		CreatedAt: c.CreatedAt, ActivatedAt: optionalTime(c.ActivatedAt), DeactivatedAt: optionalTime(c.DeactivatedAt),
 		DeactivationReason: c.DeactivationReason, FirstPaymentAt: optionalTime(c.FirstPaymentAt),
 		PromotedAt: optionalTime(c.PromotedAt), Version: c.Version,
+		Preferences: preferencesBody{Email: consentJSON(c.Preferences.Email), SMS: consentJSON(c.Preferences.SMS),
+			Marketing: consentJSON(c.Preferences.Marketing)},
 	}
 	if !c.BirthDate.IsZero() {
 		b.BirthDate = c.BirthDate.Format(time.DateOnly)

@@ -7,7 +7,9 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -54,13 +56,13 @@ func Open(ctx context.Context, engine sqlstore.Engine, clock ports.Clock, trace 
 // columns are a customer row's, in the order scanCustomer reads them.
 const columns = `id, name, first_name, last_name, email, phone, document_type, document_number, birth_date, language, status, tier,
 	created_at, activated_at, deactivated_at, first_payment_at, promoted_at, deactivation_reason,
-	payment_minor, payment_currency, payment_method, payment_description, version`
+	payment_minor, payment_currency, payment_method, payment_description, preferences, version`
 
 // Create implements customers.Store.
 func (s *Store) Create(ctx context.Context, c *customer.Customer, events []event.Event) error {
 	return s.Write(ctx, func(t *sqlstore.Tx) error {
 		_, err := t.Exec(`INSERT INTO customers (`+columns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`, values(c)...)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`, values(c)...)
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return customer.ErrEmailTaken
 		}
@@ -93,8 +95,8 @@ func (s *Store) Update(ctx context.Context, id string, change func(*customer.Cus
 		n, err := t.Exec(`UPDATE customers SET name = $1, first_name = $2, last_name = $3, email = $4, phone = $5, document_type = $6,
 			document_number = $7, birth_date = $8, language = $9, status = $10, tier = $11, created_at = $12, activated_at = $13,
 			deactivated_at = $14, first_payment_at = $15, promoted_at = $16, deactivation_reason = $17, payment_minor = $18,
-			payment_currency = $19, payment_method = $20, payment_description = $21, version = $22
-			WHERE id = $23 AND version = $24`, append(values(&c)[1:], c.ID, before)...)
+			payment_currency = $19, payment_method = $20, payment_description = $21, preferences = $22, version = $23
+			WHERE id = $24 AND version = $25`, append(values(&c)[1:], c.ID, before)...)
 		switch {
 		case errors.Is(err, gorm.ErrDuplicatedKey):
 			return customer.ErrEmailTaken
@@ -240,7 +242,44 @@ func values(c *customer.Customer) []any {
 	return []any{c.ID, c.Name, c.FirstName, c.LastName, string(c.Email), string(c.Phone), c.Document.Type, string(c.Document.Number),
 		birth, string(c.Language), string(c.Status), string(c.Tier), sqlstore.Nanos(c.CreatedAt), sqlstore.OptNanos(c.ActivatedAt),
 		sqlstore.OptNanos(c.DeactivatedAt), sqlstore.OptNanos(c.FirstPaymentAt), sqlstore.OptNanos(c.PromotedAt), c.DeactivationReason,
-		minor, currency, method, description, c.Version}
+		minor, currency, method, description, encodePreferences(c.Preferences), c.Version}
+}
+
+// consentRow is a consent as the preferences column holds it.
+type consentRow struct {
+	Given bool   `json:"given"`
+	At    int64  `json:"at"`
+	Via   string `json:"via"`
+}
+
+// preferencesRow is the preferences column: JSON, one object per consent.
+type preferencesRow struct {
+	Email     consentRow `json:"email"`
+	SMS       consentRow `json:"sms"`
+	Marketing consentRow `json:"marketing"`
+}
+
+func encodePreferences(p customer.Preferences) string {
+	row := func(c customer.Consent) consentRow { return consentRow{c.Given, sqlstore.Nanos(c.At), c.Via} }
+	b, _ := json.Marshal(preferencesRow{row(p.Email), row(p.SMS), row(p.Marketing)}) // plain values: cannot fail
+	return string(b)
+}
+
+// decodePreferences reads the column; empty (a customer stored before it
+// existed) is today's behaviour, never asked, since created.
+func decodePreferences(s string, created time.Time) (customer.Preferences, error) {
+	if s == "" {
+		given := customer.Consent{Given: true, At: created, Via: customer.ViaDefault}
+		return customer.Preferences{Email: given, SMS: given, Marketing: given}, nil
+	}
+	var r preferencesRow
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		return customer.Preferences{}, fmt.Errorf("read preferences: %w", err)
+	}
+	c := func(r consentRow) customer.Consent {
+		return customer.Consent{Given: r.Given, At: sqlstore.Time(r.At), Via: r.Via}
+	}
+	return customer.Preferences{Email: c(r.Email), SMS: c(r.SMS), Marketing: c(r.Marketing)}, nil
 }
 
 // scanCustomer reads a row of columns.
@@ -252,11 +291,15 @@ func scanCustomer(row interface{ Scan(...any) error }) (customer.Customer, error
 		created                                            int64
 		activated, deactivated, firstPaid, promoted, minor *int64
 		currency, method, description                      *string
+		preferences                                        string
 	)
 	err := row.Scan(&c.ID, &c.Name, &c.FirstName, &c.LastName, &email, &phone, &c.Document.Type, &docNumber, &birth, &language,
 		&status, &level, &created, &activated, &deactivated, &firstPaid, &promoted, &c.DeactivationReason,
-		&minor, &currency, &method, &description, &c.Version)
+		&minor, &currency, &method, &description, &preferences, &c.Version)
 	if err != nil {
+		return customer.Customer{}, err
+	}
+	if c.Preferences, err = decodePreferences(preferences, sqlstore.Time(created)); err != nil {
 		return customer.Customer{}, err
 	}
 	c.Email, c.Phone, c.Document.Number = pii.Email(email), pii.Phone(phone), pii.DocumentNumber(docNumber)

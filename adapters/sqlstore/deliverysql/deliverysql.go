@@ -210,3 +210,29 @@ func (s *Store) Erased(ctx context.Context, customerID string) (bool, error) {
 	err := s.Conn(ctx).QueryRow("SELECT count(*) FROM customer_versions WHERE customer_id = $1 AND fact = $2", customerID, erasedFact).Scan(&n)
 	return n > 0, s.Error("read the customer's tombstone", err)
 }
+
+// SavePreferences implements deliveries.Store.
+func (s *Store) SavePreferences(ctx context.Context, customerID string, p notification.Preferences) error {
+	return s.Write(ctx, func(t *sqlstore.Tx) error {
+		_, err := t.Exec(`INSERT INTO customer_preferences (customer_id, email, sms, marketing, language, version)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (customer_id) DO UPDATE SET email = excluded.email, sms = excluded.sms, marketing = excluded.marketing,
+				language = excluded.language, version = excluded.version
+			WHERE excluded.version > customer_preferences.version`,
+			customerID, p.Email, p.SMS, p.Marketing, string(p.Language), p.Version)
+		return s.Error("keep the customer's preferences", err)
+	})
+}
+
+// Preferences implements deliveries.Store.
+func (s *Store) Preferences(ctx context.Context, customerID string) (notification.Preferences, bool, error) {
+	var p notification.Preferences
+	var language string
+	err := s.Conn(ctx).QueryRow("SELECT email, sms, marketing, language, version FROM customer_preferences WHERE customer_id = $1", customerID).
+		Scan(&p.Email, &p.SMS, &p.Marketing, &language, &p.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notification.Preferences{}, false, nil
+	}
+	p.Language = locale.Language(language)
+	return p, err == nil, s.Error("read the customer's preferences", err)
+}

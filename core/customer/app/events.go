@@ -27,6 +27,8 @@ func payloads(c *customer.Customer, now time.Time, happened []customer.Event) []
 			out = append(out, event.Deactivated{Envelope: env, PreviousStatus: string(e.PreviousStatus), Reason: e.Reason})
 		case customer.FirstPaid:
 			out = append(out, event.FirstPayment{Envelope: env, Payment: payment(c.ID, e.Payment)})
+		case customer.PreferencesChanged:
+			out = append(out, event.PreferencesChanged{Envelope: env})
 		case customer.Forgotten:
 			out = append(out, event.Erased{Envelope: env})
 		case customer.Promoted:
@@ -56,7 +58,7 @@ func snapshot(c *customer.Customer) event.Customer {
 		Status: string(c.Status), Tier: string(c.Tier), CreatedAt: c.CreatedAt,
 		ActivatedAt: optional(c.ActivatedAt), DeactivatedAt: optional(c.DeactivatedAt),
 		FirstPaymentAt: optional(c.FirstPaymentAt), PromotedAt: optional(c.PromotedAt),
-		Version: c.Version,
+		Preferences: preferences(c.Preferences), Version: c.Version,
 	}
 	if !c.BirthDate.IsZero() {
 		s.BirthDate = c.BirthDate.Format(time.DateOnly)
@@ -69,4 +71,10 @@ func optional(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// preferences are the customer's preferences as events carry them.
+func preferences(p customer.Preferences) *event.Preferences {
+	c := func(c customer.Consent) event.Consent { return event.Consent{Given: c.Given, At: c.At, Via: c.Via} }
+	return &event.Preferences{Email: c(p.Email), SMS: c(p.SMS), Marketing: c(p.Marketing)}
 }

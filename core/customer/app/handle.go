@@ -17,7 +17,7 @@ var Consumes = []string{event.TopicNotificationSent, event.TopicProfiled}
 // Emits lists the topics the customer service publishes.
 var Emits = []string{
 	event.TopicRegistered, event.TopicOnboarded, event.TopicActivated, event.TopicDeactivated,
-	event.TopicFirstPayment, event.TopicPromoted, event.TopicErased,
+	event.TopicFirstPayment, event.TopicPromoted, event.TopicPreferencesChanged, event.TopicErased,
 }
 
 // Handle applies a consumed event. Handling an event twice has no second

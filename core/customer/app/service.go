@@ -147,6 +147,15 @@ func (s *Service) Promote(ctx context.Context, id, newTier, reason string) (cust
 	})
 }
 
+// SetPreferences changes which messages a customer accepts, and their
+// language. Errors: customer.ErrNotFound, customer.ErrErased, fault.Invalid
+// for a bad channel or language.
+func (s *Service) SetPreferences(ctx context.Context, id string, r customer.PreferencesRequest) (customer.Customer, error) {
+	return s.change(ctx, id, func(c *customer.Customer, now time.Time) ([]customer.Event, error) {
+		return c.SetPreferences(now, r)
+	})
+}
+
 // Erase forgets a customer at their request (customer.Erase): the
 // tombstone, its customer.erased event and the erasure of the copies the
 // database keeps commit together, then the database's files are rewritten

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
+	"github.com/fintechlabs/customers/core/locale"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/ports"
 	"github.com/fintechlabs/customers/ports/deliveries"
@@ -17,8 +18,11 @@ import (
 // sends only what is missing. Errors: fault.Invalid for events this service
 // does not consume; provider failures worth retrying.
 func (s *Service) Handle(ctx context.Context, e event.Event) error {
-	if d, ok := e.Data.(event.Erased); ok {
+	switch d := e.Data.(type) {
+	case event.Erased:
 		return s.erase(ctx, e.ID, d.CustomerID)
+	case event.PreferencesChanged:
+		return s.keepPreferences(ctx, e.ID, d.Envelope)
 	}
 	job, ok := plan(e.Data)
 	if !ok {
@@ -36,6 +40,18 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 			// Handled: nothing is sent to, or kept about, an erased customer.
 			s.log.InfoContext(ctx, "event about an erased customer dropped", "eventId", e.ID, "topic", e.Type, "customerId", job.CustomerID)
 			return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(context.Context) error { return nil })
+		}
+	}
+	if job.Preferences != nil && job.Version > 0 {
+		// Kept when newer than those held: a read, and a write only then.
+		held, known, err := s.deliveries.Preferences(ctx, job.CustomerID)
+		if err != nil {
+			return err
+		}
+		if !known || held.Version < job.Version {
+			if err := s.deliveries.SavePreferences(ctx, job.CustomerID, *job.Preferences); err != nil {
+				return err
+			}
 		}
 	}
 	if job.Fact != "" && job.Version > 0 {
@@ -91,9 +107,24 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 	case err != nil && fault.KindOf(err) != fault.NotFound:
 		return err
 	}
+	// Consent is read as it stands now: a change that arrived after the
+	// event was planned, before its message goes, wins.
+	prefs, known, err := s.deliveries.Preferences(ctx, job.CustomerID)
+	if err != nil {
+		return err
+	}
+	if known && prefs.Language != "" {
+		job.Language = prefs.Language
+	}
 	d := notification.Delivery{
 		ID: id, CustomerID: job.CustomerID, Channel: ch, Template: job.Template, Language: job.Language,
 		Cause: &notification.Cause{EventID: e.ID, EventType: e.Type}, CreatedAt: s.clock.Now(),
+	}
+	if reason := prefs.Refusal(ch, job.Template); known && reason != "" {
+		d.Recipient, d.Status, d.Error = job.Recipient(ch), notification.Skipped, reason
+		s.log.InfoContext(ctx, "message skipped", "eventId", e.ID, "customerId", job.CustomerID, "channel", ch,
+			"template", job.Template, "reason", reason)
+		return commit(ctx, func(ctx context.Context) error { return s.deliveries.Record(ctx, d, nil) })
 	}
 	// A customer without a usable address, or a template the event's data
 	// cannot fill, will not get better on retry: record the failure.
@@ -164,4 +195,20 @@ func (s *Service) erase(ctx context.Context, eventID, customerID string) error {
 	}
 	s.log.InfoContext(ctx, "customer's deliveries erased", "customerId", customerID)
 	return nil
+}
+
+// keepPreferences keeps the preferences a customer.preferencesChanged
+// carries, with the event marked handled.
+func (s *Service) keepPreferences(ctx context.Context, eventID string, env event.Envelope) error {
+	lang, err := locale.Parse(env.Customer.Language)
+	if err != nil {
+		lang = locale.Default
+	}
+	p := preferencesOf(env.Customer, lang)
+	if p == nil {
+		return fault.Invalidf("customer.preferencesChanged carries no preferences")
+	}
+	return ports.HandleOnce(ctx, s.tx, s.inbox, eventID, func(ctx context.Context) error {
+		return s.deliveries.SavePreferences(ctx, env.CustomerID, *p)
+	})
 }

@@ -58,5 +58,17 @@ func job(env event.Envelope, template string, data map[string]string, channels .
 	return notification.Job{
 		CustomerID: env.CustomerID, Email: env.Customer.Email, Phone: env.Customer.Phone,
 		Language: lang, Template: template, Channels: channels, Data: all, Version: env.Customer.Version,
+		Preferences: preferencesOf(env.Customer, lang),
 	}
+}
+
+// preferencesOf returns the preferences a snapshot carries, nil for one
+// without (the original's).
+func preferencesOf(c event.Customer, lang locale.Language) *notification.Preferences {
+	p := c.Preferences
+	if p == nil {
+		return nil
+	}
+	return &notification.Preferences{Email: p.Email.Given, SMS: p.SMS.Given, Marketing: p.Marketing.Given, Language: lang,
+		Version: c.Version}
 }

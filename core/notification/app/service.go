@@ -25,7 +25,7 @@ const Source = event.SourceNotifications
 // Consumes lists the topics the notifications service consumes.
 var Consumes = []string{
 	event.TopicOnboarded, event.TopicActivated, event.TopicDeactivated, event.TopicPromoted, event.TopicPromotionActivated,
-	event.TopicErased,
+	event.TopicPreferencesChanged, event.TopicErased,
 }
 
 // Emits lists the topics the notifications service publishes.

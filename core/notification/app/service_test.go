@@ -41,6 +41,8 @@ type fixture struct {
 	sms    *mocks.MockSMSSender
 	erased *bool // what the store says of every customer
 	forget *mocks.MockForgetter
+	// prefs are the customer's preferences the store keeps, nil for none.
+	prefs **notification.Preferences
 }
 
 func setup(t *testing.T) fixture {
@@ -60,7 +62,8 @@ func setupWith(t *testing.T, email func(*mocks.MockEmailSender) deliveries.Email
 	ids.EXPECT().NewID().DoAndReturn(func() string { n++; return fmt.Sprintf("id-%d", n) }).AnyTimes()
 	f := fixture{deliveries: mocks.NewMockDeliveryStore(ctrl), inbox: mocks.NewMockInbox(ctrl), claimErr: new(error),
 		intents: new([]notification.Delivery), newest: new(int64), saw: new([]int64),
-		email: mocks.NewMockEmailSender(ctrl), sms: mocks.NewMockSMSSender(ctrl), erased: new(bool), forget: mocks.NewMockForgetter(ctrl)}
+		email: mocks.NewMockEmailSender(ctrl), sms: mocks.NewMockSMSSender(ctrl), erased: new(bool), forget: mocks.NewMockForgetter(ctrl),
+		prefs: new(*notification.Preferences)}
 	// A unit of work runs its function as it is, remembering the event it
 	// claimed, so that a test sees which record committed with the claim.
 	tx := mocks.NewMockTransactor(ctrl)
@@ -88,6 +91,18 @@ func setupWith(t *testing.T, email func(*mocks.MockEmailSender) deliveries.Email
 	}).AnyTimes()
 	f.deliveries.EXPECT().Erased(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, string) (bool, error) {
 		return *f.erased, nil
+	}).AnyTimes()
+	f.deliveries.EXPECT().Preferences(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, string) (notification.Preferences, bool, error) {
+		if *f.prefs == nil {
+			return notification.Preferences{}, false, nil
+		}
+		return **f.prefs, true, nil
+	}).AnyTimes()
+	f.deliveries.EXPECT().SavePreferences(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, _ string, p notification.Preferences) error {
+		if *f.prefs == nil || (*f.prefs).Version < p.Version {
+			*f.prefs = &p
+		}
+		return nil
 	}).AnyTimes()
 	store := app.Storage{Deliveries: f.deliveries, Inbox: f.inbox, Tx: tx, Forget: f.forget}
 	f.svc = app.New(store, email(f.email), f.sms, notification.Templates(), clock, ids, slog.New(slog.NewTextHandler(io.Discard, nil)))
