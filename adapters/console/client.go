@@ -105,7 +105,15 @@ type (
 		CreatedAt          time.Time  `json:"createdAt"`
 		DeactivationReason string     `json:"deactivationReason"`
 		FirstPaymentAt     *time.Time `json:"firstPaymentAt"`
-		Version            int64      `json:"version"`
+		Preferences        struct {
+			Email, SMS, Marketing consent
+		} `json:"preferences"`
+		Version int64 `json:"version"`
+	}
+	consent struct {
+		Given bool      `json:"given"`
+		At    time.Time `json:"at"`
+		Via   string    `json:"via"`
 	}
 	customerList struct {
 		Customers  []customer `json:"customers"`

@@ -569,14 +569,24 @@ func committed(t *testing.T, e env, partition int) int64 {
 // assertNoDeadLetters checks that the test's dead-letter topic is empty.
 func assertNoDeadLetters(t *testing.T, e env) {
 	t.Helper()
-	for p := range e.cfg.Partitions {
-		dialer := &kafkago.Dialer{Timeout: 10 * time.Second, TLS: e.cfg.TLS, SASLMechanism: e.cfg.SASL}
+	dialer := &kafkago.Dialer{Timeout: 10 * time.Second, TLS: e.cfg.TLS, SASLMechanism: e.cfg.SASL}
+	offsets := func(p int) (first, last int64, err error) {
 		c, err := dialer.DialLeader(context.Background(), "tcp", e.cfg.Brokers[0], e.topic+event.DeadLetterSuffix, p)
 		if err != nil {
-			t.Fatal(err)
+			return 0, 0, err
 		}
-		first, last, err := c.ReadOffsets()
-		c.Close()
+		defer c.Close()
+		return c.ReadOffsets()
+	}
+	for p := range e.cfg.Partitions {
+		// A topic created a moment ago may name a leader in its metadata
+		// that does not serve it yet (Not Leader For Partition): poll.
+		deadline := time.Now().Add(10 * time.Second)
+		first, last, err := offsets(p)
+		for errors.Is(err, kafkago.NotLeaderForPartition) && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond) // polling interval
+			first, last, err = offsets(p)
+		}
 		if err != nil || last != first {
 			t.Fatalf("dead-letter partition %d holds %d records (%v)", p, last-first, err)
 		}

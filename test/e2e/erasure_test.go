@@ -164,20 +164,24 @@ func endOffsets(t *testing.T) map[string]map[int]int64 {
 			req.Topics[tp.Name] = append(req.Topics[tp.Name], kafkago.LastOffsetOf(p.ID))
 		}
 	}
-	res, err := client.ListOffsets(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]map[int]int64{}
-	for name, parts := range res.Topics {
-		out[name] = map[int]int64{}
-		for _, p := range parts {
-			if p.Error != nil {
-				t.Fatalf("offsets of %s/%d: %v", name, p.Partition, p.Error)
-			}
-			out[name][p.Partition] = p.LastOffset
+	var out map[string]map[int]int64
+	eventually(t, "the topics' end offsets", func() (bool, string) {
+		res, err := client.ListOffsets(context.Background(), req)
+		if err != nil {
+			return false, err.Error()
 		}
-	}
+		out = map[string]map[int]int64{}
+		for name, parts := range res.Topics {
+			out[name] = map[int]int64{}
+			for _, p := range parts {
+				if p.Error != nil { // a leader not serving yet, on a topic just created
+					return false, fmt.Sprintf("offsets of %s/%d: %v", name, p.Partition, p.Error)
+				}
+				out[name][p.Partition] = p.LastOffset
+			}
+		}
+		return true, ""
+	})
 	return out
 }
 

@@ -163,6 +163,7 @@ func TestTheConsoleRunsTheFlowsOfTheOriginal(t *testing.T) {
 			chromedp.SendKeys("#birthDate", "1990-05-17", chromedp.ByQuery))
 		submit(t, ctx, "#onboard-form")
 		waitText(t, ctx, "#timeline", 2*time.Second, "onboard: onboarded", "email welcome sent")
+		waitText(t, ctx, "#preferences", time.Second, "email yes (default", "marketing yes (default")
 		run(t, ctx, "read the page's address", 5*time.Second, chromedp.Location(&customerPage))
 		screenshot(t, ctx, "customer-onboarded")
 	})
