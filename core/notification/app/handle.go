@@ -42,16 +42,16 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 			return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(context.Context) error { return nil })
 		}
 	}
+	// The snapshot's preferences, when newer than those held, decide and
+	// are kept with the event's last delivery: no unit of work of their own.
+	var keep *notification.Preferences
 	if job.Preferences != nil && job.Version > 0 {
-		// Kept when newer than those held: a read, and a write only then.
 		held, known, err := s.deliveries.Preferences(ctx, job.CustomerID)
 		if err != nil {
 			return err
 		}
 		if !known || held.Version < job.Version {
-			if err := s.deliveries.SavePreferences(ctx, job.CustomerID, *job.Preferences); err != nil {
-				return err
-			}
+			keep = job.Preferences
 		}
 	}
 	if job.Fact != "" && job.Version > 0 {
@@ -73,7 +73,7 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 		return err
 	}
 	for i, ch := range job.Channels {
-		if err := s.deliver(ctx, e, job, tpl, ch, i == len(job.Channels)-1); err != nil {
+		if err := s.deliver(ctx, e, job, keep, tpl, ch, i == len(job.Channels)-1); err != nil {
 			return err
 		}
 	}
@@ -82,13 +82,22 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 
 // deliver sends job's message on ch, unless an earlier attempt sent it, and
 // records the delivery; with the last channel's, the event is marked
-// handled in the same unit of work.
-func (s *Service) deliver(ctx context.Context, e event.Event, job notification.Job, tpl notification.Template, ch notification.Channel, last bool) error {
+// handled, and keep (newer preferences, if any) kept, in the same unit of
+// work.
+func (s *Service) deliver(ctx context.Context, e event.Event, job notification.Job, keep *notification.Preferences,
+	tpl notification.Template, ch notification.Channel, last bool) error {
 	commit := func(ctx context.Context, record func(ctx context.Context) error) error {
 		if !last {
 			return record(ctx)
 		}
-		return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, record)
+		return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(ctx context.Context) error {
+			if keep != nil {
+				if err := s.deliveries.SavePreferences(ctx, job.CustomerID, *keep); err != nil {
+					return err
+				}
+			}
+			return record(ctx)
+		})
 	}
 	id := deliveryID(e.ID, string(ch))
 	prior, err := s.deliveries.Get(ctx, id)
@@ -112,6 +121,9 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 	prefs, known, err := s.deliveries.Preferences(ctx, job.CustomerID)
 	if err != nil {
 		return err
+	}
+	if keep != nil && (!known || prefs.Version < keep.Version) {
+		prefs, known = *keep, true
 	}
 	if known && prefs.Language != "" {
 		job.Language = prefs.Language
