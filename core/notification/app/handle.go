@@ -6,7 +6,6 @@ import (
 
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/core/fault"
-	"github.com/fintechlabs/customers/core/locale"
 	"github.com/fintechlabs/customers/core/notification"
 	"github.com/fintechlabs/customers/ports"
 	"github.com/fintechlabs/customers/ports/deliveries"
@@ -42,18 +41,6 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 			return ports.HandleOnce(ctx, s.tx, s.inbox, e.ID, func(context.Context) error { return nil })
 		}
 	}
-	// The snapshot's preferences, when newer than those held, decide and
-	// are kept with the event's last delivery: no unit of work of their own.
-	var keep *notification.Preferences
-	if job.Preferences != nil && job.Version > 0 {
-		held, known, err := s.deliveries.Preferences(ctx, job.CustomerID)
-		if err != nil {
-			return err
-		}
-		if !known || held.Version < job.Version {
-			keep = job.Preferences
-		}
-	}
 	if job.Fact != "" && job.Version > 0 {
 		// Topics are ordered apart: an activation can arrive after (or be
 		// handled at the same time as) the deactivation that followed it.
@@ -73,7 +60,7 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 		return err
 	}
 	for i, ch := range job.Channels {
-		if err := s.deliver(ctx, e, job, keep, tpl, ch, i == len(job.Channels)-1); err != nil {
+		if err := s.deliver(ctx, e, job, tpl, ch, i == len(job.Channels)-1); err != nil {
 			return err
 		}
 	}
@@ -82,10 +69,20 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 
 // deliver sends job's message on ch, unless an earlier attempt sent it, and
 // records the delivery; with the last channel's, the event is marked
-// handled, and keep (newer preferences, if any) kept, in the same unit of
-// work.
-func (s *Service) deliver(ctx context.Context, e event.Event, job notification.Job, keep *notification.Preferences,
-	tpl notification.Template, ch notification.Channel, last bool) error {
+// handled, and the snapshot's preferences kept when newer than those held,
+// in the same unit of work (none of their own).
+func (s *Service) deliver(ctx context.Context, e event.Event, job notification.Job, tpl notification.Template, ch notification.Channel, last bool) error {
+	// Consent is read as it stands now: a change that arrived after the
+	// event was planned, before its message goes, wins; the snapshot's own
+	// preferences decide when they are newer.
+	prefs, known, err := s.deliveries.Preferences(ctx, job.CustomerID)
+	if err != nil {
+		return err
+	}
+	var keep *notification.Preferences
+	if job.Preferences != nil && job.Version > 0 && (!known || prefs.Version < job.Version) {
+		keep, prefs, known = job.Preferences, *job.Preferences, true
+	}
 	commit := func(ctx context.Context, record func(ctx context.Context) error) error {
 		if !last {
 			return record(ctx)
@@ -115,15 +112,6 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 		return commit(ctx, func(context.Context) error { return nil }) // settled before
 	case err != nil && fault.KindOf(err) != fault.NotFound:
 		return err
-	}
-	// Consent is read as it stands now: a change that arrived after the
-	// event was planned, before its message goes, wins.
-	prefs, known, err := s.deliveries.Preferences(ctx, job.CustomerID)
-	if err != nil {
-		return err
-	}
-	if keep != nil && (!known || prefs.Version < keep.Version) {
-		prefs, known = *keep, true
 	}
 	if known && prefs.Language != "" {
 		job.Language = prefs.Language
@@ -212,11 +200,7 @@ func (s *Service) erase(ctx context.Context, eventID, customerID string) error {
 // keepPreferences keeps the preferences a customer.preferencesChanged
 // carries, with the event marked handled.
 func (s *Service) keepPreferences(ctx context.Context, eventID string, env event.Envelope) error {
-	lang, err := locale.Parse(env.Customer.Language)
-	if err != nil {
-		lang = locale.Default
-	}
-	p := preferencesOf(env.Customer, lang)
+	p := preferencesOf(env.Customer, languageOf(env.Customer))
 	if p == nil {
 		return fault.Invalidf("customer.preferencesChanged carries no preferences")
 	}

@@ -47,10 +47,7 @@ func announce(fact notification.Fact, j notification.Job) notification.Job {
 }
 
 func job(env event.Envelope, template string, data map[string]string, channels ...notification.Channel) notification.Job {
-	lang, err := locale.Parse(env.Customer.Language)
-	if err != nil {
-		lang = locale.Default
-	}
+	lang := languageOf(env.Customer)
 	all := map[string]string{"customerName": env.Customer.Name}
 	for k, v := range data {
 		all[k] = v
@@ -60,6 +57,16 @@ func job(env event.Envelope, template string, data map[string]string, channels .
 		Language: lang, Template: template, Channels: channels, Data: all, Version: env.Customer.Version,
 		Preferences: preferencesOf(env.Customer, lang),
 	}
+}
+
+// languageOf is the snapshot's language, the default one when it names
+// none we have.
+func languageOf(c event.Customer) locale.Language {
+	lang, err := locale.Parse(c.Language)
+	if err != nil {
+		return locale.Default
+	}
+	return lang
 }
 
 // preferencesOf returns the preferences a snapshot carries, nil for one
