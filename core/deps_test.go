@@ -91,7 +91,7 @@ func TestEachServiceBuildsInOnlyItsOwnDomain(t *testing.T) {
 		"profiling": {"core/profiling", "ports/profiles", "adapters/sqlstore/profilesql", "adapters/rest/profilingapi",
 			"apps/profiling"},
 		"notifications": {"core/notification", "ports/deliveries", "adapters/sqlstore/deliverysql", "adapters/rest/notificationapi",
-			"adapters/smtp", "adapters/devprovider", "apps/notifications"},
+			"adapters/smtp", "adapters/devprovider", "adapters/circuit", "apps/notifications"},
 	}
 	touchSources(t, ".", "../ports", "../adapters", "../apps", "../cmd", "../go.mod", "../go.sum")
 	const module = "github.com/fintechlabs/customers/"

@@ -62,6 +62,11 @@ type Config struct {
 	// once, each customer's (each record key's) still one after another
 	// and in order. One handles a partition strictly in order.
 	Concurrency int
+	// InHand bounds the records of one partition fetched and not yet
+	// settled. A record waiting between retries (its provider down for a
+	// moment) counts here but not against Concurrency, so other customers'
+	// records pass it; once InHand records are in hand, fetching waits.
+	InHand int
 	// MaxAttempts is how often a message whose handler panics is tried
 	// before it is dead-lettered. Infrastructure faults are retried without
 	// limit (see Consumer).
@@ -96,7 +101,7 @@ func Defaults(clientID, groupID string) Config {
 		MaxBytesPerPartition: 2 << 20,
 		Partitions:           3, ReplicationFactor: 1,
 		BatchTimeout: time.Millisecond, CommitInterval: 250 * time.Millisecond, HandlerTimeout: 10 * time.Second,
-		Concurrency: 32, MaxAttempts: 5, RetryBackoff: backoff.Policy{Min: 100 * time.Millisecond, Max: 2 * time.Second},
+		Concurrency: 32, InHand: 1024, MaxAttempts: 5, RetryBackoff: backoff.Policy{Min: 100 * time.Millisecond, Max: 2 * time.Second},
 		OriginalTopics: slices.Clone(event.OriginalTopics),
 	}
 }
@@ -122,6 +127,7 @@ func (c Config) Validate() error {
 	check(c.Partitions >= 1 && c.ReplicationFactor >= 1, "partitions and replication factor must be at least 1")
 	check(c.HandlerTimeout > 0 && c.MaxAttempts >= 1, "the handler timeout and attempts must be positive")
 	check(c.Concurrency >= 1 && c.Concurrency <= 1024, "the concurrency per partition must be between 1 and 1024")
+	check(c.InHand >= c.Concurrency && c.InHand <= 1<<16, "the records in hand per partition must be between the concurrency and 65536")
 	check(c.CommitInterval >= 0 && c.CommitInterval <= time.Minute, "the commit interval must be between 0 and 1m")
 	check(!strings.ContainsFunc(c.TopicPrefix, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')

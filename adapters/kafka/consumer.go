@@ -149,9 +149,14 @@ func (c *Consumer) Run(ctx context.Context) error {
 	return nil
 }
 
+// pause waits between two tries of a message, and reports false when the
+// consumer stopped first.
+type pause func(d time.Duration) bool
+
 // process settles one message: handled, or dead-lettered. It returns
-// errStopped only when stop ended before either happened.
-func (c *Consumer) process(stop context.Context, m kafkago.Message) (err error) {
+// errStopped only when stop ended before either happened. Between tries it
+// waits with wait.
+func (c *Consumer) process(stop context.Context, m kafkago.Message, wait pause) (err error) {
 	start := time.Now()
 	defer c.release(m)
 	var e event.Event
@@ -168,10 +173,10 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) (err error) 
 			}
 			c.log.WarnContext(stop, "message refused before handling", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset,
 				"outcome", outcome, "error", err)
-			return c.deadLetter(stop, m, err, 0, outcome, start)
+			return c.deadLetter(stop, m, err, 0, outcome, start, wait)
 		}
 		// A newer schema: wait for an upgraded consumer.
-		if !c.wait(stop, m, err, try) {
+		if !c.hold(stop, m, err, try, wait) {
 			return errStopped
 		}
 	}
@@ -189,18 +194,18 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) (err error) 
 			return nil
 		case errors.As(err, &p) && attempt >= c.cfg.MaxAttempts:
 			c.log.ErrorContext(hctx, "event dead-lettered: its handler panics", "topic", m.Topic, "eventId", e.ID, "attempts", attempt, "error", err)
-			return c.deadLetter(stop, m, err, attempt, OutcomePanicked, start)
+			return c.deadLetter(stop, m, err, attempt, OutcomePanicked, start, wait)
 		case errors.As(err, &p):
-			wait := c.cfg.RetryBackoff.Delay(attempt - 1)
-			c.log.WarnContext(hctx, "handler panicked, retrying", "topic", m.Topic, "eventId", e.ID, "attempt", attempt, "retryIn", wait)
-			if !backoff.Sleep(stop, wait) {
+			delay := c.cfg.RetryBackoff.Delay(attempt - 1)
+			c.log.WarnContext(hctx, "handler panicked, retrying", "topic", m.Topic, "eventId", e.ID, "attempt", attempt, "retryIn", delay)
+			if !wait(delay) {
 				return errStopped
 			}
 		case fault.KindOf(err).Permanent():
 			c.log.WarnContext(hctx, "event dead-lettered", "topic", m.Topic, "eventId", e.ID, "attempts", attempt, "error", err)
-			return c.deadLetter(stop, m, err, attempt, OutcomeDeadLettered, start)
+			return c.deadLetter(stop, m, err, attempt, OutcomeDeadLettered, start, wait)
 		default:
-			if !c.wait(stop, m, err, waits) {
+			if !c.hold(stop, m, err, waits, wait) {
 				return errStopped
 			}
 			waits++
@@ -208,21 +213,22 @@ func (c *Consumer) process(stop context.Context, m kafkago.Message) (err error) 
 	}
 }
 
-// wait holds m (and so its partition's commits) for the try-th time
-// because of err, and sleeps the backoff; it reports false when stop ended
-// first.
-func (c *Consumer) wait(stop context.Context, m kafkago.Message, err error, try int) bool {
-	delay := c.cfg.RetryBackoff.Delay(try)
-	if c.hold(m, err) {
-		c.log.WarnContext(stop, "partition held: the message cannot be handled yet", "topic", m.Topic, "partition", m.Partition,
-			"offset", m.Offset, "error", err, "retryIn", delay)
+// hold holds m (its customer's later records, and its partition's
+// commits) for the try-th time because of err, and waits the backoff, or
+// as long as err says a retry is pointless; it reports false when stop
+// ended first.
+func (c *Consumer) hold(stop context.Context, m kafkago.Message, err error, try int, wait pause) bool {
+	delay := max(c.cfg.RetryBackoff.Delay(try), fault.RetryAfter(err))
+	if c.mark(m, err) {
+		c.log.WarnContext(stop, "message held: it cannot be handled yet", "topic", m.Topic, "partition", m.Partition,
+			"offset", m.Offset, "key", string(m.Key), "error", err, "retryIn", delay)
 	}
-	return backoff.Sleep(stop, delay)
+	return wait(delay)
 }
 
-// hold records that m waits because of err (until release), and reports
+// mark records that m waits because of err (until release), and reports
 // whether it was not waiting already.
-func (c *Consumer) hold(m kafkago.Message, err error) bool {
+func (c *Consumer) mark(m kafkago.Message, err error) bool {
 	key := holdKey(m)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -297,7 +303,7 @@ func (c *Consumer) attempt(ctx context.Context, e event.Event) (err error) {
 // before the message is safe somewhere. Meanwhile the partition is held,
 // and says why. A copy too large for the topic goes without the record's
 // value, then without its headers too, and a header says what it lacks.
-func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, cause error, attempts int, outcome Outcome, start time.Time) error {
+func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, cause error, attempts int, outcome Outcome, start time.Time, wait pause) error {
 	kind := fault.KindOf(cause).String()
 	var p *panicked
 	if errors.As(cause, &p) {
@@ -340,11 +346,11 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, cause erro
 				"partition", m.Partition, "offset", m.Offset, "dropped", dropped)
 			continue
 		}
-		wait := c.cfg.RetryBackoff.Delay(try)
-		if c.hold(m, fmt.Errorf("its dead-letter copy cannot be written to %s: %w", record.Topic, err)) {
-			c.log.ErrorContext(ctx, "dead-letter write failed, retrying; the partition is held", "topic", record.Topic, "error", err, "retryIn", wait)
+		delay := c.cfg.RetryBackoff.Delay(try)
+		if c.mark(m, fmt.Errorf("its dead-letter copy cannot be written to %s: %w", record.Topic, err)) {
+			c.log.ErrorContext(ctx, "dead-letter write failed, retrying; the partition is held", "topic", record.Topic, "error", err, "retryIn", delay)
 		}
-		if !backoff.Sleep(ctx, wait) {
+		if !wait(delay) {
 			return errStopped
 		}
 	}

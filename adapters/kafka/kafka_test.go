@@ -770,6 +770,68 @@ func TestAPartitionHandlesAtMostItsConcurrencyAtOnce(t *testing.T) {
 	}
 }
 
+func TestRecordsWaitingBetweenRetriesBoundWhatIsInHandButNotWhatIsHandled(t *testing.T) {
+	tests := []struct {
+		name string
+		// inHand bounds what is fetched and not settled; three customers
+		// wait, one at a time handled (Concurrency 1).
+		inHand int
+		// passes says whether the other customers' records are handled
+		// while the three wait.
+		passes bool
+	}{
+		{name: "with room in hand, other customers pass the waiting ones", inHand: 16, passes: true},
+		{name: "with every record in hand waiting, fetching waits too", inHand: 3, passes: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t)
+			e.cfg.Concurrency, e.cfg.InHand = 1, tt.inHand
+			prefix := kafkatest.Name("slots")
+			var down atomic.Bool
+			down.Store(true)
+			stuck := map[string]bool{}
+			var msgs []event.Message
+			for i := range 3 {
+				id := keyOn(fmt.Sprintf("%s-stuck%d", prefix, i), 0, e.cfg.Partitions)
+				stuck[id] = true
+				msgs = append(msgs, onboarded(t, id, 1, ""))
+			}
+			for i := range 5 {
+				msgs = append(msgs, onboarded(t, keyOn(fmt.Sprintf("%s-free%d", prefix, i), 0, e.cfg.Partitions), 1, ""))
+			}
+			h := &recorder{fail: func(ev event.Event, _ int) error {
+				if stuck[ev.Subject] && down.Load() {
+					return fault.Unavailablef("the email provider is down")
+				}
+				return nil
+			}}
+			start(t, e, h.handle, nil)
+			publish(t, e, msgs...)
+			if tt.passes {
+				waitFor(t, "the five other customers while three wait", func() bool { return h.count() == 5 })
+			} else {
+				waitFor(t, "each waiting customer to be retried", func() bool {
+					h.mu.Lock()
+					defer h.mu.Unlock()
+					for _, m := range msgs[:3] {
+						if h.tries[m.ID] < 3 {
+							return false
+						}
+					}
+					return true
+				})
+				if n := h.count(); n != 0 {
+					t.Fatalf("%d records were handled past %d waiting ones in hand", n, tt.inHand)
+				}
+			}
+			down.Store(false)
+			waitFor(t, "every record", func() bool { return h.count() == len(msgs) })
+			waitFor(t, "the offset to pass every record", func() bool { return committed(t, e, 0) == int64(len(msgs)) })
+		})
+	}
+}
+
 func TestAStopFinishesTheRecordInHandAndLeavesTheQueuedOnesToTheNextOwner(t *testing.T) {
 	e := setup(t)
 	id := keyOn(kafkatest.Name("stop"), 0, e.cfg.Partitions)

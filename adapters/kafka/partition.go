@@ -32,7 +32,7 @@ func (c *Consumer) consume(ctx, genCtx context.Context, gen *kafkago.Generation,
 		return
 	}
 	p := &partitionWork{c: c, stop: stop, quit: ctx, lanes: map[string]*lane{}, slots: make(chan struct{}, c.cfg.Concurrency),
-		wake: make(chan struct{}, 1), settled: offset - 1, committed: offset - 1}
+		inHand: make(chan struct{}, c.cfg.InHand), wake: make(chan struct{}, 1), settled: offset - 1, committed: offset - 1}
 	committed := make(chan struct{})
 	go func() {
 		defer close(committed)
@@ -45,13 +45,13 @@ func (c *Consumer) consume(ctx, genCtx context.Context, gen *kafkago.Generation,
 	}()
 	for fetchFailures := 0; ; {
 		select {
-		case p.slots <- struct{}{}:
+		case p.inHand <- struct{}{}:
 		case <-stop.Done():
 			return
 		}
 		m, err := r.FetchMessage(stop)
 		if err != nil {
-			<-p.slots
+			<-p.inHand
 			if stop.Err() != nil || errors.Is(err, io.EOF) {
 				return
 			}
@@ -75,9 +75,10 @@ type partitionWork struct {
 	// quit is the consumer's own context, which ends stop too, a moment
 	// later: a lane checks both before it takes its next record.
 	quit context.Context
-	// slots bounds the records fetched and not yet settled.
-	slots   chan struct{}
-	running sync.WaitGroup
+	// slots bounds the records being handled; inHand, the records fetched
+	// and not yet settled, those waiting between retries included.
+	slots, inHand chan struct{}
+	running       sync.WaitGroup
 
 	mu    sync.Mutex
 	lanes map[string]*lane // by record key, while it has records
@@ -125,11 +126,12 @@ func (p *partitionWork) dispatch(m kafkago.Message) {
 // two replicas would handle the same records at once.
 func (p *partitionWork) run(key string, l *lane) {
 	defer p.running.Done()
+	s := &slot{p: p}
 	for {
 		p.mu.Lock()
 		if len(l.queue) == 0 || p.stopped || p.stop.Err() != nil || p.quit.Err() != nil {
 			for range l.queue {
-				<-p.slots
+				<-p.inHand
 			}
 			delete(p.lanes, key)
 			p.mu.Unlock()
@@ -138,7 +140,11 @@ func (p *partitionWork) run(key string, l *lane) {
 		m := l.queue[0]
 		l.queue = l.queue[1:]
 		p.mu.Unlock()
-		err := p.c.process(p.stop, m)
+		err := errStopped
+		if s.take() {
+			err = p.c.process(p.stop, m, s.pause)
+			s.give()
+		}
 		p.mu.Lock()
 		if err != nil {
 			p.stopped = true // errStopped: leave m for the next run
@@ -146,8 +152,43 @@ func (p *partitionWork) run(key string, l *lane) {
 			p.settle(m.Offset)
 		}
 		p.mu.Unlock()
-		<-p.slots
+		<-p.inHand
 	}
+}
+
+// slot is a lane's claim on one of its partition's handling slots, which
+// it gives up while its record waits between retries: a customer whose
+// email provider failed for a moment holds that customer's records only,
+// not the slots every other customer's need.
+type slot struct {
+	p    *partitionWork
+	held bool
+}
+
+// take claims a slot; false when the consumer stopped first.
+func (s *slot) take() bool {
+	select {
+	case s.p.slots <- struct{}{}:
+		s.held = true
+		return true
+	case <-s.p.stop.Done():
+		return false
+	}
+}
+
+// give returns the slot, if held.
+func (s *slot) give() {
+	if s.held {
+		<-s.p.slots
+		s.held = false
+	}
+}
+
+// pause waits d without the slot and claims one again; false when the
+// consumer stopped first.
+func (s *slot) pause(d time.Duration) bool {
+	s.give()
+	return backoff.Sleep(s.p.stop, d) && s.take()
 }
 
 // settle marks offset settled and moves the committable point over every

@@ -41,6 +41,8 @@ func TestMetricsAreExposedInThePrometheusTextFormat(t *testing.T) {
 	s.ConsumerGroupLag("notifications-group", func(context.Context) ([]metrics.GroupLag, error) {
 		return []metrics.GroupLag{{Topic: "customer.onboarded", Partition: 2, Lag: 42}}, nil
 	})
+	s.Circuit("email", func() bool { return true })
+	s.Circuit("sms", func() bool { return false })
 	msgs := []event.Message{{Metadata: event.Metadata{Type: "customer.onboarded"}}, {Metadata: event.Metadata{Type: "customer.activated"}}}
 	_, _ = s.Publisher(fakePublisher{n: 1, err: errors.New("down")}).Publish(context.Background(), msgs)
 
@@ -64,6 +66,8 @@ func TestMetricsAreExposedInThePrometheusTextFormat(t *testing.T) {
 		"outbox_oldest_pending_age_seconds 90",
 		`kafka_dead_letters_total{topic="customer.onboarded"} 1`,
 		"relay_publish_duration_seconds_count 1",
+		`provider_circuit_open{provider="email"} 1`,
+		`provider_circuit_open{provider="sms"} 0`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("scrape lacks %q", want)

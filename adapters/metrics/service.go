@@ -198,6 +198,20 @@ func (s *Service) HeldPartitions(held func() (count int, oldest time.Duration)) 
 		}))
 }
 
+// Circuit reports, on each scrape, whether the circuit of the provider
+// called name is open: provider_circuit_open{provider}, 1 while the
+// provider is not tried.
+func (s *Service) Circuit(name string, open func() bool) {
+	s.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "provider_circuit_open",
+		Help:        "1 while a provider's circuit is open: most sends failed, and it is not tried for a while.",
+		ConstLabels: prometheus.Labels{"provider": name}}, func() float64 {
+		if open() {
+			return 1
+		}
+		return 0
+	}))
+}
+
 // Outbox reports, on each scrape, how many events wait to be published and
 // how long the oldest has waited (0 when none does); -1 when the database
 // cannot say.

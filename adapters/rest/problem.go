@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -69,7 +70,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		p.Detail, p.Code = "an unexpected error occurred; it has been logged", ""
 	case fault.Unavailable:
 		log.WarnContext(r.Context(), "dependency unavailable", "error", err, "path", r.URL.Path)
-		w.Header().Set("Retry-After", "5")
+		wait := 5 // seconds, unless the error knows better
+		if d := fault.RetryAfter(err); d > 0 {
+			wait = int(math.Ceil(d.Seconds()))
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(wait))
 	}
 	writeProblem(w, r, p)
 }

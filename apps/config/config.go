@@ -259,6 +259,7 @@ func (r *Reader) kafka(clientID, groupID string) kafka.Config {
 	k.MaxAttempts = r.int("KAFKA_MAX_ATTEMPTS", k.MaxAttempts, false)
 	k.CommitInterval = r.duration("KAFKA_COMMIT_INTERVAL", k.CommitInterval)
 	k.Concurrency = r.int("KAFKA_CONCURRENCY", k.Concurrency, false)
+	k.InHand = r.int("KAFKA_IN_HAND", k.InHand, false)
 	k.BatchTimeout = r.duration("KAFKA_BATCH_TIMEOUT", k.BatchTimeout)
 	// The topics where a record in the original's format (no headers, so
 	// no source) is taken: "none" once the original's services are gone.

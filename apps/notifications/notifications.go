@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/fintechlabs/customers/adapters/circuit"
 	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/devprovider"
 	"github.com/fintechlabs/customers/adapters/rest"
@@ -124,12 +125,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *runner.
 		}
 		log.Info("email goes through SMTP", "server", own.smtp.Addr, "security", own.smtp.Security)
 	}
-	uses := app.New(app.Storage{Deliveries: store, Inbox: store.Inbox(), Tx: store, Forget: store}, email, provider, notification.Templates(),
+	// Each provider behind a breaker of its own: a transient failure is
+	// tried again at once, and a provider down for everyone is left
+	// alone for a while.
+	emailCircuit, smsCircuit := circuit.New("email", circuit.Defaults(), log), circuit.New("sms", circuit.Defaults(), log)
+	uses := app.New(app.Storage{Deliveries: store, Inbox: store.Inbox(), Tx: store, Forget: store},
+		circuit.NewEmail(email, emailCircuit), circuit.NewSMS(provider, smsCircuit), notification.Templates(),
 		clock.UTC{}, uuidv7.Generator{}, log)
 
 	svc, err = runner.New(ctx, runner.Parts{
 		Name: app.Source, Config: cfg, Log: log, Clock: clock.UTC{}, Tracer: tracer,
-		Store: store, Outbox: store.Outbox(), Closers: []io.Closer{box},
+		Store: store, Outbox: store.Outbox(), Closers: []io.Closer{box}, Circuits: []runner.Circuit{emailCircuit, smsCircuit},
 		Emits: app.Emits, Consumes: app.Consumes, Handle: uses.Handle,
 		Router: func(o rest.Options) http.Handler { return notificationapi.New(uses, o) },
 		Routes: []rest.Route{{Method: http.MethodGet, Pattern: "/notifications/mailbox", Scope: rest.ScopeAdmin,

@@ -79,6 +79,18 @@ type Parts struct {
 	Routes []rest.Route
 	// Closers are closed after the store, when the service stops.
 	Closers []io.Closer
+	// Circuits are the breakers in front of the service's providers:
+	// /readyz and the metrics say when one is open.
+	Circuits []Circuit
+}
+
+// Circuit is a breaker in front of a provider (see adapters/circuit).
+type Circuit interface {
+	// Name names the provider, e.g. "email": its readiness check is
+	// "email provider".
+	Name() string
+	// Err says why the provider is not tried now; nil while it is.
+	Err() error
 }
 
 // Service is one running service: its database, outbox relay, consumer and
@@ -145,6 +157,9 @@ func New(ctx context.Context, parts Parts) (*Service, error) {
 		}
 		return out, err
 	})
+	for _, c := range parts.Circuits {
+		m.Circuit(c.Name(), func() bool { return c.Err() != nil })
+	}
 	m.HeldPartitions(func() (int, time.Duration) {
 		held := s.consumer.Held()
 		if len(held) == 0 {
@@ -286,11 +301,11 @@ func (s *Service) Name() string { return s.parts.Name }
 // on its own.
 func (s *Service) Served() <-chan error { return s.serveDone }
 
-// checks are the readiness probe's: the database is required; the broker
-// and the consumer are reported, since the outbox lets the API work on
-// while they recover.
+// checks are the readiness probe's: the database is required; the broker,
+// the consumer and the providers' circuits are reported, since the outbox
+// and the retries let the service work on while they recover.
 func (s *Service) checks() []rest.Check {
-	return []rest.Check{
+	checks := []rest.Check{
 		{Name: "database", Required: true, Probe: s.parts.Store.Ping},
 		{Name: "kafka", Probe: s.admin.Ping},
 		{Name: "consumer", Probe: func(context.Context) error {
@@ -305,6 +320,10 @@ func (s *Service) checks() []rest.Check {
 			return nil
 		}},
 	}
+	for _, c := range s.parts.Circuits {
+		checks = append(checks, rest.Check{Name: c.Name() + " provider", Probe: func(context.Context) error { return c.Err() }})
+	}
+	return checks
 }
 
 // Shutdown stops taking requests, lets the consumer finish and commit the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error by what the caller should do about it.
@@ -59,7 +60,11 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
-	Err     error
+	// RetryAfter, when positive, is how long a retry is pointless (an
+	// Unavailable provider whose circuit is open): consumers wait that
+	// long and HTTP answers say it in Retry-After.
+	RetryAfter time.Duration
+	Err        error
 }
 
 // Error implements error.
@@ -108,6 +113,25 @@ func As(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// RetryAfter returns the first positive RetryAfter in err's tree (an
+// Unavailable error often wraps the provider's), 0 when none names one.
+func RetryAfter(err error) time.Duration {
+	if e, ok := err.(*Error); ok && e.RetryAfter > 0 {
+		return e.RetryAfter
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return RetryAfter(u.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, err := range u.Unwrap() {
+			if d := RetryAfter(err); d > 0 {
+				return d
+			}
+		}
+	}
+	return 0
 }
 
 // New returns an error of the given kind and code with a fixed message;

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/fintechlabs/customers/core/fault"
 )
@@ -115,5 +116,27 @@ func TestErrorTextIncludesTheCauseForLogs(t *testing.T) {
 	}
 	if _, ok := fault.As(errors.New("plain")); ok {
 		t.Fatal("As found a fault in a plain error")
+	}
+}
+
+func TestRetryAfterIsFoundWhereverTheErrorTreeHoldsIt(t *testing.T) {
+	open := &fault.Error{Kind: fault.Unavailable, Message: "circuit open", RetryAfter: 3 * time.Second}
+	tests := []struct {
+		name string
+		err  error
+		want time.Duration
+	}{
+		{"on the error itself", open, 3 * time.Second},
+		{"under a fault that names none", fault.Wrap(fault.Unavailable, open, "the provider is unavailable"), 3 * time.Second},
+		{"inside a join", fault.Wrap(fault.Unavailable, errors.Join(errors.New("record failed"), fmt.Errorf("send: %w", open)), "x"), 3 * time.Second},
+		{"nowhere", fault.Wrap(fault.Unavailable, errors.New("down"), "x"), 0},
+		{"no error", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fault.RetryAfter(tt.err); got != tt.want {
+				t.Fatalf("RetryAfter = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,9 @@ const (
 	openN         = 5_000
 	slowLatency   = 100 * time.Millisecond // the slow provider's time per send
 	slowN         = 2_000
+	flakyClients  = 8
+	flakyN        = 1_000
+	flakyRate     = 0.5 // the share of sends that fail transiently
 )
 
 // original holds the NestJS original's figures on this machine, from the
@@ -295,11 +299,68 @@ func BenchmarkSlowProvider(b *testing.B) {
 	}
 }
 
+// BenchmarkFlakyProvider onboards flakyN customers from 8 clients against
+// a healthy provider, and then as many against one that fails half of all
+// sends transiently, each on a fresh system: a failing send should hold its
+// customer only, so the flaky rate should stay close to the healthy one,
+// with nothing lost, doubled or dead-lettered.
+func BenchmarkFlakyProvider(b *testing.B) {
+	for b.Loop() {
+		var rates [2]float64
+		for i, rate := range []float64{0, flakyRate} {
+			s := start(b, map[string]string{"DELIVERY_FAILURE_RATE": strconv.FormatFloat(rate, 'f', -1, 64)})
+			began := time.Now()
+			s.closedLoop(b, flakyClients, flakyN)
+			s.await(b, flakyN)
+			rates[i] = flakyN / time.Since(began).Seconds()
+			if rate > 0 {
+				s.reportIntegrity(b, flakyN)
+				report(b, float64(s.deadLettered(b)), "flaky-dead-lettered")
+			}
+		}
+		report(b, rates[0], "healthy-8-completed/s")
+		report(b, rates[1], "flaky-completed/s")
+		report(b, 100*rates[1]/rates[0], "flaky-%-of-healthy")
+	}
+}
+
+// deadLettered counts the records on the dead-letter topics.
+func (s *system) deadLettered(b *testing.B) int64 {
+	b.Helper()
+	conn, err := kafkago.Dial("tcp", strings.Split(s.st.Brokers(), ",")[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	partitions, err := conn.ReadPartitions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	for _, p := range partitions {
+		if !strings.HasPrefix(p.Topic, s.prefix) || !strings.HasSuffix(p.Topic, event.DeadLetterSuffix) {
+			continue
+		}
+		c, err := kafkago.DialLeader(context.Background(), "tcp", strings.Split(s.st.Brokers(), ",")[0], p.Topic, p.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		first, last, err := c.ReadOffsets()
+		c.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += last - first
+	}
+	return n
+}
+
 // system is a running stack under load, and what came out of it on Kafka.
 type system struct {
 	st        *stack.Stack
 	broker    *broker.Broker
 	customers string
+	prefix    string // of the run's topics
 	run       int64
 
 	mu        sync.Mutex
@@ -335,8 +396,8 @@ func start(b *testing.B, extra map[string]string) *system {
 		env[k] = v
 	}
 	st := stacktest.Start(b, env)
-	s := &system{st: st, broker: k, customers: st.Services[config.Customer].URL(), run: time.Now().UnixNano(),
-		ids: make([]string, max(closedN, httpN, openN, slowN)), byID: map[string]int{}, welcomes: map[string]int{},
+	s := &system{st: st, broker: k, customers: st.Services[config.Customer].URL(), prefix: prefix, run: time.Now().UnixNano(),
+		ids: make([]string, max(closedN, httpN, openN, slowN, flakyN)), byID: map[string]int{}, welcomes: map[string]int{},
 		profiled: map[string]int{}, completed: map[int]time.Time{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	var readers sync.WaitGroup

@@ -30,6 +30,7 @@ func exposed(t *testing.T) map[string]bool {
 		return []metrics.GroupLag{{Topic: event.TopicOnboarded, Lag: 1}}, nil
 	})
 	m.HeldPartitions(func() (int, time.Duration) { return 0, 0 })
+	m.Circuit("email", func() bool { return false })
 	m.Outbox(func(context.Context) (int64, error) { return 0, nil }, func(context.Context) (time.Duration, error) { return 0, nil })
 	msgs := []event.Message{{Metadata: event.Metadata{Type: event.TopicOnboarded}}, {Metadata: event.Metadata{Type: event.TopicOnboarded}}}
 	_, _ = m.Publisher(halfway{}).Publish(context.Background(), msgs)

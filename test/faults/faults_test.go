@@ -32,6 +32,7 @@ import (
 	"github.com/fintechlabs/customers/adapters/logging"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/stack"
+	"github.com/fintechlabs/customers/core/backoff"
 	"github.com/fintechlabs/customers/core/event"
 	"github.com/fintechlabs/customers/test/stacktest"
 )
@@ -210,6 +211,41 @@ func (s *system) letters(t *testing.T) ([]kafka.DeadLetter, *kafka.DeadLetters) 
 	return all, dead
 }
 
+// circuit returns what the notifications service's /readyz says of a
+// provider's circuit, and its provider_circuit_open gauge.
+func (s *system) circuit(t *testing.T, provider string) (ready string, gauge float64) {
+	t.Helper()
+	resp, err := client.Get(s.notifications + "/readyz")
+	if err != nil {
+		t.Error(err)
+		return "", -1
+	}
+	var body struct{ Checks map[string]string }
+	check := provider + " provider"
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if err != nil {
+		t.Error(err)
+		return "", -1
+	}
+	resp, err = client.Get(s.notifications + "/metrics")
+	if err != nil {
+		t.Error(err)
+		return "", -1
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	series := `provider_circuit_open{provider="` + provider + `"} `
+	for line := range strings.Lines(string(raw)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), series); ok {
+			gauge, _ = strconv.ParseFloat(v, 64)
+			return body.Checks[check], gauge
+		}
+	}
+	t.Errorf("/metrics has no %s series", series)
+	return body.Checks[check], -1
+}
+
 // scenario runs load with a fault and reports it.
 func (s *system) scenario(t *testing.T, name string, n int, fault func(done int)) {
 	t.Helper()
@@ -285,8 +321,30 @@ func TestFaultsInOneProcess(t *testing.T) {
 			}
 			return func() { _ = os.Remove(outage) }
 		})
+		// Every waiting welcome fails at once: the email provider's
+		// circuit opens, and the service says so while the outage lasts.
+		var sawOpen atomic.Bool
+		watching, stopWatching := context.WithCancel(context.Background())
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			for watching.Err() == nil && !sawOpen.Load() {
+				if ready, gauge := sys.circuit(t, "email"); strings.Contains(ready, "circuit open") && gauge == 1 {
+					sawOpen.Store(true)
+				}
+				backoff.Sleep(watching, 100*time.Millisecond) // polling interval
+			}
+		}()
 		sys.scenario(t, "(a) the email provider down for 10 s", 200, fault)
 		over()
+		stopWatching()
+		<-watched
+		if !sawOpen.Load() {
+			t.Error("during the outage, /readyz and /metrics never said the email provider's circuit was open")
+		}
+		if ready, gauge := sys.circuit(t, "email"); ready != "ok" || gauge != 0 {
+			t.Errorf("every welcome went out, but the email provider's check says %q and its gauge %v", ready, gauge)
+		}
 	})
 
 	t.Run("a database locked for 15 s", func(t *testing.T) {

@@ -2,13 +2,16 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"go.uber.org/mock/gomock"
 
 	"github.com/fintechlabs/customers/core/event"
+	"github.com/fintechlabs/customers/core/fault"
 	"github.com/fintechlabs/customers/core/notification"
+	"github.com/fintechlabs/customers/core/notification/app"
 )
 
 // withPreferences is an envelope whose snapshot, of version, carries
@@ -81,14 +84,27 @@ func TestMessagesGoOnlyWhereTheCustomerConsents(t *testing.T) {
 	}
 }
 
+func TestAMarketingMessageToOurCustomerWaitsForTheirPreferences(t *testing.T) {
+	f := setup(t) // no preferences kept yet, and profiling's snapshot carries none
+	f.inbox.EXPECT().Handled(gomock.Any(), gomock.Any()).Return(false, nil)
+	bonus := event.PromotionActivated{Envelope: envelope("+34600111222"), Promotion: event.Promotion{ID: "p1", Code: "FIRST_PAYMENT_BONUS",
+		DiscountPercent: 60, ActivatedAt: now, ExpiresAt: now.AddDate(0, 1, 0)}}
+	err := f.svc.Handle(context.Background(), consumed(bonus))
+	if !errors.Is(err, app.ErrPreferencesPending) || fault.KindOf(err).Permanent() {
+		t.Fatalf("Handle = %v, want %v, retried rather than dead-lettered", err, app.ErrPreferencesPending)
+	}
+}
+
 func TestTheOriginalsCustomersGetEveryMessage(t *testing.T) {
-	f := setup(t) // no preferences kept: the original's snapshots carry none
+	f := setup(t) // no preferences kept: the original's snapshots carry none, nor a version
 	f.inbox.EXPECT().Handled(gomock.Any(), gomock.Any()).Return(false, nil)
 	f.deliveries.EXPECT().Get(gomock.Any(), gomock.Any()).Return(notification.Delivery{}, notFound)
 	f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("e-1", nil)
 	var recs []recorded
 	f.expectRecord(&recs, nil)
-	if err := f.svc.Handle(context.Background(), consumed(event.Promoted{Envelope: envelope("+34600111222"), NewTier: "vip"})); err != nil {
+	original := envelope("+34600111222")
+	original.Customer.Version = 0
+	if err := f.svc.Handle(context.Background(), consumed(event.Promoted{Envelope: original, NewTier: "vip"})); err != nil {
 		t.Fatal(err)
 	}
 	if len(recs) != 1 || recs[0].delivery.Status != notification.Sent {

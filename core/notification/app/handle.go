@@ -67,6 +67,11 @@ func (s *Service) Handle(ctx context.Context, e event.Event) error {
 	return nil
 }
 
+// ErrPreferencesPending holds a marketing message to one of our customers
+// until their preferences arrive: retried, never dead-lettered.
+var ErrPreferencesPending = fault.New(fault.Unavailable, "notification.preferences_pending",
+	"the customer's preferences have not arrived yet: a marketing message waits for their consent")
+
 // deliver sends job's message on ch, unless an earlier attempt sent it, and
 // records the delivery; with the last channel's, the event is marked
 // handled, and the snapshot's preferences kept when newer than those held,
@@ -82,6 +87,13 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 	var keep *notification.Preferences
 	if job.Preferences != nil && job.Version > 0 && (!known || prefs.Version < job.Version) {
 		keep, prefs, known = job.Preferences, *job.Preferences, true
+	}
+	if !known && job.Version > 0 && notification.Marketing(job.Template) {
+		// A versioned snapshot is our customer service's, whose every
+		// customer has preferences: they have not arrived yet (profiling's
+		// events carry none, and topics are not ordered with each other).
+		// A marketing message waits for them rather than go unconsented.
+		return ErrPreferencesPending
 	}
 	commit := func(ctx context.Context, record func(ctx context.Context) error) error {
 		if !last {
