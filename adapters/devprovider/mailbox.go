@@ -75,29 +75,15 @@ func (b *FileMailbox) Forget(ctx context.Context, recipients []string) error {
 // Close closes the file.
 func (b *FileMailbox) Close() error { return b.db.Close() }
 
-// Accept implements Mailbox.
+// Accept implements Mailbox: one statement, which stores the message or
+// counts one more attempt, and returns what is stored.
 func (b *FileMailbox) Accept(ctx context.Context, m Mail) (Mail, bool, error) {
 	b.writes.Lock()
 	defer b.writes.Unlock()
-	tx, err := b.db.BeginTx(ctx, nil)
+	stored, err := scanMail(b.db.QueryRowContext(ctx, `INSERT INTO mailbox (idempotency_key, provider_id, channel, recipient, subject, body, accepted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO UPDATE SET attempts = attempts + 1 RETURNING `+mailColumns,
+		m.IdempotencyKey, m.ProviderID, m.Channel, m.Recipient, m.Subject, m.Body, m.AcceptedAt.UnixNano()))
 	if err != nil {
-		return Mail{}, false, unavailable("accept mail", err)
-	}
-	defer func() { _ = tx.Rollback() }() // a no-op after Commit
-	res, err := tx.ExecContext(ctx, `INSERT INTO mailbox (idempotency_key, provider_id, channel, recipient, subject, body, accepted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO UPDATE SET attempts = attempts + 1`,
-		m.IdempotencyKey, m.ProviderID, m.Channel, m.Recipient, m.Subject, m.Body, m.AcceptedAt.UnixNano())
-	if err != nil {
-		return Mail{}, false, unavailable("accept mail", err)
-	}
-	if _, err := res.RowsAffected(); err != nil {
-		return Mail{}, false, unavailable("accept mail", err)
-	}
-	stored, err := scanMail(tx.QueryRowContext(ctx, selectMail+" WHERE idempotency_key = ?", m.IdempotencyKey))
-	if err != nil {
-		return Mail{}, false, unavailable("read mail", err)
-	}
-	if err := tx.Commit(); err != nil {
 		return Mail{}, false, unavailable("accept mail", err)
 	}
 	return stored, stored.Attempts == 1, nil
@@ -125,7 +111,10 @@ func (b *FileMailbox) List(ctx context.Context, recipient string, limit int) ([]
 	return out, unavailable("list mail", rows.Err())
 }
 
-const selectMail = `SELECT idempotency_key, provider_id, channel, recipient, subject, body, accepted_at, attempts FROM mailbox`
+const (
+	mailColumns = `idempotency_key, provider_id, channel, recipient, subject, body, accepted_at, attempts`
+	selectMail  = `SELECT ` + mailColumns + ` FROM mailbox`
+)
 
 func scanMail(row interface{ Scan(...any) error }) (Mail, error) {
 	var m Mail

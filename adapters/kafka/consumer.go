@@ -71,14 +71,16 @@ type Hold struct {
 //     dead-lettered with its own outcome;
 //   - anything else is an infrastructure fault (a provider or the database
 //     unavailable, a timeout) and is never dead-lettered: it is retried with
-//     capped exponential backoff and no attempt limit, and its partition is
-//     held meanwhile (see Held). So is a message of a newer schema, which an
-//     upgraded consumer will read.
+//     capped exponential backoff (or as long as the error's
+//     fault.RetryAfter says) and no attempt limit, holding its customer's
+//     later records and its partition's offset meanwhile (see Held). So is
+//     a message of a newer schema, which an upgraded consumer will read.
 //
 // Within a partition, records of different keys (customers) are handled
 // concurrently, up to Config.Concurrency, and each key's records one after
-// another in order. A partition's offset is committed only up to the
-// lowest record not yet handled or dead-lettered.
+// another in order. A record waiting between retries leaves its place to
+// others; up to Config.InHand records are in hand. A partition's offset is
+// committed only up to the lowest record not yet handled or dead-lettered.
 type Consumer struct {
 	cfg    Config
 	topics []string

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -323,13 +324,23 @@ func TestFaultsInOneProcess(t *testing.T) {
 		})
 		// Every waiting welcome fails at once: the email provider's
 		// circuit opens, and the service says so while the outage lasts.
+		// A message sent on request meanwhile is refused at once, saying
+		// when to try again.
 		var sawOpen atomic.Bool
+		var refusal string
 		watching, stopWatching := context.WithCancel(context.Background())
 		watched := make(chan struct{})
 		go func() {
 			defer close(watched)
 			for watching.Err() == nil && !sawOpen.Load() {
 				if ready, gauge := sys.circuit(t, "email"); strings.Contains(ready, "circuit open") && gauge == 1 {
+					resp, err := client.Post(sys.notifications+"/notifications/email", "application/json",
+						strings.NewReader(`{"to":"ana@example.com","subject":"Hola","body":"Hola"}`))
+					if err == nil {
+						raw, _ := io.ReadAll(resp.Body)
+						resp.Body.Close()
+						refusal = fmt.Sprintf("%d %s %s", resp.StatusCode, resp.Header.Get("Retry-After"), raw)
+					}
 					sawOpen.Store(true)
 				}
 				backoff.Sleep(watching, 100*time.Millisecond) // polling interval
@@ -341,6 +352,9 @@ func TestFaultsInOneProcess(t *testing.T) {
 		<-watched
 		if !sawOpen.Load() {
 			t.Error("during the outage, /readyz and /metrics never said the email provider's circuit was open")
+		} else if status, after, _ := strings.Cut(refusal, " "); status != "503" || !strings.Contains(after, "provider.circuit_open") ||
+			!slices.Contains([]string{"1", "2", "3", "4", "5"}, strings.Fields(after)[0]) {
+			t.Errorf("a send on request while the circuit was open = %q, want 503 provider.circuit_open with a Retry-After of 1 to 5 s", refusal)
 		}
 		if ready, gauge := sys.circuit(t, "email"); ready != "ok" || gauge != 0 {
 			t.Errorf("every welcome went out, but the email provider's check says %q and its gauge %v", ready, gauge)

@@ -148,11 +148,15 @@ func (s *Service) deliver(ctx context.Context, e event.Event, job notification.J
 		d.Recipient = job.Recipient(ch)
 		d.Status, d.Error = notification.Failed, err.Error()
 	} else {
-		// The intent commits before the provider is called, so that a crash
-		// in between leaves a trace (see above); with the same id, a resend
-		// through a provider that honours keys delivers once.
-		if err := s.deliveries.Intend(ctx, d); err != nil {
-			return err
+		// Through a provider that ignores keys, the intent commits before
+		// the provider is called, so that a crash in between leaves a trace
+		// (see above). One that honours keys needs none: the redelivered
+		// event hands it the message again under the same id, and it
+		// delivers once; that saves a unit of work per message.
+		if !s.resendable(ch) {
+			if err := s.deliveries.Intend(ctx, d); err != nil {
+				return err
+			}
 		}
 		if err := s.send(ctx, &d); err != nil {
 			return s.unsent(ctx, d, err)

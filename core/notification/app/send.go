@@ -67,8 +67,11 @@ func (s *Service) Send(ctx context.Context, r notification.Request) (notificatio
 		if errors.Is(err, deliveries.ErrOutcomeUnknown) && (r.IdempotencyKey == "" || !s.resendable(d.Channel)) {
 			return s.unknown(ctx, d) // no retry can hand it over again safely
 		}
-		return notification.Outcome{}, fault.Wrap(fault.Unavailable, s.unsent(ctx, d, err),
-			"the "+string(d.Channel)+" provider is unavailable; try again later")
+		unavailable := fault.Wrap(fault.Unavailable, s.unsent(ctx, d, err), "the "+string(d.Channel)+" provider is unavailable; try again later")
+		if cause, ok := fault.As(err); ok {
+			unavailable.Code = cause.Code // provider.circuit_open, say
+		}
+		return notification.Outcome{}, unavailable
 	}
 	if err := s.deliveries.Record(ctx, d, s.sentEvents(ctx, d)); err != nil {
 		return notification.Outcome{}, err

@@ -266,6 +266,30 @@ func TestTheIntentIsRecordedBeforeTheProviderHasTheMessage(t *testing.T) {
 	}
 }
 
+func TestThroughAProviderThatHonoursKeysNoIntentIsWrittenAndARedeliverySendsUnderTheSameKey(t *testing.T) {
+	onboarded := consumed(event.Onboarded{Envelope: envelope("+34600111222")})
+	var keys []string
+	for try := range 2 { // the first as a crash after the send left it: nothing recorded
+		f := setupWith(t, keyed)
+		f.expectNew("evt-1")
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m deliveries.Email) (string, error) {
+			keys = append(keys, m.ID)
+			return "e-1", nil
+		})
+		var recs []recorded
+		f.expectRecord(&recs, nil)
+		if err := f.svc.Handle(context.Background(), onboarded); err != nil {
+			t.Fatal(err)
+		}
+		if len(*f.intents) != 0 || len(recs) != 1 || recs[0].delivery.Status != notification.Sent {
+			t.Fatalf("try %d: intents %+v, recorded %+v; want no intent and the sent delivery", try, *f.intents, recs)
+		}
+	}
+	if keys[0] != keys[1] {
+		t.Fatalf("the redelivery handed the message over as %s, the first time as %s", keys[1], keys[0])
+	}
+}
+
 func TestAPendingDeliveryFoundAfterACrashIsNeverSentBlindly(t *testing.T) {
 	pending := func(f fixture) {
 		f.inbox.EXPECT().Handled(gomock.Any(), "evt-1").Return(false, nil)
@@ -746,6 +770,17 @@ func TestSendFailures(t *testing.T) {
 		}
 		if len(*f.intents) != 1 || len(recs) != 1 || recs[0].delivery.Status != notification.Failed {
 			t.Fatalf("intents %+v, recorded %+v", *f.intents, recs)
+		}
+	})
+	t.Run("a provider not tried for now says so, and when to try again", func(t *testing.T) {
+		f := setup(t)
+		var recs []recorded
+		open := &fault.Error{Kind: fault.Unavailable, Code: "provider.circuit_open", Message: "not tried for now", RetryAfter: 3 * time.Second}
+		f.email.EXPECT().SendEmail(gomock.Any(), gomock.Any()).Return("", open)
+		f.expectRecord(&recs, nil)
+		_, err := f.svc.Send(context.Background(), req)
+		if e, ok := fault.As(err); !ok || e.Kind != fault.Unavailable || e.Code != open.Code || fault.RetryAfter(err) != open.RetryAfter {
+			t.Fatalf("error = %v (%+v), want unavailable with the provider's code and retry after", err, e)
 		}
 	})
 	t.Run("a refused message is recorded as failed and reported as invalid", func(t *testing.T) {
