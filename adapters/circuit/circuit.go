@@ -76,9 +76,9 @@ func New(name string, opts Options, log *slog.Logger) *Breaker {
 			b.mu.Unlock()
 			return false
 		},
-		IsExcluded: func(err error) bool {
-			return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-		},
+		// A send its caller gave up on (a shutdown) says nothing of the
+		// provider; one that outlasted its deadline does: it is too slow.
+		IsExcluded:    func(err error) bool { return errors.Is(err, context.Canceled) },
 		OnStateChange: b.changed,
 	})
 	return b

@@ -166,6 +166,46 @@ func TestAProviderDownForEveryoneIsNotTriedUntilItsCircuitLetsOneSendThrough(t *
 	}
 }
 
+func TestAProviderTooSlowForItsCallersOpensItsCircuitAndAShutdownDoesNot(t *testing.T) {
+	tests := []struct {
+		name  string
+		ctx   func() (context.Context, context.CancelFunc)
+		opens bool
+	}{
+		{name: "each send outlasts its deadline", opens: true,
+			ctx: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), time.Millisecond)
+			}},
+		{name: "each send's caller stops", opens: false, ctx: func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return ctx, cancel
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			box, err := devprovider.OpenMailbox(context.Background(), filepath.Join(t.TempDir(), "mailbox.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = box.Close() })
+			slow := devprovider.NewProvider(box, clock.UTC{}, quiet, devprovider.Options{Latency: time.Second})
+			b := circuit.New("email", fast(), quiet)
+			send := circuit.NewEmail(slow, b)
+			for i := range int(fast().MinSends) * 2 {
+				ctx, cancel := tt.ctx()
+				if _, err := send.SendEmail(ctx, email(i)); err == nil {
+					t.Fatal("a send went out before its deadline")
+				}
+				cancel()
+			}
+			if opened := b.Err() != nil; opened != tt.opens {
+				t.Fatalf("circuit open = %v, want %v", opened, tt.opens)
+			}
+		})
+	}
+}
+
 func TestTheBreakerKeepsWhatTheProviderSaysOfItself(t *testing.T) {
 	p := newProvider(t, func(int64) bool { return false })
 	b := circuit.New("sms", fast(), quiet)
