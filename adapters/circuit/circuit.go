@@ -156,22 +156,22 @@ func (b *Breaker) refusal() error {
 
 // guarded is a provider behind a breaker; it keeps what the provider says
 // of itself.
-type guarded struct {
-	next any
+type guarded[P any] struct {
+	next P
 	b    *Breaker
 }
 
 // HonoursIdempotencyKeys implements deliveries.IdempotentSender as the
 // provider does.
-func (g guarded) HonoursIdempotencyKeys() bool {
-	keyed, ok := g.next.(deliveries.IdempotentSender)
+func (g guarded[P]) HonoursIdempotencyKeys() bool {
+	keyed, ok := any(g.next).(deliveries.IdempotentSender)
 	return ok && keyed.HonoursIdempotencyKeys()
 }
 
 // Forget implements deliveries.Forgetting: it forgets through the provider
 // when it keeps copies, and has nothing to do otherwise.
-func (g guarded) Forget(ctx context.Context, recipients []string) error {
-	if f, ok := g.next.(deliveries.Forgetting); ok {
+func (g guarded[P]) Forget(ctx context.Context, recipients []string) error {
+	if f, ok := any(g.next).(deliveries.Forgetting); ok {
 		return f.Forget(ctx, recipients)
 	}
 	return nil
@@ -179,32 +179,28 @@ func (g guarded) Forget(ctx context.Context, recipients []string) error {
 
 // Email is an email provider behind a breaker.
 type Email struct {
-	guarded
-	email deliveries.EmailSender
+	guarded[deliveries.EmailSender]
 }
 
 // NewEmail puts email behind b.
 func NewEmail(email deliveries.EmailSender, b *Breaker) Email {
-	return Email{guarded{email, b}, email}
+	return Email{guarded[deliveries.EmailSender]{email, b}}
 }
 
 // SendEmail implements deliveries.EmailSender.
 func (e Email) SendEmail(ctx context.Context, m deliveries.Email) (string, error) {
-	return e.b.send(ctx, func(ctx context.Context) (string, error) { return e.email.SendEmail(ctx, m) })
+	return e.b.send(ctx, func(ctx context.Context) (string, error) { return e.next.SendEmail(ctx, m) })
 }
 
 // SMS is a text-message provider behind a breaker.
-type SMS struct {
-	guarded
-	sms deliveries.SMSSender
-}
+type SMS struct{ guarded[deliveries.SMSSender] }
 
 // NewSMS puts sms behind b.
 func NewSMS(sms deliveries.SMSSender, b *Breaker) SMS {
-	return SMS{guarded{sms, b}, sms}
+	return SMS{guarded[deliveries.SMSSender]{sms, b}}
 }
 
 // SendSMS implements deliveries.SMSSender.
 func (s SMS) SendSMS(ctx context.Context, m deliveries.SMS) (string, error) {
-	return s.b.send(ctx, func(ctx context.Context) (string, error) { return s.sms.SendSMS(ctx, m) })
+	return s.b.send(ctx, func(ctx context.Context) (string, error) { return s.next.SendSMS(ctx, m) })
 }

@@ -31,6 +31,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/fintechlabs/customers/adapters/broker"
+	"github.com/fintechlabs/customers/adapters/kafka/kafkatest"
 	"github.com/fintechlabs/customers/adapters/sqlstore"
 	"github.com/fintechlabs/customers/apps/config"
 	"github.com/fintechlabs/customers/apps/stack"
@@ -325,32 +326,16 @@ func BenchmarkFlakyProvider(b *testing.B) {
 }
 
 // deadLettered counts the records on the dead-letter topics.
-func (s *system) deadLettered(b *testing.B) int64 {
+func (s *system) deadLettered(b *testing.B) int {
 	b.Helper()
-	conn, err := kafkago.Dial("tcp", strings.Split(s.st.Brokers(), ",")[0])
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
-	partitions, err := conn.ReadPartitions()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var n int64
-	for _, p := range partitions {
-		if !strings.HasPrefix(p.Topic, s.prefix) || !strings.HasSuffix(p.Topic, event.DeadLetterSuffix) {
-			continue
-		}
-		c, err := kafkago.DialLeader(context.Background(), "tcp", strings.Split(s.st.Brokers(), ",")[0], p.Topic, p.ID)
+	cfg := s.st.Services[config.Notifications].Config().Kafka
+	n := 0
+	for _, topic := range event.Topics() {
+		letters, err := kafkatest.DeadLetters(context.Background(), cfg, topic)
 		if err != nil {
 			b.Fatal(err)
 		}
-		first, last, err := c.ReadOffsets()
-		c.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		n += last - first
+		n += len(letters)
 	}
 	return n
 }
@@ -360,7 +345,6 @@ type system struct {
 	st        *stack.Stack
 	broker    *broker.Broker
 	customers string
-	prefix    string // of the run's topics
 	run       int64
 
 	mu        sync.Mutex
@@ -396,7 +380,7 @@ func start(b *testing.B, extra map[string]string) *system {
 		env[k] = v
 	}
 	st := stacktest.Start(b, env)
-	s := &system{st: st, broker: k, customers: st.Services[config.Customer].URL(), prefix: prefix, run: time.Now().UnixNano(),
+	s := &system{st: st, broker: k, customers: st.Services[config.Customer].URL(), run: time.Now().UnixNano(),
 		ids: make([]string, max(closedN, httpN, openN, slowN, flakyN)), byID: map[string]int{}, welcomes: map[string]int{},
 		profiled: map[string]int{}, completed: map[int]time.Time{}}
 	ctx, cancel := context.WithCancel(context.Background())
