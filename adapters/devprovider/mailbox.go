@@ -35,6 +35,7 @@ func OpenMailbox(ctx context.Context, path string) (*FileMailbox, error) {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", "5000")
+	q.Set("_stmt_cache_size", "16")
 	q.Set("_secure_delete", "on") // an erased customer's messages leave no copy in the free space
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {

@@ -81,6 +81,11 @@ func New(path string, durability Durability) (sqlstore.Engine, error) {
 	// Deleted content is overwritten with zeros, so an erased customer's
 	// rows leave no copy in the file's free space.
 	q.Set("_secure_delete", "on")
+	// Each connection keeps the statements it prepared (more than a
+	// service runs): one onboarding's write from 64 callers took 92 µs and
+	// 107 allocations with it, 96 µs and 121 with gorm's cache of prepared
+	// statements over database/sql's (BenchmarkCreateCustomersFrom64Callers).
+	q.Set("_stmt_cache_size", "64")
 	db := sql.OpenDB(newConnector("file:" + path + "?" + q.Encode()))
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
@@ -95,7 +100,6 @@ func New(path string, durability Durability) (sqlstore.Engine, error) {
 		Translate:   translate,
 		Unavailable: unavailable,
 		GroupCommit: true,
-		Prepare:     true,
 		// The log holds the pages as they were before an erasure until it
 		// is copied back and emptied.
 		Purge:      Purge,

@@ -12,8 +12,8 @@ import (
 
 // Conn runs statements where a store's reads belong: in the unit of work of
 // a context, so that they see its writes, or else outside any transaction.
-// Statements go through gorm's connection pool (prepared once per
-// connection, see pool.go); constraint violations come back as gorm's own
+// Statements go through gorm's connection pool (the driver keeps them
+// prepared on each connection); constraint violations come back as gorm's own
 // errors (gorm.ErrDuplicatedKey, gorm.ErrForeignKeyViolated).
 type Conn struct {
 	pool gorm.ConnPool

@@ -46,12 +46,6 @@ type Engine struct {
 	SQL *sql.DB
 	// Dialector is gorm's view of the database, over conn.
 	Dialector func(conn gorm.ConnPool) gorm.Dialector
-	// Prepare has each statement prepared once, on the database, and
-	// reused by every transaction (see pool.go): for a driver that does
-	// not cache prepared statements itself. It takes a second connection
-	// to prepare on while a transaction holds one, so it suits a database
-	// with one writer; pgx caches statements on each connection itself.
-	Prepare bool
 	// Translate reports the driver's constraint violations as
 	// gorm.ErrDuplicatedKey and gorm.ErrForeignKeyViolated.
 	Translate func(error) error
@@ -144,18 +138,13 @@ type Tracer func(ctx context.Context, name string) (context.Context, func(error)
 // a span (one covers the wait for a shared commit). The engine's database
 // is closed if it fails.
 func Open(ctx context.Context, engine Engine, schema Schema, clock ports.Clock, trace Tracer, log *slog.Logger) (*DB, error) {
-	var conn gorm.ConnPool = engine.SQL
-	if engine.Prepare {
-		conn = pool{engine.SQL}
-	}
-	g, err := gorm.Open(engine.Dialector(conn), &gorm.Config{
+	// Prepared statements are the drivers' to cache: pgx's on each
+	// connection, and go-sqlite3's with the _stmt_cache_size its engine sets.
+	g, err := gorm.Open(engine.Dialector(engine.SQL), &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
-		// With pool (see pool.go): each statement prepared once on the
-		// database and reused by every transaction.
-		PrepareStmt: engine.Prepare,
-		Logger:      logger.Discard,
-		NowFunc:     clock.Now,
+		Logger:                 logger.Discard,
+		NowFunc:                clock.Now,
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", engine.Name, err), engine.SQL.Close(), release(engine))

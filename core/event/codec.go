@@ -1,9 +1,6 @@
 package event
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/fintechlabs/customers/core/fault"
@@ -21,7 +18,7 @@ const ContentType = "application/json"
 
 // Encode serialises e's payload.
 func Encode(e Event) (Message, error) {
-	payload, err := json.Marshal(e.Data)
+	payload, err := marshal(e.Data)
 	if err != nil {
 		return Message{}, fmt.Errorf("encode %s %s: %w", e.Type, e.ID, err)
 	}
@@ -63,19 +60,8 @@ func Wire(topic string) any { return catalog[topic].wire }
 // decodeAs reads one JSON object into a T, refusing trailing data.
 func decodeAs[T Data](payload []byte) (Data, error) {
 	var v T
-	if json.Unmarshal(payload, &v) == nil {
-		return v, nil
-	}
-	// A Decoder says more precisely what is wrong (to Unmarshal, data after
-	// the value is a syntax error), but costs a buffer and a copy of every
-	// payload: it reads only the ones that fail.
-	v = *new(T)
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	if err := dec.Decode(&v); err != nil {
+	if err := unmarshal(payload, &v); err != nil {
 		return nil, fmt.Errorf("payload is not valid JSON: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("payload has data after the JSON value")
 	}
 	return v, nil
 }

@@ -169,7 +169,7 @@ func TestDecodeRefusesPoisonAsInvalid(t *testing.T) {
 		{"a schema version below 1", func() event.Message { m := good; m.Version = 0; return m }(), "is not a version"},
 		{"bytes that are not JSON", withPayload(event.TopicOnboarded, "not json"), "not valid JSON"},
 		{"a JSON array", withPayload(event.TopicOnboarded, "[]"), "not valid JSON"},
-		{"data after the JSON value", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: envelope()})+"{}"), "after the JSON value"},
+		{"data after the JSON value", withPayload(event.TopicOnboarded, valid(event.Onboarded{Envelope: envelope()})+"{}"), "after top-level value"},
 		{"a wrong field type", withPayload(event.TopicOnboarded, `{"customerId": 7}`), "not valid JSON"},
 		{"a missing customer id", withPayload(event.TopicOnboarded, `{"customer": {}}`), "customerId is required"},
 		{"a change of preferences without them", withPayload(event.TopicPreferencesChanged, valid(event.PreferencesChanged{Envelope: envelope()})),
@@ -339,5 +339,32 @@ func TestAPromotionNamesTheNewTierAsTheOriginalsStatusAndKeepsOurs(t *testing.T)
 		`"timestamp":"2026-03-01T10:00:00Z","previousTier":"premium","newTier":"vip","reason":"r","source":"manual"}`)
 	if e, err := event.Decode(m); err != nil || e.Data.(event.Promoted).Customer.Status != "active" {
 		t.Fatalf("a version 1 record: %+v, %v", e.Data, err)
+	}
+}
+
+// TestPayloadsAreTheBytesEncodingJSONWrites: the codec writes what
+// encoding/json wrote, so that consumers of either era read the same bytes:
+// for every topic, with text that encoding/json escapes, nil lists and
+// empty optional fields.
+func TestPayloadsAreTheBytesEncodingJSONWrites(t *testing.T) {
+	texts := []string{"plain", `<b>Pérez & "Hijos"</b>`, "line\u2028separator\u2029", "tab\tand\\slash"}
+	for _, text := range texts {
+		for _, data := range append(samples(), event.Deactivated{Envelope: envelope(), Reason: text},
+			event.Profiled{CustomerID: "c1", Reason: text, Timestamp: at},                                           // nil recommendations, advice and reasons
+			event.FirstPayment{Envelope: envelope(), Payment: event.Payment{CustomerID: "c1", Description: text}}) { // no amount: 0
+			t.Run(data.Topic()+" with "+text, func(t *testing.T) {
+				m, err := event.Encode(factory().New(context.Background(), at, data)[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := json.Marshal(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(m.Payload) != string(want) {
+					t.Errorf("payload\n%s\nencoding/json\n%s", m.Payload, want)
+				}
+			})
+		}
 	}
 }

@@ -225,7 +225,7 @@ type promotedSnapshot struct {
 // MarshalJSON writes the new tier as the snapshot's status, for the
 // original's consumers, and the status as customerStatus.
 func (p Promoted) MarshalJSON() ([]byte, error) {
-	return json.Marshal(promotedWire{promotedFields: promotedFields(p), CustomerStatus: p.Customer.Status,
+	return marshal(promotedWire{promotedFields: promotedFields(p), CustomerStatus: p.Customer.Status,
 		Customer: promotedSnapshot{Customer: p.Customer, Status: p.NewTier}})
 }
 
@@ -233,7 +233,7 @@ func (p Promoted) MarshalJSON() ([]byte, error) {
 // payload has none, and its snapshot's status is the status.
 func (p *Promoted) UnmarshalJSON(b []byte) error {
 	var w promotedWire
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return err
 	}
 	*p = Promoted(w.promotedFields)

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Profile is the outcome of evaluating the profiling rules for a customer.
@@ -24,34 +27,49 @@ type Profile struct {
 	LastUpdated     time.Time `json:"lastUpdated"`
 }
 
-// UnmarshalJSON reads both schema versions: version 1 listed the
+// UnmarshalJSONFrom reads both schema versions: version 1 listed the
 // recommendations as {code, message} objects and had no "advice".
-func (p *Profile) UnmarshalJSON(b []byte) error {
+func (p *Profile) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	type plain Profile // no methods: no recursion
 	var v struct {
 		plain
-		Recommendations json.RawMessage `json:"recommendations"`
+		Recommendations recommendations `json:"recommendations"`
 	}
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
 		return err
 	}
 	*p = Profile(v.plain)
-	if len(v.Recommendations) == 0 || string(v.Recommendations) == "null" {
+	p.Recommendations = v.Recommendations.texts
+	if len(p.Advice) == 0 {
+		p.Advice = v.Recommendations.advice
+	}
+	return nil
+}
+
+// UnmarshalJSON is UnmarshalJSONFrom for encoding/json.
+func (p *Profile) UnmarshalJSON(b []byte) error { return unmarshal(b, p) }
+
+// recommendations is a profile's list in either schema version: texts, or
+// {code, message} objects (advice, whose messages are the texts).
+type recommendations struct {
+	texts  []string
+	advice []Advice
+}
+
+func (r *recommendations) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	if jsonv2.Unmarshal(v, &r.texts) == nil {
 		return nil
 	}
-	if err := json.Unmarshal(v.Recommendations, &p.Recommendations); err == nil {
-		return nil
-	}
-	var advice []Advice
-	if err := json.Unmarshal(v.Recommendations, &advice); err != nil {
+	if err := jsonv2.Unmarshal(v, &r.advice); err != nil {
 		return errors.New("profile.recommendations must be a list of texts or of {code, message} objects")
 	}
-	p.Recommendations = nil
-	for _, a := range advice {
-		p.Recommendations = append(p.Recommendations, a.Message)
-	}
-	if len(p.Advice) == 0 {
-		p.Advice = advice
+	r.texts = nil
+	for _, a := range r.advice {
+		r.texts = append(r.texts, a.Message)
 	}
 	return nil
 }
