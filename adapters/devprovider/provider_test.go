@@ -305,3 +305,30 @@ func TestACrashIsInjectedAfterTheNthAcceptedMessage(t *testing.T) {
 		t.Fatalf("the crash must come after the provider kept the message: %v", mail)
 	}
 }
+
+// TestTheFileMailboxLogStaysBounded: SQLite copies the log back into the
+// file every 1,000 pages, so it never holds much more than 4 MB of them,
+// however many messages are accepted.
+func TestTheFileMailboxLogStaysBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mailbox.db")
+	ctx := context.Background()
+	box, err := devprovider.OpenMailbox(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer box.Close()
+	for i := range 3000 {
+		n := strconv.Itoa(i)
+		if _, _, err := box.Accept(ctx, devprovider.Mail{IdempotencyKey: "k" + n, ProviderID: "p" + n, Channel: "email",
+			Recipient: "ana@example.es", Subject: "s", Body: "b", AcceptedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := int64(1100 * (4096 + 24)); log.Size() > limit {
+		t.Errorf("after 3,000 messages the log holds %d bytes, more than 1,100 pages (%d)", log.Size(), limit)
+	}
+}
