@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,11 +152,33 @@ func BenchmarkEndToEnd(b *testing.B) {
 		began := time.Now()
 		s.closedLoop(b, closedClients, closedN)
 		s.await(b, closedN)
-		report(b, closedN/time.Since(began).Seconds(), "completed/s")
+		elapsed := time.Since(began)
+		writeHeapProfile(b)
+		report(b, closedN/elapsed.Seconds(), "completed/s")
 		report(b, float64((cpuTime()-cpu).Microseconds())/closedN, "cpu-us/onboarding")
 		report(b, peakRSS(), "peak-rss-mb") // the first run of a fresh process: see TestMain
 		s.reportIntegrity(b, closedN)
 		s.reportWork(b, before, closedN)
+	}
+}
+
+// writeHeapProfile writes the live heap, as the load ends and the system
+// still holds all it built up, to the file BENCH_HEAP_PROFILE names, if it
+// names one (go tool pprof -sample_index=inuse_space reads it).
+func writeHeapProfile(b *testing.B) {
+	b.Helper()
+	path := os.Getenv("BENCH_HEAP_PROFILE")
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	runtime.GC() // the profile shows the heap as of the last collection
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
 	}
 }
 
