@@ -58,7 +58,7 @@ test-ui:
 
 ## bench: micro-benchmarks of the hot paths, then the whole system, three runs each in a fresh process (quote the medians)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./core/... ./adapters/sqlite ./adapters/kafka
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./core/... ./adapters/sqlite ./adapters/kafka ./adapters/validation
 	mkdir -p .cache && rm -f .cache/bench-results.json
 	$(GO) test -c -o .cache/bench.test ./test/bench
 	# The binary itself rather than go test, whose "ok" line would follow

@@ -51,3 +51,16 @@ func TestEachBrokenRuleIsNamedAsTheClientWroteTheField(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCheckARequest checks a valid request, patterns included, as
+// every request body and consumed event is checked.
+func BenchmarkCheckARequest(b *testing.B) {
+	c := validation.New()
+	in := request{Name: "Ana", Phone: "+34600111222", Customer: snapshot{Tier: "vip"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if faults := c.Check(in); faults != nil {
+			b.Fatal(faults)
+		}
+	}
+}
