@@ -96,12 +96,10 @@ func New(ctx context.Context, service string, opts Options) (sqlstore.Engine, er
 	relay := &relayLock{cfg: cfg.Copy(), key: lockKey("relay " + tables), every: opts.LockEvery, idle: opts.LockSilence, tried: make(chan struct{}),
 		channel: fmt.Sprintf("customers_outbox_%x", uint64(lockKey("channel "+tables)))}
 	return sqlstore.Engine{
-		Name:   where,
-		SQL:    db,
-		System: "postgresql",
-		Dialector: func(conn gorm.ConnPool) gorm.Dialector {
-			return gormpostgres.New(gormpostgres.Config{Conn: conn})
-		},
+		Name:          where,
+		SQL:           db,
+		System:        "postgresql",
+		Dialector:     gormpostgres.New(gormpostgres.Config{Conn: db}),
 		MigrationLock: lockKey("migrations " + tables),
 		// Whether this replica relays is known before it serves: a lone
 		// process relays from the start.

@@ -91,12 +91,10 @@ func New(path string, durability Durability) (sqlstore.Engine, error) {
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	return sqlstore.Engine{
-		Name:   "SQLite database " + path,
-		SQL:    db,
-		System: "sqlite",
-		Dialector: func(conn gorm.ConnPool) gorm.Dialector {
-			return gormsqlite.New(gormsqlite.Config{Conn: conn})
-		},
+		Name:        "SQLite database " + path,
+		SQL:         db,
+		System:      "sqlite",
+		Dialector:   gormsqlite.New(gormsqlite.Config{Conn: db}),
 		Translate:   translate,
 		Unavailable: unavailable,
 		GroupCommit: true,

@@ -44,8 +44,8 @@ type Engine struct {
 	// SQL is the database. Open closes it when opening fails, and Close
 	// closes it.
 	SQL *sql.DB
-	// Dialector is gorm's view of the database, over conn.
-	Dialector func(conn gorm.ConnPool) gorm.Dialector
+	// Dialector is gorm's view of SQL.
+	Dialector gorm.Dialector
 	// Translate reports the driver's constraint violations as
 	// gorm.ErrDuplicatedKey and gorm.ErrForeignKeyViolated.
 	Translate func(error) error
@@ -140,7 +140,7 @@ type Tracer func(ctx context.Context, name string) (context.Context, func(error)
 func Open(ctx context.Context, engine Engine, schema Schema, clock ports.Clock, trace Tracer, log *slog.Logger) (*DB, error) {
 	// Prepared statements are the drivers' to cache: pgx's on each
 	// connection, and go-sqlite3's with the _stmt_cache_size its engine sets.
-	g, err := gorm.Open(engine.Dialector(engine.SQL), &gorm.Config{
+	g, err := gorm.Open(engine.Dialector, &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
 		Logger:                 logger.Discard,

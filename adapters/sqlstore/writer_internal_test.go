@@ -16,7 +16,6 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 	gormsqlite "gorm.io/driver/sqlite"
-	"gorm.io/gorm"
 
 	"github.com/fintechlabs/customers/adapters/clock"
 )
@@ -33,7 +32,7 @@ func openAt(t *testing.T, path string) *DB {
 	conn := sql.OpenDB(dsnConnector("file:" + path + "?_journal_mode=WAL&_txlock=immediate"))
 	engine := Engine{
 		Name: "test", System: "sqlite", SQL: conn,
-		Dialector:   func(c gorm.ConnPool) gorm.Dialector { return gormsqlite.New(gormsqlite.Config{Conn: c}) },
+		Dialector:   gormsqlite.New(gormsqlite.Config{Conn: conn}),
 		Unavailable: func(error) bool { return false },
 		GroupCommit: true,
 	}

@@ -1,11 +1,11 @@
 package event
 
 import (
-	"encoding/json"
+	stdjson "encoding/json"
 	"errors"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -35,7 +35,7 @@ func (p *Profile) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		plain
 		Recommendations recommendations `json:"recommendations"`
 	}
-	if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
+	if err := json.UnmarshalDecode(dec, &v); err != nil {
 		return err
 	}
 	*p = Profile(v.plain)
@@ -61,10 +61,10 @@ func (r *recommendations) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	if err != nil {
 		return err
 	}
-	if jsonv2.Unmarshal(v, &r.texts) == nil {
+	if json.Unmarshal(v, &r.texts) == nil {
 		return nil
 	}
-	if err := jsonv2.Unmarshal(v, &r.advice); err != nil {
+	if err := json.Unmarshal(v, &r.advice); err != nil {
 		return errors.New("profile.recommendations must be a list of texts or of {code, message} objects")
 	}
 	r.texts = nil
@@ -144,11 +144,11 @@ type Promotion struct {
 	ValidUntil  time.Time `json:"validUntil"`
 	// PaymentAmount is the first payment as a JSON number, for the
 	// original's consumers; PaymentDecimal and PaymentCurrency keep it exact.
-	PaymentAmount   json.Number `json:"paymentAmount,omitempty"`
-	PaymentDecimal  string      `json:"paymentDecimal,omitempty"`
-	PaymentCurrency string      `json:"paymentCurrency,omitempty"`
-	NewTier         string      `json:"newTier,omitempty"`
-	Reason          string      `json:"reason,omitempty"`
+	PaymentAmount   stdjson.Number `json:"paymentAmount,omitempty"`
+	PaymentDecimal  string         `json:"paymentDecimal,omitempty"`
+	PaymentCurrency string         `json:"paymentCurrency,omitempty"`
+	NewTier         string         `json:"newTier,omitempty"`
+	Reason          string         `json:"reason,omitempty"`
 }
 
 // PromotionActivated: profiling granted a promotion (the first-payment
