@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync/atomic"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -25,6 +26,48 @@ import (
 // sync, few enough that the first waits little for the last.
 const maxGroup = 256
 
+// Lingering. Taking only the units already waiting leaves groups of three
+// or four under load, as units arrive spread over the commit before them.
+// Each commit writes every page it changed to the log in full, and units
+// of different groups change the same pages again (the outbox's and the
+// inbox's last leaves, the latest entries of each index): most of a
+// commit's work. So when units arrive closer together than linger and
+// than a commit takes, the writer waits up to linger for more before it
+// commits. In the end-to-end benchmark this took commits per onboarding
+// from 1.2 to 0.3 and CPU per onboarding from 1.66 to 1.28 ms (medians of
+// three, in turns). A quiet database, and a caller writing alone, whose
+// next unit comes only after its last commit, do not wait. What it costs:
+// callers that do nothing but write wait for each other where they could
+// have prepared their next write during the sync (64 such callers: 72 to
+// 100 µs a write, BenchmarkCreateCustomersFrom64Callers).
+const linger = time.Millisecond
+
+// pace follows how far apart units are queued and how long a commit
+// takes: moving averages, each gap counted as at most twice linger, so
+// that the gap falls below linger within a few units once a burst begins.
+type pace struct {
+	last   time.Time
+	gap    time.Duration
+	commit time.Duration
+}
+
+func (p *pace) queued(at time.Time) {
+	g := min(max(at.Sub(p.last), 0), 2*linger)
+	p.gap += (g - p.gap) / 8
+	p.last = at
+}
+
+func (p *pace) committed(took time.Duration) {
+	if p.commit == 0 {
+		p.commit = took
+	}
+	p.commit += (took - p.commit) / 8
+}
+
+// busy reports whether other units are expected while a group waits:
+// they have been arriving faster than commits end, and within linger.
+func (p *pace) busy() bool { return p.gap < linger && p.gap < p.commit }
+
 // unit states: a unit is taken by the writer, or abandoned by its caller
 // whose context ended first, never both.
 const (
@@ -38,10 +81,11 @@ var errClosed = errors.New("the database is closed")
 
 // unit is one write waiting for the writer.
 type unit struct {
-	ctx   context.Context
-	fn    func(*Tx) error
-	state atomic.Int32
-	done  chan result
+	ctx    context.Context
+	queued time.Time
+	fn     func(*Tx) error
+	state  atomic.Int32
+	done   chan result
 }
 
 // result is how a unit ended: an error, or a panic to raise again in the
@@ -55,7 +99,7 @@ type result struct {
 // grouped hands fn to the writer as a unit, and returns after the commit
 // it shared with the units waiting beside it.
 func (db *DB) grouped(ctx context.Context, fn func(*Tx) error) error {
-	u := &unit{ctx: ctx, fn: fn, done: make(chan result, 1)}
+	u := &unit{ctx: ctx, queued: time.Now(), fn: fn, done: make(chan result, 1)}
 	select {
 	case db.units <- u:
 	case <-ctx.Done():
@@ -87,9 +131,13 @@ func (db *DB) grouped(ctx context.Context, fn func(*Tx) error) error {
 func (db *DB) writer() {
 	defer close(db.stopped)
 	group := make([]*unit, 0, maxGroup)
+	arrivals := pace{gap: 2 * linger}
+	wait := time.NewTimer(linger)
+	wait.Stop()
 	for {
 		select {
 		case u := <-db.units:
+			arrivals.queued(u.queued)
 			group = append(group[:0], u)
 		case <-db.quit:
 			db.refuseWaiting()
@@ -99,12 +147,31 @@ func (db *DB) writer() {
 		for len(group) < maxGroup {
 			select {
 			case u := <-db.units:
+				arrivals.queued(u.queued)
 				group = append(group, u)
 			default:
 				break more
 			}
 		}
+		if arrivals.busy() && len(group) < maxGroup {
+			wait.Reset(linger)
+		lingering:
+			for len(group) < maxGroup {
+				select {
+				case u := <-db.units:
+					arrivals.queued(u.queued)
+					group = append(group, u)
+				case <-wait.C:
+					break lingering
+				case <-db.quit:
+					break lingering // commit what it holds; the loop then stops
+				}
+			}
+			wait.Stop()
+		}
+		began := time.Now()
 		db.commitGroup(group)
+		arrivals.committed(time.Since(began))
 	}
 }
 

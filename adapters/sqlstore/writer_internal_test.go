@@ -182,3 +182,45 @@ func TestWritesAfterCloseAreRefused(t *testing.T) {
 		t.Fatalf("a write after Close: %v", err)
 	}
 }
+
+func TestTheWriterLingersOnlyWhileUnitsArriveFasterThanCommitsAndTheLinger(t *testing.T) {
+	start := time.Unix(1_700_000_000, 0)
+	const commit = 600 * time.Microsecond // each group's, as SQLite takes on a quiet disk
+	tests := []struct {
+		name string
+		gaps []time.Duration // between the units queued, in order
+		busy bool
+	}{
+		{"a first unit on a quiet database commits at once", nil, false},
+		{"units a few milliseconds apart commit at once", []time.Duration{5 * time.Millisecond, 3 * time.Millisecond, 4 * time.Millisecond, 6 * time.Millisecond}, false},
+		{"a caller writing alone, each unit after the last commit, commits at once", repeat(40, commit+100*time.Microsecond), false},
+		{"a burst lingers within ten units", repeat(10, 0), true},
+		{"units 200 µs apart linger", repeat(20, 200*time.Microsecond), true},
+		{"a long pause weighs no more than twice the linger", append(repeat(20, 0), time.Minute, 0, 0, 0, 0, 0, 0), true},
+		{"after a burst ends, slow units stop the lingering", append(repeat(20, 0), repeat(20, 3*time.Millisecond)...), false},
+		{"a unit queued before the one taken last counts as no gap", repeat(10, -time.Millisecond), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := pace{gap: 2 * linger}
+			at := start
+			p.queued(at)
+			for _, g := range tt.gaps {
+				p.committed(commit)
+				at = at.Add(g)
+				p.queued(at)
+			}
+			if got := p.busy(); got != tt.busy {
+				t.Errorf("busy after gaps %v: %v (mean gap %v, commit %v), want %v", tt.gaps, got, p.gap, p.commit, tt.busy)
+			}
+		})
+	}
+}
+
+func repeat(n int, gap time.Duration) []time.Duration {
+	gaps := make([]time.Duration, n)
+	for i := range gaps {
+		gaps[i] = gap
+	}
+	return gaps
+}
