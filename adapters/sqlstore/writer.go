@@ -132,13 +132,16 @@ func (db *DB) writer() {
 	defer close(db.stopped)
 	group := make([]*unit, 0, maxGroup)
 	arrivals := pace{gap: 2 * linger}
+	add := func(group []*unit, u *unit) []*unit {
+		arrivals.queued(u.queued)
+		return append(group, u)
+	}
 	wait := time.NewTimer(linger)
 	wait.Stop()
 	for {
 		select {
 		case u := <-db.units:
-			arrivals.queued(u.queued)
-			group = append(group[:0], u)
+			group = add(group[:0], u)
 		case <-db.quit:
 			db.refuseWaiting()
 			return
@@ -147,8 +150,7 @@ func (db *DB) writer() {
 		for len(group) < maxGroup {
 			select {
 			case u := <-db.units:
-				arrivals.queued(u.queued)
-				group = append(group, u)
+				group = add(group, u)
 			default:
 				break more
 			}
@@ -159,8 +161,7 @@ func (db *DB) writer() {
 			for len(group) < maxGroup {
 				select {
 				case u := <-db.units:
-					arrivals.queued(u.queued)
-					group = append(group, u)
+					group = add(group, u)
 				case <-wait.C:
 					break lingering
 				case <-db.quit:
