@@ -32,7 +32,7 @@ type provider struct {
 
 func newProvider(t *testing.T, fails func(try int64) bool) *provider {
 	t.Helper()
-	box, err := devprovider.OpenMailbox(context.Background(), filepath.Join(t.TempDir(), "mailbox.db"))
+	box, err := devprovider.OpenMailbox(context.Background(), filepath.Join(t.TempDir(), "mailbox.db"), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestAProviderTooSlowForItsCallersOpensItsCircuitAndAShutdownDoesNot(t *test
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			box, err := devprovider.OpenMailbox(context.Background(), filepath.Join(t.TempDir(), "mailbox.db"))
+			box, err := devprovider.OpenMailbox(context.Background(), filepath.Join(t.TempDir(), "mailbox.db"), quiet)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,59 +1,42 @@
 package devprovider
 
 import (
-	"cmp"
 	"context"
-	"database/sql"
+	"embed"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the database/sql driver of the mailbox file
-
+	"github.com/fintechlabs/customers/adapters/clock"
 	"github.com/fintechlabs/customers/adapters/sqlite"
+	"github.com/fintechlabs/customers/adapters/sqlstore"
 	"github.com/fintechlabs/customers/core/fault"
 )
 
 // FileMailbox keeps the mailbox in a SQLite file of its own, so that what
 // the provider accepted survives restarts, as a real provider's log would,
-// and a redelivered message is still recognised by its idempotency key.
-type FileMailbox struct {
-	db     *sql.DB
-	writes sync.Mutex // one writer: SQLite's own, without its busy polling
-}
+// and a redelivered message is still recognised by its idempotency key. It
+// is reached as the services' databases are (adapters/sqlstore), and its
+// messages share commits as their writes do.
+type FileMailbox struct{ db *sqlstore.DB }
 
 var _ Mailbox = (*FileMailbox)(nil)
 
-// OpenMailbox opens (creating if needed) the mailbox file at path.
-func OpenMailbox(ctx context.Context, path string) (*FileMailbox, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, fmt.Errorf("create mailbox directory: %w", err)
-	}
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", "5000")
-	q.Set("_stmt_cache_size", "16")
-	q.Set("_secure_delete", "on") // an erased customer's messages leave no copy in the free space
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+//go:embed migrations
+var migrations embed.FS
+
+// OpenMailbox opens (creating if needed) the mailbox file at path, which
+// several processes may share.
+func OpenMailbox(ctx context.Context, path string, log *slog.Logger) (*FileMailbox, error) {
+	engine, err := sqlite.Shared(path, sqlite.Full)
 	if err != nil {
 		return nil, fmt.Errorf("open mailbox %s: %w", path, err)
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS mailbox (
-		idempotency_key TEXT    PRIMARY KEY,
-		provider_id     TEXT    NOT NULL UNIQUE,
-		channel         TEXT    NOT NULL,
-		recipient       TEXT    NOT NULL,
-		subject         TEXT    NOT NULL DEFAULT '',
-		body            TEXT    NOT NULL,
-		accepted_at     INTEGER NOT NULL,
-		attempts        INTEGER NOT NULL DEFAULT 1);
-		CREATE INDEX IF NOT EXISTS mailbox_recipient ON mailbox (recipient, accepted_at)`); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("create the mailbox in %s: %w", path, err)
+	db, err := sqlstore.Open(ctx, engine, sqlstore.Schema{Name: "mailbox", Migrations: migrations, Bare: true}, clock.UTC{}, nil, log)
+	if err != nil {
+		return nil, fmt.Errorf("open mailbox %s: %w", path, err)
 	}
 	return &FileMailbox{db: db}, nil
 }
@@ -61,17 +44,18 @@ func OpenMailbox(ctx context.Context, path string) (*FileMailbox, error) {
 // Forget implements Mailbox, and empties the log, which holds the pages as
 // they were before.
 func (b *FileMailbox) Forget(ctx context.Context, recipients []string) error {
-	b.writes.Lock()
-	defer b.writes.Unlock()
-	for _, r := range recipients {
-		if _, err := b.db.ExecContext(ctx, "DELETE FROM mailbox WHERE recipient = ?", r); err != nil {
-			return unavailable("forget messages", err)
+	err := b.db.Write(ctx, func(t *sqlstore.Tx) error {
+		for _, r := range recipients {
+			if _, err := t.Exec("DELETE FROM mailbox WHERE recipient = $1", r); err != nil {
+				return err
+			}
 		}
-	}
-	if err := sqlite.Purge(ctx, b.db); err != nil {
+		return nil
+	})
+	if err != nil {
 		return unavailable("forget messages", err)
 	}
-	return nil
+	return unavailable("forget messages", b.db.Purge(ctx))
 }
 
 // Close closes the file.
@@ -80,40 +64,26 @@ func (b *FileMailbox) Close() error { return b.db.Close() }
 // Accept implements Mailbox: one statement, which stores the message or
 // counts one more attempt, and returns what is stored.
 func (b *FileMailbox) Accept(ctx context.Context, m Mail) (Mail, bool, error) {
-	b.writes.Lock()
-	defer b.writes.Unlock()
-	rows, err := b.db.QueryContext(ctx, `INSERT INTO mailbox (idempotency_key, provider_id, channel, recipient, subject, body, accepted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO UPDATE SET attempts = attempts + 1 RETURNING `+mailColumns,
-		m.IdempotencyKey, m.ProviderID, m.Channel, m.Recipient, m.Subject, m.Body, m.AcceptedAt.UnixNano())
+	var stored Mail
+	err := b.db.Write(ctx, func(t *sqlstore.Tx) (err error) {
+		stored, err = scanMail(t.QueryRow(`INSERT INTO mailbox (idempotency_key, provider_id, channel, recipient, subject, body, accepted_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO UPDATE SET attempts = attempts + 1 RETURNING `+mailColumns,
+			m.IdempotencyKey, m.ProviderID, m.Channel, m.Recipient, m.Subject, m.Body, m.AcceptedAt.UnixNano()))
+		return err
+	})
 	if err != nil {
 		return Mail{}, false, unavailable("accept mail", err)
-	}
-	defer rows.Close()
-	// Read to the end: the statement then commits in its last step, where
-	// SQLite checkpoints the log every 1,000 pages. Closed after its row,
-	// it commits as it is reset, which checkpoints nothing, and the log
-	// grew for as long as the process ran (180 MB over 10,000 messages).
-	var stored Mail
-	found := false
-	for rows.Next() {
-		if stored, err = scanMail(rows); err != nil {
-			return Mail{}, false, unavailable("accept mail", err)
-		}
-		found = true
-	}
-	if err := rows.Err(); err != nil || !found {
-		return Mail{}, false, unavailable("accept mail", cmp.Or(err, sql.ErrNoRows))
 	}
 	return stored, stored.Attempts == 1, nil
 }
 
 // List implements Mailbox.
 func (b *FileMailbox) List(ctx context.Context, recipient string, limit int) ([]Mail, error) {
-	query, args := selectMail+" ORDER BY accepted_at DESC LIMIT ?", []any{limit}
+	query, args := selectMail+" ORDER BY accepted_at DESC LIMIT $1", []any{limit}
 	if recipient != "" {
-		query, args = selectMail+" WHERE recipient = ? ORDER BY accepted_at DESC LIMIT ?", []any{recipient, limit}
+		query, args = selectMail+" WHERE recipient = $1 ORDER BY accepted_at DESC LIMIT $2", []any{recipient, limit}
 	}
-	rows, err := b.db.QueryContext(ctx, query, args...)
+	rows, err := b.db.Conn(ctx).Query(query, args...)
 	if err != nil {
 		return nil, unavailable("list mail", err)
 	}

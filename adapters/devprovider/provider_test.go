@@ -32,7 +32,7 @@ func (fixedClock) Now() time.Time { return now }
 func mailboxes(t *testing.T, test func(t *testing.T, box devprovider.Mailbox)) {
 	t.Run("in memory", func(t *testing.T) { test(t, devprovider.NewMemoryMailbox()) })
 	t.Run("in a file", func(t *testing.T) {
-		box, err := devprovider.OpenMailbox(context.Background(), filepath.Join(t.TempDir(), "mailbox.db"))
+		box, err := devprovider.OpenMailbox(context.Background(), filepath.Join(t.TempDir(), "mailbox.db"), quiet)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +154,7 @@ func TestTheMailboxKeepsTheFirstMessageOfEachIdempotencyKey(t *testing.T) {
 func TestTheFileMailboxKeepsWhatItAcceptedAcrossRestarts(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mailbox.db")
 	ctx := context.Background()
-	box, err := devprovider.OpenMailbox(ctx, path)
+	box, err := devprovider.OpenMailbox(ctx, path, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestTheFileMailboxKeepsWhatItAcceptedAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = box.Close()
-	box, err = devprovider.OpenMailbox(ctx, path)
+	box, err = devprovider.OpenMailbox(ctx, path, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestTheHandlerShowsTheMailboxNewestFirst(t *testing.T) {
 }
 
 func TestTheHandlerSaysWhenTheMailboxIsUnavailable(t *testing.T) {
-	box, err := devprovider.OpenMailbox(context.Background(), filepath.Join(t.TempDir(), "mailbox.db"))
+	box, err := devprovider.OpenMailbox(context.Background(), filepath.Join(t.TempDir(), "mailbox.db"), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestACrashIsInjectedAfterTheNthAcceptedMessage(t *testing.T) {
 func TestTheFileMailboxLogStaysBounded(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mailbox.db")
 	ctx := context.Background()
-	box, err := devprovider.OpenMailbox(ctx, path)
+	box, err := devprovider.OpenMailbox(ctx, path, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -14,14 +15,24 @@ import (
 
 // Checkpoints. In WAL mode SQLite copies the log back into the database
 // file (a checkpoint) every 1,000 pages, in the connection that commits:
-// the writer stood still for it while every caller waited. Here connections
-// never checkpoint on commit; a goroutine of the database does (checkpoints), passively
-// (never blocking the writer or a reader), every checkpointEvery. A crash
-// loses nothing either way: the log is the durable copy until it is
+// the writer stood still for all of it while every caller waited. Here a
+// goroutine of the database (checkpoints) copies the log passively (never
+// blocking the writer or a reader) every checkpointEvery, so that when the
+// log reaches logPages the committing connection has only the pages since
+// the last tick to copy. That last step cannot be left out: a passive
+// checkpoint that a commit overlaps leaves the log where it was (it starts
+// again from the beginning only after a checkpoint that copied all of it),
+// and under writes that never paused the log grew without end: by 2.7 MB a
+// second in the end-to-end benchmark, to 63 MB over 6,000 rows of 1 KB. A
+// crash loses nothing either way: the log is the durable copy until it is
 // checkpointed.
-const checkpointEvery = 100 * time.Millisecond
+const (
+	checkpointEvery = 100 * time.Millisecond
+	logPages        = 1000
+)
 
-// connector opens connections that leave checkpoints to DB.checkpoints.
+// connector opens connections that leave most of the checkpoints' work to
+// checkpoints.
 type connector struct {
 	dsn    string
 	driver *sqlite3.SQLiteDriver
@@ -29,7 +40,7 @@ type connector struct {
 
 func newConnector(dsn string) connector {
 	return connector{dsn: dsn, driver: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		_, err := c.Exec("PRAGMA wal_autocheckpoint=0", nil)
+		_, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint=%d", logPages), nil)
 		return err
 	}}}
 }

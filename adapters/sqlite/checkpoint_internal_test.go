@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -16,8 +17,9 @@ import (
 	"github.com/fintechlabs/customers/adapters/sqlstore"
 )
 
-func TestTheLogIsCheckpointedInTheBackgroundNotOnCommit(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "w.db")
+// open opens an empty database at path for the tests of checkpoints.
+func open(t *testing.T, path string) *sqlstore.DB {
+	t.Helper()
 	engine, err := New(path, Full)
 	if err != nil {
 		t.Fatal(err)
@@ -27,10 +29,16 @@ func TestTheLogIsCheckpointedInTheBackgroundNotOnCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func TestTheLogIsCheckpointedInTheBackgroundBeforeItIsFull(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.db")
+	db := open(t, path)
 	var auto int
-	if err := db.SQL().QueryRow("PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
-		t.Fatalf("a connection checkpoints every %d pages on commit (%v), want never", auto, err)
+	if err := db.SQL().QueryRow("PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != logPages {
+		t.Fatalf("a connection checkpoints on commit when the log holds %d pages (%v), want %d", auto, err, logPages)
 	}
 	size := func() int64 {
 		info, err := os.Stat(path)
@@ -54,5 +62,48 @@ func TestTheLogIsCheckpointedInTheBackgroundNotOnCommit(t *testing.T) {
 			t.Fatalf("the database file stayed at %d bytes (from %d): nothing checkpointed the log", size(), before)
 		}
 		time.Sleep(10 * time.Millisecond) // polling interval
+	}
+}
+
+func TestTheLogStaysBoundedUnderWritesThatNeverPause(t *testing.T) {
+	tests := []struct {
+		name    string
+		callers int
+	}{
+		{"one caller, a commit each", 1},
+		{"64 callers, commits shared", 64},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "w.db")
+			db := open(t, path)
+			const rows = 6000 // about 6 MB of log, six times the bound
+			var wg sync.WaitGroup
+			errs := make(chan error, tt.callers)
+			for c := range tt.callers {
+				wg.Go(func() {
+					for i := c; i < rows; i += tt.callers {
+						if err := db.Transact(context.Background(), func(ctx context.Context) error {
+							return db.Inbox().Claim(ctx, fmt.Sprintf("%05d-%s", i, strings.Repeat("x", 1000)))
+						}); err != nil {
+							errs <- err
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			info, err := os.Stat(path + "-wal")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if limit := int64(2 * logPages * (4096 + 24)); info.Size() > limit {
+				t.Errorf("after %d rows the log holds %d bytes, more than %d pages (%d)", rows, info.Size(), 2*logPages, limit)
+			}
+		})
 	}
 }

@@ -53,16 +53,29 @@ func ParseDurability(s string) (Durability, error) {
 // store on (customersql.Open, ...). One process at a time may open a file:
 // it relays the outbox, and two relays would publish it twice.
 func New(path string, durability Durability) (sqlstore.Engine, error) {
+	engine, err := Shared(path, durability)
+	if err != nil {
+		return sqlstore.Engine{}, err
+	}
+	lock, err := lockFile(path)
+	if err != nil {
+		return sqlstore.Engine{}, errors.Join(err, engine.SQL.Close())
+	}
+	engine.Release = lock.Close // closing releases the lock
+	return engine, nil
+}
+
+// Shared returns SQLite as New does, without taking the file: for tables
+// that several processes may open together and that no outbox is relayed
+// from (the development mailbox, which replicas share as they would share a
+// provider). SQLite takes turns between the processes' writers.
+func Shared(path string, durability Durability) (sqlstore.Engine, error) {
 	durability, err := ParseDurability(string(durability))
 	if err != nil {
 		return sqlstore.Engine{}, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return sqlstore.Engine{}, fmt.Errorf("create database directory: %w", err)
-	}
-	lock, err := lockFile(path)
-	if err != nil {
-		return sqlstore.Engine{}, err
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -102,7 +115,6 @@ func New(path string, durability Durability) (sqlstore.Engine, error) {
 		// is copied back and emptied.
 		Purge:      Purge,
 		Background: []func(context.Context, *sqlstore.DB){checkpoints},
-		Release:    lock.Close, // closing releases the lock
 	}, nil
 }
 

@@ -101,6 +101,9 @@ type Engine struct {
 type Schema struct {
 	Name       string
 	Migrations fs.FS
+	// Bare leaves out the shared tables: for a database that publishes no
+	// events and consumes none (the development mailbox).
+	Bare bool
 }
 
 // DB is one service's database.

@@ -52,7 +52,11 @@ func migrate(ctx context.Context, engine Engine, schema Schema, log *slog.Logger
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(dialect, engine.SQL, union{shared, own}, opts...)
+	var tables fs.FS = union{shared, own}
+	if schema.Bare {
+		tables = own
+	}
+	p, err := goose.NewProvider(dialect, engine.SQL, tables, opts...)
 	if err != nil {
 		return err
 	}

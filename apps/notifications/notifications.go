@@ -112,7 +112,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *runner.
 	// SMS, and email unless an SMTP server is configured: the development
 	// provider, whose mailbox lives in a file beside the database and is
 	// served at /notifications/mailbox.
-	box, err := devprovider.OpenMailbox(ctx, filepath.Join(filepath.Dir(cfg.Database), "mailbox.db"))
+	box, err := devprovider.OpenMailbox(ctx, filepath.Join(filepath.Dir(cfg.Database), "mailbox.db"), log)
 	if err != nil {
 		return nil, err
 	}
