@@ -116,7 +116,8 @@ func New(ctx context.Context, service string, opts Options) (sqlstore.Engine, er
 		Unavailable: unavailable,
 		Leading:     relay.held.Load,
 		Notify:      "SELECT pg_notify('" + relay.channel + "', '')",
-		OrderEvents: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", lockKey("outbox "+tables)),
+		OrderEvents: fmt.Sprintf("SELECT pg_advisory_xact_lock_shared(%d)", lockKey("outbox "+tables)),
+		Horizon:     fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", lockKey("outbox "+tables)),
 		Background:  []func(context.Context, *sqlstore.DB){relay.run},
 	}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -182,17 +183,94 @@ func sqlOpen(t *testing.T, url string) *sql.DB {
 
 func create(t *testing.T, db *customersql.Store, id string) {
 	t.Helper()
+	if err := createIn(context.Background(), db, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// createIn creates customer id and its events id-registered and
+// id-onboarded with ctx, in its unit of work if it has one.
+func createIn(ctx context.Context, db *customersql.Store, id string) error {
 	now := time.Now()
 	c, _, err := customer.New(id, customer.Registration{Name: "Ana", Email: id + "@example.es", Phone: "+34600111222"}, now)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	n := 0
 	ids := []string{id + "-registered", id + "-onboarded"}
 	f := event.Factory{Source: "test", NewID: func() string { n++; return ids[n-1] }}
 	env := event.Envelope{CustomerID: id, Customer: event.Customer{ID: id, Version: 1}, Timestamp: now}
-	if err := db.Create(context.Background(), c, f.New(context.Background(), now, event.Registered{Envelope: env}, event.Onboarded{Envelope: env})); err != nil {
+	return db.Create(ctx, c, f.New(ctx, now, event.Registered{Envelope: env}, event.Onboarded{Envelope: env}))
+}
+
+func TestWritersOfEventsDoNotWaitForEachOtherAndTheRelayReadsNonePastOneInFlight(t *testing.T) {
+	// The name marks this test's connections in pg_stat_activity.
+	app := fmt.Sprintf("horizon-%d", time.Now().UnixNano())
+	db, err := openCustomers(postgres.Options{URL: pgtest.URL(t) + "&application_name=" + app})
+	if err != nil {
 		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	added, release, first := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free() // before the store closes, whatever fails
+	go func() {
+		first <- db.Transact(ctx, func(ctx context.Context) error {
+			if err := createIn(ctx, db, "c1"); err != nil {
+				return err
+			}
+			close(added)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-added: // c1's events hold the lower sequence numbers, uncommitted
+	case err := <-first:
+		t.Fatalf("the first transaction ended before it was released: %v", err)
+	}
+	second := make(chan error, 1)
+	go func() { second <- createIn(ctx, db, "c2") }()
+	select {
+	case err := <-second:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a transaction that adds events waited for another one in flight")
+	}
+	type read struct {
+		ids []string
+		err error
+	}
+	pending := make(chan read, 1)
+	go func() {
+		p, err := db.Outbox().Pending(ctx, 10)
+		r := read{err: err}
+		for _, m := range p {
+			r.ids = append(r.ids, m.Message.ID)
+		}
+		pending <- r
+	}()
+	watch, err := sql.Open("pgx", pgtest.BaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close()
+	waitFor(t, "the relay's read waits for the transaction in flight", func() bool {
+		var waiting int
+		err := watch.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", app).Scan(&waiting)
+		return err == nil && waiting == 1
+	})
+	free()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	r := <-pending
+	if want := []string{"c1-registered", "c1-onboarded", "c2-registered", "c2-onboarded"}; r.err != nil || !slices.Equal(r.ids, want) {
+		t.Fatalf("the relay read %v (%v), want %v: each event in sequence order, none skipped", r.ids, r.err, want)
 	}
 }
 

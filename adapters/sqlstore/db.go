@@ -72,11 +72,16 @@ type Engine struct {
 	// among replicas of a service, one at a time. Pending finds nothing
 	// while it is false.
 	Leading func() bool
-	// OrderEvents, if set, is a statement run in every transaction before
-	// it adds its first event, holding a lock to its commit, so that the
-	// outbox's sequence follows commit order (the relay reads past a
-	// cursor): for a database whose transactions run side by side.
-	OrderEvents string
+	// OrderEvents and Horizon, if set, keep the relay, which reads past a
+	// cursor, from reading past an event whose transaction is still in
+	// flight (a lower sequence number committed later would be skipped),
+	// for a database whose transactions run side by side. OrderEvents is
+	// run in every transaction before it adds its first event, taking a
+	// lock that writers share until they commit; Horizon is run before the
+	// relay reads, in the same transaction, and waits for that lock
+	// alone: for the writers in flight to end, while new ones wait for
+	// the read.
+	OrderEvents, Horizon string
 	// Purge, if set, leaves no copy of deleted rows in the database's
 	// files (run after an erasure commits).
 	Purge func(ctx context.Context, db *sql.DB) error

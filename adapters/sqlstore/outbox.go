@@ -50,10 +50,29 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error
 	if leading := o.db.engine.Leading; leading != nil && !leading() {
 		return nil, nil // another replica relays
 	}
-	rows, err := o.db.Conn(ctx).Query(`SELECT seq, event_id, topic, subject, source, occurred_at, schema_version, traceparent, tracestate, actor, payload
+	if o.db.engine.Horizon == "" {
+		out, err := pending(o.db.Conn(ctx), limit)
+		return out, o.db.Error("read outbox", err)
+	}
+	var out []ports.Pending
+	err := o.db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		c := Conn{pool: g.Statement.ConnPool, ctx: ctx, db: o.db}
+		if _, err := c.Exec(o.db.engine.Horizon); err != nil {
+			return err
+		}
+		var err error
+		out, err = pending(c, limit)
+		return err
+	})
+	return out, o.db.Error("read outbox", err)
+}
+
+// pending reads up to limit events past the cursor with c.
+func pending(c Conn, limit int) ([]ports.Pending, error) {
+	rows, err := c.Query(`SELECT seq, event_id, topic, subject, source, occurred_at, schema_version, traceparent, tracestate, actor, payload
 		FROM outbox WHERE seq > (SELECT seq FROM outbox_cursor) ORDER BY seq LIMIT $1`, limit)
 	if err != nil {
-		return nil, o.db.Error("read outbox", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []ports.Pending
@@ -63,12 +82,12 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error
 		m := &p.Message
 		if err := rows.Scan(&p.Seq, &m.ID, &m.Type, &m.Subject, &m.Source, &at, &m.Version, &m.TraceParent, &m.TraceState,
 			&m.Actor, &m.Payload); err != nil {
-			return nil, o.db.Error("read outbox", err)
+			return nil, err
 		}
 		m.Time = Time(at)
 		out = append(out, p)
 	}
-	return out, o.db.Error("read outbox", rows.Err())
+	return out, rows.Err()
 }
 
 // Published implements ports.Outbox: the cursor moves, and no event row is
