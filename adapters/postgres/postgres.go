@@ -40,7 +40,10 @@ type Options struct {
 	LockEvery time.Duration
 	// LockSilence is how long the relay lock's holder may be silent (hung,
 	// stopped) before the server ends its session and another replica
-	// takes over the relay (default 10s; PostgreSQL 14 and later).
+	// takes over the relay (default 10s; PostgreSQL 14 and later), and how
+	// long a transaction may stand idle before the server ends it, with
+	// the locks it holds: a replica stopped in the middle of one holds up
+	// the rows it locked and the relay's reads no longer than that.
 	LockSilence time.Duration
 }
 
@@ -76,6 +79,7 @@ func New(ctx context.Context, service string, opts Options) (sqlstore.Engine, er
 	if opts.LockSilence <= 0 {
 		opts.LockSilence = 10 * time.Second
 	}
+	cfg.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(opts.LockSilence.Milliseconds(), 10)
 	where := "PostgreSQL database " + cfg.Database + " at " + net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(opts.MaxConns)

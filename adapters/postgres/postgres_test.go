@@ -295,6 +295,44 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 }
 
+func TestATransactionLeftIdleEndsWithItsLocksAndCommitsNothing(t *testing.T) {
+	// A replica stopped in the middle of a transaction (a frozen VM): here,
+	// a unit of work that stands still after adding its events.
+	db, err := openCustomers(postgres.Options{URL: pgtest.URL(t), LockEvery: 50 * time.Millisecond, LockSilence: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	added, release, stopped := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	defer close(release)
+	go func() {
+		stopped <- db.Transact(ctx, func(ctx context.Context) error {
+			if err := createIn(ctx, db, "c1"); err != nil {
+				return err
+			}
+			close(added)
+			<-release
+			return nil
+		})
+	}()
+	<-added
+	// The relay's read waits for the stopped transaction's lock until the
+	// server ends it, well before the statement times out (5 s).
+	p, err := db.Outbox().Pending(ctx, 10)
+	if err != nil || len(p) != 0 {
+		t.Fatalf("the relay read %d events (%v), want none and no error: the stopped transaction commits nothing", len(p), err)
+	}
+	create(t, db, "c2")
+	if ids := sqlstoretest.PendingIDs(t, db.Outbox()); !slices.Equal(ids, []string{"c2-registered", "c2-onboarded"}) {
+		t.Fatalf("pending = %v, want c2's events only", ids)
+	}
+	release <- struct{}{}
+	if err := <-stopped; err == nil {
+		t.Fatal("the stopped transaction committed after the server ended it")
+	}
+}
+
 func TestMoreConcurrentWritersThanConnectionsAllGetThrough(t *testing.T) {
 	// A transaction that needed a second connection (to prepare a
 	// statement, say) would wait forever for a pool its peers hold.
