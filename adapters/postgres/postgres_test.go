@@ -203,6 +203,31 @@ func createIn(ctx context.Context, db *customersql.Store, id string) error {
 	return db.Create(ctx, c, f.New(ctx, now, event.Registered{Envelope: env}, event.Onboarded{Envelope: env}))
 }
 
+// holdOpen creates customer id in a unit of work that stays open, its
+// events added, until free is called (as often as wanted), and returns how
+// the unit ended.
+func holdOpen(t *testing.T, db *customersql.Store, id string) (free func(), ended <-chan error) {
+	t.Helper()
+	added, release, result := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		result <- db.Transact(context.Background(), func(ctx context.Context) error {
+			if err := createIn(ctx, db, id); err != nil {
+				return err
+			}
+			close(added)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-added:
+	case err := <-result:
+		t.Fatalf("the unit of work creating %s ended before it was freed: %v", id, err)
+	}
+	var once sync.Once
+	return func() { once.Do(func() { close(release) }) }, result
+}
+
 func TestWritersOfEventsDoNotWaitForEachOtherAndTheRelayReadsNonePastOneInFlight(t *testing.T) {
 	// The name marks this test's connections in pg_stat_activity.
 	app := fmt.Sprintf("horizon-%d", time.Now().UnixNano())
@@ -212,25 +237,8 @@ func TestWritersOfEventsDoNotWaitForEachOtherAndTheRelayReadsNonePastOneInFlight
 	}
 	defer db.Close()
 	ctx := context.Background()
-	added, release, first := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	defer free() // before the store closes, whatever fails
-	go func() {
-		first <- db.Transact(ctx, func(ctx context.Context) error {
-			if err := createIn(ctx, db, "c1"); err != nil {
-				return err
-			}
-			close(added)
-			<-release
-			return nil
-		})
-	}()
-	select {
-	case <-added: // c1's events hold the lower sequence numbers, uncommitted
-	case err := <-first:
-		t.Fatalf("the first transaction ended before it was released: %v", err)
-	}
+	free, first := holdOpen(t, db, "c1") // c1's events hold the lower sequence numbers, uncommitted
+	defer free()                         // before the store closes, whatever fails
 	second := make(chan error, 1)
 	go func() { second <- createIn(ctx, db, "c2") }()
 	select {
@@ -304,19 +312,8 @@ func TestATransactionLeftIdleEndsWithItsLocksAndCommitsNothing(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	added, release, stopped := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	defer close(release)
-	go func() {
-		stopped <- db.Transact(ctx, func(ctx context.Context) error {
-			if err := createIn(ctx, db, "c1"); err != nil {
-				return err
-			}
-			close(added)
-			<-release
-			return nil
-		})
-	}()
-	<-added
+	free, stopped := holdOpen(t, db, "c1")
+	defer free()
 	// The relay's read waits for the stopped transaction's lock until the
 	// server ends it, well before the statement times out (5 s).
 	p, err := db.Outbox().Pending(ctx, 10)
@@ -327,7 +324,7 @@ func TestATransactionLeftIdleEndsWithItsLocksAndCommitsNothing(t *testing.T) {
 	if ids := sqlstoretest.PendingIDs(t, db.Outbox()); !slices.Equal(ids, []string{"c2-registered", "c2-onboarded"}) {
 		t.Fatalf("pending = %v, want c2's events only", ids)
 	}
-	release <- struct{}{}
+	free()
 	if err := <-stopped; err == nil {
 		t.Fatal("the stopped transaction committed after the server ended it")
 	}

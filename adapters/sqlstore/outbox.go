@@ -56,12 +56,12 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]ports.Pending, error
 	}
 	var out []ports.Pending
 	err := o.db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		c := Conn{pool: g.Statement.ConnPool, ctx: ctx, db: o.db}
-		if _, err := c.Exec(o.db.engine.Horizon); err != nil {
+		t := o.db.newTx(g)
+		if _, err := t.Exec(o.db.engine.Horizon); err != nil {
 			return err
 		}
 		var err error
-		out, err = pending(c, limit)
+		out, err = pending(t.Conn, limit)
 		return err
 	})
 	return out, o.db.Error("read outbox", err)
