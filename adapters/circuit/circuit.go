@@ -40,9 +40,14 @@ type Options struct {
 
 // Defaults are the options of the services' providers. With half of all
 // sends failing at random, four tries fail together one time in sixteen,
-// and a circuit opens by chance about once in 10^9 windows.
+// and a circuit opens by chance about once in 10^9 windows. The retries
+// are 5 to 20 ms apart: a message waiting for its next try holds its
+// customer's later records, and the unluckiest messages' waits are what
+// a burst of onboardings waits for last. 20 to 100 ms apart, the flaky
+// benchmark completed 616/s, at worst 54% of the healthy rate; 5 to 20 ms
+// apart, 683/s, at worst 68% (medians of six, in turns).
 func Defaults() Options {
-	return Options{Retries: 3, Backoff: backoff.Policy{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond},
+	return Options{Retries: 3, Backoff: backoff.Policy{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond},
 		Window: 30 * time.Second, MinSends: 50, FailureShare: 0.9, OpenFor: 5 * time.Second}
 }
 

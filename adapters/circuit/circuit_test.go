@@ -73,11 +73,28 @@ func TestATransientFailureIsTriedAgainAtOnceAndTheMessageGoesOutOnce(t *testing.
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newProvider(t, func(try int64) bool { return try <= tt.fails })
-			send := circuit.NewEmail(p, circuit.New("email", fast(), quiet))
+			var at []time.Time // of each try
+			p := newProvider(t, func(try int64) bool {
+				at = append(at, time.Now())
+				return try <= tt.fails
+			})
+			opts := circuit.Defaults()
+			send := circuit.NewEmail(p, circuit.New("email", opts, quiet))
 			_, err := send.SendEmail(context.Background(), email(1))
 			if (err == nil) != tt.wantOK || p.tried.Load() != tt.tries {
 				t.Fatalf("SendEmail = %v after %d tries; want ok %v after %d", err, p.tried.Load(), tt.wantOK, tt.tries)
+			}
+			// The retries are spaced as the options say: Min, doubling,
+			// jittered down to half, capped at Max; a second is far more
+			// than all of them.
+			for i := 1; i < len(at); i++ {
+				gap, least := at[i].Sub(at[i-1]), min(opts.Backoff.Min<<(i-1), opts.Backoff.Max)/2
+				if gap < least {
+					t.Errorf("retry %d came %v after the try before, want at least %v", i, gap, least)
+				}
+			}
+			if took := at[len(at)-1].Sub(at[0]); took > time.Second {
+				t.Errorf("the retries took %v, want far less than a second", took)
 			}
 			if err != nil && fault.KindOf(err) != fault.Unavailable {
 				t.Fatalf("the failure is %v, want unavailable", fault.KindOf(err))
