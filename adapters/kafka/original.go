@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/fintechlabs/customers/adapters/validation"
 	"github.com/fintechlabs/customers/core/event"
 )
 
@@ -392,6 +393,9 @@ func (p originalPromotion) parse(id, customerID string) (event.Promotion, error)
 // strictJSON decodes one JSON object into dst, tolerating unknown fields (a
 // newer original may add some) but not trailing data or wrong types.
 func strictJSON(value []byte, dst any) error {
+	if err := validation.Unambiguous(value); err != nil {
+		return fmt.Errorf("value is not the original's JSON message: %w", err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(value))
 	dec.UseNumber()
 	if err := dec.Decode(dst); err != nil {

@@ -190,6 +190,8 @@ func TestBrokenRecordsInTheOriginalsFormatArePoison(t *testing.T) {
 		{"a snapshot created at no time", event.TopicActivated, `{"customerId":"1","customer":{"id":"1","createdAt":"now"},` + ts + `}`, "createdAt"},
 		{"a customer message that is not an object", event.TopicActivated, `7`, "not the original's JSON"},
 		{"data after the message", event.TopicNotificationSent, `{"customerId":"1","type":"email","recipient":"a@b.co",` + ts + `}{}`, "after the JSON"},
+		{"a message that names a member twice", event.TopicActivated, `{"customerId":"1","customerId":"2",` + ts + `}`, "customerId is given twice"},
+		{"a message that is not UTF-8", event.TopicActivated, "{\"customerId\":\"\xff\",\"timestamp\":\"2026-11-27T17:20:00.000Z\"}", "not valid UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+
+	"github.com/fintechlabs/customers/adapters/validation"
 )
 
 // maxBody is the largest request body accepted.
@@ -42,6 +44,15 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any, optional bool) bool
 	if !isJSON(r.Header.Get("Content-Type")) {
 		BadRequest(w, r, http.StatusUnsupportedMediaType, "request.content_type",
 			"the request body must be JSON: send Content-Type: application/json")
+		return false
+	}
+	var ambiguous *validation.AmbiguousError
+	if errors.As(validation.Unambiguous(raw), &ambiguous) {
+		var fields []FieldError
+		if ambiguous.Field != "" {
+			fields = []FieldError{{Field: ambiguous.Field, Message: ambiguous.Reason}}
+		}
+		BadRequest(w, r, http.StatusBadRequest, "request.malformed", "the request body is not acceptable JSON: "+ambiguous.Error(), fields...)
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))

@@ -1,6 +1,7 @@
 package validation_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -62,5 +63,36 @@ func BenchmarkCheckARequest(b *testing.B) {
 		if faults := c.Check(in); faults != nil {
 			b.Fatal(faults)
 		}
+	}
+}
+
+func TestJSONThatParsersMayReadDifferentlyIsAmbiguous(t *testing.T) {
+	tests := []struct {
+		name  string
+		raw   string
+		ok    bool
+		field string
+	}{
+		{name: "an object of distinct names", raw: `{"name":"A","data":{"name":"B"}}`, ok: true},
+		{name: "malformed JSON is the decoder's to name", raw: `{"name":`, ok: true},
+		{name: "a member named twice", raw: `{"name":"A","email":"a@example.com","name":"B"}`, field: "name"},
+		{name: "a member named twice in a nested object", raw: `{"data":{"customerName":"A","customerName":"B"}}`, field: "data.customerName"},
+		{name: "a member named twice, once escaped", raw: `{"name":"A","\u006eame":"B"}`, field: "name"},
+		{name: "a member named twice in an array's object", raw: `{"items":[{"id":1},{"id":2,"id":3}]}`, field: "items.1.id"},
+		{name: "text that is not UTF-8", raw: "{\"name\":\"\xff\xfe\"}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := validation.Unambiguous([]byte(tt.raw))
+			var amb *validation.AmbiguousError
+			switch {
+			case tt.ok && err != nil:
+				t.Fatalf("Unambiguous = %v, want nil", err)
+			case !tt.ok && !errors.As(err, &amb):
+				t.Fatalf("Unambiguous = %v, want an *AmbiguousError", err)
+			case !tt.ok && amb.Field != tt.field:
+				t.Fatalf("the error names %q, want %q", amb.Field, tt.field)
+			}
+		})
 	}
 }
