@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/fintechlabs/customers/adapters/validation"
@@ -39,6 +40,14 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any, optional bool) bool
 			return check(w, r, dst)
 		}
 		BadRequest(w, r, http.StatusBadRequest, "request.body_required", "a JSON request body is required")
+		return false
+	}
+	if coding := r.Header.Get("Content-Encoding"); coding != "" && !strings.EqualFold(coding, "identity") {
+		// RFC 9110: a coding the server does not take is a 415 that says
+		// which it takes.
+		w.Header().Set("Accept-Encoding", "identity")
+		BadRequest(w, r, http.StatusUnsupportedMediaType, "request.content_encoding",
+			"the request body must not be compressed: send it without Content-Encoding "+strconv.Quote(coding))
 		return false
 	}
 	if !isJSON(r.Header.Get("Content-Type")) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/fintechlabs/customers/adapters/hosts"
 	"github.com/fintechlabs/customers/adapters/tracing"
@@ -109,7 +110,10 @@ func NewRouter(a API, opts Options) http.Handler {
 				": call it by one of its own names (ALLOWED_HOSTS)")
 		}),
 		cors(opts.CORSOrigins),
-		limit(opts.RateLimit, len(keys) > 0, opts.Clock.Now), authenticate(len(keys) > 0, open, opts.Log))
+		limit(opts.RateLimit, len(keys) > 0, opts.Clock.Now), authenticate(len(keys) > 0, open, opts.Log),
+		// RFC 9110: HEAD answers as GET does, without the body (which
+		// net/http leaves out), for load balancers' and scripts' checks.
+		middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		BadRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
 	})
@@ -124,6 +128,9 @@ func NewRouter(a API, opts Options) http.Handler {
 		for _, m := range []string{http.MethodGet, http.MethodPost} {
 			if r.Match(chi.NewRouteContext(), m, path) {
 				allow = append(allow, m)
+				if m == http.MethodGet {
+					allow = append(allow, http.MethodHead)
+				}
 			}
 		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))

@@ -218,6 +218,7 @@ func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
 		method      string // POST when empty
 		path, body  string
 		contentType string // application/json when empty
+		encoding    string // the body's Content-Encoding, if any
 		status      int
 		code        string // the problem's code, when it has one
 		field       string // a field the problem names, if any
@@ -230,6 +231,7 @@ func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
 		{name: "two JSON values", h: a.Customers, path: "/customers/activate", body: `{"customerId":"x"}{"customerId":"y"}`, status: 400, code: "request.malformed"},
 		{name: "a member named twice", h: a.Customers, path: "/customers/onboard", body: `{"name":"A","email":"a@example.com","phone":"+1234567890","name":"B"}`, status: 400, code: "request.malformed", field: "name"},
 		{name: "a member named twice in a nested object", h: a.Notifications, path: "/notifications/email", body: `{"to":"a@example.com","template":"welcome","data":{"customerName":"A","customerName":"B"}}`, status: 400, code: "request.malformed", field: "data.customerName"},
+		{name: "a compressed body", h: a.Customers, path: "/customers/onboard", body: "\x1f\x8b\x08\x00", encoding: "gzip", status: 415, code: "request.content_encoding"},
 		{name: "text that is not UTF-8", h: a.Customers, path: "/customers/onboard", body: "{\"name\":\"\xff\xfe\",\"email\":\"a@example.com\",\"phone\":\"+1234567890\"}", status: 400, code: "request.malformed"},
 		{name: "an empty body", h: a.Customers, path: "/customers/onboard", status: 400, code: "request.body_required"},
 		{name: "a body that is not JSON", h: a.Customers, path: "/customers/onboard", body: juan, contentType: "text/plain", status: 415, code: "request.content_type"},
@@ -270,6 +272,9 @@ func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
 			method, ct := cmp.Or(tt.method, "POST"), cmp.Or(tt.contentType, "application/json")
 			req := httptest.NewRequest(method, tt.path, strings.NewReader(tt.body))
 			req.Header.Set("Content-Type", ct)
+			if tt.encoding != "" {
+				req.Header.Set("Content-Encoding", tt.encoding)
+			}
 			rec := httptest.NewRecorder()
 			tt.h.ServeHTTP(rec, req)
 			var p rest.Problem
@@ -774,6 +779,30 @@ func TestEvery405NamesTheMethodsTheRouteServes(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestHEADAnswersAsGETDoes(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	id := onboard(t, a, juan)
+	tests := []struct {
+		name string
+		h    http.Handler
+		path string
+	}{
+		{name: "the health check", h: a.Customers, path: "/customers/health"},
+		{name: "the readiness check", h: a.Profiling, path: "/readyz"},
+		{name: "a customer", h: a.Customers, path: "/customers/" + id},
+		{name: "an unknown customer", h: a.Customers, path: "/customers/nobody"},
+		{name: "a list under the versioned prefix", h: a.Notifications, path: "/api/v1/notifications"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			get, head := call(t, tt.h, "GET", tt.path, ""), call(t, tt.h, "HEAD", tt.path, "")
+			if head.status != get.status || head.header.Get("Content-Type") != get.header.Get("Content-Type") {
+				t.Fatalf("HEAD %s = %d %q, GET = %d %q", tt.path, head.status, head.header.Get("Content-Type"), get.status, get.header.Get("Content-Type"))
+			}
+		})
 	}
 }
 
