@@ -19,6 +19,7 @@ type AmbiguousError struct {
 	Reason string
 }
 
+// Error implements error: the field, if any, and the reason.
 func (e *AmbiguousError) Error() string {
 	if e.Field == "" {
 		return e.Reason

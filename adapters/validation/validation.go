@@ -3,7 +3,8 @@
 // once, on its Go type, and the API and topic documents (adapters/typeschema)
 // describe the same tags, so the two cannot drift. It names fields as JSON
 // (or a query string) does, and says what each broken rule asks in words a
-// client can act on.
+// client can act on. Before any of that, Unambiguous checks that a JSON
+// text reads the same to every parser.
 package validation
 
 import (
