@@ -265,6 +265,8 @@ func TestBadRequestsGetAPreciseProblemAndChangeNothing(t *testing.T) {
 		{name: "an email the provider refuses", h: a.Notifications, path: "/notifications/email", body: `{"to":"a@bounce.example","subject":"s","body":"b"}`, status: 422, code: "notification.refused"},
 		{name: "an unknown notification", h: a.Notifications, method: "GET", path: "/notifications/nope", status: 404},
 		{name: "an unknown channel filter", h: a.Notifications, method: "GET", path: "/notifications?channel=fax", status: 422, code: "validation", field: "channel"},
+		{name: "a filter given twice", h: a.Customers, method: "GET", path: "/customers?status=active&status=inactive", status: 400, code: "request.malformed", field: "status"},
+		{name: "a query string that is not well encoded", h: a.Customers, method: "GET", path: "/customers?status=%zz", status: 400, code: "request.malformed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

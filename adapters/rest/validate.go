@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -106,10 +107,22 @@ func (n *Whole) Ptr() *int {
 // *Whole), from r's query string and checks it by its tags; it answers
 // the problem itself and returns false when the query is not acceptable.
 func DecodeQuery(w http.ResponseWriter, r *http.Request, q any) bool {
-	values := r.URL.Query()
+	// r.URL.Query() drops what it cannot decode, and Get keeps the first of
+	// a repeated name: a filter would be left out, or another taken, than
+	// the one the client meant.
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		BadRequest(w, r, http.StatusBadRequest, "request.malformed", "the query string is not well encoded: "+err.Error())
+		return false
+	}
 	v := reflect.ValueOf(q).Elem()
 	for _, f := range queryFields(v.Type()) {
 		name := fieldName(f)
+		if len(values[name]) > 1 {
+			BadRequest(w, r, http.StatusBadRequest, "request.malformed", name+" is given more than once",
+				FieldError{Field: name, Message: "is given more than once"})
+			return false
+		}
 		raw := values.Get(name)
 		if raw == "" {
 			continue
