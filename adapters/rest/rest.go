@@ -111,9 +111,11 @@ func NewRouter(a API, opts Options) http.Handler {
 		}),
 		cors(opts.CORSOrigins),
 		limit(opts.RateLimit, len(keys) > 0, opts.Clock.Now), authenticate(len(keys) > 0, open, opts.Log),
-		// RFC 9110: HEAD answers as GET does, without the body (which
-		// net/http leaves out), for load balancers' and scripts' checks.
-		middleware.GetHead)
+		// A path with a trailing slash is routed as the path without, as
+		// the original's Express routes it. RFC 9110: HEAD answers as GET
+		// does, without the body (which net/http leaves out), for load
+		// balancers' and scripts' checks.
+		middleware.StripSlashes, middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		BadRequest(w, r, http.StatusNotFound, "route.not_found", "no route "+r.Method+" "+r.URL.Path)
 	})

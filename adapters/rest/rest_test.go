@@ -808,6 +808,29 @@ func TestHEADAnswersAsGETDoes(t *testing.T) {
 	}
 }
 
+func TestAPathWithATrailingSlashIsThePathWithout(t *testing.T) {
+	open, keyed := newAPI(t, rest.Options{}), newAPI(t, rest.Options{APIKeys: []string{"s3cret"}})
+	tests := []struct {
+		name         string
+		h            http.Handler
+		method, path string
+		body         string
+		status       int
+	}{
+		{name: "an onboarding, as the original's clients may send it", h: open.Customers, method: "POST", path: "/api/v1/customers/onboard/", body: juan, status: 201},
+		{name: "a health check at the root", h: open.Profiling, method: "GET", path: "/profiling/health/", status: 200},
+		{name: "a health check, open only at its exact path when keys are required", h: keyed.Notifications, method: "GET", path: "/notifications/health/", status: 401},
+		{name: "a list, closed when keys are required", h: keyed.Customers, method: "GET", path: "/customers/", status: 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if r := call(t, tt.h, tt.method, tt.path, tt.body); r.status != tt.status {
+				t.Fatalf("%s %s = %d, want %d: %s", tt.method, tt.path, r.status, tt.status, r.raw)
+			}
+		})
+	}
+}
+
 func TestWhatAMessageSaysNeedsTheContentScope(t *testing.T) {
 	a := newAPI(t, rest.Options{APIKeys: []string{"sender:sender-secret:notifications:send+notifications:read",
 		"auditor:auditor-secret:notifications:read+notifications:content"}})
