@@ -57,11 +57,7 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any, optional bool) bool
 	}
 	var ambiguous *validation.AmbiguousError
 	if errors.As(validation.Unambiguous(raw), &ambiguous) {
-		var fields []FieldError
-		if ambiguous.Field != "" {
-			fields = []FieldError{{Field: ambiguous.Field, Message: ambiguous.Reason}}
-		}
-		BadRequest(w, r, http.StatusBadRequest, "request.malformed", "the request body is not acceptable JSON: "+ambiguous.Error(), fields...)
+		malformed(w, r, ambiguous.Field, ambiguous.Reason, ambiguous.Error())
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -69,11 +65,7 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any, optional bool) bool
 	dec.UseNumber()
 	if err := dec.Decode(dst); err != nil {
 		field, detail := describe(err)
-		var fields []FieldError
-		if field != "" {
-			fields = []FieldError{{Field: field, Message: detail}}
-		}
-		BadRequest(w, r, http.StatusBadRequest, "request.malformed", "the request body is not acceptable JSON: "+detail, fields...)
+		malformed(w, r, field, detail, detail)
 		return false
 	}
 	if dec.More() {
@@ -81,6 +73,16 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any, optional bool) bool
 		return false
 	}
 	return check(w, r, dst)
+}
+
+// malformed answers a body that is not acceptable JSON: what is wrong, and
+// the field it concerns, if any, with its message.
+func malformed(w http.ResponseWriter, r *http.Request, field, message, detail string) {
+	var fields []FieldError
+	if field != "" {
+		fields = []FieldError{{Field: field, Message: message}}
+	}
+	BadRequest(w, r, http.StatusBadRequest, "request.malformed", "the request body is not acceptable JSON: "+detail, fields...)
 }
 
 func isJSON(contentType string) bool {
