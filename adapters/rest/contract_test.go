@@ -275,6 +275,34 @@ func TestWholeNumbersAreTakenHoweverWritten(t *testing.T) {
 	}
 }
 
+// TestABodyOpeningWithAByteOrderMarkIsReadAsTheOriginalReadIt: the
+// original's body parser drops a UTF-8 byte-order mark at the start of a
+// body (some clients write one), as RFC 8259 allows; one anywhere else is
+// not JSON.
+func TestABodyOpeningWithAByteOrderMarkIsReadAsTheOriginalReadIt(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	tests := []struct {
+		name, body string
+		status     int
+	}{
+		{name: "a mark at the start", body: "\uFEFF" + `{"name":"Ana Test","email":"ana@example.com","phone":"+34600000001"}`, status: http.StatusCreated},
+		{name: "a mark after white space", body: " \uFEFF" + `{"name":"Ana Test","email":"ana2@example.com","phone":"+34600000002"}`, status: http.StatusBadRequest},
+		{name: "a mark inside the object", body: `{"name":"Ana Test",` + "\uFEFF" + `"email":"ana3@example.com","phone":"+34600000003"}`, status: http.StatusBadRequest},
+		{name: "a mark alone", body: "\uFEFF", status: http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := call(t, a.Customers, "POST", "/customers/onboard", tt.body)
+			if r.status != tt.status {
+				t.Fatalf("%d %s, want %d", r.status, r.raw, tt.status)
+			}
+		})
+	}
+	if got := len(call(t, a.Customers, "GET", "/customers", "").body["customers"].([]any)); got != 1 {
+		t.Fatalf("%d customers stored, want the one whose body was JSON", got)
+	}
+}
+
 // TestServingOursOnlyRefusesTheOriginalsNames: with the original's names
 // off (HTTP_ORIGINAL_ALIASES=false), each alias is an unknown field, the
 // original's route is not served, and the documents describe neither.

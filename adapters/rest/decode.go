@@ -18,6 +18,9 @@ import (
 // maxBody is the largest request body accepted.
 const maxBody = 64 << 10
 
+// byteOrderMark is U+FEFF in UTF-8.
+const byteOrderMark = "\uFEFF"
+
 // Decode reads a JSON body into dst strictly: the content type must be JSON,
 // the body at most 64 KiB, a single object with no unknown fields and every
 // value of the right type, which dst's validate tags then check. It answers
@@ -35,6 +38,10 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any, optional bool) bool
 		BadRequest(w, r, http.StatusBadRequest, "request.unreadable", "the request body could not be read")
 		return false
 	}
+	// RFC 8259 lets a parser ignore a byte-order mark, and the original's
+	// did (its body parser drops one at the start), so clients that write
+	// one keep working; one anywhere else is a syntax error.
+	raw = bytes.TrimPrefix(raw, []byte(byteOrderMark))
 	if len(bytes.TrimSpace(raw)) == 0 {
 		if optional {
 			return check(w, r, dst)
