@@ -102,7 +102,7 @@ var problemStatuses = map[int]string{
 	401: "no key, or an unknown one (auth.required)",
 	403: "the key lacks the route's scope (auth.scope)",
 	404: "no such resource (<resource>.not_found), or no such route (route.not_found)",
-	409: "the change conflicts with the resource's state, or a request with the same Idempotency-Key is under way",
+	409: "the change conflicts with the resource's state, or a request with the same Idempotency-Key is under way (idempotency.in_flight; see Retry-After)",
 	413: "the body is too large (request.too_large)",
 	415: "the body is not JSON (request.content_type)",
 	421: "the request names a host this server does not answer for (request.host)",

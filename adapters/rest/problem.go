@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/fintechlabs/customers/adapters/tracing"
 	"github.com/fintechlabs/customers/core/fault"
@@ -64,17 +65,19 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 			p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Message})
 		}
 	}
+	wait := fault.RetryAfter(err) // when the error knows it
 	switch kind {
 	case fault.Internal:
 		log.ErrorContext(r.Context(), "request failed", "error", err, "path", r.URL.Path)
 		p.Detail, p.Code = "an unexpected error occurred; it has been logged", ""
 	case fault.Unavailable:
 		log.WarnContext(r.Context(), "dependency unavailable", "error", err, "path", r.URL.Path)
-		wait := 5 // seconds, unless the error knows better
-		if d := fault.RetryAfter(err); d > 0 {
-			wait = int(math.Ceil(d.Seconds()))
+		if wait <= 0 {
+			wait = 5 * time.Second
 		}
-		w.Header().Set("Retry-After", strconv.Itoa(wait))
+	}
+	if wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	}
 	writeProblem(w, r, p)
 }

@@ -26,8 +26,10 @@ const MaxKeyLength = 200
 // Errors a repeat can meet.
 var (
 	// ErrInFlight: the first request with the key has not answered yet.
-	ErrInFlight = fault.New(fault.Conflict, "idempotency.in_flight",
-		"a request with this Idempotency-Key is still under way; retry after it has answered")
+	// A request's answer comes within a second as a rule: its HTTP answer
+	// says to retry after one (Retry-After).
+	ErrInFlight = &fault.Error{Kind: fault.Conflict, Code: "idempotency.in_flight",
+		Message: "a request with this Idempotency-Key is still under way; retry after it has answered", RetryAfter: time.Second}
 	// ErrKeyReused: the key was used for another request.
 	ErrKeyReused = fault.New(fault.Invalid, "idempotency.key_reused",
 		"this Idempotency-Key was used for another request; use a new key for a new request")

@@ -269,7 +269,11 @@ func TestHostileRequests(t *testing.T) {
 			switch {
 			case a.status == 201 && a.header.Get("Idempotent-Replayed") == "":
 				ran++
-			case a.status == 201 || a.status == 409 && a.code() == "idempotency.in_flight":
+			case a.status == 201:
+			case a.status == 409 && a.code() == "idempotency.in_flight":
+				if a.header.Get("Retry-After") != "1" {
+					t.Errorf("a repeat of a request under way says to retry after %q", a.header.Get("Retry-After"))
+				}
 			default:
 				t.Errorf("a repeat answered %d %s", a.status, a.body)
 			}
