@@ -370,6 +370,28 @@ func TestSendingOverHTTP(t *testing.T) {
 	}
 }
 
+// TestTemplateDataThatIsNullIsNotGiven: the original took any value in
+// data; a null one is read as a key left out, so a client that writes
+// nulls keeps working, and a placeholder that needs the key is still a 422.
+func TestTemplateDataThatIsNullIsNotGiven(t *testing.T) {
+	a := newAPI(t, rest.Options{})
+	sent := call(t, a.Notifications, "POST", "/notifications/email",
+		`{"to":"cliente@example.com","subject":"Hola","template":"welcome","data":{"customerName":"Ana","middleName":null}}`)
+	if sent.status != 201 || !strings.Contains(sent.str("notification", "body"), "Ana") || strings.Contains(sent.raw, "middleName") {
+		t.Fatalf("email with a null value = %d %s", sent.status, sent.raw)
+	}
+	adHoc := call(t, a.Notifications, "POST", "/notifications/email",
+		`{"to":"cliente@example.com","subject":"Pedido","template":"order-shipped","data":{"order":"42","coupon":null}}`)
+	if adHoc.status != 201 || adHoc.str("notification", "body") != "Pedido\n\norder: 42" {
+		t.Fatalf("ad-hoc email with a null value = %d %s", adHoc.status, adHoc.raw)
+	}
+	needed := call(t, a.Notifications, "POST", "/notifications/email",
+		`{"to":"cliente@example.com","template":"welcome","data":{"customerName":null}}`)
+	if needed.status != 422 || !strings.Contains(needed.raw, `"field":"data.customerName"`) {
+		t.Fatalf("a placeholder whose value is null = %d %s", needed.status, needed.raw)
+	}
+}
+
 func TestARetriedSendWithTheSameIdempotencyKeyIsNotSentTwice(t *testing.T) {
 	a := newAPI(t, rest.Options{})
 	body := `{"to":"+1234567890","message":"hola"}`

@@ -255,7 +255,9 @@ func deliveryJSON(d notification.Delivery) deliveryBody {
 }
 
 // templateData is the "data" object of a send request: values may be
-// strings, numbers or booleans, which templates print as they are.
+// strings, numbers or booleans, which templates print as they are. A null
+// is a key not given: the original took any value, and its clients may
+// write nulls.
 type templateData map[string]string
 
 // UnmarshalJSON implements json.Unmarshaler.
@@ -268,6 +270,7 @@ func (t *templateData) UnmarshalJSON(b []byte) error {
 	for k, v := range raw {
 		v = bytes.TrimSpace(v)
 		switch {
+		case string(v) == "null":
 		case len(v) > 0 && v[0] == '"':
 			var s string
 			if err := json.Unmarshal(v, &s); err != nil {
@@ -286,6 +289,6 @@ func (t *templateData) UnmarshalJSON(b []byte) error {
 
 // Schema implements rest.Schemer.
 func (templateData) Schema() map[string]any {
-	return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": []string{"string", "number", "boolean"}},
-		"description": "the template's keys and their values"}
+	return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": []string{"string", "number", "boolean", "null"}},
+		"description": "the template's keys and their values; a null is a key not given"}
 }
