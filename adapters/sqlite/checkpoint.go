@@ -32,7 +32,12 @@ const (
 )
 
 // connector opens connections that leave most of the checkpoints' work to
-// checkpoints.
+// checkpoints, and that keep their temporary data in memory: the journals
+// of a group's savepoints (the pages each unit changes, past 64 KiB) went
+// to temporary files, some 400 of them in one end-to-end benchmark run,
+// each a copy of customers' rows on disk. In memory, medians of seven in
+// turns: 1,973 to 2,045 completed/s, 0.81 to 0.79 ms of CPU per
+// onboarding, lower in every turn.
 type connector struct {
 	dsn    string
 	driver *sqlite3.SQLiteDriver
@@ -40,6 +45,9 @@ type connector struct {
 
 func newConnector(dsn string) connector {
 	return connector{dsn: dsn, driver: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		if _, err := c.Exec("PRAGMA temp_store=MEMORY", nil); err != nil {
+			return err
+		}
 		_, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint=%d", logPages), nil)
 		return err
 	}}}

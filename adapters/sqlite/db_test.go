@@ -415,3 +415,42 @@ func TestTheDatabaseCountsItsWork(t *testing.T) {
 		t.Errorf("%d b-tree entries for 4 rows with indexes", got)
 	}
 }
+
+// TestEveryConnectionKeepsItsTemporaryDataInMemory: a group's savepoints
+// journal the pages each unit changes; written to temporary files, they
+// cost system calls and left copies of customers' rows on disk.
+func TestEveryConnectionKeepsItsTemporaryDataInMemory(t *testing.T) {
+	for _, open := range []struct {
+		name string
+		new  func(string, sqlite.Durability) (sqlstore.Engine, error)
+	}{{"a service's database", sqlite.New}, {"a shared database", sqlite.Shared}} {
+		t.Run(open.name, func(t *testing.T) {
+			engine, err := open.new(filepath.Join(t.TempDir(), "x.db"), sqlite.Full)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				_ = engine.SQL.Close()
+				if engine.Release != nil {
+					_ = engine.Release()
+				}
+			}()
+			ctx := context.Background()
+			var conns []*sql.Conn
+			for range 3 { // several connections, held at once
+				c, err := engine.SQL.Conn(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns = append(conns, c)
+			}
+			for i, c := range conns {
+				var store int
+				if err := c.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&store); err != nil || store != 2 {
+					t.Errorf("connection %d: temp_store = %d, %v; want 2 (memory)", i, store, err)
+				}
+				_ = c.Close()
+			}
+		})
+	}
+}
