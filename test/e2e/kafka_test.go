@@ -138,6 +138,24 @@ func TestARedeliveredEventHasNoSecondEffect(t *testing.T) {
 	if p.get("version") != float64(1) {
 		t.Fatalf("the copy changed the profile again: %s", p.Raw)
 	}
+
+	// The welcome's notification.sent again: the customer service keeps a
+	// notification once by its id, without an inbox row.
+	history := customers() + "/customers/" + id + "/notifications"
+	eventually(t, "the welcome in the customer's history", func() (bool, string) {
+		h := do(t, "GET", history, "")
+		return len(h.list("notifications")) == 1, h.Raw
+	})
+	sent := kafkatest.ReadRecords(t, brokers(), topic("notification.sent"), 1, func(m kafkago.Message) bool { return string(m.Key) == id })[0]
+	before = handled(t, customers(), "notification.sent")
+	kafkatest.WriteRecords(t, brokers(), kafkago.Message{Topic: sent.Topic, Key: sent.Key, Value: sent.Value, Headers: sent.Headers})
+	eventually(t, "the customer service to take the copy", func() (bool, string) {
+		after := handled(t, customers(), "notification.sent")
+		return after >= before+1, fmt.Sprint(before, " -> ", after)
+	})
+	if h := do(t, "GET", history, ""); len(h.list("notifications")) != 1 {
+		t.Fatalf("the copy added to the customer's history: %s", h.Raw)
+	}
 }
 
 // handled reads a service's count of handled messages of topic from

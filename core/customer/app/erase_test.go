@@ -62,7 +62,6 @@ func TestEventsAboutAnErasedCustomerChangeNothing(t *testing.T) {
 	if err := f.svc.Handle(context.Background(), profiled); err != nil || events != nil {
 		t.Fatalf("a recommendation for an erased customer: %v, events %v", err, events)
 	}
-	f.claims("e2", nil)
 	f.customers.EXPECT().Get(gomock.Any(), c.ID).Return(*c, nil) // no AddNotification expected
 	sent := event.Event{Metadata: event.Metadata{ID: "e2", Type: event.TopicNotificationSent},
 		Data: event.NotificationSent{CustomerID: c.ID, NotificationID: "n1"}}
