@@ -81,13 +81,18 @@ func message(topic string, headers map[string]any) map[string]any {
 		"title":         topic + " (schema version " + strconv.Itoa(event.SchemaVersion(topic)) + ")",
 		"contentType":   event.ContentType,
 		"headers":       headers,
-		"payload":       (&typeschema.Generator{}).Of(reflect.TypeOf(event.Wire(topic))),
+		"payload":       (&typeschema.Generator{Special: eventNumber}).Of(reflect.TypeOf(event.Wire(topic))),
 		"correlationId": map[string]any{"location": "$message.header#/ce_subject"},
 		"bindings": map[string]any{"kafka": map[string]any{
 			"key":            map[string]any{"type": "string", "description": "the customer id (the notification id for a message to no customer): one customer's events stay in one partition, in order"},
 			"bindingVersion": "0.5.0",
 		}},
 	}
+}
+
+// eventNumber describes event.Number, a string in Go written as a JSON number.
+func eventNumber(t reflect.Type) (map[string]any, bool) {
+	return map[string]any{"type": "number"}, t == reflect.TypeFor[event.Number]()
 }
 
 // deadLetterMessage describes the dead letters of topic: its records, as

@@ -201,7 +201,7 @@ var originalFirstPayment = fromOriginal(func(env event.Envelope, m struct {
 		return nil, err
 	}
 	return event.FirstPayment{Envelope: env, Payment: event.Payment{
-		CustomerID: env.CustomerID, Amount: json.Number(*p.Amount), AmountDecimal: exact, Method: p.PaymentMethod,
+		CustomerID: env.CustomerID, Amount: event.Number(*p.Amount), AmountDecimal: exact, Method: p.PaymentMethod,
 		Description: p.Description, ProcessedAt: at, PaidAt: at,
 	}}, nil
 })
@@ -385,7 +385,7 @@ func (p originalPromotion) parse(id, customerID string) (event.Promotion, error)
 		if out.PaymentDecimal, err = decimalText(*p.PaymentAmount); err != nil {
 			return event.Promotion{}, fmt.Errorf("promotion.paymentAmount %w", err)
 		}
-		out.PaymentAmount = json.Number(*p.PaymentAmount)
+		out.PaymentAmount = event.Number(*p.PaymentAmount)
 	}
 	return out, nil
 }

@@ -1,7 +1,6 @@
 package event
 
 import (
-	stdjson "encoding/json"
 	"errors"
 
 	"github.com/go-json-experiment/json"
@@ -16,31 +15,35 @@ import (
 // quarter of the allocations or fewer (BenchmarkEncodeAndDecodeAnEvent).
 // The options keep the bytes that encoding/json wrote, which the golden
 // records pin: fields omitted as it omitted them, nil lists as null, <, >
-// and & escaped, invalid UTF-8 as U+FFFD, and its Number type as a JSON
-// number. Reading is v2's: names match exactly, and a name twice in one
-// object or invalid UTF-8 makes a payload undecodable.
-var (
-	marshalOptions = json.JoinOptions(
-		jsonv1.OmitEmptyWithLegacySemantics(true),
-		json.FormatNilSliceAsNull(true),
-		json.FormatNilMapAsNull(true),
-		jsontext.EscapeForHTML(true),
-		jsontext.EscapeForJS(true),
-		jsontext.AllowInvalidUTF8(true), // written as U+FFFD
-		json.WithMarshalers(json.MarshalToFunc(marshalNumber)),
-	)
-	unmarshalOptions = json.WithUnmarshalers(json.UnmarshalFromFunc(unmarshalNumber))
+// and & escaped, invalid UTF-8 as U+FFFD. Reading is v2's, with no
+// options: names match exactly, and a name twice in one object or invalid
+// UTF-8 makes a payload undecodable.
+var marshalOptions = json.JoinOptions(
+	jsonv1.OmitEmptyWithLegacySemantics(true),
+	json.FormatNilSliceAsNull(true),
+	json.FormatNilMapAsNull(true),
+	jsontext.EscapeForHTML(true),
+	jsontext.EscapeForJS(true),
+	jsontext.AllowInvalidUTF8(true), // written as U+FFFD
 )
 
 func marshal(v any) ([]byte, error) { return json.Marshal(v, marshalOptions) }
 
-func unmarshal(b []byte, v any) error { return json.Unmarshal(b, v, unmarshalOptions) }
+func unmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // errNotANumber is the error of a Number field holding anything else.
 var errNotANumber = errors.New("not a JSON number")
 
-// marshalNumber writes n as encoding/json did: a number, 0 when empty.
-func marshalNumber(enc *jsontext.Encoder, n stdjson.Number) error {
+// Number is a JSON number kept as its text, as encoding/json's Number, for
+// the original's consumers, which read amounts as numbers. Its methods,
+// rather than an unmarshaler given to every call, leave reading without
+// options: joining them on each call grew the stack of each consumer's
+// fresh goroutine, some 2% of the CPU of an onboarding end to end.
+type Number string
+
+// MarshalJSONTo writes n as encoding/json wrote its Number: a number, 0
+// when empty.
+func (n Number) MarshalJSONTo(enc *jsontext.Encoder) error {
 	v := jsontext.Value(n)
 	if n == "" {
 		v = jsontext.Value("0")
@@ -51,10 +54,16 @@ func marshalNumber(enc *jsontext.Encoder, n stdjson.Number) error {
 	return enc.WriteValue(v)
 }
 
-// unmarshalNumber reads n as encoding/json did: a number, or a string
-// holding one (how version 1 of a payment wrote its amount); null leaves n
-// as it is.
-func unmarshalNumber(dec *jsontext.Decoder, n *stdjson.Number) error {
+// MarshalJSON is MarshalJSONTo for encoding/json (v2 calls MarshalJSONTo).
+func (n Number) MarshalJSON() ([]byte, error) { return json.Marshal(n) }
+
+// UnmarshalJSON is UnmarshalJSONFrom for encoding/json.
+func (n *Number) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, n) }
+
+// UnmarshalJSONFrom reads n as encoding/json read its Number: a number, or
+// a string holding one (how version 1 of a payment wrote its amount); null
+// leaves n as it is.
+func (n *Number) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	v, err := dec.ReadValue()
 	if err != nil {
 		return err
@@ -72,6 +81,6 @@ func unmarshalNumber(dec *jsontext.Decoder, n *stdjson.Number) error {
 	if v.Kind() != '0' || !v.IsValid() {
 		return errNotANumber
 	}
-	*n = stdjson.Number(v)
+	*n = Number(v)
 	return nil
 }

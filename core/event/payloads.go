@@ -2,7 +2,6 @@ package event
 
 import (
 	"cmp"
-	stdjson "encoding/json"
 	"errors"
 	"time"
 )
@@ -102,15 +101,15 @@ func (Deactivated) Topic() string { return TopicDeactivated }
 // never from the number. A version 1 payload had the decimal text in
 // "amount" (a JSON string) and no "amountDecimal": Exact reads both.
 type Payment struct {
-	CustomerID    string         `json:"customerId,omitempty"`
-	Amount        stdjson.Number `json:"amount"`
-	AmountDecimal string         `json:"amountDecimal,omitempty"`
-	AmountMinor   int64          `json:"amountMinor"`
-	Currency      string         `json:"currency"`
-	Method        string         `json:"paymentMethod"`
-	Description   string         `json:"description"`
-	ProcessedAt   time.Time      `json:"processedAt"`
-	PaidAt        time.Time      `json:"paidAt"`
+	CustomerID    string    `json:"customerId,omitempty"`
+	Amount        Number    `json:"amount"`
+	AmountDecimal string    `json:"amountDecimal,omitempty"`
+	AmountMinor   int64     `json:"amountMinor"`
+	Currency      string    `json:"currency"`
+	Method        string    `json:"paymentMethod"`
+	Description   string    `json:"description"`
+	ProcessedAt   time.Time `json:"processedAt"`
+	PaidAt        time.Time `json:"paidAt"`
 }
 
 // Exact returns the amount as decimal text, exactly as it was paid.
@@ -118,7 +117,7 @@ func (p Payment) Exact() string {
 	if p.AmountDecimal != "" {
 		return p.AmountDecimal
 	}
-	return p.Amount.String()
+	return string(p.Amount)
 }
 
 // FirstPayment: an active customer made their first payment.

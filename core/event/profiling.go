@@ -1,7 +1,6 @@
 package event
 
 import (
-	stdjson "encoding/json"
 	"errors"
 	"time"
 
@@ -144,11 +143,11 @@ type Promotion struct {
 	ValidUntil  time.Time `json:"validUntil"`
 	// PaymentAmount is the first payment as a JSON number, for the
 	// original's consumers; PaymentDecimal and PaymentCurrency keep it exact.
-	PaymentAmount   stdjson.Number `json:"paymentAmount,omitempty"`
-	PaymentDecimal  string         `json:"paymentDecimal,omitempty"`
-	PaymentCurrency string         `json:"paymentCurrency,omitempty"`
-	NewTier         string         `json:"newTier,omitempty"`
-	Reason          string         `json:"reason,omitempty"`
+	PaymentAmount   Number `json:"paymentAmount,omitempty"`
+	PaymentDecimal  string `json:"paymentDecimal,omitempty"`
+	PaymentCurrency string `json:"paymentCurrency,omitempty"`
+	NewTier         string `json:"newTier,omitempty"`
+	Reason          string `json:"reason,omitempty"`
 }
 
 // PromotionActivated: profiling granted a promotion (the first-payment

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/fintechlabs/customers/core/customer"
@@ -44,7 +43,7 @@ func payloads(c *customer.Customer, now time.Time, happened []customer.Event) []
 func payment(customerID string, p customer.Payment) event.Payment {
 	exact := p.Amount.Decimal()
 	return event.Payment{
-		CustomerID: customerID, Amount: json.Number(exact), AmountDecimal: exact, AmountMinor: p.Amount.Minor,
+		CustomerID: customerID, Amount: event.Number(exact), AmountDecimal: exact, AmountMinor: p.Amount.Minor,
 		Currency: p.Amount.Currency, Method: string(p.Method), Description: p.Description, ProcessedAt: p.PaidAt, PaidAt: p.PaidAt,
 	}
 }

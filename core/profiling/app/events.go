@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -120,7 +119,7 @@ func promotionActivated(p *profiling.Profile, promo profiling.Promotion, payment
 		ValidUntil:  promo.ExpiresAt, PaymentDecimal: payment.Exact(), PaymentCurrency: payment.Currency,
 	}
 	if out.PaymentDecimal != "" {
-		out.PaymentAmount = json.Number(out.PaymentDecimal)
+		out.PaymentAmount = event.Number(out.PaymentDecimal)
 	}
 	return event.PromotionActivated{
 		Envelope:  event.Envelope{CustomerID: p.CustomerID, Customer: customerOf(*p.Customer), Timestamp: now},
