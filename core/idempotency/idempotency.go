@@ -26,9 +26,9 @@ const MaxKeyLength = 200
 // Errors a repeat can meet.
 var (
 	// ErrInFlight: the first request with the key has not answered yet.
-	// Requests answer in milliseconds (HTTP p99 18 ms in make bench), so
-	// its HTTP answer says to retry after a second, the least Retry-After
-	// can say.
+	// Requests answer within tens of milliseconds (make bench's HTTP
+	// p99), so its HTTP answer says to retry after a second, the least
+	// Retry-After can say.
 	ErrInFlight = &fault.Error{Kind: fault.Conflict, Code: "idempotency.in_flight",
 		Message: "a request with this Idempotency-Key is still under way; retry after it has answered", RetryAfter: time.Second}
 	// ErrKeyReused: the key was used for another request.
